@@ -1,0 +1,80 @@
+// DB: a persistent, ordered key-value store built on a log-structured
+// merge-tree. Including <strata/db.h> brings in the whole public API.
+//
+// Keys and values are arbitrary byte strings (NUL and 0xFF included), keys
+// ordered bytewise as unsigned bytes. An acknowledged write survives a crash
+// of the process; one written with WriteOptions::sync survives a power loss.
+//
+// Thread-safety: a DB is safe for concurrent use by many threads without
+// external synchronization. Concurrent writers are batched into one WAL write
+// (group commit); reads never block writes.
+
+#ifndef STRATA_DB_H_
+#define STRATA_DB_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "strata/file_system.h"
+#include "strata/iterator.h"
+#include "strata/options.h"
+#include "strata/snapshot.h"
+#include "strata/status.h"
+#include "strata/write_batch.h"
+
+namespace strata {
+
+class DB {
+ public:
+  // Opens the database in directory `path`. On success stores it in *db and
+  // returns OK; otherwise leaves *db empty and returns the reason: Busy if
+  // another DB holds it open, InvalidArgument for bad options, Corruption or
+  // IOError if it cannot be recovered.
+  static Status Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db);
+
+  DB() = default;
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+  // Closes cleanly: waits for background work and releases the directory.
+  // REQUIRES: every snapshot released and every iterator destroyed.
+  virtual ~DB();
+
+  // Stores key -> value, replacing any previous value.
+  virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value) = 0;
+  // Removes key; OK whether or not it existed.
+  virtual Status Delete(const WriteOptions& options, std::string_view key) = 0;
+  // Applies every update in *updates atomically. *updates is not modified.
+  virtual Status Write(const WriteOptions& options, WriteBatch* updates) = 0;
+  // Stores key's value in *value and returns OK, or returns NotFound.
+  virtual Status Get(const ReadOptions& options, std::string_view key, std::string* value) = 0;
+  // An iterator over the database as of now (or options.snapshot). It starts
+  // unpositioned: call a Seek method first. Destroy it before the DB.
+  virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
+  // A handle on the current state; release it with ReleaseSnapshot.
+  virtual const Snapshot* GetSnapshot() = 0;
+  virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
+  // Makes the current memtable durable in a table on disk and returns when
+  // done.
+  virtual Status Flush() = 0;
+  // Compacts the keys in [*begin, *end] (nullptr: unbounded on that side).
+  virtual Status CompactRange(const std::string_view* begin, const std::string_view* end) = 0;
+  // Stores the value of property `name` in *value and returns true, or
+  // returns false if there is no such property. See docs/PROPERTIES.md.
+  virtual bool GetProperty(std::string_view name, std::string* value) = 0;
+
+  // Conveniences with default options.
+  Status Put(std::string_view key, std::string_view value) { return Put(WriteOptions(), key, value); }
+  Status Delete(std::string_view key) { return Delete(WriteOptions(), key); }
+  Status Write(WriteBatch* updates) { return Write(WriteOptions(), updates); }
+  Status Get(std::string_view key, std::string* value) { return Get(ReadOptions(), key, value); }
+  std::unique_ptr<Iterator> NewIterator() { return NewIterator(ReadOptions()); }
+};
+
+// Deletes the database in `path` and its directory. The database must not be
+// open. OK if it does not exist.
+Status DestroyDB(const std::string& path, const Options& options);
+
+}  // namespace strata
+
+#endif  // STRATA_DB_H_

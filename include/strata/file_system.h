@@ -1,0 +1,103 @@
+// FileSystem: the boundary between StrataDB and the storage it runs on.
+//
+// Every file operation the engine makes goes through this interface, so a
+// test can substitute a file system that injects faults (lost unsynced data,
+// failed syncs, a full disk) and an embedder can route I/O elsewhere.
+// DefaultFileSystem() is the process's real POSIX file system.
+//
+// Errors: every call returns a Status; a full device is Status::NoSpace (which
+// is also an IOError), a missing file is NotFound.
+//
+// Thread-safety: FileSystem methods may be called from any thread at once.
+// A file object is used by one thread at a time (the engine guarantees it),
+// except RandomAccessFile::Read, which is safe to call concurrently.
+
+#ifndef STRATA_FILE_SYSTEM_H_
+#define STRATA_FILE_SYSTEM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/status.h"
+
+namespace strata {
+
+// A file read from start to end (a WAL or MANIFEST during recovery).
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+  // Reads up to n bytes into scratch; *result views the bytes read (it may
+  // point into scratch). A short read means end of file.
+  virtual Status Read(size_t n, std::string_view* result, char* scratch) = 0;
+  virtual Status Skip(uint64_t n) = 0;
+};
+
+// A file read at arbitrary offsets (an SSTable).
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to n bytes at offset into scratch. Safe to call concurrently.
+  virtual Status Read(uint64_t offset, size_t n, std::string_view* result,
+                      char* scratch) const = 0;
+};
+
+// A file written from start to end. Appends are buffered in the process until
+// Flush() hands them to the operating system; Sync() makes them durable.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual Status Append(std::string_view data) = 0;
+  // Hands buffered data to the OS: it survives a process crash after this.
+  virtual Status Flush() = 0;
+  // Flushes, then makes the file's data durable (fdatasync).
+  virtual Status Sync() = 0;
+  // Flushes and closes. Further calls are invalid.
+  virtual Status Close() = 0;
+};
+
+// A held lock on a database directory, released by FileSystem::UnlockFile.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  virtual Status NewSequentialFile(const std::string& path,
+                                   std::unique_ptr<SequentialFile>* result) = 0;
+  virtual Status NewRandomAccessFile(const std::string& path,
+                                     std::unique_ptr<RandomAccessFile>* result) = 0;
+  // Creates (or truncates) path for writing.
+  virtual Status NewWritableFile(const std::string& path,
+                                 std::unique_ptr<WritableFile>* result) = 0;
+
+  virtual bool FileExists(const std::string& path) = 0;
+  // The names (not paths) of the entries of dir, without "." and "..".
+  virtual Status GetChildren(const std::string& dir, std::vector<std::string>* names) = 0;
+  virtual Status GetFileSize(const std::string& path, uint64_t* size) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // Atomically replaces target with src.
+  virtual Status RenameFile(const std::string& src, const std::string& target) = 0;
+  // Creates dir; OK if it exists already.
+  virtual Status CreateDir(const std::string& dir) = 0;
+  virtual Status RemoveDir(const std::string& dir) = 0;
+  // Makes the creation, removal and renaming of dir's entries durable.
+  virtual Status SyncDir(const std::string& dir) = 0;
+
+  // Takes an exclusive lock on path (created if missing), so that one process
+  // (and one DB object) at a time uses a database. Busy if it is held.
+  virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) = 0;
+  virtual Status UnlockFile(std::unique_ptr<FileLock> lock) = 0;
+};
+
+// The real file system of this process. Never null; lives forever.
+FileSystem* DefaultFileSystem();
+
+}  // namespace strata
+
+#endif  // STRATA_FILE_SYSTEM_H_

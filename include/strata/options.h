@@ -1,0 +1,66 @@
+// Options: every setting StrataDB has, each declared once, here, with its
+// unit, default and what it trades.
+//
+// Thread-safety: options are plain values; a DB copies what it needs at Open,
+// so the caller may change or destroy its Options afterwards.
+
+#ifndef STRATA_OPTIONS_H_
+#define STRATA_OPTIONS_H_
+
+#include <cstddef>
+
+namespace strata {
+
+class FileSystem;
+class Snapshot;
+
+// Options for opening a database. The defaults suit a general-purpose store.
+struct Options {
+  // Create the database directory and files if they are missing.
+  bool create_if_missing = true;
+
+  // Fail Open with InvalidArgument if the database already exists.
+  bool error_if_exists = false;
+
+  // Treat any corruption found while opening as fatal. When false, records
+  // that fail their checksum in the middle of a write-ahead log are skipped
+  // and counted (property "strata.wal-corrupted-records"), so the rest of the
+  // database stays available. A torn tail left by a crash is never an error.
+  bool paranoid_checks = false;
+
+  // Bytes of writes buffered in the active memtable before it becomes
+  // immutable and a new one (with a new WAL file) takes over. Larger values
+  // mean fewer, larger flushes and longer recovery. Default: 64 MiB.
+  size_t write_buffer_size = 64 << 20;
+
+  // The file system every file operation goes through. nullptr means the
+  // process's real POSIX file system. Tests pass a fault-injecting one.
+  // Not owned: it must outlive the DB.
+  FileSystem* file_system = nullptr;
+};
+
+// Options for one read.
+struct ReadOptions {
+  // Read as of this snapshot (from DB::GetSnapshot) instead of as of now.
+  const Snapshot* snapshot = nullptr;
+
+  // Verify the checksum of everything read from disk.
+  bool verify_checksums = true;
+
+  // Keep the blocks this read loads in the block cache. Set false for large
+  // one-off scans so they do not evict the hot set.
+  bool fill_cache = true;
+};
+
+// Options for one write.
+struct WriteOptions {
+  // false: the write reaches the operating system before it is acknowledged,
+  // so it survives a crash of the process but not of the machine.
+  // true: the WAL is also fdatasync'ed first, so the write survives a power
+  // loss. Concurrent writers share one sync (group commit).
+  bool sync = false;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_OPTIONS_H_

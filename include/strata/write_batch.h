@@ -1,0 +1,64 @@
+// WriteBatch: a list of updates applied to the database atomically.
+//
+// Either every update in a batch is visible and durable, or none is, even
+// across a crash. Updates apply in the order they were added, so a Put then a
+// Delete of one key leaves it deleted.
+//
+// Thread-safety: a const WriteBatch may be read from several threads; adding
+// to one needs external synchronization.
+
+#ifndef STRATA_WRITE_BATCH_H_
+#define STRATA_WRITE_BATCH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "strata/status.h"
+
+namespace strata {
+
+class WriteBatch {
+ public:
+  // Receives the updates of a batch in order (see Iterate).
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    virtual void Put(std::string_view key, std::string_view value) = 0;
+    virtual void Delete(std::string_view key) = 0;
+  };
+
+  WriteBatch();
+  WriteBatch(const WriteBatch&) = default;
+  WriteBatch& operator=(const WriteBatch&) = default;
+  WriteBatch(WriteBatch&&) noexcept = default;
+  WriteBatch& operator=(WriteBatch&&) noexcept = default;
+  ~WriteBatch() = default;
+
+  // Stores key -> value. Both may hold any bytes; value may be empty.
+  void Put(std::string_view key, std::string_view value);
+  // Removes key if present.
+  void Delete(std::string_view key);
+  // Removes every update from the batch.
+  void Clear();
+  // The number of updates in the batch.
+  uint32_t Count() const;
+  // The size of the batch's encoded form in bytes (what the WAL will hold).
+  size_t ApproximateSize() const { return rep_.size(); }
+  // Appends every update of `source` to this batch.
+  void Append(const WriteBatch& source);
+  // Calls handler for each update, in order. Returns Corruption if the batch's
+  // encoding is damaged (possible only for one decoded from bytes).
+  Status Iterate(Handler* handler) const;
+
+ private:
+  friend class WriteBatchInternal;
+
+  // The encoded form, documented in docs/FORMAT.md ("Write batch").
+  std::string rep_;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_WRITE_BATCH_H_

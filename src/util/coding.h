@@ -1,0 +1,70 @@
+// Byte encodings shared by every on-disk format: little-endian fixed-width
+// integers and LEB128-style varints (7 bits per byte, high bit = more).
+// The one codec of the project; docs/FORMAT.md refers to these names.
+//
+// Get* functions consume from the front of *input and return false, leaving
+// *input unspecified, if it is too short or malformed.
+//
+// Thread-safety: pure functions.
+
+#ifndef STRATA_UTIL_CODING_H_
+#define STRATA_UTIL_CODING_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace strata {
+
+inline void EncodeFixed16(char* dst, uint16_t v) {
+  dst[0] = static_cast<char>(v);
+  dst[1] = static_cast<char>(v >> 8);
+}
+inline void EncodeFixed32(char* dst, uint32_t v) {
+  for (int i = 0; i < 4; i++) dst[i] = static_cast<char>(v >> (8 * i));
+}
+inline void EncodeFixed64(char* dst, uint64_t v) {
+  for (int i = 0; i < 8; i++) dst[i] = static_cast<char>(v >> (8 * i));
+}
+inline uint16_t DecodeFixed16(const char* p) {
+  const auto* b = reinterpret_cast<const unsigned char*>(p);
+  return static_cast<uint16_t>(b[0] | (b[1] << 8));
+}
+inline uint32_t DecodeFixed32(const char* p) {
+  const auto* b = reinterpret_cast<const unsigned char*>(p);
+  return static_cast<uint32_t>(b[0]) | (static_cast<uint32_t>(b[1]) << 8) |
+         (static_cast<uint32_t>(b[2]) << 16) | (static_cast<uint32_t>(b[3]) << 24);
+}
+inline uint64_t DecodeFixed64(const char* p) {
+  return static_cast<uint64_t>(DecodeFixed32(p)) |
+         (static_cast<uint64_t>(DecodeFixed32(p + 4)) << 32);
+}
+
+void PutFixed32(std::string* dst, uint32_t v);
+void PutFixed64(std::string* dst, uint64_t v);
+void PutVarint32(std::string* dst, uint32_t v);
+void PutVarint64(std::string* dst, uint64_t v);
+// A varint32 length followed by the bytes of value.
+void PutLengthPrefixed(std::string* dst, std::string_view value);
+
+// Writes v at dst and returns the byte after the last one written.
+// REQUIRES: dst has room for VarintLength(v) bytes (at most 10).
+char* EncodeVarint32(char* dst, uint32_t v);
+char* EncodeVarint64(char* dst, uint64_t v);
+int VarintLength(uint64_t v);
+
+bool GetFixed32(std::string_view* input, uint32_t* value);
+bool GetFixed64(std::string_view* input, uint64_t* value);
+bool GetVarint32(std::string_view* input, uint32_t* value);
+bool GetVarint64(std::string_view* input, uint64_t* value);
+bool GetLengthPrefixed(std::string_view* input, std::string_view* result);
+
+// Decodes a varint32 from [p, limit); returns the byte after it, or nullptr if
+// it is malformed or runs past limit.
+const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* value);
+const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* value);
+
+}  // namespace strata
+
+#endif  // STRATA_UTIL_CODING_H_

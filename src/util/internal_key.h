@@ -1,0 +1,129 @@
+// Internal keys: how every layer below the public API names one version of a
+// user key.
+//
+//   internal key = user_key bytes ++ fixed64(sequence << 8 | type)
+//
+// The sequence number (56 bits) orders all writes; the type says whether the
+// entry holds a value or is a tombstone that hides older values. Internal keys
+// sort by user key ascending (bytewise, unsigned), then by sequence number
+// descending, so the newest version of a key comes first and a lookup at
+// snapshot S seeks to (key, S) and takes the first entry it lands on.
+// docs/FORMAT.md ("Internal key") documents the same layout.
+//
+// Thread-safety: pure values and functions.
+
+#ifndef STRATA_UTIL_INTERNAL_KEY_H_
+#define STRATA_UTIL_INTERNAL_KEY_H_
+
+#include <cassert>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/coding.h"
+
+namespace strata {
+
+using SequenceNumber = uint64_t;
+
+// The largest sequence number: 56 bits, leaving 8 for the type.
+inline constexpr SequenceNumber kMaxSequenceNumber = (uint64_t{1} << 56) - 1;
+
+// On-disk: do not renumber.
+enum ValueType : uint8_t {
+  kTypeDeletion = 0x0,
+  kTypeValue = 0x1,
+};
+static_assert(kTypeDeletion == 0 && kTypeValue == 1, "value types are stored on disk");
+
+// The type that sorts first among entries with one user key and sequence
+// number (larger trailers sort first), used to build seek targets.
+inline constexpr ValueType kValueTypeForSeek = kTypeValue;
+
+inline constexpr size_t kInternalKeyTrailerSize = 8;
+
+inline uint64_t PackSequenceAndType(SequenceNumber seq, ValueType type) {
+  assert(seq <= kMaxSequenceNumber);
+  return (seq << 8) | type;
+}
+
+struct ParsedInternalKey {
+  std::string_view user_key;
+  SequenceNumber sequence = 0;
+  ValueType type = kTypeValue;
+};
+
+inline void AppendInternalKey(std::string* dst, std::string_view user_key, SequenceNumber seq,
+                              ValueType type) {
+  dst->append(user_key.data(), user_key.size());
+  PutFixed64(dst, PackSequenceAndType(seq, type));
+}
+
+inline std::string MakeInternalKey(std::string_view user_key, SequenceNumber seq,
+                                   ValueType type) {
+  std::string result;
+  result.reserve(user_key.size() + kInternalKeyTrailerSize);
+  AppendInternalKey(&result, user_key, seq, type);
+  return result;
+}
+
+// Returns false if ikey is too short or its type is unknown.
+inline bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* result) {
+  if (ikey.size() < kInternalKeyTrailerSize) return false;
+  uint64_t trailer = DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerSize);
+  uint8_t type = trailer & 0xff;
+  if (type > kTypeValue) return false;
+  result->user_key = ikey.substr(0, ikey.size() - kInternalKeyTrailerSize);
+  result->sequence = trailer >> 8;
+  result->type = static_cast<ValueType>(type);
+  return true;
+}
+
+// REQUIRES: ikey.size() >= kInternalKeyTrailerSize.
+inline std::string_view ExtractUserKey(std::string_view ikey) {
+  assert(ikey.size() >= kInternalKeyTrailerSize);
+  return ikey.substr(0, ikey.size() - kInternalKeyTrailerSize);
+}
+
+inline uint64_t ExtractTrailer(std::string_view ikey) {
+  return DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerSize);
+}
+
+// Bytewise comparison of user keys as unsigned bytes (<0, 0, >0).
+inline int CompareUserKeys(std::string_view a, std::string_view b) { return a.compare(b); }
+
+// The total order on internal keys described at the top of this file.
+inline int CompareInternalKeys(std::string_view a, std::string_view b) {
+  int r = CompareUserKeys(ExtractUserKey(a), ExtractUserKey(b));
+  if (r != 0) return r;
+  uint64_t ta = ExtractTrailer(a);
+  uint64_t tb = ExtractTrailer(b);
+  if (ta > tb) return -1;
+  if (ta < tb) return 1;
+  return 0;
+}
+
+// A memtable lookup key for (user_key, sequence): a varint32 length followed
+// by the internal key, the same shape as a memtable entry's key, so one
+// buffer serves both the memtable seek and the table seek.
+class LookupKey {
+ public:
+  LookupKey(std::string_view user_key, SequenceNumber sequence) {
+    PutVarint32(&buf_, static_cast<uint32_t>(user_key.size() + kInternalKeyTrailerSize));
+    key_start_ = buf_.size();
+    AppendInternalKey(&buf_, user_key, sequence, kValueTypeForSeek);
+  }
+  std::string_view memtable_key() const { return buf_; }
+  std::string_view internal_key() const { return std::string_view(buf_).substr(key_start_); }
+  std::string_view user_key() const {
+    return internal_key().substr(0, internal_key().size() - kInternalKeyTrailerSize);
+  }
+
+ private:
+  std::string buf_;
+  size_t key_start_ = 0;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_UTIL_INTERNAL_KEY_H_

@@ -1,0 +1,35 @@
+// Helpers shared by the tests: a temporary directory removed at the end of
+// the test, and small file utilities.
+//
+// Thread-safety: a TempDir is owned by one test.
+
+#ifndef STRATA_TESTS_TEST_UTIL_H_
+#define STRATA_TESTS_TEST_UTIL_H_
+
+#include <string>
+
+namespace strata::test {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with its contents on
+// destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // path() + "/" + name
+  std::string Child(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string ReadFileOrDie(const std::string& path);
+void WriteFileOrDie(const std::string& path, const std::string& contents);
+
+}  // namespace strata::test
+
+#endif  // STRATA_TESTS_TEST_UTIL_H_
