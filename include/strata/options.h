@@ -14,6 +14,15 @@ namespace strata {
 class FileSystem;
 class Snapshot;
 
+// How SSTable data blocks are compressed. On-disk: each block's trailer
+// stores this value, so do not renumber.
+enum CompressionType : unsigned char {
+  kNoCompression = 0,
+  kSnappyCompression = 1,
+  kLZ4Compression = 2,
+  kZstdCompression = 3,
+};
+
 // Options for opening a database. The defaults suit a general-purpose store.
 struct Options {
   // Create the database directory and files if they are missing.
@@ -32,6 +41,36 @@ struct Options {
   // immutable and a new one (with a new WAL file) takes over. Larger values
   // mean fewer, larger flushes and longer recovery. Default: 64 MiB.
   size_t write_buffer_size = 64 << 20;
+
+  // At most this many immutable memtables wait for their flush; a write that
+  // would make one more waits (a stall, counted in "strata.stats") until a
+  // flush finishes. More buffers absorb longer bursts at the cost of memory.
+  // Default: 2.
+  int max_write_buffer_number = 2;
+
+  // Target size in bytes of an SSTable data block before compression.
+  // Smaller blocks make point reads cheaper, larger ones compress better and
+  // shrink the index. Default: 4 KiB.
+  size_t block_size = 4 * 1024;
+
+  // Keys between restart points in a block (prefix compression restarts
+  // there; binary search lands there). Default: 16.
+  int block_restart_interval = 16;
+
+  // Bits per key of each table's bloom filter; 10 gives about 1% false
+  // positives. 0 disables the filters. Default: 10.
+  int bloom_bits_per_key = 10;
+
+  // Compression of data blocks. A block stays uncompressed when compression
+  // saves less than 12.5% of it. Default: LZ4 (fast on both ends).
+  CompressionType compression = kLZ4Compression;
+
+  // Bytes of uncompressed blocks held in the block cache (the buffer pool),
+  // shared by all tables. Default: 32 MiB.
+  size_t block_cache_size = 32 << 20;
+
+  // Table files kept open at once (the table cache). Default: 1000.
+  int max_open_files = 1000;
 
   // The file system every file operation goes through. nullptr means the
   // process's real POSIX file system. Tests pass a fault-injecting one.
