@@ -45,7 +45,11 @@ TEST(CodingTest, Varint64RoundTripAtEveryWidth) {
     uint64_t got;
     ASSERT_TRUE(GetVarint64(&in, &got));
     ASSERT_EQ(v, got);
-    ASSERT_EQ(VarintLength(v) , [&] { std::string t; PutVarint64(&t, v); return static_cast<int>(t.size()); }());
+    ASSERT_EQ(VarintLength(v), [&] {
+      std::string t;
+      PutVarint64(&t, v);
+      return static_cast<int>(t.size());
+    }());
   }
   EXPECT_TRUE(in.empty());
 }

@@ -1,0 +1,95 @@
+// MemTable: the in-memory, sorted buffer of recent writes, read before any
+// table on disk.
+//
+// Each write is one entry, copied into the memtable's Arena as
+//
+//   varint32 internal_key_size ++ internal key ++ varint32 value_size ++ value
+//
+// where the internal key is user_key ++ fixed64(sequence << 8 | type) as in
+// util/internal_key.h. A SkipList of pointers to these entries orders them by
+// CompareInternalKeys: user key ascending (unsigned bytes), then sequence
+// descending, so the newest version of a key comes first.
+//
+// Invariants: entries are never modified or removed; every view a Get or an
+// iterator hands out stays valid until the MemTable is destroyed. No two
+// entries share (user key, sequence, type).
+//
+// Thread-safety: Add requires external synchronization (one writer at a
+// time). Get, NewIterator and the counters are lock-free and safe from any
+// thread concurrently with Add. Once NumEntries() returns n, every one of
+// those n entries is visible to Get and to iterators created afterwards.
+
+#ifndef STRATA_MEMTABLE_MEMTABLE_H_
+#define STRATA_MEMTABLE_MEMTABLE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "memtable/skiplist.h"
+#include "strata/iterator.h"
+#include "strata/status.h"
+#include "util/arena.h"
+#include "util/internal_key.h"
+
+namespace strata {
+
+class MemTable {
+ public:
+  MemTable();
+  MemTable(const MemTable&) = delete;
+  MemTable& operator=(const MemTable&) = delete;
+
+  // Adds one version of user_key. Copies user_key and value.
+  // REQUIRES: external synchronization with other Adds.
+  // REQUIRES: type is kTypeValue, or kTypeDeletion with an empty value.
+  // REQUIRES: seq <= kMaxSequenceNumber, and no entry with the same user_key,
+  // seq and type has been added.
+  void Add(SequenceNumber seq, ValueType type, std::string_view user_key, std::string_view value);
+
+  // Looks up the newest entry for key.user_key() with sequence <= the lookup
+  // sequence. For a value: stores it in *value, sets *s = OK, returns true.
+  // For a tombstone: sets *s = NotFound, returns true. Returns false, leaving
+  // *value and *s alone, if the memtable holds no such entry, so the caller
+  // should look in older sources. Lock-free.
+  bool Get(const LookupKey& key, std::string* value, Status* s) const;
+
+  // An iterator over every entry: key() is the internal key, value() the
+  // value, ordered by CompareInternalKeys. Seek takes an internal key.
+  // status() is always OK. Lock-free. REQUIRES: the memtable outlives it.
+  std::unique_ptr<Iterator> NewIterator() const;
+
+  // Bytes held by the arena, including the skip list's nodes. Any thread.
+  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  // Entries added so far, tombstones included. Any thread.
+  uint64_t NumEntries() const { return num_entries_.load(std::memory_order_acquire); }
+  // Tombstones added so far. Any thread.
+  uint64_t NumDeletes() const { return num_deletes_.load(std::memory_order_acquire); }
+  bool Empty() const { return NumEntries() == 0; }
+
+ private:
+  // Orders entry pointers by the internal keys they start with.
+  struct KeyComparator {
+    int operator()(const char* a, const char* b) const;
+  };
+  using Table = SkipList<const char*, KeyComparator>;
+  class MemTableIterator;
+
+  // Declared before table_: the skip list allocates its head node from the
+  // arena in its constructor.
+  Arena arena_;
+  Table table_;
+
+  // Atomic so that any thread may read them. The writer increments with
+  // release after the entry is linked in and readers load with acquire, which
+  // gives the visibility promise at the top of this file.
+  std::atomic<uint64_t> num_entries_{0};
+  std::atomic<uint64_t> num_deletes_{0};
+};
+
+}  // namespace strata
+
+#endif  // STRATA_MEMTABLE_MEMTABLE_H_

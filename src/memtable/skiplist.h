@@ -1,0 +1,276 @@
+// SkipList: a sorted set of keys whose nodes live in an Arena; the index
+// beneath the memtable.
+//
+// Thread-safety:
+//   Writes (Insert) require external synchronization: one writer at a time.
+//   Reads (Contains, Iterator) take no lock and are safe while one Insert runs
+//   concurrently; they require only that the SkipList (and its Arena) outlive
+//   them.
+//
+// Invariants:
+//   (1) Nodes are never removed or freed before the SkipList is destroyed, so a
+//       reader may hold a Node* for as long as the list lives.
+//   (2) A node's key and height never change once it is linked in; only its
+//       next pointers are written afterwards.
+//   (3) Level 0 links every node in strictly ascending key order; each level
+//       i > 0 links a subsequence of level i - 1. No two keys compare equal.
+//   (4) A node is published bottom-up, one level at a time: its own next[i] is
+//       filled in first, then a release store into its predecessor's next[i]
+//       links it. A reader that reaches a node through an acquire load
+//       therefore sees its key and every next pointer below the link it
+//       followed. A reader may see a node at level 0 but not yet at higher
+//       levels; searches only lose speed, never correctness.
+//   (5) max_height_ only grows, and head_ has kMaxHeight next pointers. It is
+//       read and written relaxed: a reader that sees the new height before
+//       the head's pointers at the new levels sees nullptr there, which reads
+//       as an empty level and drops down; one that sees the old height starts
+//       lower. Neither misses a published node, so no ordering is needed.
+//
+// Key must be trivially destructible (the arena never runs destructors) and
+// default-constructible (head_'s key, which is never read). Comparator is a
+// copyable functor: int operator()(const Key& a, const Key& b) const returning
+// <0, 0 or >0.
+
+#ifndef STRATA_MEMTABLE_SKIPLIST_H_
+#define STRATA_MEMTABLE_SKIPLIST_H_
+
+#include <atomic>
+#include <cassert>
+#include <cstddef>
+#include <new>
+#include <type_traits>
+
+#include "util/arena.h"
+#include "util/random.h"
+
+namespace strata {
+
+template <typename Key, class Comparator>
+class SkipList {
+ private:
+  struct Node;
+
+ public:
+  // Allocates nodes from *arena, which must outlive the list.
+  SkipList(Comparator cmp, Arena* arena);
+  SkipList(const SkipList&) = delete;
+  SkipList& operator=(const SkipList&) = delete;
+
+  // Inserts key.
+  // REQUIRES: external synchronization with other Inserts.
+  // REQUIRES: nothing that compares equal to key is in the list.
+  void Insert(const Key& key);
+
+  // True if an entry equal to key is in the list. Lock-free.
+  bool Contains(const Key& key) const;
+
+  // A cursor over the list. Lock-free; sees every node published before each
+  // of its moves, and possibly some published during them.
+  class Iterator {
+   public:
+    // The iterator starts not Valid(). REQUIRES: list outlives the iterator.
+    explicit Iterator(const SkipList* list) : list_(list) {}
+
+    bool Valid() const { return node_ != nullptr; }
+    // REQUIRES: Valid().
+    const Key& key() const {
+      assert(Valid());
+      return node_->key;
+    }
+    // REQUIRES: Valid().
+    void Next() {
+      assert(Valid());
+      node_ = node_->Next(0);
+    }
+    // REQUIRES: Valid().
+    void Prev() {
+      assert(Valid());
+      // Nodes have no back pointers: search for the last node before this one.
+      node_ = list_->FindLessThan(node_->key);
+      if (node_ == list_->head_) node_ = nullptr;
+    }
+    // Positions at the first entry >= target.
+    void Seek(const Key& target) { node_ = list_->FindGreaterOrEqual(target, nullptr); }
+    void SeekToFirst() { node_ = list_->head_->Next(0); }
+    void SeekToLast() {
+      node_ = list_->FindLast();
+      if (node_ == list_->head_) node_ = nullptr;
+    }
+
+   private:
+    const SkipList* list_;
+    Node* node_ = nullptr;
+  };
+
+ private:
+  static constexpr int kMaxHeight = 12;
+  // Each node reaches level i + 1 with probability 1/kBranching given level i.
+  static constexpr int kBranching = 4;
+
+  int GetMaxHeight() const { return max_height_.load(std::memory_order_relaxed); }
+  Node* NewNode(const Key& key, int height);
+  int RandomHeight();
+  bool Equal(const Key& a, const Key& b) const { return compare_(a, b) == 0; }
+  // True if key sorts after n's key; a null n is past the end, never before.
+  bool KeyIsAfterNode(const Key& key, const Node* n) const {
+    return n != nullptr && compare_(n->key, key) < 0;
+  }
+  // The first node with key >= key, or nullptr. If prev is not null, fills
+  // prev[level] with the last node before it at each level below
+  // GetMaxHeight().
+  Node* FindGreaterOrEqual(const Key& key, Node** prev) const;
+  // The last node with key < key, or head_ if there is none.
+  Node* FindLessThan(const Key& key) const;
+  // The last node, or head_ if the list is empty.
+  Node* FindLast() const;
+
+  // Const after construction.
+  Comparator const compare_;
+  Arena* const arena_;
+  Node* const head_;
+
+  // Writer-only (externally synchronized).
+  Random rnd_;
+
+  // Atomic because readers load it concurrently with the writer; relaxed by
+  // invariant (5).
+  std::atomic<int> max_height_;
+};
+
+// A node is allocated with room for `height` next pointers: next_ is declared
+// with one element and the node's allocation extends it, the flexible-array
+// idiom. Each extra slot is constructed with placement new in NewNode.
+template <typename Key, class Comparator>
+struct SkipList<Key, Comparator>::Node {
+  explicit Node(const Key& k) : key(k) {}
+
+  Key const key;
+
+  // Acquire pairs with SetNext's release: the node read is fully initialized.
+  Node* Next(int level) {
+    assert(level >= 0);
+    return next_[level].load(std::memory_order_acquire);
+  }
+  void SetNext(int level, Node* x) {
+    assert(level >= 0);
+    next_[level].store(x, std::memory_order_release);
+  }
+  // For the writer, and for a node not yet visible to readers, where no
+  // ordering is needed.
+  Node* NoBarrierNext(int level) { return next_[level].load(std::memory_order_relaxed); }
+  void NoBarrierSetNext(int level, Node* x) { next_[level].store(x, std::memory_order_relaxed); }
+  void InitNext(int level) { new (&next_[level]) std::atomic<Node*>(nullptr); }
+
+ private:
+  // next_[i] links this node into level i; the node's height is the array's
+  // real length.
+  std::atomic<Node*> next_[1];
+};
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(const Key& key,
+                                                                             int height) {
+  static_assert(std::is_trivially_destructible_v<Node>, "the arena never runs destructors");
+  static_assert(alignof(Node) <= alignof(std::max_align_t), "AllocateAligned's guarantee");
+  assert(height >= 1 && height <= kMaxHeight);
+  char* mem = arena_->AllocateAligned(sizeof(Node) + sizeof(std::atomic<Node*>) * (height - 1));
+  Node* node = new (mem) Node(key);  // constructs next_[0]
+  for (int i = 1; i < height; i++) node->InitNext(i);
+  return node;
+}
+
+template <typename Key, class Comparator>
+SkipList<Key, Comparator>::SkipList(Comparator cmp, Arena* arena)
+    : compare_(cmp),
+      arena_(arena),
+      head_(NewNode(Key(), kMaxHeight)),
+      rnd_(0xdeadbeef),
+      max_height_(1) {}
+
+template <typename Key, class Comparator>
+int SkipList<Key, Comparator>::RandomHeight() {
+  int height = 1;
+  while (height < kMaxHeight && rnd_.OneIn(kBranching)) height++;
+  return height;
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreaterOrEqual(
+    const Key& key, Node** prev) const {
+  Node* x = head_;
+  int level = GetMaxHeight() - 1;
+  while (true) {
+    Node* next = x->Next(level);
+    if (KeyIsAfterNode(key, next)) {
+      x = next;
+      continue;
+    }
+    if (prev != nullptr) prev[level] = x;
+    if (level == 0) return next;
+    level--;
+  }
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessThan(
+    const Key& key) const {
+  Node* x = head_;
+  int level = GetMaxHeight() - 1;
+  while (true) {
+    assert(x == head_ || compare_(x->key, key) < 0);
+    Node* next = x->Next(level);
+    if (KeyIsAfterNode(key, next)) {
+      x = next;
+      continue;
+    }
+    if (level == 0) return x;
+    level--;
+  }
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast() const {
+  Node* x = head_;
+  int level = GetMaxHeight() - 1;
+  while (true) {
+    Node* next = x->Next(level);
+    if (next != nullptr) {
+      x = next;
+      continue;
+    }
+    if (level == 0) return x;
+    level--;
+  }
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Insert(const Key& key) {
+  Node* prev[kMaxHeight];
+  Node* x = FindGreaterOrEqual(key, prev);
+  assert(x == nullptr || !Equal(key, x->key));
+
+  int height = RandomHeight();
+  int max_height = GetMaxHeight();
+  if (height > max_height) {
+    for (int i = max_height; i < height; i++) prev[i] = head_;
+    max_height_.store(height, std::memory_order_relaxed);
+  }
+
+  x = NewNode(key, height);
+  for (int i = 0; i < height; i++) {
+    // x is not yet reachable, so its own pointer needs no ordering; the
+    // release store into prev[i] publishes it (invariant 4).
+    x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
+    prev[i]->SetNext(i, x);
+  }
+}
+
+template <typename Key, class Comparator>
+bool SkipList<Key, Comparator>::Contains(const Key& key) const {
+  Node* x = FindGreaterOrEqual(key, nullptr);
+  return x != nullptr && Equal(key, x->key);
+}
+
+}  // namespace strata
+
+#endif  // STRATA_MEMTABLE_SKIPLIST_H_

@@ -1,0 +1,415 @@
+// Tests for MemTable (memtable/memtable.h), single-threaded: Add and Get with
+// values, tombstones and snapshots; binary keys; large values; the internal
+// key iterator; the counters; and a randomized run against std::map.
+
+#include "memtable/memtable.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "util/internal_key.h"
+#include "util/random.h"
+
+namespace strata {
+namespace {
+
+// What a Get returned, in one comparable value.
+struct GetResult {
+  bool found = false;
+  bool deleted = false;
+  std::string value;
+
+  bool operator==(const GetResult&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const GetResult& r) {
+  if (!r.found) return os << "<absent>";
+  if (r.deleted) return os << "<deleted>";
+  return os << "\"" << r.value << "\"";
+}
+
+GetResult Lookup(const MemTable& mem, std::string_view user_key, SequenceNumber seq) {
+  GetResult result;
+  std::string value = "untouched";
+  Status s = Status::Corruption("untouched");
+  result.found = mem.Get(LookupKey(user_key, seq), &value, &s);
+  if (!result.found) {
+    // A miss must leave the outputs alone.
+    EXPECT_EQ("untouched", value);
+    EXPECT_TRUE(s.IsCorruption());
+    return result;
+  }
+  if (s.IsNotFound()) {
+    result.deleted = true;
+  } else {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    result.value = value;
+  }
+  return result;
+}
+
+GetResult Value(std::string v) { return GetResult{true, false, std::move(v)}; }
+GetResult Deleted() { return GetResult{true, true, ""}; }
+GetResult Absent() { return GetResult{}; }
+
+struct Entry {
+  std::string user_key;
+  SequenceNumber seq;
+  ValueType type;
+  std::string value;
+};
+
+std::vector<Entry> Scan(Iterator* iter) {
+  std::vector<Entry> out;
+  for (iter->SeekToFirst(); iter->Valid(); iter->Next()) {
+    ParsedInternalKey parsed;
+    EXPECT_TRUE(ParseInternalKey(iter->key(), &parsed));
+    out.push_back(
+        {std::string(parsed.user_key), parsed.sequence, parsed.type, std::string(iter->value())});
+  }
+  EXPECT_TRUE(iter->status().ok());
+  return out;
+}
+
+TEST(MemTableTest, EmptyMemTable) {
+  MemTable mem;
+  EXPECT_TRUE(mem.Empty());
+  EXPECT_EQ(0u, mem.NumEntries());
+  EXPECT_EQ(0u, mem.NumDeletes());
+  EXPECT_EQ(Absent(), Lookup(mem, "a", kMaxSequenceNumber));
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  iter->SeekToFirst();
+  EXPECT_FALSE(iter->Valid());
+  iter->SeekToLast();
+  EXPECT_FALSE(iter->Valid());
+  iter->Seek(MakeInternalKey("a", 1, kValueTypeForSeek));
+  EXPECT_FALSE(iter->Valid());
+}
+
+TEST(MemTableTest, AddThenGetValue) {
+  MemTable mem;
+  mem.Add(1, kTypeValue, "apple", "red");
+  mem.Add(2, kTypeValue, "banana", "yellow");
+  EXPECT_FALSE(mem.Empty());
+  EXPECT_EQ(Value("red"), Lookup(mem, "apple", 10));
+  EXPECT_EQ(Value("yellow"), Lookup(mem, "banana", 10));
+  EXPECT_EQ(Absent(), Lookup(mem, "cherry", 10));
+}
+
+TEST(MemTableTest, PrefixesAndExtensionsAreDifferentKeys) {
+  MemTable mem;
+  mem.Add(1, kTypeValue, "ab", "v");
+  EXPECT_EQ(Absent(), Lookup(mem, "a", 10));
+  EXPECT_EQ(Absent(), Lookup(mem, "abc", 10));
+  EXPECT_EQ(Absent(), Lookup(mem, "", 10));
+  EXPECT_EQ(Value("v"), Lookup(mem, "ab", 10));
+}
+
+TEST(MemTableTest, NewerValueReplacesOlder) {
+  MemTable mem;
+  mem.Add(1, kTypeValue, "k", "v1");
+  mem.Add(2, kTypeValue, "k", "v2");
+  EXPECT_EQ(Value("v2"), Lookup(mem, "k", 2));
+  EXPECT_EQ(Value("v2"), Lookup(mem, "k", kMaxSequenceNumber));
+}
+
+TEST(MemTableTest, TombstoneShadowsOlderValue) {
+  MemTable mem;
+  mem.Add(1, kTypeValue, "k", "v1");
+  mem.Add(2, kTypeDeletion, "k", "");
+  EXPECT_EQ(Deleted(), Lookup(mem, "k", 2));
+  EXPECT_EQ(Deleted(), Lookup(mem, "k", 100));
+  // A value written after the tombstone is visible again.
+  mem.Add(3, kTypeValue, "k", "v3");
+  EXPECT_EQ(Value("v3"), Lookup(mem, "k", 3));
+  EXPECT_EQ(Deleted(), Lookup(mem, "k", 2));
+}
+
+TEST(MemTableTest, TombstoneForUnknownKeyIsStillAnAnswer) {
+  MemTable mem;
+  mem.Add(5, kTypeDeletion, "gone", "");
+  // true with NotFound: older sources must not be consulted.
+  EXPECT_EQ(Deleted(), Lookup(mem, "gone", 5));
+  EXPECT_EQ(Absent(), Lookup(mem, "gone", 4));
+}
+
+TEST(MemTableTest, SnapshotSeesOlderVersion) {
+  MemTable mem;
+  mem.Add(10, kTypeValue, "k", "v10");
+  mem.Add(20, kTypeValue, "k", "v20");
+  mem.Add(30, kTypeDeletion, "k", "");
+  mem.Add(40, kTypeValue, "k", "v40");
+  EXPECT_EQ(Absent(), Lookup(mem, "k", 9));
+  EXPECT_EQ(Value("v10"), Lookup(mem, "k", 10));
+  EXPECT_EQ(Value("v10"), Lookup(mem, "k", 19));
+  EXPECT_EQ(Value("v20"), Lookup(mem, "k", 20));
+  EXPECT_EQ(Value("v20"), Lookup(mem, "k", 29));
+  EXPECT_EQ(Deleted(), Lookup(mem, "k", 30));
+  EXPECT_EQ(Deleted(), Lookup(mem, "k", 39));
+  EXPECT_EQ(Value("v40"), Lookup(mem, "k", 40));
+  EXPECT_EQ(Value("v40"), Lookup(mem, "k", kMaxSequenceNumber));
+}
+
+TEST(MemTableTest, SnapshotDoesNotLeakIntoNeighbouringKeys) {
+  MemTable mem;
+  mem.Add(5, kTypeValue, "a", "a5");
+  mem.Add(1, kTypeValue, "b", "b1");
+  mem.Add(9, kTypeValue, "c", "c9");
+  // At sequence 3, "a" has no version yet; the seek must not return "b".
+  EXPECT_EQ(Absent(), Lookup(mem, "a", 3));
+  EXPECT_EQ(Value("b1"), Lookup(mem, "b", 3));
+  EXPECT_EQ(Absent(), Lookup(mem, "c", 3));
+}
+
+TEST(MemTableTest, BinaryKeysAndValues) {
+  MemTable mem;
+  const std::string nul_key("a\0b", 3);
+  const std::string nul_value("\0\0x\0", 4);
+  const std::string high_key("\xff\xfe", 2);
+  mem.Add(1, kTypeValue, nul_key, nul_value);
+  mem.Add(2, kTypeValue, high_key, "high");
+  mem.Add(3, kTypeValue, std::string("a", 1), "plain a");
+  EXPECT_EQ(Value(nul_value), Lookup(mem, nul_key, 10));
+  EXPECT_EQ(Value("high"), Lookup(mem, high_key, 10));
+  EXPECT_EQ(Value("plain a"), Lookup(mem, "a", 10));
+  EXPECT_EQ(Absent(), Lookup(mem, std::string("a\0", 2), 10));
+}
+
+TEST(MemTableTest, KeysOrderAsUnsignedBytes) {
+  MemTable mem;
+  // Added out of order; 0x80 and 0xff must sort after 0x7f (signed char
+  // comparison would put them first).
+  const std::vector<std::string> sorted = {
+      std::string(""),           std::string("\0", 1),   std::string("\0\0", 2),
+      std::string("\x01", 1),    std::string("\x7f", 1), std::string("\x7f\xff", 2),
+      std::string("\x80", 1),    std::string("\xff", 1), std::string("\xff\x00", 2),
+      std::string("\xff\xff", 2)};
+  const std::vector<int> order = {7, 2, 9, 0, 5, 3, 8, 1, 6, 4};
+  SequenceNumber seq = 1;
+  for (int i : order) mem.Add(seq++, kTypeValue, sorted[i], "v" + std::to_string(i));
+
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  std::vector<Entry> entries = Scan(iter.get());
+  ASSERT_EQ(sorted.size(), entries.size());
+  for (size_t i = 0; i < sorted.size(); i++) {
+    EXPECT_EQ(sorted[i], entries[i].user_key) << "position " << i;
+    EXPECT_EQ("v" + std::to_string(i), entries[i].value);
+    EXPECT_EQ(Value("v" + std::to_string(i)), Lookup(mem, sorted[i], seq));
+  }
+}
+
+TEST(MemTableTest, EmptyValueAndEmptyKey) {
+  MemTable mem;
+  mem.Add(1, kTypeValue, "k", "");
+  mem.Add(2, kTypeValue, "", "empty key");
+  EXPECT_EQ(Value(""), Lookup(mem, "k", 5));
+  EXPECT_EQ(Value("empty key"), Lookup(mem, "", 5));
+}
+
+TEST(MemTableTest, LargeValue) {
+  MemTable mem;
+  const size_t kSize = size_t{64} << 20;  // 64 MiB
+  std::string big(kSize, '\0');
+  for (size_t i = 0; i < kSize; i += 4096) big[i] = static_cast<char>(i / 4096);
+  big.back() = '\xff';
+  mem.Add(1, kTypeValue, "small", "before");
+  mem.Add(2, kTypeValue, "big", big);
+  mem.Add(3, kTypeValue, "tiny", "after");
+
+  std::string got;
+  Status s;
+  ASSERT_TRUE(mem.Get(LookupKey("big", 2), &got, &s));
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(got == big);  // not EXPECT_EQ: a failure would print 64 MiB
+  EXPECT_GE(mem.ApproximateMemoryUsage(), kSize);
+  EXPECT_EQ(Value("before"), Lookup(mem, "small", 3));
+  EXPECT_EQ(Value("after"), Lookup(mem, "tiny", 3));
+
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  iter->Seek(MakeInternalKey("big", kMaxSequenceNumber, kValueTypeForSeek));
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ(kSize, iter->value().size());
+  EXPECT_TRUE(iter->value() == big);
+}
+
+TEST(MemTableTest, IteratorOrdersVersionsNewestFirst) {
+  MemTable mem;
+  mem.Add(3, kTypeValue, "b", "b3");
+  mem.Add(1, kTypeValue, "a", "a1");
+  mem.Add(7, kTypeDeletion, "b", "");
+  mem.Add(5, kTypeValue, "a", "a5");
+  mem.Add(4, kTypeValue, "c", "c4");
+  mem.Add(9, kTypeValue, "b", "b9");
+
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  std::vector<Entry> entries = Scan(iter.get());
+  const std::vector<std::pair<std::string, SequenceNumber>> expected = {
+      {"a", 5}, {"a", 1}, {"b", 9}, {"b", 7}, {"b", 3}, {"c", 4}};
+  ASSERT_EQ(expected.size(), entries.size());
+  for (size_t i = 0; i < expected.size(); i++) {
+    EXPECT_EQ(expected[i].first, entries[i].user_key);
+    EXPECT_EQ(expected[i].second, entries[i].seq);
+  }
+  EXPECT_EQ(kTypeDeletion, entries[3].type);
+  EXPECT_EQ("", entries[3].value);
+  EXPECT_EQ(kTypeValue, entries[4].type);
+  EXPECT_EQ("b3", entries[4].value);
+
+  // Backwards gives the reverse.
+  size_t i = expected.size();
+  for (iter->SeekToLast(); iter->Valid(); iter->Prev()) {
+    ASSERT_GT(i, 0u);
+    --i;
+    EXPECT_EQ(MakeInternalKey(expected[i].first, expected[i].second, entries[i].type), iter->key());
+  }
+  EXPECT_EQ(0u, i);
+}
+
+TEST(MemTableTest, IteratorSeekTakesAnInternalKey) {
+  MemTable mem;
+  mem.Add(1, kTypeValue, "a", "a1");
+  mem.Add(3, kTypeValue, "b", "b3");
+  mem.Add(7, kTypeDeletion, "b", "");
+  mem.Add(9, kTypeValue, "b", "b9");
+  mem.Add(4, kTypeValue, "c", "c4");
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+
+  // (b, 8): the newest version of b at snapshot 8 is the tombstone at 7.
+  iter->Seek(MakeInternalKey("b", 8, kValueTypeForSeek));
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ(MakeInternalKey("b", 7, kTypeDeletion), iter->key());
+  iter->Next();
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ(MakeInternalKey("b", 3, kTypeValue), iter->key());
+  EXPECT_EQ("b3", iter->value());
+  iter->Prev();
+  iter->Prev();
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ(MakeInternalKey("b", 9, kTypeValue), iter->key());
+
+  // An exact internal key lands on itself.
+  iter->Seek(MakeInternalKey("b", 3, kTypeValue));
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ("b3", iter->value());
+
+  // (b, 2): older than every b, so the seek moves on to c.
+  iter->Seek(MakeInternalKey("b", 2, kValueTypeForSeek));
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ(MakeInternalKey("c", 4, kTypeValue), iter->key());
+
+  iter->Seek(MakeInternalKey("c", 3, kValueTypeForSeek));
+  EXPECT_FALSE(iter->Valid());
+
+  iter->Seek(MakeInternalKey("", kMaxSequenceNumber, kValueTypeForSeek));
+  ASSERT_TRUE(iter->Valid());
+  EXPECT_EQ(MakeInternalKey("a", 1, kTypeValue), iter->key());
+  iter->Prev();
+  EXPECT_FALSE(iter->Valid());
+}
+
+TEST(MemTableTest, CountersTrackEntriesAndDeletes) {
+  MemTable mem;
+  mem.Add(1, kTypeValue, "a", "1");
+  mem.Add(2, kTypeDeletion, "a", "");
+  mem.Add(3, kTypeDeletion, "b", "");
+  mem.Add(4, kTypeValue, "c", "4");
+  EXPECT_EQ(4u, mem.NumEntries());
+  EXPECT_EQ(2u, mem.NumDeletes());
+  EXPECT_FALSE(mem.Empty());
+}
+
+TEST(MemTableTest, ApproximateMemoryUsageGrows) {
+  MemTable mem;
+  const size_t initial = mem.ApproximateMemoryUsage();
+  const std::string value(1000, 'v');
+  size_t previous = initial;
+  for (int i = 0; i < 1000; i++) {
+    mem.Add(i + 1, kTypeValue, "key" + std::to_string(i), value);
+    size_t now = mem.ApproximateMemoryUsage();
+    ASSERT_GE(now, previous);
+    previous = now;
+  }
+  // At least the bytes of the values themselves.
+  EXPECT_GE(mem.ApproximateMemoryUsage() - initial, 1000 * value.size());
+}
+
+// Internal keys in CompareInternalKeys order, for the model.
+struct InternalKeyLess {
+  bool operator()(const std::string& a, const std::string& b) const {
+    return CompareInternalKeys(a, b) < 0;
+  }
+};
+
+TEST(MemTableTest, RandomOperationsMatchStdMap) {
+  Random rnd(42);
+  MemTable mem;
+  std::map<std::string, std::string, InternalKeyLess> model;  // internal key -> value
+  const int kOps = 3000;
+  auto random_user_key = [&rnd] {
+    // Short keys over a small alphabet that includes NUL and 0xff, so keys
+    // collide (several versions) and share prefixes.
+    static const char kAlphabet[] = {'\0', 'a', 'b', '\x7f', '\x80', '\xff'};
+    std::string key(rnd.Uniform(4), '\0');
+    for (char& c : key) c = kAlphabet[rnd.Uniform(sizeof(kAlphabet))];
+    return key;
+  };
+
+  for (SequenceNumber seq = 1; seq <= kOps; seq++) {
+    std::string user_key = random_user_key();
+    ValueType type = rnd.OneIn(4) ? kTypeDeletion : kTypeValue;
+    std::string value = type == kTypeValue ? "v" + std::to_string(seq) : "";
+    mem.Add(seq, type, user_key, value);
+    model[MakeInternalKey(user_key, seq, type)] = value;
+  }
+  EXPECT_EQ(static_cast<uint64_t>(kOps), mem.NumEntries());
+
+  // Forward and backward iteration match the model exactly.
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  iter->SeekToFirst();
+  for (const auto& [ikey, value] : model) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_EQ(ikey, iter->key());
+    ASSERT_EQ(value, iter->value());
+    iter->Next();
+  }
+  EXPECT_FALSE(iter->Valid());
+  iter->SeekToLast();
+  for (auto it = model.rbegin(); it != model.rend(); ++it) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_EQ(it->first, iter->key());
+    iter->Prev();
+  }
+  EXPECT_FALSE(iter->Valid());
+
+  // Get and Seek at random snapshots match the model.
+  for (int i = 0; i < 2000; i++) {
+    std::string user_key = random_user_key();
+    SequenceNumber snapshot = rnd.Uniform(kOps + 2);
+    std::string target = MakeInternalKey(user_key, snapshot, kValueTypeForSeek);
+    auto model_iter = model.lower_bound(target);
+
+    iter->Seek(target);
+    if (model_iter == model.end()) {
+      ASSERT_FALSE(iter->Valid());
+    } else {
+      ASSERT_TRUE(iter->Valid());
+      ASSERT_EQ(model_iter->first, iter->key());
+    }
+
+    GetResult expected;
+    ParsedInternalKey parsed;
+    if (model_iter != model.end() && ParseInternalKey(model_iter->first, &parsed) &&
+        parsed.user_key == user_key) {
+      expected = parsed.type == kTypeValue ? Value(model_iter->second) : Deleted();
+    }
+    ASSERT_EQ(expected, Lookup(mem, user_key, snapshot))
+        << "key size " << user_key.size() << " snapshot " << snapshot;
+  }
+}
+
+}  // namespace
+}  // namespace strata
