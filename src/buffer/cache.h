@@ -9,9 +9,10 @@
 // released; then its deleter runs.
 //
 // Scan resistance: each shard splits its LRU list into a probationary and a
-// protected segment. New entries enter probation (the midpoint), and only a
-// second hit promotes an entry to the protected segment, so one long scan can
-// evict only probationary entries, never the hot set.
+// protected segment (at most 80% of the shard). New entries enter probation
+// (the midpoint); a Lookup hit, the entry's second use after its Insert,
+// promotes it to the protected segment, so one long scan of blocks used once
+// can evict only probationary entries, never the hot set.
 //
 // Thread-safety: all methods may be called concurrently; each shard has its
 // own mutex. Statistics are relaxed atomics (they are only reported).
@@ -75,6 +76,7 @@ class Cache {
   Shard* ShardFor(std::string_view key, uint32_t* hash) const;
 
   int shard_bits_;
+  size_t capacity_;  // as given; the shards' capacities add up to it
   std::unique_ptr<Shard[]> shards_;
 };
 
