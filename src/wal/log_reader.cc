@@ -1,0 +1,156 @@
+// wal::Reader; see log_reader.h for the torn-tail versus corruption rules and
+// log_format.h for the layout.
+
+#include "wal/log_reader.h"
+
+#include <cassert>
+
+#include "util/checksum.h"
+#include "util/coding.h"
+
+namespace strata::wal {
+
+Reader::Reader(SequentialFile* file, Reporter* reporter)
+    : file_(file), reporter_(reporter), block_(std::make_unique<char[]>(kBlockSize)) {
+  assert(file_ != nullptr);
+}
+
+bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
+  scratch->clear();
+  *record = {};
+  bool in_record = false;     // *scratch holds a FIRST and maybe MIDDLEs
+  uint64_t record_bytes = 0;  // file bytes of those fragments
+  Fragment fragment;
+  while (true) {
+    switch (ReadFragment(&fragment)) {
+      case Outcome::kEnd:
+        // Rule 4: nothing started a record after the damage: a torn tail.
+        pending_bytes_ = 0;
+        pending_reason_.clear();
+        scratch->clear();
+        return false;
+      case Outcome::kBad:
+        // The record in progress lost a fragment, so it is dropped with it.
+        Drop((in_record ? record_bytes : 0) + fragment.size, fragment.problem);
+        in_record = false;
+        scratch->clear();
+        continue;
+      case Outcome::kGood:
+        break;
+    }
+
+    switch (fragment.type) {
+      case FragmentType::kFullType:
+      case FragmentType::kFirstType:
+        if (in_record) Drop(record_bytes, "record missing its LAST fragment");
+        ReportPending();  // rule 3
+        if (fragment.type == FragmentType::kFullType) {
+          *record = fragment.payload;
+          last_record_end_ = end_of_buffer_offset_ - buffer_.size();
+          return true;
+        }
+        scratch->assign(fragment.payload);
+        in_record = true;
+        record_bytes = fragment.size;
+        break;
+      case FragmentType::kMiddleType:
+      case FragmentType::kLastType:
+        if (!in_record) {
+          Drop(fragment.size, "fragment of a record missing its FIRST fragment");
+          break;
+        }
+        scratch->append(fragment.payload);
+        record_bytes += fragment.size;
+        if (fragment.type == FragmentType::kLastType) {
+          *record = *scratch;
+          last_record_end_ = end_of_buffer_offset_ - buffer_.size();
+          return true;
+        }
+        break;
+      case FragmentType::kZeroType:
+        assert(false && "ReadFragment returned a zero-type fragment");
+        break;
+    }
+  }
+}
+
+Reader::Outcome Reader::ReadFragment(Fragment* fragment) {
+  while (buffer_.size() < kHeaderSize) {
+    // Not at the end of the file, these bytes are the writer's zero trailer.
+    // At the end, they are a header cut short by a crash: a torn tail.
+    if (eof_) {
+      buffer_ = {};
+      return Outcome::kEnd;
+    }
+    ReadNextBlock();
+  }
+
+  const char* header = buffer_.data();
+  const uint32_t expected_checksum = DecodeFixed32(header);
+  const size_t length = DecodeFixed16(header + 4);
+  const auto type = static_cast<uint8_t>(header[6]);
+
+  if (expected_checksum == 0 && length == 0 && type == 0) {
+    // Zero fill (space preallocated or never written): no fragment follows it
+    // in this block, so skip the block rather than seven bytes at a time.
+    fragment->size = buffer_.size();
+    fragment->problem = "zero-filled region";
+    buffer_ = {};
+    return Outcome::kBad;
+  }
+  if (kHeaderSize + length > buffer_.size()) {
+    // The length is damaged (or cut by the end of the file): the next header's
+    // position is unknown, so the rest of the block is dropped.
+    fragment->size = buffer_.size();
+    fragment->problem = "fragment length past the end of the block";
+    buffer_ = {};
+    return Outcome::kBad;
+  }
+
+  fragment->size = kHeaderSize + length;
+  fragment->payload = buffer_.substr(kHeaderSize, length);
+  buffer_.remove_prefix(fragment->size);
+  // The checksum covers the type byte, so a flipped type is caught here too.
+  if (Checksum32(std::string_view(header + 6, 1), fragment->payload) != expected_checksum) {
+    fragment->problem = "checksum mismatch";
+    return Outcome::kBad;
+  }
+  if (type == static_cast<uint8_t>(FragmentType::kZeroType) ||
+      type > static_cast<uint8_t>(kMaxFragmentType)) {
+    fragment->problem = "unknown fragment type";
+    return Outcome::kBad;
+  }
+  fragment->type = static_cast<FragmentType>(type);
+  return Outcome::kGood;
+}
+
+void Reader::ReadNextBlock() {
+  std::string_view block;
+  Status s = file_->Read(kBlockSize, &block, block_.get());
+  if (!s.ok()) {
+    status_ = std::move(s);
+    buffer_ = {};
+    eof_ = true;
+    return;
+  }
+  buffer_ = block;
+  end_of_buffer_offset_ += block.size();
+  // SequentialFile promises that a short read means the end of the file.
+  if (block.size() < kBlockSize) eof_ = true;
+}
+
+void Reader::Drop(uint64_t bytes, std::string_view reason) {
+  if (pending_bytes_ == 0) pending_reason_.assign(reason);
+  pending_bytes_ += bytes;
+}
+
+void Reader::ReportPending() {
+  if (pending_bytes_ > 0 && reporter_ != nullptr) {
+    reporter_->Corruption(static_cast<size_t>(pending_bytes_),
+                          Status::Corruption("write-ahead log", pending_reason_));
+  }
+  pending_bytes_ = 0;
+  pending_reason_.clear();
+}
+
+}  // namespace strata::wal
