@@ -1,0 +1,232 @@
+// Block parsing and iteration; see block.h.
+
+#include "sstable/block.h"
+
+#include <cassert>
+
+#include "util/coding.h"
+#include "util/internal_key.h"
+
+namespace strata {
+
+namespace {
+
+// Decodes the three lengths of the entry at p, which must end by limit.
+// Returns where the unshared key bytes start, or nullptr if the entry is
+// malformed or its key and value run past limit.
+const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared, uint32_t* unshared,
+                        uint32_t* value_size) {
+  if ((p = GetVarint32Ptr(p, limit, shared)) == nullptr) return nullptr;
+  if ((p = GetVarint32Ptr(p, limit, unshared)) == nullptr) return nullptr;
+  if ((p = GetVarint32Ptr(p, limit, value_size)) == nullptr) return nullptr;
+  if (static_cast<uint64_t>(limit - p) < uint64_t{*unshared} + *value_size) return nullptr;
+  return p;
+}
+
+// The block iterator. Position: current_ is the offset of the current entry,
+// or restart_offset_ when !Valid(); key_ holds the current key (rebuilt from
+// the shared prefix of the previous one); value_ views the current value,
+// and its end is where the next entry starts. restart_index_ is the last
+// restart point at or before current_.
+class BlockIter final : public Iterator {
+ public:
+  BlockIter(const char* data, uint32_t restart_offset, uint32_t num_restarts, KeyOrder order)
+      : data_(data),
+        restart_offset_(restart_offset),
+        num_restarts_(num_restarts),
+        order_(order),
+        current_(restart_offset),
+        restart_index_(num_restarts) {}
+
+  bool Valid() const override { return current_ < restart_offset_; }
+  Status status() const override { return status_; }
+  std::string_view key() const override {
+    assert(Valid());
+    return key_;
+  }
+  std::string_view value() const override {
+    assert(Valid());
+    return value_;
+  }
+
+  void Next() override {
+    assert(Valid());
+    ParseNextEntry();
+  }
+
+  void Prev() override {
+    assert(Valid());
+    // Back up to the last restart point before the current entry, then walk
+    // forward to the entry just before it.
+    const uint32_t original = current_;
+    while (RestartPoint(restart_index_) >= original) {
+      if (restart_index_ == 0) {
+        MarkInvalid();
+        return;
+      }
+      restart_index_--;
+    }
+    SeekToRestartPoint(restart_index_);
+    while (ParseNextEntry() && NextEntryOffset() < original) {
+    }
+  }
+
+  void Seek(std::string_view target) override {
+    assert(order_ == KeyOrder::kBytewise || target.size() >= kInternalKeyTrailerSize);
+    if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
+    // Binary search for the last restart point whose key is < target, then
+    // scan forward from it to the first key >= target.
+    uint32_t left = 0;
+    uint32_t right = num_restarts_ - 1;
+    while (left < right) {
+      const uint32_t mid = left + (right - left + 1) / 2;
+      std::string_view mid_key;
+      if (!RestartKey(mid, &mid_key)) return CorruptionError();
+      if (Compare(mid_key, target) < 0) {
+        left = mid;
+      } else {
+        right = mid - 1;
+      }
+    }
+    SeekToRestartPoint(left);
+    while (ParseNextEntry()) {
+      if (Compare(key_, target) >= 0) return;
+    }
+  }
+
+  void SeekToFirst() override {
+    if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
+    SeekToRestartPoint(0);
+    ParseNextEntry();
+  }
+
+  void SeekToLast() override {
+    if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
+    SeekToRestartPoint(num_restarts_ - 1);
+    while (ParseNextEntry() && NextEntryOffset() < restart_offset_) {
+    }
+  }
+
+ private:
+  int Compare(std::string_view a, std::string_view b) const {
+    return order_ == KeyOrder::kInternal ? CompareInternalKeys(a, b) : CompareUserKeys(a, b);
+  }
+
+  uint32_t RestartPoint(uint32_t index) const {
+    assert(index < num_restarts_);
+    return DecodeFixed32(data_ + restart_offset_ + index * sizeof(uint32_t));
+  }
+
+  uint32_t NextEntryOffset() const {
+    return static_cast<uint32_t>(value_.data() + value_.size() - data_);
+  }
+
+  // Positions just before the entry at restart point index, so that
+  // ParseNextEntry decodes it.
+  void SeekToRestartPoint(uint32_t index) {
+    key_.clear();
+    restart_index_ = index;
+    value_ = std::string_view(data_ + RestartPoint(index), 0);
+  }
+
+  // The whole key stored at restart point index (restart entries share no
+  // prefix). False if the entry is malformed.
+  bool RestartKey(uint32_t index, std::string_view* key) const {
+    uint32_t shared, unshared, value_size;
+    const char* p = DecodeEntry(data_ + RestartPoint(index), data_ + restart_offset_, &shared,
+                                &unshared, &value_size);
+    if (p == nullptr || shared != 0 || !KeyLengthOk(unshared)) return false;
+    *key = std::string_view(p, unshared);
+    return true;
+  }
+
+  bool KeyLengthOk(size_t size) const {
+    return order_ == KeyOrder::kBytewise || size >= kInternalKeyTrailerSize;
+  }
+
+  // Decodes the entry after the current one. Returns false at the end of the
+  // block or on corruption (then status() says so).
+  bool ParseNextEntry() {
+    current_ = NextEntryOffset();
+    if (current_ >= restart_offset_) {
+      MarkInvalid();
+      return false;
+    }
+    while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
+      restart_index_++;
+    }
+    uint32_t shared, unshared, value_size;
+    const char* p =
+        DecodeEntry(data_ + current_, data_ + restart_offset_, &shared, &unshared, &value_size);
+    const bool at_restart = RestartPoint(restart_index_) == current_;
+    if (p == nullptr || shared > key_.size() || (at_restart && shared != 0) ||
+        !KeyLengthOk(uint64_t{shared} + unshared)) {
+      CorruptionError();
+      return false;
+    }
+    key_.resize(shared);
+    key_.append(p, unshared);
+    value_ = std::string_view(p + unshared, value_size);
+    return true;
+  }
+
+  void MarkInvalid() {
+    current_ = restart_offset_;
+    restart_index_ = num_restarts_;
+    key_.clear();
+    value_ = std::string_view(data_ + restart_offset_, 0);
+  }
+
+  void CorruptionError() {
+    MarkInvalid();
+    status_ = Status::Corruption("bad entry in block");
+  }
+
+  const char* const data_;
+  const uint32_t restart_offset_;
+  const uint32_t num_restarts_;
+  const KeyOrder order_;
+
+  uint32_t current_;
+  uint32_t restart_index_;
+  std::string key_;
+  std::string_view value_;
+  Status status_;
+};
+
+}  // namespace
+
+Block::Block(std::string contents, uint32_t restart_offset, uint32_t num_restarts)
+    : contents_(std::move(contents)),
+      restart_offset_(restart_offset),
+      num_restarts_(num_restarts) {}
+
+Status Block::Parse(std::string contents, std::unique_ptr<Block>* block) {
+  const size_t size = contents.size();
+  if (size < sizeof(uint32_t) || size > UINT32_MAX) return Status::Corruption("bad block size");
+  const uint64_t num_restarts = DecodeFixed32(contents.data() + size - sizeof(uint32_t));
+  const uint64_t max_restarts = (size - sizeof(uint32_t)) / sizeof(uint32_t);
+  if (num_restarts > max_restarts) return Status::Corruption("bad block restart count");
+  const auto restart_offset = static_cast<uint32_t>(size - (num_restarts + 1) * sizeof(uint32_t));
+  if (num_restarts == 0 && restart_offset != 0) {
+    return Status::Corruption("block entries without restart points");
+  }
+  // Strictly increasing offsets inside the entry area, the first at 0, make
+  // every restart point a place the iterator may start decoding from.
+  uint32_t previous = 0;
+  for (uint32_t i = 0; i < num_restarts; i++) {
+    const uint32_t offset = DecodeFixed32(contents.data() + restart_offset + i * sizeof(uint32_t));
+    if (offset >= restart_offset || (i == 0 ? offset != 0 : offset <= previous)) {
+      return Status::Corruption("bad block restart array");
+    }
+    previous = offset;
+  }
+  block->reset(new Block(std::move(contents), restart_offset, static_cast<uint32_t>(num_restarts)));
+  return Status::OK();
+}
+
+std::unique_ptr<Iterator> Block::NewIterator(KeyOrder order) const {
+  return std::make_unique<BlockIter>(contents_.data(), restart_offset_, num_restarts_, order);
+}
+
+}  // namespace strata

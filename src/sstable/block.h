@@ -1,0 +1,61 @@
+// Block: a read-only, parsed block in the format BlockBuilder writes, and its
+// iterator (docs/FORMAT.md, "Block").
+//
+// Safety against damaged blocks: Parse checks the restart array (count fits
+// the size, first restart at 0, offsets strictly increasing and inside the
+// entry area) and the iterator bounds-checks every entry it decodes (lengths
+// within the entry area, shared prefix no longer than the previous key,
+// restart entries share nothing, internal keys at least 8 bytes). A damaged
+// block gives Corruption through the iterator's status(), never an
+// out-of-bounds read.
+//
+// Thread-safety: a Block is immutable after Parse, so any number of threads
+// may iterate it at once, each with its own iterator.
+
+#ifndef STRATA_SSTABLE_BLOCK_H_
+#define STRATA_SSTABLE_BLOCK_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "strata/iterator.h"
+#include "strata/status.h"
+
+namespace strata {
+
+// How a block's keys are ordered: data and index blocks hold internal keys
+// (CompareInternalKeys); the metaindex and properties blocks hold names
+// (bytewise).
+enum class KeyOrder { kBytewise, kInternal };
+
+class Block {
+ public:
+  // Takes the uncompressed block in contents. Corruption if its restart
+  // array is malformed.
+  static Status Parse(std::string contents, std::unique_ptr<Block>* block);
+
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+
+  // Bytes of the block, restart array included (its block-cache charge).
+  size_t size() const { return contents_.size(); }
+
+  // An iterator over the entries, ordered by order: Seek targets are
+  // compared that way. The block must outlive the iterator.
+  // REQUIRES: for kInternal, every Seek target is an internal key.
+  std::unique_ptr<Iterator> NewIterator(KeyOrder order) const;
+
+ private:
+  Block(std::string contents, uint32_t restart_offset, uint32_t num_restarts);
+
+  const std::string contents_;
+  const uint32_t restart_offset_;  // where the restart array starts = end of entries
+  const uint32_t num_restarts_;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_SSTABLE_BLOCK_H_

@@ -1,0 +1,215 @@
+// SSTable writing; see table_builder.h.
+
+#include "sstable/table_builder.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "sstable/compression.h"
+#include "util/checksum.h"
+#include "util/coding.h"
+#include "util/internal_key.h"
+
+namespace strata {
+
+namespace {
+
+// Meta blocks are few and tiny: restart at every entry so lookups are one
+// binary search. The index block does the same, so Seek lands on the exact
+// separator without scanning.
+constexpr int kMetaRestartInterval = 1;
+
+// Entries must fit the block format's 32-bit offsets with room to spare.
+constexpr uint64_t kMaxEntrySize = uint64_t{1} << 31;
+
+// Replaces a user key that was shortened with the internal key that sorts
+// first among its versions, so the result still sorts after every version
+// of the original user key.
+void SetShortenedUserKey(std::string* internal_key, std::string_view user_key,
+                         std::string shortened) {
+  assert(CompareUserKeys(user_key, shortened) < 0);
+  AppendInternalKey(&shortened, {}, kMaxSequenceNumber, kValueTypeForSeek);
+  *internal_key = std::move(shortened);
+}
+
+// Shortens *start (an internal key) to a key k with *start <= k < limit
+// when a shorter user key fits between them: start's user key cut after the
+// first byte that differs from limit's, that byte incremented if it stays
+// below limit's byte; otherwise cut after the next byte of start that is not
+// 0xff, that byte incremented (still below limit, whose byte at the first
+// difference is larger).
+void ShortenToSeparator(std::string* start, std::string_view limit) {
+  const std::string_view user_start = ExtractUserKey(*start);
+  const std::string_view user_limit = ExtractUserKey(limit);
+  const size_t min_length = std::min(user_start.size(), user_limit.size());
+  size_t diff = 0;
+  while (diff < min_length && user_start[diff] == user_limit[diff]) diff++;
+  if (diff >= min_length) return;  // one user key is a prefix of the other
+  size_t cut = diff;
+  if (static_cast<uint8_t>(user_start[diff]) + 1 >= static_cast<uint8_t>(user_limit[diff])) {
+    cut = diff + 1;
+    while (cut < user_start.size() && static_cast<uint8_t>(user_start[cut]) == 0xff) cut++;
+  }
+  if (cut + 1 >= user_start.size()) return;  // would not be shorter
+  std::string shortened(user_start.substr(0, cut + 1));
+  shortened[cut] = static_cast<char>(static_cast<uint8_t>(shortened[cut]) + 1);
+  assert(CompareUserKeys(shortened, user_limit) < 0);
+  SetShortenedUserKey(start, user_start, std::move(shortened));
+}
+
+// Shortens *key (an internal key) to a short key k >= *key: the user key cut
+// after its first byte that is not 0xff, that byte incremented.
+void ShortenToSuccessor(std::string* key) {
+  const std::string_view user_key = ExtractUserKey(*key);
+  for (size_t i = 0; i + 1 < user_key.size(); i++) {
+    const auto byte = static_cast<uint8_t>(user_key[i]);
+    if (byte == 0xff) continue;
+    std::string shortened(user_key.substr(0, i + 1));
+    shortened[i] = static_cast<char>(byte + 1);
+    SetShortenedUserKey(key, user_key, std::move(shortened));
+    return;
+  }
+}
+
+}  // namespace
+
+TableBuilder::TableBuilder(const TableBuilderOptions& options, WritableFile* file)
+    : options_(options),
+      file_(file),
+      data_block_(options.block_restart_interval),
+      index_block_(kMetaRestartInterval) {
+  assert(options.block_size > 0 && options.block_size < kMaxEntrySize);
+  if (options.bloom_bits_per_key > 0) {
+    filter_ = std::make_unique<BloomFilterBuilder>(options.bloom_bits_per_key);
+  }
+  properties_.compression = options.compression;
+}
+
+TableBuilder::~TableBuilder() { assert(closed_); }
+
+void TableBuilder::Add(std::string_view internal_key, std::string_view value) {
+  assert(!closed_);
+  ParsedInternalKey parsed;
+  [[maybe_unused]] const bool valid = ParseInternalKey(internal_key, &parsed);
+  assert(valid);
+  assert(properties_.num_entries == 0 || CompareInternalKeys(last_key_, internal_key) < 0);
+  if (!status_.ok()) return;
+  if (internal_key.size() + value.size() >= kMaxEntrySize) {
+    status_ = Status::InvalidArgument("table entry larger than 2 GiB");
+    return;
+  }
+
+  if (pending_index_entry_) AddIndexEntry(internal_key);
+  const bool first = properties_.num_entries == 0;
+  if (filter_ != nullptr && (first || parsed.user_key != ExtractUserKey(last_key_))) {
+    filter_->AddKey(parsed.user_key);
+  }
+
+  if (first) {
+    properties_.smallest_key.assign(internal_key);
+    properties_.min_sequence = parsed.sequence;
+    properties_.max_sequence = parsed.sequence;
+  }
+  properties_.num_entries++;
+  if (parsed.type == kTypeDeletion) properties_.num_deletions++;
+  properties_.raw_key_size += internal_key.size();
+  properties_.raw_value_size += value.size();
+  properties_.min_sequence = std::min(properties_.min_sequence, parsed.sequence);
+  properties_.max_sequence = std::max(properties_.max_sequence, parsed.sequence);
+  last_key_.assign(internal_key);
+
+  data_block_.Add(internal_key, value);
+  if (data_block_.CurrentSizeEstimate() >= options_.block_size) FlushDataBlock();
+}
+
+void TableBuilder::FlushDataBlock() {
+  if (data_block_.empty() || !status_.ok()) return;
+  assert(!pending_index_entry_);
+  WriteBlock(data_block_.Finish(), options_.compression, &pending_handle_);
+  data_block_.Reset();
+  if (!status_.ok()) return;
+  pending_index_entry_ = true;
+  properties_.num_data_blocks++;
+}
+
+void TableBuilder::AddIndexEntry(std::string_view next_key) {
+  std::string separator = last_key_;
+  if (next_key.empty()) {
+    ShortenToSuccessor(&separator);
+  } else {
+    ShortenToSeparator(&separator, next_key);
+  }
+  std::string handle;
+  pending_handle_.EncodeTo(&handle);
+  index_block_.Add(separator, handle);
+  pending_index_entry_ = false;
+}
+
+void TableBuilder::WriteBlock(std::string_view contents, CompressionType type,
+                              BlockHandle* handle) {
+  std::string_view stored = contents;
+  CompressionType stored_type = kNoCompression;
+  // Compression that saves less than 1/8 is not worth its decompression
+  // cost on every read.
+  if (type != kNoCompression && CompressBlock(type, contents, &compressed_) &&
+      compressed_.size() < contents.size() - contents.size() / 8) {
+    stored = compressed_;
+    stored_type = type;
+  }
+  *handle = BlockHandle(offset_, stored.size());
+  char trailer[kBlockTrailerSize];
+  trailer[0] = static_cast<char>(stored_type);
+  EncodeFixed32(trailer + 1, Checksum32(stored, std::string_view(trailer, 1)));
+  Append(stored);
+  Append(std::string_view(trailer, sizeof(trailer)));
+}
+
+void TableBuilder::Append(std::string_view data) {
+  if (!status_.ok()) return;
+  status_ = file_->Append(data);
+  if (status_.ok()) offset_ += data.size();
+}
+
+Status TableBuilder::Finish() {
+  assert(!closed_);
+  closed_ = true;
+  FlushDataBlock();
+  if (pending_index_entry_) AddIndexEntry({});
+  properties_.data_size = offset_;
+  properties_.largest_key = last_key_;
+
+  std::string metaindex;
+  BlockBuilder metaindex_block(kMetaRestartInterval);
+  if (filter_ != nullptr) {
+    BlockHandle filter_handle;
+    WriteBlock(filter_->Finish(), kNoCompression, &filter_handle);
+    properties_.filter_size = offset_ - filter_handle.offset();
+    filter_handle.EncodeTo(&metaindex);
+    metaindex_block.Add("filter.bloom", metaindex);
+  }
+
+  BlockHandle index_handle;
+  WriteBlock(index_block_.Finish(), options_.compression, &index_handle);
+  properties_.index_size = offset_ - index_handle.offset();
+
+  BlockHandle properties_handle;
+  WriteBlock(EncodeTableProperties(properties_), kNoCompression, &properties_handle);
+  metaindex.clear();
+  properties_handle.EncodeTo(&metaindex);
+  metaindex_block.Add("properties", metaindex);
+
+  Footer footer;
+  WriteBlock(metaindex_block.Finish(), kNoCompression, &footer.metaindex_handle);
+  footer.index_handle = index_handle;
+  std::string encoded_footer;
+  if (status_.ok()) status_ = footer.EncodeTo(&encoded_footer);
+  Append(encoded_footer);
+  return status_;
+}
+
+void TableBuilder::Abandon() {
+  assert(!closed_);
+  closed_ = true;
+}
+
+}  // namespace strata

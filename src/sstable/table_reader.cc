@@ -1,0 +1,274 @@
+// SSTable reading; see table_reader.h.
+
+#include "sstable/table_reader.h"
+
+#include <cassert>
+
+#include "buffer/cache.h"
+#include "sstable/two_level_iterator.h"
+#include "util/coding.h"
+
+namespace strata {
+
+namespace {
+
+constexpr size_t kCacheKeySize = 16;
+
+void DeleteCachedBlock(std::string_view /*key*/, void* value) { delete static_cast<Block*>(value); }
+
+void Count(std::atomic<uint64_t>* counter) { counter->fetch_add(1, std::memory_order_relaxed); }
+
+// A data block's iterator together with what keeps the block alive: a pin
+// on its cache entry, or the block itself when it is not cached.
+class PinnedBlockIterator final : public Iterator {
+ public:
+  explicit PinnedBlockIterator(std::unique_ptr<Block> block)
+      : owned_(std::move(block)), iter_(owned_->NewIterator(KeyOrder::kInternal)) {}
+  PinnedBlockIterator(Cache* cache, Cache::Handle* handle)
+      : cache_(cache),
+        handle_(handle),
+        iter_(static_cast<const Block*>(cache->Value(handle))->NewIterator(KeyOrder::kInternal)) {}
+  ~PinnedBlockIterator() override {
+    iter_.reset();  // before the block it reads can go
+    if (handle_ != nullptr) cache_->Release(handle_);
+  }
+
+  bool Valid() const override { return iter_->Valid(); }
+  void SeekToFirst() override { iter_->SeekToFirst(); }
+  void SeekToLast() override { iter_->SeekToLast(); }
+  void Seek(std::string_view target) override { iter_->Seek(target); }
+  void Next() override { iter_->Next(); }
+  void Prev() override { iter_->Prev(); }
+  std::string_view key() const override { return iter_->key(); }
+  std::string_view value() const override { return iter_->value(); }
+  Status status() const override { return iter_->status(); }
+
+ private:
+  const std::unique_ptr<Block> owned_;  // null when the block is cached
+  Cache* const cache_ = nullptr;
+  Cache::Handle* const handle_ = nullptr;
+  std::unique_ptr<Iterator> iter_;
+};
+
+// True if a block and its trailer at handle end by limit.
+bool HandleWithin(const BlockHandle& handle, uint64_t limit) {
+  return handle.offset() <= limit && handle.size() <= limit - handle.offset() &&
+         kBlockTrailerSize <= limit - handle.offset() - handle.size();
+}
+
+}  // namespace
+
+TableReader::TableReader(const Options& options, std::unique_ptr<RandomAccessFile> file,
+                         uint64_t file_size)
+    : options_(options), file_(std::move(file)), file_size_(file_size) {}
+
+TableReader::~TableReader() = default;
+
+Status TableReader::Open(const Options& options, std::unique_ptr<RandomAccessFile> file,
+                         uint64_t file_size, std::unique_ptr<TableReader>* table) {
+  table->reset();
+  if (file_size < Footer::kEncodedLength) {
+    return Status::Corruption("file too short for an SSTable");
+  }
+  char buf[Footer::kEncodedLength];
+  std::string_view input;
+  Status s = file->Read(file_size - Footer::kEncodedLength, Footer::kEncodedLength, &input, buf);
+  if (!s.ok()) return s;
+  if (input.size() != Footer::kEncodedLength) return Status::Corruption("truncated SSTable footer");
+  Footer footer;
+  s = footer.DecodeFrom(input);
+  if (!s.ok()) return s;
+
+  std::unique_ptr<TableReader> reader(new TableReader(options, std::move(file), file_size));
+  s = reader->ReadMetadata(footer);
+  if (s.ok() && options.paranoid_checks) s = reader->CheckIndex();
+  if (s.ok()) *table = std::move(reader);
+  return s;
+}
+
+Status TableReader::ReadMetaBlock(const BlockHandle& handle, std::string* contents) const {
+  if (!HandleWithin(handle, file_size_ - Footer::kEncodedLength)) {
+    return Status::Corruption("SSTable block handle out of range");
+  }
+  return ReadBlock(*file_, handle, options_.verify_checksums, contents);
+}
+
+Status TableReader::ReadMetadata(const Footer& footer) {
+  std::string contents;
+  Status s = ReadMetaBlock(footer.metaindex_handle, &contents);
+  std::unique_ptr<Block> metaindex;
+  if (s.ok()) s = Block::Parse(std::move(contents), &metaindex);
+  if (!s.ok()) return s;
+
+  BlockHandle filter_handle, properties_handle;
+  bool has_filter = false, has_properties = false;
+  std::unique_ptr<Iterator> it = metaindex->NewIterator(KeyOrder::kBytewise);
+  for (it->SeekToFirst(); it->Valid() && s.ok(); it->Next()) {
+    std::string_view value = it->value();
+    if (it->key() == "filter.bloom") {
+      s = filter_handle.DecodeFrom(&value);
+      has_filter = true;
+    } else if (it->key() == "properties") {
+      s = properties_handle.DecodeFrom(&value);
+      has_properties = true;
+    }
+  }
+  if (s.ok()) s = it->status();
+  if (s.ok() && !has_properties) s = Status::Corruption("SSTable without a properties block");
+  if (!s.ok()) return s;
+
+  s = ReadMetaBlock(properties_handle, &contents);
+  if (s.ok()) s = DecodeTableProperties(std::move(contents), &properties_);
+  if (s.ok() && properties_.data_size > file_size_ - Footer::kEncodedLength) {
+    s = Status::Corruption("SSTable data size past the end of the file");
+  }
+  if (s.ok()) s = ReadMetaBlock(footer.index_handle, &contents);
+  if (s.ok()) s = Block::Parse(std::move(contents), &index_block_);
+  if (s.ok() && has_filter) {
+    s = ReadMetaBlock(filter_handle, &contents);
+    if (s.ok()) s = BloomFilterReader::Parse(std::move(contents), &filter_);
+  }
+  return s;
+}
+
+Status TableReader::CheckIndex() const {
+  std::unique_ptr<Iterator> it = index_block_->NewIterator(KeyOrder::kInternal);
+  uint64_t next_offset = 0;
+  uint64_t num_blocks = 0;
+  std::string previous_key;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ParsedInternalKey parsed;
+    if (!ParseInternalKey(it->key(), &parsed) ||
+        (num_blocks > 0 && CompareInternalKeys(previous_key, it->key()) >= 0)) {
+      return Status::Corruption("SSTable index keys out of order");
+    }
+    BlockHandle handle;
+    std::string_view value = it->value();
+    Status s = handle.DecodeFrom(&value);
+    if (!s.ok()) return s;
+    if (!value.empty() || handle.offset() != next_offset || !IsDataBlockHandle(handle)) {
+      return Status::Corruption("SSTable index handles do not tile the data blocks");
+    }
+    next_offset = handle.offset() + handle.size() + kBlockTrailerSize;
+    num_blocks++;
+    previous_key.assign(it->key());
+  }
+  if (!it->status().ok()) return it->status();
+  if (next_offset != properties_.data_size || num_blocks != properties_.num_data_blocks) {
+    return Status::Corruption("SSTable index disagrees with its properties");
+  }
+  return Status::OK();
+}
+
+bool TableReader::IsDataBlockHandle(const BlockHandle& handle) const {
+  return HandleWithin(handle, properties_.data_size);
+}
+
+Status TableReader::ReadBlockFromFile(const BlockHandle& handle, bool verify_checksum,
+                                      std::unique_ptr<Block>* block) const {
+  std::string contents;
+  Status s = ReadBlock(*file_, handle, verify_checksum, &contents);
+  if (s.ok()) s = Block::Parse(std::move(contents), block);
+  return s;
+}
+
+Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
+                                         std::string_view index_value,
+                                         std::unique_ptr<Iterator>* iter) const {
+  BlockHandle handle;
+  Status s = handle.DecodeFrom(&index_value);
+  if (!s.ok()) return s;
+  if (!IsDataBlockHandle(handle))
+    return Status::Corruption("SSTable data block handle out of range");
+
+  Cache* cache = options_.block_cache;
+  std::unique_ptr<Block> block;
+  if (cache == nullptr) {
+    s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
+    if (s.ok()) *iter = std::make_unique<PinnedBlockIterator>(std::move(block));
+    return s;
+  }
+
+  char key_buf[kCacheKeySize];
+  EncodeFixed64(key_buf, options_.file_number);
+  EncodeFixed64(key_buf + 8, handle.offset());
+  const std::string_view key(key_buf, sizeof(key_buf));
+  Cache::Handle* cache_handle = cache->Lookup(key);
+  if (cache_handle == nullptr) {
+    s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
+    if (!s.ok()) return s;
+    if (!read_options.fill_cache) {
+      *iter = std::make_unique<PinnedBlockIterator>(std::move(block));
+      return s;
+    }
+    const size_t charge = block->size();
+    cache_handle = cache->Insert(key, block.release(), charge, &DeleteCachedBlock);
+  }
+  *iter = std::make_unique<PinnedBlockIterator>(cache, cache_handle);
+  return s;
+}
+
+std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_options) const {
+  return std::make_unique<TwoLevelIterator>(
+      index_block_->NewIterator(KeyOrder::kInternal),
+      [this, read_options](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
+        return NewDataBlockIterator(read_options, index_value, iter);
+      });
+}
+
+Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, std::string* value,
+                        GetResult* result) const {
+  *result = GetResult::kNotFound;
+  TableReadStats* stats = options_.stats;
+  if (filter_ != nullptr) {
+    if (stats != nullptr) Count(&stats->bloom_checked);
+    if (!filter_->KeyMayMatch(key.user_key())) {
+      if (stats != nullptr) Count(&stats->bloom_useful);
+      return Status::OK();
+    }
+  }
+
+  Status s;
+  std::unique_ptr<Iterator> index_iter = index_block_->NewIterator(KeyOrder::kInternal);
+  index_iter->Seek(key.internal_key());
+  if (index_iter->Valid()) {
+    std::unique_ptr<Iterator> block_iter;
+    s = NewDataBlockIterator(read_options, index_iter->value(), &block_iter);
+    if (!s.ok()) return s;
+    block_iter->Seek(key.internal_key());
+    if (block_iter->Valid()) {
+      ParsedInternalKey parsed;
+      if (!ParseInternalKey(block_iter->key(), &parsed)) {
+        return Status::Corruption("bad internal key in SSTable");
+      }
+      if (parsed.user_key == key.user_key()) {
+        if (parsed.type == kTypeValue) {
+          value->assign(block_iter->value());
+          *result = GetResult::kFound;
+        } else {
+          *result = GetResult::kDeleted;
+        }
+      }
+    }
+    s = block_iter->status();
+  } else {
+    s = index_iter->status();
+  }
+  if (s.ok() && *result == GetResult::kNotFound && filter_ != nullptr && stats != nullptr) {
+    Count(&stats->bloom_false_positive);
+  }
+  return s;
+}
+
+uint64_t TableReader::ApproximateOffsetOf(std::string_view internal_key) const {
+  std::unique_ptr<Iterator> it = index_block_->NewIterator(KeyOrder::kInternal);
+  it->Seek(internal_key);
+  if (it->Valid()) {
+    BlockHandle handle;
+    std::string_view value = it->value();
+    if (handle.DecodeFrom(&value).ok()) return handle.offset();
+  }
+  return properties_.data_size;
+}
+
+}  // namespace strata

@@ -1,0 +1,65 @@
+// TwoLevelIterator: iterates a sequence of blocks through an index. The index
+// iterator yields one entry per block (key >= every key of that block and <
+// every key of the next; value = what block_function needs to open it), and
+// block_function opens the block's iterator. Used for a table's data blocks
+// under its index block; usable for any index -> iterator layout.
+//
+// Errors: a failed block_function or a data or index iterator with a
+// non-OK status stops iteration; status() reports the first error and the
+// iterator stays !Valid() from then on (a later Seek does not clear it).
+//
+// Thread-safety: like every Iterator, one thread at a time.
+
+#ifndef STRATA_SSTABLE_TWO_LEVEL_ITERATOR_H_
+#define STRATA_SSTABLE_TWO_LEVEL_ITERATOR_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "strata/iterator.h"
+#include "strata/status.h"
+
+namespace strata {
+
+class TwoLevelIterator final : public Iterator {
+ public:
+  // Opens the iterator of the block whose index value is index_value.
+  using BlockFunction =
+      std::function<Status(std::string_view index_value, std::unique_ptr<Iterator>* block_iter)>;
+
+  // Both levels are ordered alike; Seek targets go to both.
+  TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockFunction block_function);
+
+  bool Valid() const override;
+  void SeekToFirst() override;
+  void SeekToLast() override;
+  void Seek(std::string_view target) override;
+  void Next() override;
+  void Prev() override;
+  std::string_view key() const override;
+  std::string_view value() const override;
+  Status status() const override;
+
+ private:
+  // Opens the block the index iterator is at (keeping the open one if it is
+  // the same block); clears data_iter_ if the index is exhausted or failed.
+  void InitDataBlock();
+  // Move across blocks until data_iter_ is Valid, the index runs out, or an
+  // error stops iteration.
+  void SkipEmptyDataBlocksForward();
+  void SkipEmptyDataBlocksBackward();
+  // Moves a data iterator's error into status_. Returns false if there was one.
+  bool CheckDataStatus();
+
+  const BlockFunction block_function_;
+  const std::unique_ptr<Iterator> index_iter_;
+  std::unique_ptr<Iterator> data_iter_;  // null when no block is open
+  std::string data_block_index_value_;   // index value data_iter_ was opened from
+  Status status_;                        // first error met; sticky
+};
+
+}  // namespace strata
+
+#endif  // STRATA_SSTABLE_TWO_LEVEL_ITERATOR_H_

@@ -1,0 +1,316 @@
+// Tests for BlockBuilder and Block (sstable/block_builder.h, sstable/block.h):
+// round trips, Seek and Prev around restart points, binary keys, and damaged
+// blocks that must give Corruption without reading out of bounds.
+
+#include "sstable/block.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sstable/block_builder.h"
+#include "util/coding.h"
+#include "util/internal_key.h"
+#include "util/random.h"
+
+namespace strata {
+namespace {
+
+std::unique_ptr<Block> ParseOrDie(std::string_view contents) {
+  std::unique_ptr<Block> block;
+  Status s = Block::Parse(std::string(contents), &block);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return block;
+}
+
+// Builds a block of keys -> "v" + key with the given restart interval.
+std::string BuildBlock(const std::map<std::string, std::string>& entries, int restart_interval) {
+  BlockBuilder builder(restart_interval);
+  for (const auto& [k, v] : entries) builder.Add(k, v);
+  return std::string(builder.Finish());
+}
+
+// Checks forward and backward iteration, and Seek to each key, to the gap
+// before each key, and past the end.
+void CheckAgainstMap(const Block& block, const std::map<std::string, std::string>& entries) {
+  std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kBytewise);
+  auto expected = entries.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+    ASSERT_NE(expected, entries.end());
+    ASSERT_EQ(expected->first, it->key());
+    ASSERT_EQ(expected->second, it->value());
+  }
+  ASSERT_EQ(expected, entries.end());
+  ASSERT_TRUE(it->status().ok());
+
+  auto rexpected = entries.rbegin();
+  for (it->SeekToLast(); it->Valid(); it->Prev(), ++rexpected) {
+    ASSERT_NE(rexpected, entries.rend());
+    ASSERT_EQ(rexpected->first, it->key());
+    ASSERT_EQ(rexpected->second, it->value());
+  }
+  ASSERT_EQ(rexpected, entries.rend());
+
+  for (const auto& [k, v] : entries) {
+    it->Seek(k);
+    ASSERT_TRUE(it->Valid()) << k;
+    ASSERT_EQ(k, it->key());
+    ASSERT_EQ(v, it->value());
+    // Just below k: k with its last byte removed sorts before k.
+    std::string below = k.substr(0, k.size() - 1);
+    it->Seek(below);
+    auto lb = entries.lower_bound(below);
+    ASSERT_TRUE(it->Valid());
+    ASSERT_EQ(lb->first, it->key());
+    // Just after k: the next key.
+    it->Seek(k + std::string(1, '\0'));
+    auto next = entries.upper_bound(k);
+    if (next == entries.end()) {
+      ASSERT_FALSE(it->Valid());
+    } else {
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(next->first, it->key());
+      // Prev from the entry after k lands on k, crossing restarts as needed.
+      it->Prev();
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(k, it->key());
+    }
+  }
+  ASSERT_TRUE(it->status().ok());
+}
+
+TEST(BlockTest, EmptyBlock) {
+  BlockBuilder builder(16);
+  EXPECT_TRUE(builder.empty());
+  std::string contents(builder.Finish());
+  EXPECT_EQ(std::string(4, '\0'), contents);  // fixed32 num_restarts = 0
+  auto block = ParseOrDie(contents);
+  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kBytewise);
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("a");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST(BlockTest, ExactEncoding) {
+  BlockBuilder builder(2);
+  builder.Add("apple", "1");
+  builder.Add("apricot", "22");
+  builder.Add("banana", "");
+  const std::string expected = std::string(
+                                   "\x00\x05\x01"
+                                   "apple"
+                                   "1",
+                                   9) +  // restart 0 at offset 0
+                               std::string(
+                                   "\x02\x05\x02"
+                                   "ricot"
+                                   "22",
+                                   10) +  // shares "ap"
+                               std::string(
+                                   "\x00\x06\x00"
+                                   "banana",
+                                   9) +  // restart 1 at offset 19
+                               std::string(
+                                   "\x00\x00\x00\x00"
+                                   "\x13\x00\x00\x00"
+                                   "\x02\x00\x00\x00",
+                                   12);
+  EXPECT_EQ(expected.size(), builder.CurrentSizeEstimate());
+  EXPECT_EQ(expected, builder.Finish());
+}
+
+TEST(BlockTest, RoundTripAtEveryRestartInterval) {
+  for (int interval : {1, 2, 3, 16, 1000}) {
+    for (int n : {1, 2, 3, 15, 16, 17, 33, 200}) {
+      std::map<std::string, std::string> entries;
+      for (int i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "key%06d", i * 7);
+        entries[key] = "value" + std::to_string(i);
+      }
+      SCOPED_TRACE("interval=" + std::to_string(interval) + " n=" + std::to_string(n));
+      auto block = ParseOrDie(BuildBlock(entries, interval));
+      CheckAgainstMap(*block, entries);
+    }
+  }
+}
+
+TEST(BlockTest, BinaryKeysAndValues) {
+  std::map<std::string, std::string> entries;
+  entries[std::string("\0", 1)] = std::string("\0\0", 2);
+  entries[std::string("\0\0", 2)] = "x";
+  entries[std::string("a\0b", 3)] = std::string("\xff", 1);
+  entries[std::string("a\xff", 2)] = "";
+  entries[std::string("\xff", 1)] = std::string(1000, '\xff');
+  entries[std::string("\xff\xff\xff", 3)] = std::string("\0v\0", 3);
+  entries["\x7f"] = "\x80";
+  entries["\x80"] = "\x7f";  // unsigned order: 0x7f < 0x80
+  Random rnd(7);
+  for (int i = 0; i < 300; i++) {
+    std::string k(1 + rnd.Uniform(12), '\0');
+    for (char& c : k) c = static_cast<char>(rnd.Uniform(3) == 0 ? 0xff : rnd.Uniform(3));
+    entries[k] = std::to_string(i);
+  }
+  for (int interval : {1, 4, 16}) {
+    auto block = ParseOrDie(BuildBlock(entries, interval));
+    CheckAgainstMap(*block, entries);
+  }
+}
+
+TEST(BlockTest, SeekBeforeFirstAndAfterLast) {
+  std::map<std::string, std::string> entries = {{"b", "1"}, {"d", "2"}, {"f", "3"}};
+  auto block = ParseOrDie(BuildBlock(entries, 2));
+  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kBytewise);
+  it->Seek("");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("b", it->key());
+  it->Prev();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("c");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("d", it->key());
+  it->Seek("g");
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("f", it->key());
+  it->Next();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST(BlockTest, InternalKeyOrder) {
+  // Versions of one user key sort newest first, which bytewise order of the
+  // little-endian trailers would not give.
+  BlockBuilder builder(2);
+  std::vector<std::string> keys = {
+      MakeInternalKey("a", 300, kTypeValue), MakeInternalKey("a", 256, kTypeDeletion),
+      MakeInternalKey("a", 2, kTypeValue),   MakeInternalKey("b", 1000, kTypeValue),
+      MakeInternalKey("b", 1, kTypeValue),
+  };
+  for (size_t i = 0; i < keys.size(); i++) builder.Add(keys[i], std::to_string(i));
+  auto block = ParseOrDie(builder.Finish());
+  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kInternal);
+  it->Seek(MakeInternalKey("a", 257, kValueTypeForSeek));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(keys[1], it->key());
+  it->Seek(MakeInternalKey("a", 1, kValueTypeForSeek));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(keys[3], it->key());
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(keys[2], it->key());
+  it->Seek(MakeInternalKey("b", kMaxSequenceNumber, kValueTypeForSeek));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("3", it->value());
+}
+
+// Every way the restart array can be wrong is rejected by Parse.
+TEST(BlockTest, ParseRejectsBadRestartArrays) {
+  std::unique_ptr<Block> block;
+  EXPECT_TRUE(Block::Parse("", &block).IsCorruption());
+  EXPECT_TRUE(Block::Parse("abc", &block).IsCorruption());
+  std::string s;
+  PutFixed32(&s, 1);  // one restart, but no room for it
+  EXPECT_TRUE(Block::Parse(s, &block).IsCorruption());
+  s.clear();
+  PutFixed32(&s, 0xffffffffu);
+  EXPECT_TRUE(Block::Parse(s, &block).IsCorruption());
+
+  std::string good = BuildBlock({{"a", "1"}, {"b", "2"}, {"c", "3"}}, 1);
+  ASSERT_TRUE(Block::Parse(good, &block).ok());
+  const size_t restarts = good.size() - 4 - 3 * 4;
+  auto with_restart = [&](int index, uint32_t offset) {
+    std::string bad = good;
+    EncodeFixed32(bad.data() + restarts + 4 * index, offset);
+    return bad;
+  };
+  EXPECT_TRUE(Block::Parse(with_restart(0, 1), &block).IsCorruption());     // first not 0
+  EXPECT_TRUE(Block::Parse(with_restart(2, 1000), &block).IsCorruption());  // past entries
+  EXPECT_TRUE(Block::Parse(with_restart(2, 0), &block).IsCorruption());     // not increasing
+  std::string no_restarts = good;
+  EncodeFixed32(no_restarts.data() + no_restarts.size() - 4, 0);  // entries, no restarts
+  EXPECT_TRUE(Block::Parse(no_restarts, &block).IsCorruption());
+}
+
+// Every single-byte change to a block's entries either parses into entries
+// or yields Corruption from the iterator; ASan checks nothing is read out of
+// bounds.
+TEST(BlockTest, DamagedEntriesGiveCorruptionNotOutOfBounds) {
+  std::map<std::string, std::string> entries;
+  for (int i = 0; i < 40; i++) entries["key" + std::to_string(i * 13)] = std::string(i % 7, 'v');
+  const std::string good = BuildBlock(entries, 4);
+  const size_t entry_bytes = good.size() - 4 * (1 + 10);
+  int corruptions = 0;
+  for (size_t pos = 0; pos < entry_bytes; pos++) {
+    for (uint8_t delta : {0x01, 0x80, 0xff}) {
+      std::string bad = good;
+      bad[pos] = static_cast<char>(bad[pos] ^ delta);
+      std::unique_ptr<Block> block;
+      ASSERT_TRUE(Block::Parse(bad, &block).ok());
+      for (KeyOrder order : {KeyOrder::kBytewise, KeyOrder::kInternal}) {
+        std::unique_ptr<Iterator> it = block->NewIterator(order);
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        }
+        bool corrupt = it->status().IsCorruption();
+        for (it->SeekToLast(); it->Valid(); it->Prev()) {
+        }
+        it->Seek(order == KeyOrder::kBytewise ? std::string("key300")
+                                              : MakeInternalKey("key300", 5, kTypeValue));
+        corrupt = corrupt || it->status().IsCorruption();
+        if (corrupt && order == KeyOrder::kBytewise) corruptions++;
+        EXPECT_FALSE(!it->status().ok() && !it->status().IsCorruption());
+      }
+    }
+  }
+  EXPECT_GT(corruptions, 0);
+}
+
+TEST(BlockTest, OversizedLengthsAreCorruption) {
+  // One entry claiming a value far beyond the block.
+  std::string s;
+  PutVarint32(&s, 0);
+  PutVarint32(&s, 1);
+  PutVarint32(&s, 0x7fffffff);
+  s += "k";
+  PutFixed32(&s, 0);
+  PutFixed32(&s, 1);
+  auto block = ParseOrDie(s);
+  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kBytewise);
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption());
+
+  // A restart entry claiming a shared prefix.
+  s.clear();
+  PutVarint32(&s, 3);
+  PutVarint32(&s, 1);
+  PutVarint32(&s, 0);
+  s += "k";
+  PutFixed32(&s, 0);
+  PutFixed32(&s, 1);
+  block = ParseOrDie(s);
+  it = block->NewIterator(KeyOrder::kBytewise);
+  it->Seek("a");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption());
+
+  // Keys shorter than an internal key's trailer, read as internal keys.
+  block = ParseOrDie(BuildBlock({{"short", "v"}}, 1));
+  it = block->NewIterator(KeyOrder::kInternal);
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption());
+  it = block->NewIterator(KeyOrder::kInternal);
+  it->Seek(MakeInternalKey("a", 1, kTypeValue));
+  EXPECT_TRUE(it->status().IsCorruption());
+}
+
+}  // namespace
+}  // namespace strata
