@@ -64,7 +64,9 @@ class DB {
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
 
   // Conveniences with default options.
-  Status Put(std::string_view key, std::string_view value) { return Put(WriteOptions(), key, value); }
+  Status Put(std::string_view key, std::string_view value) {
+    return Put(WriteOptions(), key, value);
+  }
   Status Delete(std::string_view key) { return Delete(WriteOptions(), key); }
   Status Write(WriteBatch* updates) { return Write(WriteOptions(), updates); }
   Status Get(std::string_view key, std::string* value) { return Get(ReadOptions(), key, value); }

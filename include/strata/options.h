@@ -8,6 +8,7 @@
 #define STRATA_OPTIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 
 namespace strata {
 
@@ -71,6 +72,43 @@ struct Options {
 
   // Table files kept open at once (the table cache). Default: 1000.
   int max_open_files = 1000;
+
+  // Level-0 files that trigger a compaction into the base level. Lower
+  // values keep reads cheaper (fewer files to look in); higher values batch
+  // more data per compaction. Default: 4.
+  int l0_compaction_trigger = 4;
+
+  // Level-0 files at which writes start to be slowed, more the closer the
+  // count gets to l0_stop_writes_trigger, so compaction catches up without
+  // writes ever stopping dead. Default: 12.
+  int l0_slowdown_writes_trigger = 12;
+
+  // Level-0 files at which writes wait for a compaction to finish. Default: 24.
+  int l0_stop_writes_trigger = 24;
+
+  // Estimated bytes compaction still has to rewrite to bring every level
+  // back to its target, at which writes start to be slowed (soft) and stop
+  // (hard). Defaults: 8 GiB and 32 GiB.
+  uint64_t soft_pending_compaction_bytes = uint64_t{8} << 30;
+  uint64_t hard_pending_compaction_bytes = uint64_t{32} << 30;
+
+  // Target size in bytes of a table written by compaction. Smaller files
+  // make each compaction shorter; larger ones mean fewer files. Default:
+  // 32 MiB.
+  uint64_t target_file_size = 32 << 20;
+
+  // Target size in bytes of the base level, the one level 0 compacts into.
+  // Levels are sized from the bottom up: the bottom level's target is its
+  // actual size and each level above targets a tenth of the one below, so
+  // about 90% of the data sits in the bottom level whatever the database's
+  // size (space amplification near 1.1). The base level is the highest level
+  // whose target still exceeds this. Default: 256 MiB.
+  uint64_t max_bytes_for_level_base = 256 << 20;
+
+  // Background threads for flushes and compactions. One thread is always
+  // kept for flushes, so compactions run on max(1, max_background_jobs - 1)
+  // threads at once, each on a disjoint key range. Default: 2.
+  int max_background_jobs = 2;
 
   // The file system every file operation goes through. nullptr means the
   // process's real POSIX file system. Tests pass a fault-injecting one.

@@ -33,7 +33,7 @@ class Arena {
   size_t MemoryUsage() const { return memory_usage_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr size_t kBlockSize = 64 * 1024;
+  static constexpr size_t kBlockSize = 8 * 1024;
 
   char* AllocateFallback(size_t bytes);
   char* AllocateNewBlock(size_t block_bytes);

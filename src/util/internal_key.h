@@ -59,8 +59,7 @@ inline void AppendInternalKey(std::string* dst, std::string_view user_key, Seque
   PutFixed64(dst, PackSequenceAndType(seq, type));
 }
 
-inline std::string MakeInternalKey(std::string_view user_key, SequenceNumber seq,
-                                   ValueType type) {
+inline std::string MakeInternalKey(std::string_view user_key, SequenceNumber seq, ValueType type) {
   std::string result;
   result.reserve(user_key.size() + kInternalKeyTrailerSize);
   AppendInternalKey(&result, user_key, seq, type);

@@ -1,0 +1,31 @@
+// BuildTable: writes the entries of an internal-key iterator into a new,
+// synced table file, for flushes and (later) compactions.
+//
+// Thread-safety: touches only the new file; call without the DB mutex.
+
+#ifndef STRATA_LSM_BUILD_TABLE_H_
+#define STRATA_LSM_BUILD_TABLE_H_
+
+#include <string>
+
+#include "lsm/table_cache.h"
+#include "lsm/version_edit.h"
+#include "sstable/table_builder.h"
+#include "strata/iterator.h"
+#include "strata/options.h"
+
+namespace strata {
+
+// The table builder's settings, taken from the DB's options.
+TableBuilderOptions TableOptionsFrom(const Options& options);
+
+// Writes every entry of iter to table meta->number, syncs and closes it, and
+// opens it through table_cache to check it reads back. Fills in meta's size
+// and key range. An empty iterator makes no file (meta->file_size == 0). On
+// error the partial file is removed.
+Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& options,
+                  TableCache* table_cache, Iterator* iter, FileMetaData* meta);
+
+}  // namespace strata
+
+#endif  // STRATA_LSM_BUILD_TABLE_H_

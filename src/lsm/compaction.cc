@@ -1,0 +1,256 @@
+// Level targets, scores and the compaction picker; see compaction.h.
+
+#include "lsm/compaction.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "lsm/level_iterator.h"
+
+namespace strata {
+namespace {
+
+constexpr int kLevelMultiplier = 10;
+
+// An output file stops early once it overlaps this many target file sizes in
+// the level below its output: otherwise compacting it later would rewrite
+// too much at once.
+constexpr uint64_t kMaxGrandparentOverlapFiles = 10;
+
+uint64_t TotalBytes(const FileList& files) {
+  uint64_t sum = 0;
+  for (const auto& f : files) sum += f->file_size;
+  return sum;
+}
+
+bool AnyBusy(const FileList& files, const std::set<uint64_t>& busy) {
+  return std::any_of(files.begin(), files.end(),
+                     [&](const auto& f) { return busy.count(f->number) != 0; });
+}
+
+// The user-key range [*smallest, *largest] covered by files (non-empty).
+void UserKeyRange(const FileList& files, std::string_view* smallest, std::string_view* largest) {
+  *smallest = ExtractUserKey(files.front()->smallest);
+  *largest = ExtractUserKey(files.front()->largest);
+  for (const auto& f : files) {
+    std::string_view s = ExtractUserKey(f->smallest);
+    std::string_view l = ExtractUserKey(f->largest);
+    if (CompareUserKeys(s, *smallest) < 0) *smallest = s;
+    if (CompareUserKeys(l, *largest) > 0) *largest = l;
+  }
+}
+
+}  // namespace
+
+LevelTargets ComputeLevelTargets(const Version& version, const Options& options) {
+  LevelTargets t;
+  uint64_t largest = 0;
+  for (int level = 1; level < kNumLevels; level++) {
+    largest = std::max(largest, version.LevelBytes(level));
+  }
+  // Walk up from the bottom, dividing by the multiplier, until the target
+  // no longer exceeds the base size: that level is the base.
+  uint64_t target = std::max(largest, options.max_bytes_for_level_base);
+  int level = kNumLevels - 1;
+  t.target_bytes[level] = target;
+  while (level > 1 && target > options.max_bytes_for_level_base) {
+    target /= kLevelMultiplier;
+    level--;
+    t.target_bytes[level] = std::max<uint64_t>(target, 1);
+  }
+  t.base_level = level;
+  return t;
+}
+
+std::array<double, kNumLevels> ComputeScores(const Version& version, const Options& options,
+                                             const LevelTargets& targets) {
+  std::array<double, kNumLevels> scores{};
+  scores[0] = static_cast<double>(version.NumFiles(0)) / options.l0_compaction_trigger;
+  for (int level = 1; level < kNumLevels - 1; level++) {
+    uint64_t bytes = version.LevelBytes(level);
+    if (level < targets.base_level) {
+      // Data above the base (left when the database shrank) moves down.
+      scores[level] = bytes > 0 ? 1.0 + static_cast<double>(bytes) /
+                                            static_cast<double>(options.max_bytes_for_level_base)
+                                : 0.0;
+    } else {
+      scores[level] = static_cast<double>(bytes) / static_cast<double>(targets.target_bytes[level]);
+    }
+  }
+  // The bottom level has nowhere to go.
+  scores[kNumLevels - 1] = 0.0;
+  return scores;
+}
+
+uint64_t EstimatePendingCompactionBytes(const Version& version, const Options& options) {
+  LevelTargets targets = ComputeLevelTargets(version, options);
+  uint64_t pending = 0;
+  // Level 0 over its trigger is merged whole into the base level.
+  if (version.NumFiles(0) >= options.l0_compaction_trigger) {
+    pending += version.LevelBytes(0) + version.LevelBytes(targets.base_level);
+  }
+  for (int level = 1; level < kNumLevels - 1; level++) {
+    uint64_t bytes = version.LevelBytes(level);
+    uint64_t target = level < targets.base_level ? 0 : targets.target_bytes[level];
+    if (bytes > target) pending += (bytes - target) * (kLevelMultiplier + 1);
+  }
+  return pending;
+}
+
+uint64_t Compaction::InputBytes() const { return TotalBytes(inputs_[0]) + TotalBytes(inputs_[1]); }
+
+bool Compaction::IsTrivialMove(const Options& options) const {
+  return !manual_ && inputs_[0].size() == 1 && inputs_[1].empty() &&
+         TotalBytes(grandparents_) <= kMaxGrandparentOverlapFiles * options.target_file_size;
+}
+
+bool Compaction::IsBottommostForKey(std::string_view user_key) {
+  for (int level = output_level_ + 1; level < kNumLevels; level++) {
+    const FileList& files = input_version_->files(level);
+    size_t& i = level_ptrs_[level];
+    while (i < files.size()) {
+      const FileMetaData& f = *files[i];
+      if (CompareUserKeys(user_key, ExtractUserKey(f.largest)) <= 0) {
+        if (CompareUserKeys(user_key, ExtractUserKey(f.smallest)) >= 0) return false;
+        break;
+      }
+      i++;  // keys only grow, so this file is behind us for good
+    }
+  }
+  return true;
+}
+
+bool Compaction::ShouldStopBefore(std::string_view internal_key, uint64_t max_grandparent_overlap) {
+  while (grandparent_index_ < grandparents_.size() &&
+         CompareInternalKeys(internal_key, grandparents_[grandparent_index_]->largest) > 0) {
+    if (seen_key_) overlapped_bytes_ += grandparents_[grandparent_index_]->file_size;
+    grandparent_index_++;
+  }
+  seen_key_ = true;
+  if (overlapped_bytes_ > max_grandparent_overlap) {
+    overlapped_bytes_ = 0;
+    return true;
+  }
+  return false;
+}
+
+void Compaction::AddInputDeletions(VersionEdit* edit) const {
+  for (const auto& f : inputs_[0]) edit->RemoveFile(level_, f->number);
+  for (const auto& f : inputs_[1]) edit->RemoveFile(output_level_, f->number);
+}
+
+std::vector<uint64_t> Compaction::InputNumbers() const {
+  std::vector<uint64_t> numbers;
+  for (const auto& list : inputs_) {
+    for (const auto& f : list) numbers.push_back(f->number);
+  }
+  return numbers;
+}
+
+bool CompactionPicker::Complete(Compaction* c, const std::set<uint64_t>& busy) const {
+  std::string_view smallest, largest;
+  UserKeyRange(c->inputs_[0], &smallest, &largest);
+  c->inputs_[1] = c->input_version_->OverlappingFiles(c->output_level_, &smallest, &largest);
+  if (AnyBusy(c->inputs_[0], busy) || AnyBusy(c->inputs_[1], busy)) return false;
+  if (!c->inputs_[1].empty()) {
+    FileList all = c->inputs_[0];
+    all.insert(all.end(), c->inputs_[1].begin(), c->inputs_[1].end());
+    UserKeyRange(all, &smallest, &largest);
+  }
+  if (c->output_level_ + 1 < kNumLevels) {
+    c->grandparents_ =
+        c->input_version_->OverlappingFiles(c->output_level_ + 1, &smallest, &largest);
+  }
+  return true;
+}
+
+std::unique_ptr<Compaction> CompactionPicker::PickLevel0(std::shared_ptr<const Version> version,
+                                                         int output_level,
+                                                         const std::set<uint64_t>& busy) const {
+  // Level-0 files overlap one another, so they are merged all at once: any
+  // subset could leave an older version below a newer one.
+  auto c = std::make_unique<Compaction>(version, 0, output_level);
+  c->inputs_[0] = version->files(0);
+  if (!Complete(c.get(), busy)) return nullptr;
+  return c;
+}
+
+std::unique_ptr<Compaction> CompactionPicker::PickLevel(std::shared_ptr<const Version> version,
+                                                        int level,
+                                                        const std::set<uint64_t>& busy) const {
+  const FileList& files = version->files(level);
+  const FileList& below = version->files(level + 1);
+  std::shared_ptr<const FileMetaData> best;
+  double best_ratio = std::numeric_limits<double>::max();
+  for (const auto& f : files) {
+    if (busy.count(f->number) != 0) continue;
+    // The files below overlapping f are consecutive; sum them in one walk.
+    uint64_t overlap = 0;
+    bool blocked = false;
+    for (size_t i = FindFile(below, f->smallest); i < below.size(); i++) {
+      const FileMetaData& g = *below[i];
+      if (CompareUserKeys(ExtractUserKey(g.smallest), ExtractUserKey(f->largest)) > 0) break;
+      overlap += g.file_size;
+      blocked = blocked || busy.count(g.number) != 0;
+    }
+    if (blocked) continue;
+    double ratio = static_cast<double>(overlap) / static_cast<double>(f->file_size + 1);
+    if (ratio < best_ratio) {
+      best_ratio = ratio;
+      best = f;
+    }
+  }
+  if (best == nullptr) return nullptr;
+  auto c = std::make_unique<Compaction>(version, level, level + 1);
+  c->inputs_[0].push_back(best);
+  if (!Complete(c.get(), busy)) return nullptr;
+  return c;
+}
+
+std::unique_ptr<Compaction> CompactionPicker::Pick(std::shared_ptr<const Version> version,
+                                                   const std::set<uint64_t>& busy) const {
+  LevelTargets targets = ComputeLevelTargets(*version, options_);
+  std::array<double, kNumLevels> scores = ComputeScores(*version, options_, targets);
+  std::array<int, kNumLevels> order;
+  for (int i = 0; i < kNumLevels; i++) order[i] = i;
+  // Most urgent first; level 0 wins ties, as it is what stalls writes.
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return scores[a] > scores[b]; });
+  for (int level : order) {
+    if (scores[level] < 1.0) break;
+    std::unique_ptr<Compaction> c;
+    if (level == 0) {
+      // Into the base level, or a level above it that still holds data (left
+      // when the database shrank): a non-empty level is never skipped, or
+      // newer data would land below older.
+      int output = 1;
+      while (output < targets.base_level && version->NumFiles(output) == 0) output++;
+      c = PickLevel0(version, output, busy);
+    } else {
+      c = PickLevel(version, level, busy);
+    }
+    if (c != nullptr) return c;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Compaction> CompactionPicker::PickRange(std::shared_ptr<const Version> version,
+                                                        int level, int output_level,
+                                                        const std::string_view* begin,
+                                                        const std::string_view* end,
+                                                        const std::set<uint64_t>& busy,
+                                                        bool* conflict) const {
+  *conflict = false;
+  FileList files = level == 0 ? version->files(0) : version->OverlappingFiles(level, begin, end);
+  if (level == 0 && version->OverlappingFiles(0, begin, end).empty()) files.clear();
+  if (files.empty()) return nullptr;
+  auto c = std::make_unique<Compaction>(version, level, output_level);
+  c->manual_ = true;
+  c->inputs_[0] = std::move(files);
+  if (!Complete(c.get(), busy)) {
+    *conflict = true;
+    return nullptr;
+  }
+  return c;
+}
+
+}  // namespace strata

@@ -1,0 +1,134 @@
+// Compaction and the compaction picker: which files to merge next, and into
+// which level.
+//
+// Level targets are dynamic, sized from the bottom up: the bottom level's
+// target is the size of the largest level, each level above targets a tenth
+// of the one below, and the base level (the one level 0 compacts into) is
+// the highest whose target still exceeds max_bytes_for_level_base. Levels
+// above the base stay empty. About 90% of the data therefore sits in the
+// bottom level whatever the database's size, which keeps space
+// amplification near 1.1.
+//
+// Scores say how far each level is over its target (level 0: its file count
+// over l0_compaction_trigger). The picker takes the highest score of at
+// least 1 whose files are not already being compacted. In a level below 0
+// it takes the file whose overlap with the next level is smallest relative
+// to its size: the most data moved down per byte rewritten. A file that
+// overlaps nothing below moves down without being rewritten.
+//
+// Thread-safety: a Compaction is owned by the thread that runs it; picking
+// requires the DB mutex (it reads the set of files being compacted).
+
+#ifndef STRATA_LSM_COMPACTION_H_
+#define STRATA_LSM_COMPACTION_H_
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lsm/version_set.h"
+
+namespace strata {
+
+using FileList = std::vector<std::shared_ptr<const FileMetaData>>;
+
+// Per-level targets for one version.
+struct LevelTargets {
+  int base_level = kNumLevels - 1;
+  std::array<uint64_t, kNumLevels> target_bytes{};  // 0 above the base level
+};
+
+LevelTargets ComputeLevelTargets(const Version& version, const Options& options);
+
+// How much each level is over its target; >= 1 means it needs compaction.
+std::array<double, kNumLevels> ComputeScores(const Version& version, const Options& options,
+                                             const LevelTargets& targets);
+
+// Bytes compaction must still rewrite to bring every level to its target:
+// each level's excess, times the fan-out it will be merged with below.
+uint64_t EstimatePendingCompactionBytes(const Version& version, const Options& options);
+
+class Compaction {
+ public:
+  Compaction(std::shared_ptr<const Version> input_version, int level, int output_level)
+      : input_version_(std::move(input_version)), level_(level), output_level_(output_level) {}
+
+  int level() const { return level_; }
+  int output_level() const { return output_level_; }
+  const Version& input_version() const { return *input_version_; }
+  // which 0: files of level(); which 1: files of output_level().
+  const FileList& inputs(int which) const { return inputs_[which]; }
+  const FileList& grandparents() const { return grandparents_; }
+  uint64_t InputBytes() const;
+
+  // A single file with nothing to merge below: move it, do not rewrite it.
+  // Never for a manual compaction, which must rewrite to drop tombstones.
+  bool IsTrivialMove(const Options& options) const;
+
+  // True if no level below output_level() holds user_key, so a tombstone for
+  // it can be dropped. Keys must be asked in increasing order.
+  bool IsBottommostForKey(std::string_view user_key);
+
+  // True if the output file being written should end before internal_key,
+  // because it already overlaps too much of the level below the output.
+  bool ShouldStopBefore(std::string_view internal_key, uint64_t max_grandparent_overlap);
+
+  // Adds the removal of every input to edit.
+  void AddInputDeletions(VersionEdit* edit) const;
+
+  // Every input file number (for marking them busy).
+  std::vector<uint64_t> InputNumbers() const;
+
+ private:
+  friend class CompactionPicker;
+
+  const std::shared_ptr<const Version> input_version_;
+  const int level_;
+  const int output_level_;
+  FileList inputs_[2];
+  FileList grandparents_;  // files of output_level + 1 overlapping the inputs
+  bool manual_ = false;
+
+  // State of ShouldStopBefore.
+  size_t grandparent_index_ = 0;
+  bool seen_key_ = false;
+  uint64_t overlapped_bytes_ = 0;
+  // State of IsBottommostForKey: a position per level below the output.
+  std::array<size_t, kNumLevels> level_ptrs_{};
+};
+
+class CompactionPicker {
+ public:
+  explicit CompactionPicker(const Options& options) : options_(options) {}
+
+  // The most urgent compaction of version whose files are all free, or
+  // nullptr. busy holds the numbers of files other compactions use.
+  std::unique_ptr<Compaction> Pick(std::shared_ptr<const Version> version,
+                                   const std::set<uint64_t>& busy) const;
+
+  // A compaction of level's files overlapping [*begin, *end] (user keys;
+  // nullptr: unbounded) into output_level, or nullptr if level has none
+  // there. Sets *conflict if some of the files it needs are busy.
+  std::unique_ptr<Compaction> PickRange(std::shared_ptr<const Version> version, int level,
+                                        int output_level, const std::string_view* begin,
+                                        const std::string_view* end, const std::set<uint64_t>& busy,
+                                        bool* conflict) const;
+
+ private:
+  std::unique_ptr<Compaction> PickLevel0(std::shared_ptr<const Version> version, int output_level,
+                                         const std::set<uint64_t>& busy) const;
+  std::unique_ptr<Compaction> PickLevel(std::shared_ptr<const Version> version, int level,
+                                        const std::set<uint64_t>& busy) const;
+  // Fills in the output-level inputs and grandparents of c from its level
+  // inputs. Returns false if any file it needs is busy.
+  bool Complete(Compaction* c, const std::set<uint64_t>& busy) const;
+
+  const Options options_;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_LSM_COMPACTION_H_

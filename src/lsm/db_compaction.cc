@@ -1,0 +1,223 @@
+// Running compactions, and CompactRange.
+//
+// RunCompaction marks the inputs busy, merges them without the mutex
+// (DoCompactionWork), then records "inputs removed, outputs added" in one
+// MANIFEST edit. Inputs are deleted only after that edit is durable, and
+// only once no reader's version still names them, so a crash or kill -9 at
+// any point loses nothing: before the edit the inputs are the truth, after
+// it the synced outputs are.
+//
+// What a compaction drops, for each user key (entries come newest first):
+//  - a version that no snapshot can see: the snapshots (and "now") cut the
+//    sequence numbers into stripes, and each stripe needs only its newest
+//    version of a key;
+//  - a tombstone older than every snapshot, at the bottom of the tree (no
+//    level below the output holds the key), together with what it hides.
+// Output tables are cut at target_file_size, or earlier once one overlaps
+// too much of the level below the output, but never between two versions of
+// one user key, so the files of a level never share a user key.
+
+#include <algorithm>
+
+#include "lsm/build_table.h"
+#include "lsm/db_impl.h"
+#include "lsm/filename.h"
+#include "lsm/level_iterator.h"
+#include "lsm/merging_iterator.h"
+#include "sstable/table_builder.h"
+#include "util/clock.h"
+
+namespace strata {
+namespace {
+
+constexpr uint64_t kMaxGrandparentOverlapFiles = 10;
+
+}  // namespace
+
+Status DBImpl::RunCompaction(Compaction* c) {
+  mutex_.AssertHeld();
+  uint64_t start = NowMicros();
+  std::vector<uint64_t> inputs = c->InputNumbers();
+  compacting_files_.insert(inputs.begin(), inputs.end());
+
+  VersionEdit edit;
+  c->AddInputDeletions(&edit);
+  std::vector<FileMetaData> outputs;
+  Status s;
+  if (c->IsTrivialMove(options_)) {
+    // Nothing below to merge with: the file changes level, not bytes.
+    outputs.push_back(*c->inputs(0).front());
+  } else {
+    std::vector<SequenceNumber> snapshots = snapshots_.Sequences();
+    mutex_.Unlock();
+    s = DoCompactionWork(c, snapshots, &outputs);
+    mutex_.Lock();
+  }
+  if (s.ok()) {
+    for (const auto& f : outputs) edit.AddFile(c->output_level(), f);
+    s = versions_->LogAndApply(&edit);
+  }
+  for (const auto& f : outputs) pending_outputs_.erase(f.number);
+  for (uint64_t number : inputs) compacting_files_.erase(number);
+  if (!s.ok()) {
+    RemoveObsoleteFiles();  // the outputs no version names
+    return s;
+  }
+
+  InstallReadState();
+  LevelStats& stats = level_stats_[c->output_level()];
+  stats.compactions++;
+  stats.micros += NowMicros() - start;
+  if (!c->IsTrivialMove(options_)) {
+    stats.bytes_read += c->InputBytes();
+    for (const auto& f : outputs) stats.bytes_written += f.file_size;
+  }
+  RemoveObsoleteFiles();
+  return Status::OK();
+}
+
+Status DBImpl::FinishOutputTable(std::unique_ptr<WritableFile> file,
+                                 std::unique_ptr<TableBuilder> builder, FileMetaData* meta) {
+  Status s = builder->Finish();
+  if (s.ok()) s = file->Sync();
+  Status close = file->Close();
+  if (s.ok()) s = close;
+  if (!s.ok()) return s;
+  meta->file_size = builder->FileSize();
+  // Read the new table back before the MANIFEST names it.
+  return table_cache_->NewIterator(ReadOptions(), *meta)->status();
+}
+
+Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>& snapshots,
+                                std::vector<FileMetaData>* outputs) {
+  ReadOptions read_options;
+  read_options.fill_cache = false;  // a compaction reads each block once
+  std::vector<std::unique_ptr<Iterator>> children;
+  for (int which = 0; which < 2; which++) {
+    const FileList& files = c->inputs(which);
+    if (files.empty()) continue;
+    if (which == 0 && c->level() == 0) {
+      for (const auto& f : files) children.push_back(table_cache_->NewIterator(read_options, *f));
+    } else {
+      children.push_back(NewLevelIterator(read_options, table_cache_.get(), &files));
+    }
+  }
+  std::unique_ptr<Iterator> input = NewMergingIterator(std::move(children));
+
+  const uint64_t max_overlap = kMaxGrandparentOverlapFiles * options_.target_file_size;
+  std::unique_ptr<WritableFile> file;
+  std::unique_ptr<TableBuilder> builder;
+  FileMetaData meta;
+  std::string current_user_key;
+  bool has_current_user_key = false;
+  size_t last_stripe = 0;
+  bool last_stripe_valid = false;
+  Status s;
+
+  for (input->SeekToFirst(); input->Valid(); input->Next()) {
+    if (shutting_down_.load(std::memory_order_acquire)) {
+      s = Status::IOError("compaction stopped: the database is closing");
+      break;
+    }
+    std::string_view key = input->key();
+    ParsedInternalKey ikey;
+    if (!ParseInternalKey(key, &ikey)) {
+      // Never drop what cannot be understood: stop with an error instead.
+      s = Status::Corruption("compaction input has a malformed key");
+      break;
+    }
+    bool new_user_key =
+        !has_current_user_key || CompareUserKeys(ikey.user_key, current_user_key) != 0;
+    if (new_user_key) {
+      if (builder != nullptr && (builder->FileSize() >= options_.target_file_size ||
+                                 c->ShouldStopBefore(key, max_overlap))) {
+        s = FinishOutputTable(std::move(file), std::move(builder), &meta);
+        if (!s.ok()) break;
+        outputs->push_back(meta);
+      }
+      current_user_key.assign(ikey.user_key);
+      has_current_user_key = true;
+      last_stripe_valid = false;
+    }
+
+    // The stripe: the oldest snapshot (or "now") that sees this version.
+    size_t stripe = static_cast<size_t>(
+        std::lower_bound(snapshots.begin(), snapshots.end(), ikey.sequence) - snapshots.begin());
+    bool drop = false;
+    if (last_stripe_valid && stripe == last_stripe) {
+      drop = true;  // a newer version of the key serves this stripe
+    } else if (ikey.type == kTypeDeletion && stripe == 0 && c->IsBottommostForKey(ikey.user_key)) {
+      drop = true;  // nothing older below, and every snapshot sees the delete
+    }
+    last_stripe = stripe;
+    last_stripe_valid = true;
+    if (drop) continue;
+
+    if (builder == nullptr) {
+      {
+        MutexLock lock(&mutex_);
+        meta = FileMetaData();
+        meta.number = versions_->NewFileNumber();
+        pending_outputs_.insert(meta.number);
+      }
+      s = fs_->NewWritableFile(TableFileName(dbname_, meta.number), &file);
+      if (!s.ok()) break;
+      builder = std::make_unique<TableBuilder>(TableOptionsFrom(options_), file.get());
+      meta.smallest.assign(key);
+    }
+    meta.largest.assign(key);
+    builder->Add(key, input->value());
+  }
+  if (s.ok()) s = input->status();
+  if (s.ok() && builder != nullptr) {
+    s = FinishOutputTable(std::move(file), std::move(builder), &meta);
+    if (s.ok()) outputs->push_back(meta);
+  }
+  if (builder != nullptr) builder->Abandon();
+  // The outputs' directory entries must be durable before the MANIFEST
+  // names them.
+  if (s.ok() && !outputs->empty()) s = fs_->SyncDir(dbname_);
+  if (!s.ok() && meta.number != 0) {
+    // The unfinished output is no one's: let RemoveObsoleteFiles take it.
+    MutexLock lock(&mutex_);
+    pending_outputs_.erase(meta.number);
+  }
+  return s;
+}
+
+Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
+  Status s = Flush();
+  if (!s.ok()) return s;
+  MutexLock lock(&mutex_);
+  for (int level = 0; level < kNumLevels - 1; level++) {
+    while (true) {
+      if (!bg_error_.ok()) return bg_error_;
+      if (shutting_down_) return Status::IOError("the database is closing");
+      // Into the next level that holds any data, or the bottom: skipping
+      // only empty levels keeps newer data above older.
+      std::shared_ptr<const Version> v = versions_->current();
+      int output = level + 1;
+      while (output < kNumLevels - 1 && v->NumFiles(output) == 0) output++;
+      bool conflict = false;
+      std::unique_ptr<Compaction> c =
+          picker_.PickRange(v, level, output, begin, end, compacting_files_, &conflict);
+      if (conflict) {
+        bg_cv_.Wait();  // a background compaction holds some of the files
+        continue;
+      }
+      if (c == nullptr) break;
+      running_compactions_++;
+      s = RunCompaction(c.get());
+      running_compactions_--;
+      bg_cv_.SignalAll();
+      if (!s.ok()) {
+        if (!shutting_down_) SetBackgroundError(s);
+        return s;
+      }
+      break;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace strata

@@ -1,0 +1,104 @@
+// The background pool, and flushing immutable memtables to level-0 tables.
+//
+// max_background_jobs threads share one loop: a pending flush goes first;
+// otherwise a thread runs the most urgent compaction whose files are free,
+// while fewer than MaxConcurrentCompactions() run, which keeps one thread
+// free for flushes whenever there are two or more.
+//
+// A flush writes the oldest immutable memtable to a table (without the
+// mutex), syncs the table and the directory, then records the table and the
+// advanced log number in the MANIFEST. Only after that does the memtable
+// leave imm_ and its WAL become obsolete, so a crash at any point loses
+// nothing: either the MANIFEST names the table, or the WAL is still
+// replayed. Flushes go oldest first, one at a time, so level-0 file numbers
+// follow the order of the data they hold.
+
+#include "lsm/build_table.h"
+#include "lsm/db_impl.h"
+#include "util/clock.h"
+
+namespace strata {
+
+int DBImpl::MaxConcurrentCompactions() const {
+  return options_.max_background_jobs > 1 ? options_.max_background_jobs - 1 : 1;
+}
+
+void DBImpl::BackgroundThread() {
+  MutexLock lock(&mutex_);
+  while (!shutting_down_) {
+    if (bg_error_.ok() && !imm_.empty() && !flush_running_) {
+      flush_running_ = true;
+      Status s = FlushOldestMemTable();
+      flush_running_ = false;
+      if (!s.ok()) SetBackgroundError(s);
+      bg_cv_.SignalAll();
+      continue;
+    }
+    std::unique_ptr<Compaction> c;
+    if (bg_error_.ok() && running_compactions_ < MaxConcurrentCompactions()) {
+      c = picker_.Pick(versions_->current(), compacting_files_);
+    }
+    if (c != nullptr) {
+      running_compactions_++;
+      Status s = RunCompaction(c.get());
+      running_compactions_--;
+      if (!s.ok() && !shutting_down_) SetBackgroundError(s);
+      bg_cv_.SignalAll();
+      continue;
+    }
+    bg_cv_.Wait();
+  }
+}
+
+Status DBImpl::FlushOldestMemTable() {
+  mutex_.AssertHeld();
+  std::shared_ptr<MemTable> mem = imm_.front().mem;
+  FileMetaData meta;
+  meta.number = versions_->NewFileNumber();
+  pending_outputs_.insert(meta.number);
+
+  uint64_t start = NowMicros();
+  Status s;
+  {
+    mutex_.Unlock();
+    std::unique_ptr<Iterator> iter = mem->NewIterator();
+    s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), &meta);
+    // The table's directory entry must be durable before the MANIFEST
+    // names it.
+    if (s.ok() && meta.file_size > 0) s = fs_->SyncDir(dbname_);
+    mutex_.Lock();
+  }
+
+  if (s.ok()) {
+    VersionEdit edit;
+    if (meta.file_size > 0) edit.AddFile(0, meta);
+    // Every WAL older than the next memtable's is now obsolete.
+    edit.SetLogNumber(imm_.size() > 1 ? imm_[1].log_number : logfile_number_);
+    s = versions_->LogAndApply(&edit);
+  }
+  pending_outputs_.erase(meta.number);
+  if (!s.ok()) return s;
+
+  imm_.pop_front();
+  InstallReadState();
+  uint64_t micros = NowMicros() - start;
+  stats_.flushes.fetch_add(1, std::memory_order_relaxed);
+  stats_.flush_bytes.fetch_add(meta.file_size, std::memory_order_relaxed);
+  stats_.flush_micros.fetch_add(micros, std::memory_order_relaxed);
+  level_stats_[0].bytes_written += meta.file_size;
+  RemoveObsoleteFiles();
+  return Status::OK();
+}
+
+Status DBImpl::Flush() {
+  Status s = WriteImpl(WriteOptions(), nullptr);
+  if (!s.ok()) return s;
+  MutexLock lock(&mutex_);
+  // Every memtable older than the active one must reach a table: the
+  // MANIFEST's log number passes the active WAL's only after they all did.
+  uint64_t target = logfile_number_;
+  while (versions_->LogNumber() < target && bg_error_.ok()) bg_cv_.Wait();
+  return bg_error_;
+}
+
+}  // namespace strata

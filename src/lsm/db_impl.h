@@ -1,0 +1,238 @@
+// DBImpl: the LSM engine behind the public DB interface.
+//
+// The implementation is split by concern, one file each:
+//   db_open.cc        Open, recovery (MANIFEST, WAL replay), obsolete files, close
+//   db_write.cc       the write path: group commit, WAL, memtable rotation,
+//                     back-pressure
+//   db_flush.cc       the background pool; flushing memtables to level 0
+//   db_compaction.cc  running compactions, CompactRange
+//   db_read.cc        Get, iterators, snapshots, properties
+//
+// Data path: a write goes to the WAL, then the active memtable. A full
+// memtable becomes immutable, with its WAL, and a fresh memtable and WAL take
+// over. Reads merge the active memtable, the immutables (newest first) and the
+// table files of the current Version.
+//
+// Visibility: the leader of a write group inserts the whole group into the
+// memtable before it publishes the group's last sequence number, and readers
+// read only up to the published number, so a batch is seen whole or not at
+// all.
+//
+// Thread-safety: every public method may be called from any thread. mutex_
+// guards the fields marked GUARDED_BY. The write leader uses log_, logfile_
+// and the active memtable without the mutex: only the leader of the front of
+// writers_ touches them, and MakeRoomForWrite swaps them only while that
+// leader holds the mutex.
+
+#ifndef STRATA_LSM_DB_IMPL_H_
+#define STRATA_LSM_DB_IMPL_H_
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "buffer/cache.h"
+#include "lsm/compaction.h"
+#include "lsm/snapshot_list.h"
+#include "lsm/table_cache.h"
+#include "lsm/version_set.h"
+#include "memtable/memtable.h"
+#include "sstable/table_builder.h"
+#include "strata/db.h"
+#include "util/mutex.h"
+#include "wal/log_writer.h"
+
+namespace strata {
+
+// What a read needs, captured at one moment and shared by reference count:
+// the memtables and the file set. Rebuilt whenever any of them changes, so a
+// reader takes one shared_ptr under the mutex instead of copying each part.
+struct ReadState {
+  std::shared_ptr<MemTable> mem;
+  std::vector<std::shared_ptr<MemTable>> imm;  // newest first
+  std::shared_ptr<const Version> version;
+};
+
+class DBImpl final : public DB {
+ public:
+  DBImpl(const Options& options, const std::string& dbname);
+  ~DBImpl() override;
+
+  using DB::Delete;
+  using DB::Get;
+  using DB::NewIterator;
+  using DB::Put;
+  using DB::Write;
+
+  Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
+  Status Delete(const WriteOptions& options, std::string_view key) override;
+  Status Write(const WriteOptions& options, WriteBatch* updates) override;
+  Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  Status Flush() override;
+  Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
+  bool GetProperty(std::string_view name, std::string* value) override;
+
+ private:
+  friend class DB;
+  struct Writer;
+
+  // A memtable that no longer takes writes, with the WAL that holds its data.
+  struct ImmutableMemTable {
+    std::shared_ptr<MemTable> mem;
+    uint64_t log_number;
+  };
+
+  // Counters reported by properties; relaxed atomics, only ever reported.
+  struct Stats {
+    std::atomic<uint64_t> user_writes{0};   // batches acknowledged
+    std::atomic<uint64_t> write_groups{0};  // WAL records (one per group)
+    std::atomic<uint64_t> wal_bytes{0};     // bytes of WAL records written
+    std::atomic<uint64_t> wal_syncs{0};     // fdatasync calls on WALs
+    std::atomic<uint64_t> user_bytes{0};    // key + value bytes written
+    std::atomic<uint64_t> memtable_switches{0};
+    std::atomic<uint64_t> flushes{0};
+    std::atomic<uint64_t> flush_bytes{0};  // table bytes written by flushes
+    std::atomic<uint64_t> flush_micros{0};
+  };
+
+  // Why a write was slowed or stopped. Order matches kStallCauseNames.
+  enum StallCause {
+    kMemTableStop,
+    kL0Slowdown,
+    kL0Stop,
+    kPendingSlowdown,
+    kPendingStop,
+    kNumStallCauses
+  };
+
+  // Per-level compaction figures, indexed by output level (flushes count as
+  // writes to level 0). Guarded by mutex_.
+  struct LevelStats {
+    uint64_t compactions = 0;
+    uint64_t micros = 0;
+    uint64_t bytes_read = 0;
+    uint64_t bytes_written = 0;
+  };
+
+  // db_open.cc
+  Status Recover();
+  Status ReplayLogs(SequenceNumber* max_sequence) REQUIRES(mutex_);
+  Status ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence);
+  Status NewLogFile() REQUIRES(mutex_);
+  void RemoveObsoleteFiles() REQUIRES(mutex_);
+
+  // db_flush.cc
+  void BackgroundThread();
+  Status FlushOldestMemTable() REQUIRES(mutex_);
+  int MaxConcurrentCompactions() const;
+
+  // db_compaction.cc
+  // Runs c (marking its inputs busy), records the result in the MANIFEST
+  // and returns with the mutex held again.
+  Status RunCompaction(Compaction* c) REQUIRES(mutex_);
+  // The merge itself, without the mutex: writes c's output tables.
+  Status DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>& snapshots,
+                          std::vector<FileMetaData>* outputs) EXCLUDES(mutex_);
+  Status FinishOutputTable(std::unique_ptr<WritableFile> file,
+                           std::unique_ptr<TableBuilder> builder, FileMetaData* meta)
+      EXCLUDES(mutex_);
+
+  // db_write.cc
+  // updates == nullptr asks the leader to switch to a new memtable.
+  Status WriteImpl(const WriteOptions& options, WriteBatch* updates);
+  Status MakeRoomForWrite(bool force) REQUIRES(mutex_);
+  // How far compaction debt is into the slowdown zone: 0 none, 1 at the
+  // stop limit; *cause says which measure is furthest.
+  double SlowdownFraction(StallCause* cause) REQUIRES(mutex_);
+  // Slows the write leader after a group of `bytes`, in proportion to the
+  // compaction debt, so writes ease off smoothly instead of stopping.
+  void DelayWrite(uint64_t bytes) REQUIRES(mutex_);
+  void RecordStall(StallCause cause, uint64_t micros) REQUIRES(mutex_);
+  Status SwitchMemTable() REQUIRES(mutex_);
+  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync) REQUIRES(mutex_);
+  void SetBackgroundError(const Status& s) REQUIRES(mutex_);
+
+  // db_read.cc
+  void InstallReadState() REQUIRES(mutex_);
+  SequenceNumber ReadSequence(const ReadOptions& options) REQUIRES(mutex_);
+  std::string StatsString() EXCLUDES(mutex_);
+  std::string CompactionStatsString() REQUIRES(mutex_);
+  struct Amplification {
+    double write = 0;  // bytes written to WALs and tables / user bytes
+    double space = 0;  // table bytes / bytes of the largest level
+  };
+  Amplification ComputeAmplification() REQUIRES(mutex_);
+
+  // Constant after construction.
+  const Options options_;
+  FileSystem* const fs_;
+  const std::string dbname_;
+  // The buffer pool: uncompressed blocks of every table.
+  Cache block_cache_;
+  TableReadStats table_stats_;
+  // Open tables; safe to use without the mutex.
+  std::unique_ptr<TableCache> table_cache_;
+
+  Mutex mutex_;
+  // Signalled when background work finishes a step or should stop: wakes the
+  // background thread, stalled writers and Flush() callers.
+  CondVar bg_cv_;
+  // Set (with the mutex held) when the DB is closing; atomic so a long
+  // compaction can notice without taking the mutex.
+  std::atomic<bool> shutting_down_{false};
+  std::vector<std::thread> bg_threads_;
+  bool flush_running_ GUARDED_BY(mutex_) = false;
+  int running_compactions_ GUARDED_BY(mutex_) = 0;
+  // Files that a running compaction reads, so no other compaction takes them.
+  std::set<uint64_t> compacting_files_ GUARDED_BY(mutex_);
+  const CompactionPicker picker_;
+  std::unique_ptr<FileLock> db_lock_;
+  std::unique_ptr<VersionSet> versions_ GUARDED_BY(mutex_);
+  std::shared_ptr<MemTable> mem_ GUARDED_BY(mutex_);
+  std::deque<ImmutableMemTable> imm_ GUARDED_BY(mutex_);  // oldest first
+  std::shared_ptr<const ReadState> read_state_ GUARDED_BY(mutex_);
+  SnapshotList snapshots_ GUARDED_BY(mutex_);
+  // Numbers of files being written that no version names yet.
+  std::set<uint64_t> pending_outputs_ GUARDED_BY(mutex_);
+  // The first failed WAL/MANIFEST write or sync. Sticky: once set, every
+  // write returns it, because a failed fsync may have dropped data the OS
+  // still reports as written, and retrying would acknowledge lost writes.
+  Status bg_error_ GUARDED_BY(mutex_);
+
+  // The write path. writers_ is the queue of waiting writers; its front is
+  // the leader. The leader alone uses logfile_, log_ and tmp_batch_ (see the
+  // file comment).
+  std::deque<Writer*> writers_ GUARDED_BY(mutex_);
+  WriteBatch tmp_batch_;
+  std::unique_ptr<WritableFile> logfile_;
+  std::unique_ptr<wal::Writer> log_;
+  uint64_t logfile_number_ GUARDED_BY(mutex_) = 0;
+
+  // Records skipped while replaying WALs because they were corrupt.
+  std::atomic<uint64_t> wal_corrupted_records_{0};
+  std::atomic<uint64_t> wal_corrupted_bytes_{0};
+  Stats stats_;
+  LevelStats level_stats_[kNumLevels] GUARDED_BY(mutex_);
+  uint64_t stall_count_[kNumStallCauses] GUARDED_BY(mutex_) = {};
+  uint64_t stall_micros_[kNumStallCauses] GUARDED_BY(mutex_) = {};
+  // Compaction debt of the current version, computed when it is installed.
+  uint64_t pending_compaction_bytes_ GUARDED_BY(mutex_) = 0;
+  // The user write rate (bytes/s) measured while writes were not slowed: the
+  // rate slowdowns start from, so the first slowdown is no cliff.
+  double unthrottled_write_rate_ GUARDED_BY(mutex_) = 16.0 * (1 << 20);
+  uint64_t rate_window_start_micros_ GUARDED_BY(mutex_) = 0;
+  uint64_t rate_window_bytes_ GUARDED_BY(mutex_) = 0;
+  // Delay owed by the write leader but not yet slept (microseconds).
+  double delay_debt_micros_ GUARDED_BY(mutex_) = 0;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_LSM_DB_IMPL_H_

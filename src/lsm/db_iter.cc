@@ -1,0 +1,177 @@
+// DBIter; see db_iter.h.
+//
+// Positioning invariant:
+//   forward: iter_ is at the newest visible entry of key(), which is a value;
+//            key() and value() read straight from iter_.
+//   reverse: iter_ is just before every entry of key() (or invalid); key()
+//            and value() are copies in saved_key_ and saved_value_.
+
+#include "lsm/db_iter.h"
+
+#include <cassert>
+#include <string>
+
+namespace strata {
+namespace {
+
+class DBIter final : public Iterator {
+ public:
+  DBIter(std::unique_ptr<Iterator> iter, SequenceNumber sequence, std::shared_ptr<const void> pin)
+      : pin_(std::move(pin)), iter_(std::move(iter)), sequence_(sequence) {}
+
+  bool Valid() const override { return valid_; }
+
+  std::string_view key() const override {
+    assert(valid_);
+    return direction_ == Direction::kForward ? ExtractUserKey(iter_->key())
+                                             : std::string_view(saved_key_);
+  }
+
+  std::string_view value() const override {
+    assert(valid_);
+    return direction_ == Direction::kForward ? iter_->value() : std::string_view(saved_value_);
+  }
+
+  Status status() const override { return status_.ok() ? iter_->status() : status_; }
+
+  void SeekToFirst() override {
+    direction_ = Direction::kForward;
+    ClearSaved();
+    iter_->SeekToFirst();
+    FindNextUserEntry(false);
+  }
+
+  void SeekToLast() override {
+    direction_ = Direction::kReverse;
+    ClearSaved();
+    iter_->SeekToLast();
+    FindPrevUserEntry();
+  }
+
+  void Seek(std::string_view target) override {
+    direction_ = Direction::kForward;
+    ClearSaved();
+    AppendInternalKey(&saved_key_, target, sequence_, kValueTypeForSeek);
+    iter_->Seek(saved_key_);
+    FindNextUserEntry(false);
+  }
+
+  void Next() override {
+    assert(valid_);
+    if (direction_ == Direction::kReverse) {
+      // iter_ is before the entries of key() (saved_key_): step into them,
+      // then skip them all like any passed key.
+      direction_ = Direction::kForward;
+      if (iter_->Valid()) {
+        iter_->Next();
+      } else {
+        iter_->SeekToFirst();
+      }
+    } else {
+      saved_key_.assign(ExtractUserKey(iter_->key()));
+      iter_->Next();
+    }
+    FindNextUserEntry(true);
+  }
+
+  void Prev() override {
+    assert(valid_);
+    if (direction_ == Direction::kForward) {
+      // Back iter_ up to the last entry of a smaller user key.
+      saved_key_.assign(ExtractUserKey(iter_->key()));
+      while (true) {
+        iter_->Prev();
+        if (!iter_->Valid()) {
+          valid_ = false;
+          ClearSaved();
+          return;
+        }
+        if (CompareUserKeys(ExtractUserKey(iter_->key()), saved_key_) < 0) break;
+      }
+      direction_ = Direction::kReverse;
+    }
+    FindPrevUserEntry();
+  }
+
+ private:
+  enum class Direction { kForward, kReverse };
+
+  void ClearSaved() {
+    saved_key_.clear();
+    saved_value_.clear();
+  }
+
+  bool Parse(ParsedInternalKey* ikey) {
+    if (ParseInternalKey(iter_->key(), ikey)) return true;
+    status_ = Status::Corruption("malformed internal key in iterator");
+    return false;
+  }
+
+  // Moves forward from iter_ to the newest visible value of a user key. When
+  // skipping, entries of user keys <= saved_key_ are passed over.
+  void FindNextUserEntry(bool skipping) {
+    for (; iter_->Valid(); iter_->Next()) {
+      ParsedInternalKey ikey;
+      if (!Parse(&ikey)) break;
+      if (ikey.sequence > sequence_) continue;  // written after the snapshot
+      if (skipping && CompareUserKeys(ikey.user_key, saved_key_) <= 0) continue;
+      if (ikey.type == kTypeDeletion) {
+        // Hide every older version of this key.
+        saved_key_.assign(ikey.user_key);
+        skipping = true;
+        continue;
+      }
+      valid_ = true;
+      saved_key_.clear();
+      return;
+    }
+    valid_ = false;
+    saved_key_.clear();
+  }
+
+  // Moves backward from iter_ to the previous user key with a visible value;
+  // its newest visible version is the last one met walking backward.
+  void FindPrevUserEntry() {
+    ValueType last_type = kTypeDeletion;
+    for (; iter_->Valid(); iter_->Prev()) {
+      ParsedInternalKey ikey;
+      if (!Parse(&ikey)) break;
+      if (ikey.sequence > sequence_) continue;
+      if (last_type != kTypeDeletion && CompareUserKeys(ikey.user_key, saved_key_) < 0) {
+        break;  // passed every entry of saved_key_, whose newest was a value
+      }
+      last_type = ikey.type;
+      if (ikey.type == kTypeDeletion) {
+        ClearSaved();
+      } else {
+        saved_key_.assign(ikey.user_key);
+        saved_value_.assign(iter_->value());
+      }
+    }
+    if (last_type == kTypeDeletion || !status_.ok()) {
+      valid_ = false;
+      ClearSaved();
+      direction_ = Direction::kForward;
+    } else {
+      valid_ = true;
+    }
+  }
+
+  std::shared_ptr<const void> pin_;  // declared first: destroyed after iter_
+  std::unique_ptr<Iterator> iter_;
+  const SequenceNumber sequence_;
+  Direction direction_ = Direction::kForward;
+  bool valid_ = false;
+  Status status_;
+  std::string saved_key_;
+  std::string saved_value_;
+};
+
+}  // namespace
+
+std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal, SequenceNumber sequence,
+                                        std::shared_ptr<const void> pin) {
+  return std::make_unique<DBIter>(std::move(internal), sequence, std::move(pin));
+}
+
+}  // namespace strata

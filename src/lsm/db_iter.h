@@ -1,0 +1,25 @@
+// DBIter: the user's iterator. It turns a merged stream of internal keys
+// (every version of every key, tombstones included) into the user's view at
+// one sequence number: for each user key, the newest version at or below
+// the sequence, skipped if that version is a tombstone.
+//
+// Thread-safety: not thread-safe, like every iterator.
+
+#ifndef STRATA_LSM_DB_ITER_H_
+#define STRATA_LSM_DB_ITER_H_
+
+#include <memory>
+
+#include "strata/iterator.h"
+#include "util/internal_key.h"
+
+namespace strata {
+
+// `internal` yields internal keys in CompareInternalKeys order. `pin` is kept
+// alive as long as the iterator (the memtables and tables `internal` reads).
+std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal, SequenceNumber sequence,
+                                        std::shared_ptr<const void> pin);
+
+}  // namespace strata
+
+#endif  // STRATA_LSM_DB_ITER_H_

@@ -1,0 +1,271 @@
+// The write path: group commit.
+//
+// Writers queue in writers_. The writer at the front is the leader: it merges
+// the batches queued behind it (up to kMaxGroupBytes) into one WAL record,
+// writes it with one Append and one Flush (handing it to the OS, so it
+// survives a process crash) or, if any writer in the group asked for sync,
+// one Sync; inserts the group into the memtable; publishes the group's last
+// sequence number; and wakes the followers with the group's status.
+//
+// Errors: a failed WAL write or sync becomes the sticky bg_error_. The failed
+// group's writers get the error, and so does every later write: the WAL may
+// hold a partial record, and a failed fsync may have lost pages the kernel
+// still calls written, so carrying on could acknowledge writes that are gone.
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "lsm/db_impl.h"
+#include "lsm/write_batch_internal.h"
+#include "util/clock.h"
+
+namespace strata {
+namespace {
+
+// A leader stops adding followers' batches past this many bytes, so one large
+// group does not delay a small write for long. A small leader batch caps the
+// group lower still, to keep its own latency low.
+constexpr size_t kMaxGroupBytes = 1 << 20;
+constexpr size_t kSmallBatchBytes = 128 << 10;
+
+}  // namespace
+
+struct DBImpl::Writer {
+  explicit Writer(Mutex* mu) : cv(mu) {}
+  WriteBatch* batch = nullptr;  // nullptr: a request to rotate the memtable
+  bool sync = false;
+  bool done = false;
+  Status status;
+  CondVar cv;
+};
+
+Status DBImpl::Put(const WriteOptions& options, std::string_view key, std::string_view value) {
+  WriteBatch batch;
+  batch.Put(key, value);
+  return Write(options, &batch);
+}
+
+Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
+  WriteBatch batch;
+  batch.Delete(key);
+  return Write(options, &batch);
+}
+
+Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
+  if (updates == nullptr) return Status::InvalidArgument("Write: null batch");
+  if (WriteBatchInternal::ByteSize(updates) > (uint64_t{1} << 31)) {
+    return Status::InvalidArgument("Write: batch larger than 2 GiB");
+  }
+  return WriteImpl(options, updates);
+}
+
+Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
+  Writer w(&mutex_);
+  w.batch = updates;
+  w.sync = options.sync;
+
+  MutexLock lock(&mutex_);
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.Wait();
+  if (w.done) return w.status;
+
+  // This writer leads a group.
+  Status s = MakeRoomForWrite(updates == nullptr);
+  Writer* last_writer = &w;
+  bool need_sync = false;
+  if (s.ok() && updates != nullptr) {
+    WriteBatch* group = BuildBatchGroup(&last_writer, &need_sync);
+    SequenceNumber first = versions_->LastSequence() + 1;
+    WriteBatchInternal::SetSequence(group, first);
+    uint32_t count = WriteBatchInternal::Count(group);
+    std::shared_ptr<MemTable> mem = mem_;
+    {
+      // Only the leader touches log_, logfile_ and the memtable's insert
+      // side, so the disk write and the inserts run without the mutex and
+      // other writers can queue meanwhile.
+      mutex_.Unlock();
+      std::string_view record = WriteBatchInternal::Contents(group);
+      s = log_->AddRecord(record);
+      if (s.ok()) s = need_sync ? logfile_->Sync() : logfile_->Flush();
+      if (s.ok()) s = WriteBatchInternal::InsertInto(group, mem.get());
+      stats_.write_groups.fetch_add(1, std::memory_order_relaxed);
+      stats_.wal_bytes.fetch_add(record.size(), std::memory_order_relaxed);
+      if (need_sync) stats_.wal_syncs.fetch_add(1, std::memory_order_relaxed);
+      mutex_.Lock();
+    }
+    if (s.ok()) {
+      versions_->SetLastSequence(first + count - 1);
+      // Still at the front of writers_, so no other write overtakes the
+      // delay.
+      DelayWrite(WriteBatchInternal::ByteSize(group));
+    } else {
+      SetBackgroundError(s);
+    }
+    if (group == &tmp_batch_) tmp_batch_.Clear();
+  }
+
+  while (true) {
+    Writer* ready = writers_.front();
+    writers_.pop_front();
+    if (ready != &w) {
+      ready->status = s;
+      ready->done = true;
+      ready->cv.Signal();
+    }
+    if (s.ok() && ready->batch != nullptr) {
+      stats_.user_writes.fetch_add(1, std::memory_order_relaxed);
+      stats_.user_bytes.fetch_add(
+          WriteBatchInternal::ByteSize(ready->batch) - WriteBatchInternal::kHeaderSize,
+          std::memory_order_relaxed);
+    }
+    if (ready == last_writer) break;
+  }
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  return s;
+}
+
+WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* need_sync) {
+  Writer* first = writers_.front();
+  WriteBatch* result = first->batch;
+  *need_sync = first->sync;
+  size_t size = WriteBatchInternal::ByteSize(first->batch);
+  size_t max_size = size <= kSmallBatchBytes ? size + kSmallBatchBytes : kMaxGroupBytes;
+  *last_writer = first;
+  for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
+    Writer* w = *it;
+    if (w->batch == nullptr) break;  // a memtable switch request leads its own group
+    size += WriteBatchInternal::ByteSize(w->batch);
+    if (size > max_size) break;
+    // A sync writer may join a non-sync group: the group is synced for it.
+    *need_sync = *need_sync || w->sync;
+    if (result == first->batch) {
+      // Merge into tmp_batch_ so the caller's batch is left untouched.
+      result = &tmp_batch_;
+      tmp_batch_.Clear();
+      tmp_batch_.Append(*first->batch);
+    }
+    result->Append(*w->batch);
+    *last_writer = w;
+  }
+  return result;
+}
+
+Status DBImpl::MakeRoomForWrite(bool force) {
+  mutex_.AssertHeld();
+  while (true) {
+    if (!bg_error_.ok()) return bg_error_;
+    if (shutting_down_) return Status::IOError("the database is closing");
+    std::optional<StallCause> stop;
+    if (versions_->current()->NumFiles(0) >= options_.l0_stop_writes_trigger) {
+      stop = kL0Stop;
+    } else if (pending_compaction_bytes_ >= options_.hard_pending_compaction_bytes) {
+      stop = kPendingStop;
+    } else if (!mem_->Empty() &&
+               (force || mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) &&
+               imm_.size() >= static_cast<size_t>(options_.max_write_buffer_number)) {
+      // Every buffer is waiting for its flush.
+      stop = kMemTableStop;
+    }
+    if (stop) {
+      uint64_t start = NowMicros();
+      bg_cv_.Wait();
+      RecordStall(*stop, NowMicros() - start);
+      continue;
+    }
+    // An empty memtable is never switched: its arena's first block alone
+    // may reach a small write_buffer_size.
+    if (mem_->Empty() || (!force && mem_->ApproximateMemoryUsage() < options_.write_buffer_size)) {
+      return Status::OK();
+    }
+    Status s = SwitchMemTable();
+    if (!s.ok()) return s;
+    force = false;
+  }
+}
+
+double DBImpl::SlowdownFraction(StallCause* cause) {
+  mutex_.AssertHeld();
+  auto fraction = [](double value, double soft, double hard) {
+    if (value < soft) return 0.0;
+    return hard > soft ? std::min(1.0, (value - soft) / (hard - soft)) : 1.0;
+  };
+  double l0 = fraction(versions_->current()->NumFiles(0), options_.l0_slowdown_writes_trigger,
+                       options_.l0_stop_writes_trigger);
+  double pending = fraction(static_cast<double>(pending_compaction_bytes_),
+                            static_cast<double>(options_.soft_pending_compaction_bytes),
+                            static_cast<double>(options_.hard_pending_compaction_bytes));
+  *cause = l0 >= pending ? kL0Slowdown : kPendingSlowdown;
+  return std::max(l0, pending);
+}
+
+void DBImpl::DelayWrite(uint64_t bytes) {
+  mutex_.AssertHeld();
+  // The lowest rate writes are slowed to, and the longest single sleep: a
+  // write never waits long, it is the rate that falls.
+  constexpr double kMinRate = 64 << 10;
+  constexpr double kMaxSleepMicros = 20000;
+  constexpr uint64_t kRateWindowMicros = 100000;
+  uint64_t now = NowMicros();
+  StallCause cause;
+  double f = SlowdownFraction(&cause);
+  if (f <= 0.0) {
+    // Not slowed: measure the rate writes arrive at, the rate a slowdown
+    // starts from.
+    delay_debt_micros_ = 0;
+    if (rate_window_start_micros_ == 0) rate_window_start_micros_ = now;
+    rate_window_bytes_ += bytes;
+    uint64_t elapsed = now - rate_window_start_micros_;
+    if (elapsed >= kRateWindowMicros) {
+      double rate = static_cast<double>(rate_window_bytes_) * 1e6 / static_cast<double>(elapsed);
+      unthrottled_write_rate_ = 0.7 * unthrottled_write_rate_ + 0.3 * rate;
+      rate_window_start_micros_ = 0;
+      rate_window_bytes_ = 0;
+    }
+    return;
+  }
+  rate_window_start_micros_ = 0;
+  rate_window_bytes_ = 0;
+  // The allowed rate falls linearly from the unslowed rate to nothing as the
+  // debt goes from the slowdown trigger to the stop trigger.
+  double rate = std::max(kMinRate, unthrottled_write_rate_ * (1.0 - f));
+  delay_debt_micros_ =
+      std::min(delay_debt_micros_ + static_cast<double>(bytes) * 1e6 / rate, 5 * kMaxSleepMicros);
+  if (delay_debt_micros_ < 1000) return;  // sleep in steps of at least 1 ms
+  double sleep = std::min(delay_debt_micros_, kMaxSleepMicros);
+  delay_debt_micros_ -= sleep;
+  mutex_.Unlock();
+  std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(sleep)));
+  mutex_.Lock();
+  RecordStall(cause, static_cast<uint64_t>(sleep));
+}
+
+void DBImpl::RecordStall(StallCause cause, uint64_t micros) {
+  mutex_.AssertHeld();
+  stall_count_[cause]++;
+  stall_micros_[cause] += micros;
+}
+
+Status DBImpl::SwitchMemTable() {
+  mutex_.AssertHeld();
+  std::shared_ptr<MemTable> old_mem = mem_;
+  uint64_t old_log = logfile_number_;
+  Status s = NewLogFile();
+  if (!s.ok()) {
+    SetBackgroundError(s);
+    return s;
+  }
+  imm_.push_back({std::move(old_mem), old_log});
+  stats_.memtable_switches.fetch_add(1, std::memory_order_relaxed);
+  InstallReadState();
+  bg_cv_.SignalAll();  // wake the flush
+  return Status::OK();
+}
+
+void DBImpl::SetBackgroundError(const Status& s) {
+  mutex_.AssertHeld();
+  if (bg_error_.ok()) bg_error_ = s;
+}
+
+}  // namespace strata

@@ -1,0 +1,145 @@
+// MergingIterator; see merging_iterator.h.
+
+#include "lsm/merging_iterator.h"
+
+#include <algorithm>
+#include <cassert>
+#include <string>
+
+#include "util/internal_key.h"
+
+namespace strata {
+namespace {
+
+class MergingIterator final : public Iterator {
+ public:
+  explicit MergingIterator(std::vector<std::unique_ptr<Iterator>> children)
+      : children_(std::move(children)) {
+    heap_.reserve(children_.size());
+  }
+
+  bool Valid() const override { return !heap_.empty(); }
+
+  void SeekToFirst() override {
+    for (auto& child : children_) child->SeekToFirst();
+    Rebuild(Direction::kForward);
+  }
+
+  void SeekToLast() override {
+    for (auto& child : children_) child->SeekToLast();
+    Rebuild(Direction::kReverse);
+  }
+
+  void Seek(std::string_view target) override {
+    for (auto& child : children_) child->Seek(target);
+    Rebuild(Direction::kForward);
+  }
+
+  void Next() override {
+    assert(Valid());
+    if (direction_ != Direction::kForward) {
+      // Every other child sits before key(); move each to its first entry
+      // after key().
+      std::string key(current()->key());
+      for (auto& child : children_) {
+        if (child.get() == current()) continue;
+        child->Seek(key);
+        if (child->Valid() && CompareInternalKeys(child->key(), key) == 0) child->Next();
+      }
+      current()->Next();
+      Rebuild(Direction::kForward);
+      return;
+    }
+    current()->Next();
+    FixTop();
+  }
+
+  void Prev() override {
+    assert(Valid());
+    if (direction_ != Direction::kReverse) {
+      // Every other child sits after key(); move each to its last entry
+      // before key().
+      std::string key(current()->key());
+      for (auto& child : children_) {
+        if (child.get() == current()) continue;
+        child->Seek(key);
+        if (child->Valid()) {
+          child->Prev();
+        } else {
+          child->SeekToLast();
+        }
+      }
+      current()->Prev();
+      Rebuild(Direction::kReverse);
+      return;
+    }
+    current()->Prev();
+    FixTop();
+  }
+
+  std::string_view key() const override { return current()->key(); }
+  std::string_view value() const override { return current()->value(); }
+
+  Status status() const override {
+    for (const auto& child : children_) {
+      Status s = child->status();
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+ private:
+  enum class Direction { kForward, kReverse };
+
+  Iterator* current() const { return heap_.front(); }
+
+  // std::*_heap keep the "largest" element by this order on top, so forward
+  // iteration inverts the key order to keep the smallest key there.
+  bool HeapBefore(const Iterator* a, const Iterator* b) const {
+    int r = CompareInternalKeys(a->key(), b->key());
+    return direction_ == Direction::kForward ? r > 0 : r < 0;
+  }
+
+  void Rebuild(Direction direction) {
+    direction_ = direction;
+    heap_.clear();
+    for (auto& child : children_) {
+      if (child->Valid()) heap_.push_back(child.get());
+    }
+    std::make_heap(heap_.begin(), heap_.end(),
+                   [this](const Iterator* a, const Iterator* b) { return HeapBefore(a, b); });
+  }
+
+  // The top child moved: sift it down to its place, or drop it if exhausted.
+  void FixTop() {
+    if (!heap_.front()->Valid()) {
+      std::swap(heap_.front(), heap_.back());
+      heap_.pop_back();
+    }
+    size_t n = heap_.size();
+    size_t i = 0;
+    while (true) {
+      size_t best = i;
+      size_t left = 2 * i + 1;
+      size_t right = left + 1;
+      if (left < n && HeapBefore(heap_[best], heap_[left])) best = left;
+      if (right < n && HeapBefore(heap_[best], heap_[right])) best = right;
+      if (best == i) break;
+      std::swap(heap_[i], heap_[best]);
+      i = best;
+    }
+  }
+
+  std::vector<std::unique_ptr<Iterator>> children_;
+  std::vector<Iterator*> heap_;  // the valid children, heap-ordered by direction_
+  Direction direction_ = Direction::kForward;
+};
+
+}  // namespace
+
+std::unique_ptr<Iterator> NewMergingIterator(std::vector<std::unique_ptr<Iterator>> children) {
+  if (children.size() == 1) return std::move(children[0]);
+  return std::make_unique<MergingIterator>(std::move(children));
+}
+
+}  // namespace strata

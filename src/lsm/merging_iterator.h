@@ -1,0 +1,26 @@
+// MergingIterator: one ordered view over several internal-key iterators
+// (memtables, tables, levels), in both directions.
+//
+// A binary heap over the children that are valid holds the smallest key on
+// top when moving forward and the largest when moving backward. Switching
+// direction re-seeks every other child around the current key, as the heap
+// only orders the children on one side of it.
+//
+// Thread-safety: not thread-safe, like every iterator.
+
+#ifndef STRATA_LSM_MERGING_ITERATOR_H_
+#define STRATA_LSM_MERGING_ITERATOR_H_
+
+#include <memory>
+#include <vector>
+
+#include "strata/iterator.h"
+
+namespace strata {
+
+// Keys are internal keys, ordered by CompareInternalKeys.
+std::unique_ptr<Iterator> NewMergingIterator(std::vector<std::unique_ptr<Iterator>> children);
+
+}  // namespace strata
+
+#endif  // STRATA_LSM_MERGING_ITERATOR_H_

@@ -1,0 +1,105 @@
+// TableCache; see table_cache.h.
+
+#include "lsm/table_cache.h"
+
+#include "lsm/filename.h"
+#include "util/coding.h"
+
+namespace strata {
+namespace {
+
+// Files the engine keeps open besides tables: WAL, MANIFEST, LOCK and slack.
+constexpr int kReservedFiles = 10;
+
+void DeleteTable(std::string_view, void* value) { delete static_cast<TableReader*>(value); }
+
+// An iterator that keeps its table pinned in the cache while it lives.
+class PinnedTableIterator final : public Iterator {
+ public:
+  PinnedTableIterator(std::unique_ptr<Iterator> iter, Cache* cache, Cache::Handle* handle)
+      : iter_(std::move(iter)), cache_(cache), handle_(handle) {}
+  ~PinnedTableIterator() override {
+    iter_.reset();  // before the table it reads is unpinned
+    cache_->Release(handle_);
+  }
+  bool Valid() const override { return iter_->Valid(); }
+  void SeekToFirst() override { iter_->SeekToFirst(); }
+  void SeekToLast() override { iter_->SeekToLast(); }
+  void Seek(std::string_view target) override { iter_->Seek(target); }
+  void Next() override { iter_->Next(); }
+  void Prev() override { iter_->Prev(); }
+  std::string_view key() const override { return iter_->key(); }
+  std::string_view value() const override { return iter_->value(); }
+  Status status() const override { return iter_->status(); }
+
+ private:
+  std::unique_ptr<Iterator> iter_;
+  Cache* const cache_;
+  Cache::Handle* const handle_;
+};
+
+}  // namespace
+
+TableCache::TableCache(const std::string& dbname, const Options& options, FileSystem* fs,
+                       Cache* block_cache, TableReadStats* stats)
+    : dbname_(dbname),
+      options_(options),
+      fs_(fs),
+      block_cache_(block_cache),
+      stats_(stats),
+      cache_(static_cast<size_t>(options.max_open_files - kReservedFiles), 0) {}
+
+Status TableCache::FindTable(const FileMetaData& file, Cache::Handle** handle) {
+  char key[8];
+  EncodeFixed64(key, file.number);
+  std::string_view cache_key(key, sizeof(key));
+  *handle = cache_.Lookup(cache_key);
+  if (*handle != nullptr) return Status::OK();
+
+  std::string fname = TableFileName(dbname_, file.number);
+  std::unique_ptr<RandomAccessFile> raf;
+  Status s = fs_->NewRandomAccessFile(fname, &raf);
+  if (s.IsNotFound()) return Status::Corruption("missing table file", fname);
+  if (!s.ok()) return s;
+  TableReader::Options topts;
+  topts.verify_checksums = true;
+  topts.paranoid_checks = options_.paranoid_checks;
+  topts.block_cache = block_cache_;
+  topts.file_number = file.number;
+  topts.stats = stats_;
+  std::unique_ptr<TableReader> table;
+  s = TableReader::Open(topts, std::move(raf), file.file_size, &table);
+  if (!s.ok()) return Status(s.IsCorruption() ? Status::Corruption(fname, s.ToString()) : s);
+  // Errors are not cached: a later read retries, so a transient I/O error
+  // does not stick to the file.
+  *handle = cache_.Insert(cache_key, table.release(), 1, &DeleteTable);
+  return Status::OK();
+}
+
+std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
+                                                  const FileMetaData& file) {
+  Cache::Handle* handle = nullptr;
+  Status s = FindTable(file, &handle);
+  if (!s.ok()) return NewEmptyIterator(s);
+  auto* table = static_cast<TableReader*>(cache_.Value(handle));
+  return std::make_unique<PinnedTableIterator>(table->NewIterator(options), &cache_, handle);
+}
+
+Status TableCache::Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,
+                       std::string* value, TableReader::GetResult* result) {
+  Cache::Handle* handle = nullptr;
+  Status s = FindTable(file, &handle);
+  if (!s.ok()) return s;
+  auto* table = static_cast<TableReader*>(cache_.Value(handle));
+  s = table->Get(options, key, value, result);
+  cache_.Release(handle);
+  return s;
+}
+
+void TableCache::Evict(uint64_t file_number) {
+  char key[8];
+  EncodeFixed64(key, file_number);
+  cache_.Erase(std::string_view(key, sizeof(key)));
+}
+
+}  // namespace strata

@@ -1,0 +1,60 @@
+// TableCache: the open TableReaders, at most max_open_files of them, kept in
+// an LRU Cache (the buffer pool's implementation, each table charged 1) keyed
+// by file number. Opening a table reads its footer, index and filter, so
+// keeping readers open makes every later lookup in that file cheaper.
+//
+// A reader in use is pinned by its cache handle: an iterator holds its
+// table's handle until it is destroyed, so eviction never closes a file under
+// a reader.
+//
+// Thread-safety: all methods may be called concurrently.
+
+#ifndef STRATA_LSM_TABLE_CACHE_H_
+#define STRATA_LSM_TABLE_CACHE_H_
+
+#include <memory>
+#include <string>
+
+#include "buffer/cache.h"
+#include "lsm/version_edit.h"
+#include "sstable/table_reader.h"
+#include "strata/file_system.h"
+#include "strata/options.h"
+
+namespace strata {
+
+class TableCache {
+ public:
+  // block_cache and stats are shared by every table; both must outlive this.
+  TableCache(const std::string& dbname, const Options& options, FileSystem* fs, Cache* block_cache,
+             TableReadStats* stats);
+  TableCache(const TableCache&) = delete;
+  TableCache& operator=(const TableCache&) = delete;
+
+  // An internal-key iterator over the table; an iterator reporting the error
+  // if the table cannot be opened.
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options, const FileMetaData& file);
+
+  // Looks key up in the table (see TableReader::Get).
+  Status Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,
+             std::string* value, TableReader::GetResult* result);
+
+  // Closes the table if it is open (after its file is deleted).
+  void Evict(uint64_t file_number);
+
+  Cache::Stats GetStats() const { return cache_.GetStats(); }
+
+ private:
+  Status FindTable(const FileMetaData& file, Cache::Handle** handle);
+
+  const std::string dbname_;
+  const Options options_;
+  FileSystem* const fs_;
+  Cache* const block_cache_;
+  TableReadStats* const stats_;
+  Cache cache_;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_LSM_TABLE_CACHE_H_

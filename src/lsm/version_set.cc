@@ -1,0 +1,301 @@
+// VersionSet: MANIFEST recovery, version installation and live-file
+// tracking; see version_set.h.
+
+#include "lsm/version_set.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "lsm/filename.h"
+#include "lsm/level_iterator.h"
+#include "wal/log_reader.h"
+
+namespace strata {
+namespace {
+
+bool BeforeBySmallest(const std::shared_ptr<const FileMetaData>& a,
+                      const std::shared_ptr<const FileMetaData>& b) {
+  int r = CompareInternalKeys(a->smallest, b->smallest);
+  return r != 0 ? r < 0 : a->number < b->number;
+}
+
+// Collects the first corruption the MANIFEST reader reports.
+class ManifestReporter final : public wal::Reader::Reporter {
+ public:
+  void Corruption(size_t bytes, const Status& reason) override {
+    if (status.ok()) status = reason;
+  }
+  Status status;
+};
+
+}  // namespace
+
+uint64_t Version::LevelBytes(int level) const {
+  uint64_t sum = 0;
+  for (const auto& f : files_[level]) sum += f->file_size;
+  return sum;
+}
+
+std::vector<std::shared_ptr<const FileMetaData>> Version::OverlappingFiles(
+    int level, const std::string_view* smallest_user_key,
+    const std::string_view* largest_user_key) const {
+  std::vector<std::shared_ptr<const FileMetaData>> result;
+  for (const auto& f : files_[level]) {
+    bool before = smallest_user_key != nullptr &&
+                  CompareUserKeys(ExtractUserKey(f->largest), *smallest_user_key) < 0;
+    bool after = largest_user_key != nullptr &&
+                 CompareUserKeys(ExtractUserKey(f->smallest), *largest_user_key) > 0;
+    if (!before && !after) result.push_back(f);
+  }
+  return result;
+}
+
+Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
+                    std::string* value, bool* found) const {
+  *found = false;
+  std::string_view user_key = key.user_key();
+  auto lookup = [&](const FileMetaData& f) -> Status {
+    TableReader::GetResult result;
+    Status s = table_cache->Get(options, f, key, value, &result);
+    if (!s.ok()) {
+      *found = true;  // an error ends the search: never fall back to older data
+      return s;
+    }
+    if (result == TableReader::GetResult::kNotFound) return Status::OK();
+    *found = true;
+    return result == TableReader::GetResult::kFound ? Status::OK() : Status::NotFound(user_key);
+  };
+  for (const auto& f : files_[0]) {
+    if (CompareUserKeys(user_key, ExtractUserKey(f->smallest)) < 0 ||
+        CompareUserKeys(user_key, ExtractUserKey(f->largest)) > 0) {
+      continue;
+    }
+    Status s = lookup(*f);
+    if (*found) return s;
+  }
+  for (int level = 1; level < kNumLevels; level++) {
+    const auto& files = files_[level];
+    size_t index = FindFile(files, key.internal_key());
+    if (index == files.size()) continue;
+    const FileMetaData& f = *files[index];
+    if (CompareUserKeys(user_key, ExtractUserKey(f.smallest)) < 0) continue;
+    Status s = lookup(f);
+    if (*found) return s;
+  }
+  return Status::OK();
+}
+
+void Version::AddIterators(const ReadOptions& options, TableCache* table_cache,
+                           std::vector<std::unique_ptr<Iterator>>* iters) const {
+  for (const auto& f : files_[0]) iters->push_back(table_cache->NewIterator(options, *f));
+  for (int level = 1; level < kNumLevels; level++) {
+    if (!files_[level].empty()) {
+      iters->push_back(NewLevelIterator(options, table_cache, &files_[level]));
+    }
+  }
+}
+
+VersionSet::VersionSet(const std::string& dbname, const Options& options, FileSystem* fs, Mutex* mu)
+    : dbname_(dbname), options_(options), fs_(fs), mu_(mu), manifest_cv_(mu) {
+  Install(std::make_shared<const Version>());
+}
+
+void VersionSet::Install(std::shared_ptr<const Version> v) {
+  versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
+  versions_.push_back(v);
+  current_ = std::move(v);
+}
+
+std::set<uint64_t> VersionSet::LiveFiles() {
+  std::set<uint64_t> live;
+  versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
+  for (const auto& weak : versions_) {
+    std::shared_ptr<const Version> v = weak.lock();
+    if (v == nullptr) continue;
+    for (int level = 0; level < kNumLevels; level++) {
+      for (const auto& f : v->files(level)) live.insert(f->number);
+    }
+  }
+  return live;
+}
+
+std::shared_ptr<const Version> VersionSet::Apply(const Version& base,
+                                                 const VersionEdit& edit) const {
+  auto v = std::make_shared<Version>();
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : base.files(level)) {
+      if (edit.deleted_files().count({level, f->number}) == 0) v->files_[level].push_back(f);
+    }
+  }
+  for (const auto& [level, f] : edit.new_files()) {
+    v->files_[level].push_back(std::make_shared<const FileMetaData>(f));
+  }
+  // Newest first in level 0, so a lookup can stop at the first file that
+  // knows the key; by key range elsewhere, for binary search.
+  std::sort(v->files_[0].begin(), v->files_[0].end(),
+            [](const auto& a, const auto& b) { return a->number > b->number; });
+  for (int level = 1; level < kNumLevels; level++) {
+    auto& files = v->files_[level];
+    std::sort(files.begin(), files.end(), BeforeBySmallest);
+#ifndef NDEBUG
+    for (size_t i = 1; i < files.size(); i++) {
+      assert(CompareUserKeys(ExtractUserKey(files[i - 1]->largest),
+                             ExtractUserKey(files[i]->smallest)) < 0);
+    }
+#endif
+  }
+  return v;
+}
+
+Status VersionSet::WriteSnapshot(wal::Writer* log) const {
+  VersionEdit edit;
+  edit.SetComparatorName(kComparatorName);
+  edit.SetLogNumber(log_number_);
+  edit.SetNextFileNumber(next_file_number_);
+  edit.SetLastSequence(last_sequence_);
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : current_->files(level)) edit.AddFile(level, *f);
+  }
+  std::string record;
+  edit.EncodeTo(&record);
+  return log->AddRecord(record);
+}
+
+Status VersionSet::CreateNew() {
+  manifest_file_number_ = 1;
+  next_file_number_ = 2;
+  log_number_ = 0;
+  last_sequence_ = 0;
+  std::unique_ptr<WritableFile> file;
+  std::string manifest = ManifestFileName(dbname_, manifest_file_number_);
+  Status s = fs_->NewWritableFile(manifest, &file);
+  if (!s.ok()) return s;
+  wal::Writer log(file.get());
+  s = WriteSnapshot(&log);
+  if (s.ok()) s = file->Sync();
+  Status close = file->Close();
+  if (s.ok()) s = close;
+  if (s.ok()) s = SetCurrentFile(fs_, dbname_, manifest_file_number_);
+  if (!s.ok()) (void)fs_->RemoveFile(manifest);
+  return s;
+}
+
+Status VersionSet::Recover() {
+  std::string current;
+  Status s = ReadFileToString(fs_, CurrentFileName(dbname_), &current);
+  if (!s.ok()) return s;
+  if (current.empty() || current.back() != '\n') {
+    return Status::Corruption("CURRENT file does not end with a newline");
+  }
+  current.pop_back();
+  uint64_t number;
+  FileType type;
+  if (!ParseFileName(current, &number, &type) || type != FileType::kManifest) {
+    return Status::Corruption("CURRENT names no MANIFEST", current);
+  }
+
+  std::unique_ptr<SequentialFile> file;
+  s = fs_->NewSequentialFile(dbname_ + "/" + current, &file);
+  if (s.IsNotFound()) return Status::Corruption("CURRENT names a missing MANIFEST", current);
+  if (!s.ok()) return s;
+
+  ManifestReporter reporter;
+  wal::Reader reader(file.get(), &reporter);
+  std::shared_ptr<const Version> v = std::make_shared<const Version>();
+  bool have_comparator = false, have_log = false, have_next = false, have_last = false;
+  std::string_view record;
+  std::string scratch;
+  while (reader.ReadRecord(&record, &scratch)) {
+    VersionEdit edit;
+    s = edit.DecodeFrom(record);
+    if (!s.ok()) return s;
+    if (edit.comparator()) {
+      if (*edit.comparator() != kComparatorName) {
+        return Status::InvalidArgument("database was made with another key order",
+                                       *edit.comparator());
+      }
+      have_comparator = true;
+    }
+    if (edit.log_number()) {
+      log_number_ = *edit.log_number();
+      have_log = true;
+    }
+    if (edit.next_file_number()) {
+      next_file_number_ = *edit.next_file_number();
+      have_next = true;
+    }
+    if (edit.last_sequence()) {
+      last_sequence_ = *edit.last_sequence();
+      have_last = true;
+    }
+    v = Apply(*v, edit);
+  }
+  if (!reader.status().ok()) return reader.status();
+  if (!reporter.status.ok()) return Status::Corruption("MANIFEST", reporter.status.ToString());
+  if (!have_comparator || !have_log || !have_next || !have_last) {
+    return Status::Corruption("MANIFEST lacks required fields", current);
+  }
+  manifest_file_number_ = number;
+  MarkFileNumberUsed(number);
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : v->files(level)) MarkFileNumberUsed(f->number);
+  }
+  Install(std::move(v));
+  return Status::OK();
+}
+
+Status VersionSet::StartNewManifest() {
+  uint64_t number = NewFileNumber();
+  std::string manifest = ManifestFileName(dbname_, number);
+  std::unique_ptr<WritableFile> file;
+  Status s = fs_->NewWritableFile(manifest, &file);
+  if (!s.ok()) return s;
+  auto log = std::make_unique<wal::Writer>(file.get());
+  s = WriteSnapshot(log.get());
+  if (s.ok()) s = file->Sync();
+  if (s.ok()) s = SetCurrentFile(fs_, dbname_, number);
+  if (!s.ok()) {
+    (void)file->Close();
+    (void)fs_->RemoveFile(manifest);
+    return s;
+  }
+  if (manifest_file_) (void)manifest_file_->Close();
+  manifest_file_ = std::move(file);
+  manifest_log_ = std::move(log);
+  manifest_file_number_ = number;
+  return Status::OK();
+}
+
+Status VersionSet::LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS {
+  mu_->AssertHeld();
+  while (manifest_busy_) manifest_cv_.Wait();
+  manifest_busy_ = true;
+
+  if (!edit->log_number()) edit->SetLogNumber(log_number_);
+  assert(*edit->log_number() >= log_number_);
+  edit->SetNextFileNumber(next_file_number_);
+  edit->SetLastSequence(last_sequence_);
+  std::shared_ptr<const Version> v = Apply(*current_, *edit);
+  std::string record;
+  edit->EncodeTo(&record);
+
+  Status s;
+  {
+    // The MANIFEST write and sync happen without the DB mutex so that
+    // readers and writers are not held up by the disk; manifest_busy_ keeps
+    // other editors out.
+    mu_->Unlock();
+    s = manifest_log_->AddRecord(record);
+    if (s.ok()) s = manifest_file_->Sync();
+    mu_->Lock();
+  }
+  if (s.ok()) {
+    Install(std::move(v));
+    log_number_ = *edit->log_number();
+  }
+  manifest_busy_ = false;
+  manifest_cv_.SignalAll();
+  return s;
+}
+
+}  // namespace strata

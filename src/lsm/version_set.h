@@ -1,0 +1,144 @@
+// Version and VersionSet: which table files make up the database, and the
+// MANIFEST that records it durably.
+//
+// A Version is an immutable set of files per level. Readers hold a
+// std::shared_ptr<const Version> for as long as they read (a Get, an
+// iterator), so the files it names stay on disk until the last reader lets
+// go: a table file is deleted only when no live Version names it.
+//
+// The VersionSet owns the current Version and the MANIFEST. LogAndApply
+// appends a VersionEdit to the MANIFEST (the WAL record format), syncs it, and
+// only then installs the new Version: a crash leaves either the old state or
+// the new one. Each Open starts a new MANIFEST holding a snapshot of the
+// state, so a MANIFEST never grows without bound across restarts.
+//
+// Invariants:
+//  1. Files in levels >= 1 are sorted by smallest key and do not overlap.
+//  2. Level-0 files are ordered newest (largest number) first.
+//  3. Every file named by a live Version exists on disk.
+//  4. next_file_number_ is greater than every file number in use.
+//
+// Thread-safety: VersionSet methods require the DB mutex. LogAndApply releases
+// it while writing the MANIFEST; concurrent callers queue on manifest_cv_.
+// Versions are immutable and freely shared.
+
+#ifndef STRATA_LSM_VERSION_SET_H_
+#define STRATA_LSM_VERSION_SET_H_
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lsm/table_cache.h"
+#include "lsm/version_edit.h"
+#include "strata/file_system.h"
+#include "strata/options.h"
+#include "util/mutex.h"
+#include "wal/log_writer.h"
+
+namespace strata {
+
+class Version {
+ public:
+  const std::vector<std::shared_ptr<const FileMetaData>>& files(int level) const {
+    return files_[level];
+  }
+  int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
+  uint64_t LevelBytes(int level) const;
+  // Files of `level` whose user-key range overlaps [*smallest, *largest]
+  // (nullptr: unbounded on that side).
+  std::vector<std::shared_ptr<const FileMetaData>> OverlappingFiles(
+      int level, const std::string_view* smallest_user_key,
+      const std::string_view* largest_user_key) const;
+
+  // Looks key up in the tables, newest data first: level-0 files newest to
+  // oldest, then one file per deeper level. *found is false if no table
+  // knows the key; otherwise the status is OK with *value set, or NotFound
+  // for a tombstone.
+  Status Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
+             std::string* value, bool* found) const;
+
+  // Appends iterators that together cover every table: one per level-0
+  // file, one per non-empty deeper level. The version must outlive them.
+  void AddIterators(const ReadOptions& options, TableCache* table_cache,
+                    std::vector<std::unique_ptr<Iterator>>* iters) const;
+
+ private:
+  friend class VersionSet;
+  std::vector<std::shared_ptr<const FileMetaData>> files_[kNumLevels];
+};
+
+class VersionSet {
+ public:
+  // mu is the DB mutex, which callers hold for every call.
+  VersionSet(const std::string& dbname, const Options& options, FileSystem* fs, Mutex* mu);
+  VersionSet(const VersionSet&) = delete;
+  VersionSet& operator=(const VersionSet&) = delete;
+
+  // Creates the MANIFEST and CURRENT of a new, empty database.
+  Status CreateNew();
+  // Reads CURRENT and the MANIFEST it names. A torn tail of the MANIFEST (a
+  // crash while appending) is ignored; corruption before it is an error.
+  Status Recover();
+  // Writes a fresh MANIFEST describing the recovered state and points
+  // CURRENT at it. Call once after Recover and before LogAndApply.
+  Status StartNewManifest();
+
+  // Records edit in the MANIFEST (synced) and installs the resulting version.
+  // Fills in the edit's next file number and last sequence. On failure the
+  // current version is unchanged and the error is sticky for the caller.
+  // Releases the mutex while writing; concurrent callers take turns.
+  // (Not annotated REQUIRES: clang cannot see that mu_ is the DB mutex the
+  // caller holds; the body asserts it instead.)
+  Status LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS;
+
+  std::shared_ptr<const Version> current() const { return current_; }
+
+  uint64_t NewFileNumber() { return next_file_number_++; }
+  // Ensures future file numbers are greater than number.
+  void MarkFileNumberUsed(uint64_t number) {
+    if (next_file_number_ <= number) next_file_number_ = number + 1;
+  }
+  uint64_t NextFileNumber() const { return next_file_number_; }
+  uint64_t LogNumber() const { return log_number_; }
+  // Sets the log number the next MANIFEST snapshot records (at Open, before
+  // StartNewManifest).
+  void SetLogNumber(uint64_t n) { log_number_ = n; }
+  uint64_t ManifestFileNumber() const { return manifest_file_number_; }
+  SequenceNumber LastSequence() const { return last_sequence_; }
+  void SetLastSequence(SequenceNumber s) { last_sequence_ = s; }
+
+  // Every file number named by a live version (current or held by a reader).
+  std::set<uint64_t> LiveFiles();
+
+ private:
+  Status WriteSnapshot(wal::Writer* log) const;
+  std::shared_ptr<const Version> Apply(const Version& base, const VersionEdit& edit) const;
+  void Install(std::shared_ptr<const Version> v);
+
+  const std::string dbname_;
+  const Options options_;
+  FileSystem* const fs_;
+  Mutex* const mu_;
+  CondVar manifest_cv_;
+  bool manifest_busy_ = false;  // a LogAndApply is writing (guarded by *mu_)
+
+  uint64_t next_file_number_ = 2;
+  uint64_t manifest_file_number_ = 0;
+  uint64_t log_number_ = 0;
+  SequenceNumber last_sequence_ = 0;
+
+  std::unique_ptr<WritableFile> manifest_file_;
+  std::unique_ptr<wal::Writer> manifest_log_;
+
+  std::shared_ptr<const Version> current_;
+  // Every version handed out, to find the files readers still use.
+  std::list<std::weak_ptr<const Version>> versions_;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_LSM_VERSION_SET_H_

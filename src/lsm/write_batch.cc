@@ -1,0 +1,115 @@
+// WriteBatch encoding and decoding; the layout is in write_batch_internal.h.
+
+#include "strata/write_batch.h"
+
+#include "lsm/write_batch_internal.h"
+#include "memtable/memtable.h"
+#include "util/coding.h"
+
+namespace strata {
+
+WriteBatch::WriteBatch() { Clear(); }
+
+void WriteBatch::Clear() {
+  rep_.clear();
+  rep_.resize(WriteBatchInternal::kHeaderSize);
+}
+
+uint32_t WriteBatch::Count() const { return WriteBatchInternal::Count(this); }
+
+void WriteBatch::Put(std::string_view key, std::string_view value) {
+  WriteBatchInternal::SetCount(this, WriteBatchInternal::Count(this) + 1);
+  rep_.push_back(static_cast<char>(kTypeValue));
+  PutLengthPrefixed(&rep_, key);
+  PutLengthPrefixed(&rep_, value);
+}
+
+void WriteBatch::Delete(std::string_view key) {
+  WriteBatchInternal::SetCount(this, WriteBatchInternal::Count(this) + 1);
+  rep_.push_back(static_cast<char>(kTypeDeletion));
+  PutLengthPrefixed(&rep_, key);
+}
+
+void WriteBatch::Append(const WriteBatch& source) {
+  WriteBatchInternal::SetCount(this, Count() + source.Count());
+  rep_.append(source.rep_, WriteBatchInternal::kHeaderSize);
+}
+
+Status WriteBatch::Iterate(Handler* handler) const {
+  std::string_view input(rep_);
+  if (input.size() < WriteBatchInternal::kHeaderSize) {
+    return Status::Corruption("write batch", "too small");
+  }
+  input.remove_prefix(WriteBatchInternal::kHeaderSize);
+  uint32_t found = 0;
+  while (!input.empty()) {
+    char tag = input.front();
+    input.remove_prefix(1);
+    std::string_view key, value;
+    switch (tag) {
+      case kTypeValue:
+        if (!GetLengthPrefixed(&input, &key) || !GetLengthPrefixed(&input, &value)) {
+          return Status::Corruption("write batch", "bad Put");
+        }
+        handler->Put(key, value);
+        break;
+      case kTypeDeletion:
+        if (!GetLengthPrefixed(&input, &key)) {
+          return Status::Corruption("write batch", "bad Delete");
+        }
+        handler->Delete(key);
+        break;
+      default:
+        return Status::Corruption("write batch", "unknown update type");
+    }
+    found++;
+  }
+  if (found != Count()) return Status::Corruption("write batch", "wrong count");
+  return Status::OK();
+}
+
+uint32_t WriteBatchInternal::Count(const WriteBatch* batch) {
+  return DecodeFixed32(batch->rep_.data() + 8);
+}
+
+void WriteBatchInternal::SetCount(WriteBatch* batch, uint32_t n) {
+  EncodeFixed32(batch->rep_.data() + 8, n);
+}
+
+SequenceNumber WriteBatchInternal::Sequence(const WriteBatch* batch) {
+  return DecodeFixed64(batch->rep_.data());
+}
+
+void WriteBatchInternal::SetSequence(WriteBatch* batch, SequenceNumber seq) {
+  EncodeFixed64(batch->rep_.data(), seq);
+}
+
+Status WriteBatchInternal::SetContents(WriteBatch* batch, std::string_view contents) {
+  if (contents.size() < kHeaderSize) return Status::Corruption("write batch", "too small");
+  batch->rep_.assign(contents.data(), contents.size());
+  return Status::OK();
+}
+
+namespace {
+
+class MemTableInserter final : public WriteBatch::Handler {
+ public:
+  MemTableInserter(SequenceNumber seq, MemTable* mem) : sequence_(seq), mem_(mem) {}
+  void Put(std::string_view key, std::string_view value) override {
+    mem_->Add(sequence_++, kTypeValue, key, value);
+  }
+  void Delete(std::string_view key) override { mem_->Add(sequence_++, kTypeDeletion, key, {}); }
+
+ private:
+  SequenceNumber sequence_;
+  MemTable* const mem_;
+};
+
+}  // namespace
+
+Status WriteBatchInternal::InsertInto(const WriteBatch* batch, MemTable* memtable) {
+  MemTableInserter inserter(Sequence(batch), memtable);
+  return batch->Iterate(&inserter);
+}
+
+}  // namespace strata
