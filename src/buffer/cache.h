@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 namespace strata {
 
@@ -78,6 +79,25 @@ class Cache {
   int shard_bits_;
   size_t capacity_;  // as given; the shards' capacities add up to it
   std::unique_ptr<Shard[]> shards_;
+};
+
+// Owns one pin of a cache entry: releases the handle when destroyed.
+class CacheHandleRef {
+ public:
+  CacheHandleRef(Cache* cache, Cache::Handle* handle) : cache_(cache), handle_(handle) {}
+  CacheHandleRef(CacheHandleRef&& other) noexcept
+      : cache_(other.cache_), handle_(std::exchange(other.handle_, nullptr)) {}
+  CacheHandleRef& operator=(CacheHandleRef&&) = delete;
+  CacheHandleRef(const CacheHandleRef&) = delete;
+  CacheHandleRef& operator=(const CacheHandleRef&) = delete;
+  ~CacheHandleRef() {
+    if (handle_ != nullptr) cache_->Release(handle_);
+  }
+  void* value() const { return cache_->Value(handle_); }
+
+ private:
+  Cache* cache_;
+  Cache::Handle* handle_;
 };
 
 }  // namespace strata

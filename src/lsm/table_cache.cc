@@ -4,6 +4,7 @@
 
 #include "lsm/filename.h"
 #include "util/coding.h"
+#include "util/pinning_iterator.h"
 
 namespace strata {
 namespace {
@@ -12,31 +13,6 @@ namespace {
 constexpr int kReservedFiles = 10;
 
 void DeleteTable(std::string_view, void* value) { delete static_cast<TableReader*>(value); }
-
-// An iterator that keeps its table pinned in the cache while it lives.
-class PinnedTableIterator final : public Iterator {
- public:
-  PinnedTableIterator(std::unique_ptr<Iterator> iter, Cache* cache, Cache::Handle* handle)
-      : iter_(std::move(iter)), cache_(cache), handle_(handle) {}
-  ~PinnedTableIterator() override {
-    iter_.reset();  // before the table it reads is unpinned
-    cache_->Release(handle_);
-  }
-  bool Valid() const override { return iter_->Valid(); }
-  void SeekToFirst() override { iter_->SeekToFirst(); }
-  void SeekToLast() override { iter_->SeekToLast(); }
-  void Seek(std::string_view target) override { iter_->Seek(target); }
-  void Next() override { iter_->Next(); }
-  void Prev() override { iter_->Prev(); }
-  std::string_view key() const override { return iter_->key(); }
-  std::string_view value() const override { return iter_->value(); }
-  Status status() const override { return iter_->status(); }
-
- private:
-  std::unique_ptr<Iterator> iter_;
-  Cache* const cache_;
-  Cache::Handle* const handle_;
-};
 
 }  // namespace
 
@@ -81,8 +57,9 @@ std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
   Cache::Handle* handle = nullptr;
   Status s = FindTable(file, &handle);
   if (!s.ok()) return NewEmptyIterator(s);
-  auto* table = static_cast<TableReader*>(cache_.Value(handle));
-  return std::make_unique<PinnedTableIterator>(table->NewIterator(options), &cache_, handle);
+  CacheHandleRef pin(&cache_, handle);
+  auto* table = static_cast<TableReader*>(pin.value());
+  return NewPinningIterator(std::move(pin), table->NewIterator(options));
 }
 
 Status TableCache::Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,

@@ -7,6 +7,7 @@
 #include "buffer/cache.h"
 #include "sstable/two_level_iterator.h"
 #include "util/coding.h"
+#include "util/pinning_iterator.h"
 
 namespace strata {
 
@@ -17,38 +18,6 @@ constexpr size_t kCacheKeySize = 16;
 void DeleteCachedBlock(std::string_view /*key*/, void* value) { delete static_cast<Block*>(value); }
 
 void Count(std::atomic<uint64_t>* counter) { counter->fetch_add(1, std::memory_order_relaxed); }
-
-// A data block's iterator together with what keeps the block alive: a pin
-// on its cache entry, or the block itself when it is not cached.
-class PinnedBlockIterator final : public Iterator {
- public:
-  explicit PinnedBlockIterator(std::unique_ptr<Block> block)
-      : owned_(std::move(block)), iter_(owned_->NewIterator(KeyOrder::kInternal)) {}
-  PinnedBlockIterator(Cache* cache, Cache::Handle* handle)
-      : cache_(cache),
-        handle_(handle),
-        iter_(static_cast<const Block*>(cache->Value(handle))->NewIterator(KeyOrder::kInternal)) {}
-  ~PinnedBlockIterator() override {
-    iter_.reset();  // before the block it reads can go
-    if (handle_ != nullptr) cache_->Release(handle_);
-  }
-
-  bool Valid() const override { return iter_->Valid(); }
-  void SeekToFirst() override { iter_->SeekToFirst(); }
-  void SeekToLast() override { iter_->SeekToLast(); }
-  void Seek(std::string_view target) override { iter_->Seek(target); }
-  void Next() override { iter_->Next(); }
-  void Prev() override { iter_->Prev(); }
-  std::string_view key() const override { return iter_->key(); }
-  std::string_view value() const override { return iter_->value(); }
-  Status status() const override { return iter_->status(); }
-
- private:
-  const std::unique_ptr<Block> owned_;  // null when the block is cached
-  Cache* const cache_ = nullptr;
-  Cache::Handle* const handle_ = nullptr;
-  std::unique_ptr<Iterator> iter_;
-};
 
 // True if a block and its trailer at handle end by limit.
 bool HandleWithin(const BlockHandle& handle, uint64_t limit) {
@@ -172,6 +141,16 @@ Status TableReader::ReadBlockFromFile(const BlockHandle& handle, bool verify_che
   return s;
 }
 
+namespace {
+
+// An iterator over a block read for this iterator alone, which owns it.
+std::unique_ptr<Iterator> NewUncachedBlockIterator(std::unique_ptr<Block> block) {
+  std::unique_ptr<Iterator> iter = block->NewIterator(KeyOrder::kInternal);
+  return NewPinningIterator(std::move(block), std::move(iter));
+}
+
+}  // namespace
+
 Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
                                          std::string_view index_value,
                                          std::unique_ptr<Iterator>* iter) const {
@@ -185,7 +164,7 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   std::unique_ptr<Block> block;
   if (cache == nullptr) {
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
-    if (s.ok()) *iter = std::make_unique<PinnedBlockIterator>(std::move(block));
+    if (s.ok()) *iter = NewUncachedBlockIterator(std::move(block));
     return s;
   }
 
@@ -198,13 +177,15 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
     if (!s.ok()) return s;
     if (!read_options.fill_cache) {
-      *iter = std::make_unique<PinnedBlockIterator>(std::move(block));
+      *iter = NewUncachedBlockIterator(std::move(block));
       return s;
     }
     const size_t charge = block->size();
     cache_handle = cache->Insert(key, block.release(), charge, &DeleteCachedBlock);
   }
-  *iter = std::make_unique<PinnedBlockIterator>(cache, cache_handle);
+  CacheHandleRef pin(cache, cache_handle);
+  auto* cached = static_cast<const Block*>(pin.value());
+  *iter = NewPinningIterator(std::move(pin), cached->NewIterator(KeyOrder::kInternal));
   return s;
 }
 
