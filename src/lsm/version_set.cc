@@ -13,6 +13,9 @@
 namespace strata {
 namespace {
 
+// A MANIFEST longer than this is replaced by a snapshot of the state.
+constexpr uint64_t kMaxManifestBytes = 16 << 20;
+
 bool BeforeBySmallest(const std::shared_ptr<const FileMetaData>& a,
                       const std::shared_ptr<const FileMetaData>& b) {
   int r = CompareInternalKeys(a->smallest, b->smallest);
@@ -262,6 +265,7 @@ Status VersionSet::StartNewManifest() {
   if (manifest_file_) (void)manifest_file_->Close();
   manifest_file_ = std::move(file);
   manifest_log_ = std::move(log);
+  manifest_bytes_ = 0;
   manifest_file_number_ = number;
   return Status::OK();
 }
@@ -292,6 +296,12 @@ Status VersionSet::LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS {
   if (s.ok()) {
     Install(std::move(v));
     log_number_ = *edit->log_number();
+    manifest_bytes_ += record.size();
+    if (manifest_bytes_ > kMaxManifestBytes) {
+      // Start over with a snapshot so recovery never replays a long history.
+      // On failure the current MANIFEST, which holds this edit, stays in use.
+      (void)StartNewManifest();
+    }
   }
   manifest_busy_ = false;
   manifest_cv_.SignalAll();

@@ -9,8 +9,8 @@
 // The VersionSet owns the current Version and the MANIFEST. LogAndApply
 // appends a VersionEdit to the MANIFEST (the WAL record format), syncs it, and
 // only then installs the new Version: a crash leaves either the old state or
-// the new one. Each Open starts a new MANIFEST holding a snapshot of the
-// state, so a MANIFEST never grows without bound across restarts.
+// the new one. Each Open, and each MANIFEST that outgrows 16 MiB, starts a new
+// MANIFEST holding a snapshot of the state, so none grows without bound.
 //
 // Invariants:
 //  1. Files in levels >= 1 are sorted by smallest key and do not overlap.
@@ -133,6 +133,7 @@ class VersionSet {
 
   std::unique_ptr<WritableFile> manifest_file_;
   std::unique_ptr<wal::Writer> manifest_log_;
+  uint64_t manifest_bytes_ = 0;  // edits appended since the snapshot
 
   std::shared_ptr<const Version> current_;
   // Every version handed out, to find the files readers still use.
