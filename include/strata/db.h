@@ -44,7 +44,8 @@ class DB {
   virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value) = 0;
   // Removes key; OK whether or not it existed.
   virtual Status Delete(const WriteOptions& options, std::string_view key) = 0;
-  // Applies every update in *updates atomically. *updates is not modified.
+  // Applies every update in *updates atomically. The batch's updates are not
+  // modified (the engine may stamp the sequence number in its header).
   virtual Status Write(const WriteOptions& options, WriteBatch* updates) = 0;
   // Stores key's value in *value and returns OK, or returns NotFound.
   virtual Status Get(const ReadOptions& options, std::string_view key, std::string* value) = 0;

@@ -49,9 +49,12 @@ class DBIter final : public Iterator {
   }
 
   void Seek(std::string_view target) override {
+    // target may view saved_key_ itself (Seek(key()) after a Prev), so the
+    // seek key is built before saved_key_ is touched.
+    std::string seek_key = MakeInternalKey(target, sequence_, kValueTypeForSeek);
     direction_ = Direction::kForward;
     ClearSaved();
-    AppendInternalKey(&saved_key_, target, sequence_, kValueTypeForSeek);
+    saved_key_.swap(seek_key);
     iter_->Seek(saved_key_);
     FindNextUserEntry(false);
   }
@@ -148,7 +151,10 @@ class DBIter final : public Iterator {
         saved_value_.assign(iter_->value());
       }
     }
-    if (last_type == kTypeDeletion || !status_.ok()) {
+    // Walking backward meets a key's versions oldest first: if the input
+    // failed before the walk left saved_key_, a newer version may be unseen.
+    bool input_failed = !iter_->Valid() && !iter_->status().ok();
+    if (last_type == kTypeDeletion || !status_.ok() || input_failed) {
       valid_ = false;
       ClearSaved();
       direction_ = Direction::kForward;

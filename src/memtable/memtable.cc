@@ -73,12 +73,14 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
 
   char* const buf = arena_.Allocate(encoded_size);
   char* p = EncodeVarint32(buf, internal_key_size);
-  std::memcpy(p, user_key.data(), user_key.size());
+  // memcpy from a null pointer is undefined even for 0 bytes, and an empty
+  // string_view may hold one.
+  if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
   p += user_key.size();
   EncodeFixed64(p, PackSequenceAndType(seq, type));
   p += kInternalKeyTrailerSize;
   p = EncodeVarint32(p, value_size);
-  std::memcpy(p, value.data(), value.size());
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
   assert(p + value.size() == buf + encoded_size);
 
   table_.Insert(buf);
