@@ -104,7 +104,14 @@ class MergingIterator final : public Iterator {
     direction_ = direction;
     heap_.clear();
     for (auto& child : children_) {
-      if (child->Valid()) heap_.push_back(child.get());
+      if (child->Valid()) {
+        heap_.push_back(child.get());
+      } else if (!child->status().ok()) {
+        // A source that failed may have held newer versions of the keys the
+        // others hold: going on without it could surface stale values.
+        heap_.clear();
+        return;
+      }
     }
     std::make_heap(heap_.begin(), heap_.end(),
                    [this](const Iterator* a, const Iterator* b) { return HeapBefore(a, b); });
@@ -113,6 +120,10 @@ class MergingIterator final : public Iterator {
   // The top child moved: sift it down to its place, or drop it if exhausted.
   void FixTop() {
     if (!heap_.front()->Valid()) {
+      if (!heap_.front()->status().ok()) {
+        heap_.clear();  // stop at the error, as in Rebuild
+        return;
+      }
       std::swap(heap_.front(), heap_.back());
       heap_.pop_back();
     }
