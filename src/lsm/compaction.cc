@@ -150,7 +150,9 @@ std::vector<uint64_t> Compaction::InputNumbers() const {
 bool CompactionPicker::Complete(Compaction* c, const std::set<uint64_t>& busy) const {
   std::string_view smallest, largest;
   UserKeyRange(c->inputs_[0], &smallest, &largest);
-  c->inputs_[1] = c->input_version_->OverlappingFiles(c->output_level_, &smallest, &largest);
+  if (c->output_level_ != c->level_) {
+    c->inputs_[1] = c->input_version_->OverlappingFiles(c->output_level_, &smallest, &largest);
+  }
   if (AnyBusy(c->inputs_[0], busy) || AnyBusy(c->inputs_[1], busy)) return false;
   if (!c->inputs_[1].empty()) {
     FileList all = c->inputs_[0];

@@ -34,8 +34,9 @@ constexpr uint64_t kMaxGrandparentOverlapFiles = 10;
 
 }  // namespace
 
-Status DBImpl::RunCompaction(Compaction* c) {
+Status DBImpl::RunCompaction(std::unique_ptr<Compaction> compaction) {
   mutex_.AssertHeld();
+  Compaction* c = compaction.get();
   uint64_t start = NowMicros();
   std::vector<uint64_t> inputs = c->InputNumbers();
   compacting_files_.insert(inputs.begin(), inputs.end());
@@ -44,7 +45,8 @@ Status DBImpl::RunCompaction(Compaction* c) {
   c->AddInputDeletions(&edit);
   std::vector<FileMetaData> outputs;
   Status s;
-  if (c->IsTrivialMove(options_)) {
+  const bool trivial_move = c->IsTrivialMove(options_);
+  if (trivial_move) {
     // Nothing below to merge with: the file changes level, not bytes.
     outputs.push_back(*c->inputs(0).front());
   } else {
@@ -60,6 +62,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
   for (const auto& f : outputs) pending_outputs_.erase(f.number);
   for (uint64_t number : inputs) compacting_files_.erase(number);
   if (!s.ok()) {
+    compaction.reset();
     RemoveObsoleteFiles();  // the outputs no version names
     return s;
   }
@@ -68,10 +71,13 @@ Status DBImpl::RunCompaction(Compaction* c) {
   LevelStats& stats = level_stats_[c->output_level()];
   stats.compactions++;
   stats.micros += NowMicros() - start;
-  if (!c->IsTrivialMove(options_)) {
+  if (!trivial_move) {
     stats.bytes_read += c->InputBytes();
     for (const auto& f : outputs) stats.bytes_written += f.file_size;
   }
+  // The compaction's input version names the inputs: drop it before looking
+  // for files no version needs.
+  compaction.reset();
   RemoveObsoleteFiles();
   return Status::OK();
 }
@@ -185,29 +191,37 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
   return s;
 }
 
+std::unique_ptr<Compaction> DBImpl::PickManualCompaction(int level, const std::string_view* begin,
+                                                         const std::string_view* end,
+                                                         bool* conflict) {
+  mutex_.AssertHeld();
+  std::shared_ptr<const Version> v = versions_->current();
+  int output = std::min(level + 1, kNumLevels - 1);
+  while (output < kNumLevels - 1 && v->NumFiles(output) == 0) output++;
+  return picker_.PickRange(std::move(v), level, output, begin, end, compacting_files_, conflict);
+}
+
 Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
   Status s = Flush();
   if (!s.ok()) return s;
   MutexLock lock(&mutex_);
-  for (int level = 0; level < kNumLevels - 1; level++) {
+  // Level by level down, then the bottom level into itself: that last pass
+  // drops what snapshots released since the data got there were keeping.
+  for (int level = 0; level < kNumLevels; level++) {
     while (true) {
       if (!bg_error_.ok()) return bg_error_;
       if (shutting_down_) return Status::IOError("the database is closing");
       // Into the next level that holds any data, or the bottom: skipping
       // only empty levels keeps newer data above older.
-      std::shared_ptr<const Version> v = versions_->current();
-      int output = level + 1;
-      while (output < kNumLevels - 1 && v->NumFiles(output) == 0) output++;
       bool conflict = false;
-      std::unique_ptr<Compaction> c =
-          picker_.PickRange(v, level, output, begin, end, compacting_files_, &conflict);
+      std::unique_ptr<Compaction> c = PickManualCompaction(level, begin, end, &conflict);
       if (conflict) {
         bg_cv_.Wait();  // a background compaction holds some of the files
         continue;
       }
       if (c == nullptr) break;
       running_compactions_++;
-      s = RunCompaction(c.get());
+      s = RunCompaction(std::move(c));
       running_compactions_--;
       bg_cv_.SignalAll();
       if (!s.ok()) {

@@ -40,7 +40,7 @@ void DBImpl::BackgroundThread() {
     }
     if (c != nullptr) {
       running_compactions_++;
-      Status s = RunCompaction(c.get());
+      Status s = RunCompaction(std::move(c));
       running_compactions_--;
       if (!s.ok() && !shutting_down_) SetBackgroundError(s);
       bg_cv_.SignalAll();

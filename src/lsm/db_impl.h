@@ -135,8 +135,14 @@ class DBImpl final : public DB {
 
   // db_compaction.cc
   // Runs c (marking its inputs busy), records the result in the MANIFEST
-  // and returns with the mutex held again.
-  Status RunCompaction(Compaction* c) REQUIRES(mutex_);
+  // and returns with the mutex held again. Consumes c, whose input version
+  // must be gone before obsolete files are looked for.
+  Status RunCompaction(std::unique_ptr<Compaction> c) REQUIRES(mutex_);
+  // The CompactRange step at level: its files in [*begin, *end] into the next
+  // level holding data (or the bottom; the bottom into itself).
+  std::unique_ptr<Compaction> PickManualCompaction(int level, const std::string_view* begin,
+                                                   const std::string_view* end, bool* conflict)
+      REQUIRES(mutex_);
   // The merge itself, without the mutex: writes c's output tables.
   Status DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>& snapshots,
                           std::vector<FileMetaData>* outputs) EXCLUDES(mutex_);
