@@ -162,7 +162,7 @@ std::string CheckScan(const SharedState& state, bool forward) {
       const int order = CompareInternalKeys(prev, ikey);
       if (forward ? order >= 0 : order <= 0) return "scan out of order";
     }
-    SequenceNumber seq;
+    SequenceNumber seq = 0;
     std::string error = CheckEntry(state, ikey, iter->value(), &seq);
     if (!error.empty()) return error;
     if (seq <= before) at_or_before++;
