@@ -23,11 +23,6 @@ uint64_t TotalBytes(const FileList& files) {
   return sum;
 }
 
-bool AnyBusy(const FileList& files, const std::set<uint64_t>& busy) {
-  return std::any_of(files.begin(), files.end(),
-                     [&](const auto& f) { return busy.count(f->number) != 0; });
-}
-
 // The user-key range [*smallest, *largest] covered by files (non-empty).
 void UserKeyRange(const FileList& files, std::string_view* smallest, std::string_view* largest) {
   *smallest = ExtractUserKey(files.front()->smallest);
@@ -147,18 +142,44 @@ std::vector<uint64_t> Compaction::InputNumbers() const {
   return numbers;
 }
 
-bool CompactionPicker::Complete(Compaction* c, const std::set<uint64_t>& busy) const {
+void CompactionsInProgress::Add(const Compaction* c) {
+  for (uint64_t number : c->InputNumbers()) files_.insert(number);
+  running_.push_back(c);
+}
+
+void CompactionsInProgress::Remove(const Compaction* c) {
+  for (uint64_t number : c->InputNumbers()) files_.erase(number);
+  running_.erase(std::find(running_.begin(), running_.end(), c));
+}
+
+bool CompactionsInProgress::Conflicts(const Compaction& c) const {
+  for (uint64_t number : c.InputNumbers()) {
+    if (IsBusy(number)) return true;
+  }
+  for (const Compaction* r : running_) {
+    if (r->output_level() == c.output_level() &&
+        CompareUserKeys(r->smallest_user_key(), c.largest_user_key()) <= 0 &&
+        CompareUserKeys(c.smallest_user_key(), r->largest_user_key()) <= 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool CompactionPicker::Complete(Compaction* c, const CompactionsInProgress& busy) const {
   std::string_view smallest, largest;
   UserKeyRange(c->inputs_[0], &smallest, &largest);
   if (c->output_level_ != c->level_) {
     c->inputs_[1] = c->input_version_->OverlappingFiles(c->output_level_, &smallest, &largest);
   }
-  if (AnyBusy(c->inputs_[0], busy) || AnyBusy(c->inputs_[1], busy)) return false;
   if (!c->inputs_[1].empty()) {
     FileList all = c->inputs_[0];
     all.insert(all.end(), c->inputs_[1].begin(), c->inputs_[1].end());
     UserKeyRange(all, &smallest, &largest);
   }
+  c->smallest_user_key_.assign(smallest);
+  c->largest_user_key_.assign(largest);
+  if (busy.Conflicts(*c)) return false;
   if (c->output_level_ + 1 < kNumLevels) {
     c->grandparents_ =
         c->input_version_->OverlappingFiles(c->output_level_ + 1, &smallest, &largest);
@@ -168,7 +189,7 @@ bool CompactionPicker::Complete(Compaction* c, const std::set<uint64_t>& busy) c
 
 std::unique_ptr<Compaction> CompactionPicker::PickLevel0(std::shared_ptr<const Version> version,
                                                          int output_level,
-                                                         const std::set<uint64_t>& busy) const {
+                                                         const CompactionsInProgress& busy) const {
   // Level-0 files overlap one another, so they are merged all at once: any
   // subset could leave an older version below a newer one.
   auto c = std::make_unique<Compaction>(version, 0, output_level);
@@ -179,13 +200,13 @@ std::unique_ptr<Compaction> CompactionPicker::PickLevel0(std::shared_ptr<const V
 
 std::unique_ptr<Compaction> CompactionPicker::PickLevel(std::shared_ptr<const Version> version,
                                                         int level,
-                                                        const std::set<uint64_t>& busy) const {
+                                                        const CompactionsInProgress& busy) const {
   const FileList& files = version->files(level);
   const FileList& below = version->files(level + 1);
   std::shared_ptr<const FileMetaData> best;
   double best_ratio = std::numeric_limits<double>::max();
   for (const auto& f : files) {
-    if (busy.count(f->number) != 0) continue;
+    if (busy.IsBusy(f->number)) continue;
     // The files below overlapping f are consecutive; sum them in one walk.
     uint64_t overlap = 0;
     bool blocked = false;
@@ -193,7 +214,7 @@ std::unique_ptr<Compaction> CompactionPicker::PickLevel(std::shared_ptr<const Ve
       const FileMetaData& g = *below[i];
       if (CompareUserKeys(ExtractUserKey(g.smallest), ExtractUserKey(f->largest)) > 0) break;
       overlap += g.file_size;
-      blocked = blocked || busy.count(g.number) != 0;
+      blocked = blocked || busy.IsBusy(g.number);
     }
     if (blocked) continue;
     double ratio = static_cast<double>(overlap) / static_cast<double>(f->file_size + 1);
@@ -210,7 +231,7 @@ std::unique_ptr<Compaction> CompactionPicker::PickLevel(std::shared_ptr<const Ve
 }
 
 std::unique_ptr<Compaction> CompactionPicker::Pick(std::shared_ptr<const Version> version,
-                                                   const std::set<uint64_t>& busy) const {
+                                                   const CompactionsInProgress& busy) const {
   LevelTargets targets = ComputeLevelTargets(*version, options_);
   std::array<double, kNumLevels> scores = ComputeScores(*version, options_, targets);
   std::array<int, kNumLevels> order;
@@ -239,7 +260,7 @@ std::unique_ptr<Compaction> CompactionPicker::PickRange(std::shared_ptr<const Ve
                                                         int level, int output_level,
                                                         const std::string_view* begin,
                                                         const std::string_view* end,
-                                                        const std::set<uint64_t>& busy,
+                                                        const CompactionsInProgress& busy,
                                                         bool* conflict) const {
   *conflict = false;
   FileList files = level == 0 ? version->files(0) : version->OverlappingFiles(level, begin, end);

@@ -82,6 +82,10 @@ class Compaction {
   // Every input file number (for marking them busy).
   std::vector<uint64_t> InputNumbers() const;
 
+  // The user-key range the outputs may cover: that of all the inputs.
+  std::string_view smallest_user_key() const { return smallest_user_key_; }
+  std::string_view largest_user_key() const { return largest_user_key_; }
+
  private:
   friend class CompactionPicker;
 
@@ -91,6 +95,8 @@ class Compaction {
   FileList inputs_[2];
   FileList grandparents_;  // files of output_level + 1 overlapping the inputs
   bool manual_ = false;
+  std::string smallest_user_key_;  // of every input
+  std::string largest_user_key_;
 
   // State of ShouldStopBefore.
   size_t grandparent_index_ = 0;
@@ -100,31 +106,51 @@ class Compaction {
   std::array<size_t, kNumLevels> level_ptrs_{};
 };
 
+// What the running compactions hold: their input files, and the key range
+// each writes into its output level. A new compaction may use none of those
+// files, nor write into a range another writes into at the same level: two
+// such outputs could overlap, e.g. a bottom-level compaction's output
+// spanning a gap between its inputs where another compaction put a file.
+// Guarded by the DB mutex.
+class CompactionsInProgress {
+ public:
+  void Add(const Compaction* c);
+  void Remove(const Compaction* c);
+  int size() const { return static_cast<int>(running_.size()); }
+  bool IsBusy(uint64_t file_number) const { return files_.count(file_number) != 0; }
+  // True if c needs a busy file or writes where a running compaction does.
+  bool Conflicts(const Compaction& c) const;
+
+ private:
+  std::set<uint64_t> files_;
+  std::vector<const Compaction*> running_;
+};
+
 class CompactionPicker {
  public:
   explicit CompactionPicker(const Options& options) : options_(options) {}
 
-  // The most urgent compaction of version whose files are all free, or
-  // nullptr. busy holds the numbers of files other compactions use.
+  // The most urgent compaction of version that does not conflict with the
+  // ones in progress, or nullptr.
   std::unique_ptr<Compaction> Pick(std::shared_ptr<const Version> version,
-                                   const std::set<uint64_t>& busy) const;
+                                   const CompactionsInProgress& busy) const;
 
   // A compaction of level's files overlapping [*begin, *end] (user keys;
   // nullptr: unbounded) into output_level, or nullptr if level has none
   // there. Sets *conflict if some of the files it needs are busy.
   std::unique_ptr<Compaction> PickRange(std::shared_ptr<const Version> version, int level,
                                         int output_level, const std::string_view* begin,
-                                        const std::string_view* end, const std::set<uint64_t>& busy,
-                                        bool* conflict) const;
+                                        const std::string_view* end,
+                                        const CompactionsInProgress& busy, bool* conflict) const;
 
  private:
   std::unique_ptr<Compaction> PickLevel0(std::shared_ptr<const Version> version, int output_level,
-                                         const std::set<uint64_t>& busy) const;
+                                         const CompactionsInProgress& busy) const;
   std::unique_ptr<Compaction> PickLevel(std::shared_ptr<const Version> version, int level,
-                                        const std::set<uint64_t>& busy) const;
-  // Fills in the output-level inputs and grandparents of c from its level
-  // inputs. Returns false if any file it needs is busy.
-  bool Complete(Compaction* c, const std::set<uint64_t>& busy) const;
+                                        const CompactionsInProgress& busy) const;
+  // Fills in the output-level inputs, key range and grandparents of c from
+  // its level inputs. Returns false if c conflicts with one in progress.
+  bool Complete(Compaction* c, const CompactionsInProgress& busy) const;
 
   const Options options_;
 };

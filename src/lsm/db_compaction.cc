@@ -38,8 +38,7 @@ Status DBImpl::RunCompaction(std::unique_ptr<Compaction> compaction) {
   mutex_.AssertHeld();
   Compaction* c = compaction.get();
   uint64_t start = NowMicros();
-  std::vector<uint64_t> inputs = c->InputNumbers();
-  compacting_files_.insert(inputs.begin(), inputs.end());
+  compactions_.Add(c);
 
   VersionEdit edit;
   c->AddInputDeletions(&edit);
@@ -60,7 +59,7 @@ Status DBImpl::RunCompaction(std::unique_ptr<Compaction> compaction) {
     s = versions_->LogAndApply(&edit);
   }
   for (const auto& f : outputs) pending_outputs_.erase(f.number);
-  for (uint64_t number : inputs) compacting_files_.erase(number);
+  compactions_.Remove(c);
   if (!s.ok()) {
     compaction.reset();
     RemoveObsoleteFiles();  // the outputs no version names
@@ -198,7 +197,7 @@ std::unique_ptr<Compaction> DBImpl::PickManualCompaction(int level, const std::s
   std::shared_ptr<const Version> v = versions_->current();
   int output = std::min(level + 1, kNumLevels - 1);
   while (output < kNumLevels - 1 && v->NumFiles(output) == 0) output++;
-  return picker_.PickRange(std::move(v), level, output, begin, end, compacting_files_, conflict);
+  return picker_.PickRange(std::move(v), level, output, begin, end, compactions_, conflict);
 }
 
 Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
@@ -220,9 +219,7 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
         continue;
       }
       if (c == nullptr) break;
-      running_compactions_++;
       s = RunCompaction(std::move(c));
-      running_compactions_--;
       bg_cv_.SignalAll();
       if (!s.ok()) {
         if (!shutting_down_) SetBackgroundError(s);

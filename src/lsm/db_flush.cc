@@ -35,13 +35,11 @@ void DBImpl::BackgroundThread() {
       continue;
     }
     std::unique_ptr<Compaction> c;
-    if (bg_error_.ok() && running_compactions_ < MaxConcurrentCompactions()) {
-      c = picker_.Pick(versions_->current(), compacting_files_);
+    if (bg_error_.ok() && compactions_.size() < MaxConcurrentCompactions()) {
+      c = picker_.Pick(versions_->current(), compactions_);
     }
     if (c != nullptr) {
-      running_compactions_++;
       Status s = RunCompaction(std::move(c));
-      running_compactions_--;
       if (!s.ok() && !shutting_down_) SetBackgroundError(s);
       bg_cv_.SignalAll();
       continue;

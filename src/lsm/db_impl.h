@@ -195,9 +195,8 @@ class DBImpl final : public DB {
   std::atomic<bool> shutting_down_{false};
   std::vector<std::thread> bg_threads_;
   bool flush_running_ GUARDED_BY(mutex_) = false;
-  int running_compactions_ GUARDED_BY(mutex_) = 0;
-  // Files that a running compaction reads, so no other compaction takes them.
-  std::set<uint64_t> compacting_files_ GUARDED_BY(mutex_);
+  // The running compactions, so no other takes their files or key ranges.
+  CompactionsInProgress compactions_ GUARDED_BY(mutex_);
   const CompactionPicker picker_;
   std::unique_ptr<FileLock> db_lock_;
   std::unique_ptr<VersionSet> versions_ GUARDED_BY(mutex_);

@@ -237,17 +237,22 @@ Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_seq
 }
 
 Status DBImpl::NewLogFile() {
+  mutex_.AssertHeld();
   uint64_t number = versions_->NewFileNumber();
   std::unique_ptr<WritableFile> file;
-  Status s = fs_->NewWritableFile(LogFileName(dbname_, number), &file);
-  // The new WAL's directory entry must be durable before a sync=true write
-  // in it is acknowledged.
-  if (s.ok()) s = fs_->SyncDir(dbname_);
-  if (!s.ok()) return s;
-  if (logfile_ != nullptr) {
-    s = logfile_->Close();
-    if (!s.ok()) return s;
+  Status s;
+  {
+    // Only the write leader (or Open) switches logs, so the file work can
+    // run without the mutex, sparing readers the directory sync.
+    mutex_.Unlock();
+    s = fs_->NewWritableFile(LogFileName(dbname_, number), &file);
+    // The new WAL's directory entry must be durable before a sync=true
+    // write in it is acknowledged.
+    if (s.ok()) s = fs_->SyncDir(dbname_);
+    if (s.ok() && logfile_ != nullptr) s = logfile_->Close();
+    mutex_.Lock();
   }
+  if (!s.ok()) return s;
   logfile_ = std::move(file);
   log_ = std::make_unique<wal::Writer>(logfile_.get());
   logfile_number_ = number;
@@ -256,12 +261,21 @@ Status DBImpl::NewLogFile() {
 }
 
 void DBImpl::RemoveObsoleteFiles() {
+  mutex_.AssertHeld();
   if (!bg_error_.ok()) return;  // after an error, keep everything for inspection
+  // Listing first, then deciding under the mutex, is safe: a file created
+  // after the listing is not in it, and one created before is pending or
+  // live by the time the mutex is held.
+  std::vector<std::string> names;
+  mutex_.Unlock();
+  Status s = fs_->GetChildren(dbname_, &names);
+  mutex_.Lock();
+  if (!s.ok()) return;
+
   std::set<uint64_t> live = versions_->LiveFiles();
   uint64_t min_log = versions_->LogNumber();
-  std::vector<std::string> names;
-  if (!fs_->GetChildren(dbname_, &names).ok()) return;
-  for (const auto& name : names) {
+  std::vector<std::pair<std::string, FileType>> obsolete;
+  for (auto& name : names) {
     uint64_t number;
     FileType type;
     if (!ParseFileName(name, &number, &type)) continue;
@@ -286,8 +300,12 @@ void DBImpl::RemoveObsoleteFiles() {
     }
     if (keep) continue;
     if (type == FileType::kTable) table_cache_->Evict(number);
-    (void)fs_->RemoveFile(dbname_ + "/" + name);
+    obsolete.emplace_back(std::move(name), type);
   }
+  // Unlinking needs no mutex: no version names these files any more.
+  mutex_.Unlock();
+  for (const auto& [name, type] : obsolete) (void)fs_->RemoveFile(dbname_ + "/" + name);
+  mutex_.Lock();
 }
 
 Status DestroyDB(const std::string& path, const Options& options) {
