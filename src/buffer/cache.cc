@@ -46,6 +46,8 @@
 
 #include "buffer/cache.h"
 
+
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstring>
@@ -67,14 +69,12 @@ constexpr size_t kMinDefaultShardCapacity = size_t{512} << 10;
 // ... up to 16, which spreads lock contention across more threads than the
 // engine runs.
 constexpr int kMaxDefaultShardBits = 4;
-// An explicit shard_bits beyond this is a mistake, not a tuning.
+// An explicit shard_bits beyond this is a mistake, not a tuning: it is
+// clamped, rather than allocating millions of shards.
 constexpr int kMaxShardBits = 20;
 
 int ChooseShardBits(size_t capacity, int requested) {
-  if (requested >= 0) {
-    assert(requested <= kMaxShardBits);
-    return requested;
-  }
+  if (requested >= 0) return std::min(requested, kMaxShardBits);
   int bits = 0;
   while (bits < kMaxDefaultShardBits && (capacity >> (bits + 1)) >= kMinDefaultShardCapacity) {
     bits++;
