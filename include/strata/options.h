@@ -83,7 +83,9 @@ struct Options {
   // writes ever stopping dead. Default: 12.
   int l0_slowdown_writes_trigger = 12;
 
-  // Level-0 files at which writes wait for a compaction to finish. Default: 24.
+  // Level-0 files at which writes wait for a compaction to finish. Memtables
+  // already full still flush, so level 0 may exceed this by up to
+  // max_write_buffer_number - 1 files. Default: 24.
   int l0_stop_writes_trigger = 24;
 
   // Estimated bytes compaction still has to rewrite to bring every level
@@ -101,8 +103,9 @@ struct Options {
   // Levels are sized from the bottom up: the bottom level's target is its
   // actual size and each level above targets a tenth of the one below, so
   // about 90% of the data sits in the bottom level whatever the database's
-  // size (space amplification near 1.1). The base level is the highest level
-  // whose target still exceeds this. Default: 256 MiB.
+  // size (space amplification near 1.1). The base level is the first level,
+  // walking up from the bottom, whose target is at most this. Default:
+  // 256 MiB.
   uint64_t max_bytes_for_level_base = 256 << 20;
 
   // Background threads for flushes and compactions. One thread is always

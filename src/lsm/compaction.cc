@@ -43,8 +43,8 @@ LevelTargets ComputeLevelTargets(const Version& version, const Options& options)
   for (int level = 1; level < kNumLevels; level++) {
     largest = std::max(largest, version.LevelBytes(level));
   }
-  // Walk up from the bottom, dividing by the multiplier, until the target
-  // no longer exceeds the base size: that level is the base.
+  // Walk up from the bottom, dividing by the multiplier, until a target is
+  // at most max_bytes_for_level_base: that level is the base.
   uint64_t target = std::max(largest, options.max_bytes_for_level_base);
   int level = kNumLevels - 1;
   t.target_bytes[level] = target;
@@ -203,31 +203,30 @@ std::unique_ptr<Compaction> CompactionPicker::PickLevel(std::shared_ptr<const Ve
                                                         const CompactionsInProgress& busy) const {
   const FileList& files = version->files(level);
   const FileList& below = version->files(level + 1);
-  std::shared_ptr<const FileMetaData> best;
-  double best_ratio = std::numeric_limits<double>::max();
+  // Every free file, by how much it overlaps below per byte of its own.
+  std::vector<std::pair<double, std::shared_ptr<const FileMetaData>>> candidates;
   for (const auto& f : files) {
     if (busy.IsBusy(f->number)) continue;
     // The files below overlapping f are consecutive; sum them in one walk.
     uint64_t overlap = 0;
-    bool blocked = false;
     for (size_t i = FindFile(below, f->smallest); i < below.size(); i++) {
       const FileMetaData& g = *below[i];
       if (CompareUserKeys(ExtractUserKey(g.smallest), ExtractUserKey(f->largest)) > 0) break;
       overlap += g.file_size;
-      blocked = blocked || busy.IsBusy(g.number);
     }
-    if (blocked) continue;
-    double ratio = static_cast<double>(overlap) / static_cast<double>(f->file_size + 1);
-    if (ratio < best_ratio) {
-      best_ratio = ratio;
-      best = f;
-    }
+    candidates.emplace_back(static_cast<double>(overlap) / static_cast<double>(f->file_size + 1),
+                            f);
   }
-  if (best == nullptr) return nullptr;
-  auto c = std::make_unique<Compaction>(version, level, level + 1);
-  c->inputs_[0].push_back(best);
-  if (!Complete(c.get(), busy)) return nullptr;
-  return c;
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // The best one that conflicts with no running compaction: one blocked
+  // file must not hold up the whole level.
+  for (const auto& [ratio, f] : candidates) {
+    auto c = std::make_unique<Compaction>(version, level, level + 1);
+    c->inputs_[0].push_back(f);
+    if (Complete(c.get(), busy)) return c;
+  }
+  return nullptr;
 }
 
 std::unique_ptr<Compaction> CompactionPicker::Pick(std::shared_ptr<const Version> version,

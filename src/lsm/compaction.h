@@ -4,16 +4,16 @@
 // Level targets are dynamic, sized from the bottom up: the bottom level's
 // target is the size of the largest level, each level above targets a tenth
 // of the one below, and the base level (the one level 0 compacts into) is
-// the highest whose target still exceeds max_bytes_for_level_base. Levels
-// above the base stay empty. About 90% of the data therefore sits in the
-// bottom level whatever the database's size, which keeps space
-// amplification near 1.1.
+// the first, walking up from the bottom, whose target is at most
+// max_bytes_for_level_base. Levels above the base stay empty. About 90% of the data therefore sits
+// in the bottom level whatever the database's size, which keeps space amplification near 1.1.
 //
 // Scores say how far each level is over its target (level 0: its file count
 // over l0_compaction_trigger). The picker takes the highest score of at
-// least 1 whose files are not already being compacted. In a level below 0
-// it takes the file whose overlap with the next level is smallest relative
-// to its size: the most data moved down per byte rewritten. A file that
+// least 1 that does not conflict with a running compaction. In a level
+// below 0 it takes the free file whose overlap with the next level is
+// smallest relative to its size: the most data moved down per byte
+// rewritten. A file that
 // overlaps nothing below moves down without being rewritten.
 //
 // Thread-safety: a Compaction is owned by the thread that runs it; picking
