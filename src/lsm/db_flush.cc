@@ -35,7 +35,7 @@ void DBImpl::BackgroundThread() {
       continue;
     }
     std::unique_ptr<Compaction> c;
-    if (bg_error_.ok() && compactions_.size() < MaxConcurrentCompactions()) {
+    if (bg_error_.ok() && !closing_ && compactions_.size() < MaxConcurrentCompactions()) {
       c = picker_.Pick(versions_->current(), compactions_);
     }
     if (c != nullptr) {

@@ -193,6 +193,9 @@ class DBImpl final : public DB {
   // Set (with the mutex held) when the DB is closing; atomic so a long
   // compaction can notice without taking the mutex.
   std::atomic<bool> shutting_down_{false};
+  // Set when the DB starts closing: pending flushes finish, no compaction
+  // starts.
+  bool closing_ GUARDED_BY(mutex_) = false;
   std::vector<std::thread> bg_threads_;
   bool flush_running_ GUARDED_BY(mutex_) = false;
   // The running compactions, so no other takes their files or key ranges.

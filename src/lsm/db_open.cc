@@ -111,6 +111,13 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
 DBImpl::~DBImpl() {
   {
     MutexLock lock(&mutex_);
+    // Finish the flushes already due (but start no compaction), so their
+    // WALs are gone and the next Open replays only the active memtable's:
+    // otherwise a tool that opens, writes and closes leaves a WAL and a
+    // memtable to replay behind every run.
+    closing_ = true;
+    bg_cv_.SignalAll();
+    while (!imm_.empty() && bg_error_.ok() && !bg_threads_.empty()) bg_cv_.Wait();
     shutting_down_ = true;
     bg_cv_.SignalAll();
   }
