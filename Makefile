@@ -1,5 +1,5 @@
 # The two commands a newcomer needs, each working on a fresh Debian 12 machine:
-#   make run    installs dependencies, builds, runs `strata` on ./strata-data
+#   make run    installs dependencies, builds, opens the `strata` shell on ./strata-data
 #   make test   installs dependencies, builds, runs the tests (not the stress label)
 # Other targets: build, stress (long-running tests), sanitize-asan, sanitize-tsan, install.
 
@@ -22,7 +22,7 @@ build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	./$(BUILD)/tools/strata/strata --db ./strata-data
+	./$(BUILD)/tools/strata/strata --db ./strata-data shell
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE stress

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "strata/file_system.h"
+#include "strata/inspect.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
 #include "strata/snapshot.h"

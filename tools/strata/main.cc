@@ -1,71 +1,42 @@
-// strata: the first look at a StrataDB database. Opens --db (default
-// ./strata-data), writes a few keys, reads them back, iterates, and prints the
-// database's statistics, so a newcomer sees the engine work end to end.
-// Uses only the public API.
+// strata: the command-line tool to look into and operate a StrataDB
+// database: read and write keys, load and dump, check, repair and dump the
+// files, and an interactive shell. 'strata --help' lists the commands.
+//
+// The tool is thin: commands call the public API (<strata/db.h>, with
+// <strata/inspect.h> for checking, repairing and dumping files) and only
+// parse arguments and print. Layout: cli.cc declares the commands and their
+// help, commands.cc, load.cc, inspect_commands.cc and bench.cc run them,
+// shell.cc is the prompt, output.cc formats, session.cc holds the open DB.
 
-#include <strata/db.h>
+#include <fcntl.h>
 
-#include <cstdio>
-#include <cstring>
+#include <cerrno>
 #include <string>
+#include <vector>
+
+#include "cli.h"
+#include "output.h"
 
 namespace {
 
-int Fail(const char* what, const strata::Status& s) {
-  std::fprintf(stderr, "strata: %s: %s\n", what, s.ToString().c_str());
-  return 1;
+// Points stdin, stdout and stderr at /dev/null if they are closed, so that
+// no database file is opened as descriptor 0 and then read as commands by
+// the shell (or written to by a printf).
+void OpenStandardDescriptors() {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      int null_fd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (null_fd >= 0 && null_fd != fd) close(null_fd);  // only the lowest free fd is useful
+    }
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path = "./strata-data";
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-      path = argv[++i];
-    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::printf("usage: strata [--db PATH]   (default ./strata-data)\n");
-      return 0;
-    } else {
-      std::fprintf(stderr, "strata: unknown argument '%s' (try --help)\n", argv[i]);
-      return 2;
-    }
-  }
-
-  std::unique_ptr<strata::DB> db;
-  strata::Status s = strata::DB::Open(strata::Options(), path, &db);
-  if (!s.ok()) return Fail("open", s);
-  std::printf("opened %s\n", path.c_str());
-
-  strata::WriteBatch batch;
-  batch.Put("language", "C++20");
-  batch.Put("engine", "log-structured merge-tree");
-  batch.Put("greeting", "hello, strata");
-  batch.Delete("scratch");
-  s = db->Write(strata::WriteOptions(), &batch);
-  if (!s.ok()) return Fail("write", s);
-
-  std::string runs = "0";
-  s = db->Get("runs", &runs);
-  if (!s.ok() && !s.IsNotFound()) return Fail("get", s);
-  runs = std::to_string(std::stoll(runs) + 1);
-  strata::WriteOptions sync;
-  sync.sync = true;
-  s = db->Put(sync, "runs", runs);
-  if (!s.ok()) return Fail("put", s);
-
-  std::printf("\nevery key, in order:\n");
-  auto it = db->NewIterator();
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::printf("  %-10.*s = %.*s\n", static_cast<int>(it->key().size()), it->key().data(),
-                static_cast<int>(it->value().size()), it->value().data());
-  }
-  if (!it->status().ok()) return Fail("scan", it->status());
-  it.reset();
-
-  std::string stats;
-  db->GetProperty("strata.stats", &stats);
-  std::printf("\n%s", stats.c_str());
-  std::printf("\nrun it again: 'runs' counts the opens of %s\n", path.c_str());
-  return 0;
+  OpenStandardDescriptors();
+  strata::cli::InitColors();
+  strata::cli::Session session(/*interactive=*/false);
+  strata::cli::Cli cli(&session, strata::cli::kDefaultDb);
+  return cli.Run(std::vector<std::string>(argv + 1, argv + argc));
 }

@@ -1,0 +1,71 @@
+// Helpers shared by the inspection functions of include/strata/inspect.h:
+// dump.cc (DumpTable, DumpLog, DumpManifest), db_check.cc (CheckDB) and
+// repair.cc (RepairDB).
+//
+// Thread-safety: pure functions, and a lock held by one thread.
+
+#ifndef STRATA_LSM_DB_INSPECT_H_
+#define STRATA_LSM_DB_INSPECT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lsm/filename.h"
+#include "strata/file_system.h"
+#include "strata/inspect.h"
+#include "strata/options.h"
+#include "strata/write_batch.h"
+
+namespace strata {
+
+inline FileSystem* FileSystemFor(const Options& options) {
+  return options.file_system != nullptr ? options.file_system : DefaultFileSystem();
+}
+
+// The last component of a path.
+std::string BaseName(const std::string& path);
+
+// An internal key decoded for people; a key that does not parse is shown
+// whole as the user key, with sequence 0.
+InternalKeyInfo DecodeKeyInfo(std::string_view internal_key);
+
+// Loads a WAL record into *batch and checks that all of it decodes, the way
+// recovery does before applying a batch (a batch is used whole or not at
+// all). Corruption, saying why, if it does not.
+Status DecodeBatch(std::string_view record, WriteBatch* batch);
+
+// One of the database's files, by name.
+struct DbFile {
+  std::string name;
+  uint64_t number = 0;
+  FileType type = FileType::kTemp;
+};
+
+// The database's files in directory `path` (names ParseFileName knows),
+// ordered by type then number. NotFound if `path` is not a directory that
+// can be listed.
+Status ListDbFiles(FileSystem* fs, const std::string& path, std::vector<DbFile>* files);
+
+// Holds the database's LOCK, as DB::Open does, until destroyed.
+class DbLock {
+ public:
+  DbLock() = default;
+  DbLock(const DbLock&) = delete;
+  DbLock& operator=(const DbLock&) = delete;
+  ~DbLock() { Release(); }
+
+  // Busy, with a message saying so, if another DB has the database open.
+  Status Acquire(FileSystem* fs, const std::string& path);
+  void Release();
+
+ private:
+  FileSystem* fs_ = nullptr;
+  std::unique_ptr<FileLock> lock_;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_LSM_DB_INSPECT_H_
