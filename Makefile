@@ -43,6 +43,14 @@ sanitize-tsan: deps
 	@cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L concurrency
 
+# A short side-by-side comparison of StrataDB with LevelDB and RocksDB (those
+# found at build time): the default db_bench workloads on 200,000 keys, with
+# the table on stdout and every figure in $(BUILD)/bench.json and .svg.
+.PHONY: bench
+bench: build
+	./$(BUILD)/tools/strata-bench/strata-bench --num 200000 --db /tmp/strata-bench \
+		--json $(BUILD)/bench.json --svg $(BUILD)/bench.svg
+
 install: build
 	cmake --install $(BUILD)
 

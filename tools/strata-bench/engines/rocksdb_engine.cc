@@ -1,0 +1,127 @@
+// The RocksDB adapter (Debian's librocksdb-dev), compiled only when CMake
+// finds the library. Settings map to a block-based table with a full bloom
+// filter and an LRU block cache; everything else is RocksDB's default
+// (including two background jobs, as StrataDB).
+//
+// Thread-safety: as Engine; rocksdb::DB is safe for concurrent use.
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/version.h>
+
+#include "engine.h"
+
+namespace strata::bench {
+namespace {
+
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+
+Status FromRocksDb(const rocksdb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound(s.ToString());
+  if (s.IsCorruption()) return Status::Corruption(s.ToString());
+  if (s.IsNotSupported()) return Status::NotSupported(s.ToString());
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(s.ToString());
+  if (s.IsBusy()) return Status::Busy(s.ToString());
+  if (s.IsNoSpace()) return Status::NoSpace(s.ToString());
+  return Status::IOError(s.ToString());
+}
+
+rocksdb::CompressionType ToRocksDb(Compression compression) {
+  switch (compression) {
+    case Compression::kNone:
+      return rocksdb::kNoCompression;
+    case Compression::kSnappy:
+      return rocksdb::kSnappyCompression;
+    case Compression::kLz4:
+      return rocksdb::kLZ4Compression;
+    case Compression::kZstd:
+      return rocksdb::kZSTD;
+  }
+  return rocksdb::kNoCompression;
+}
+
+class RocksDbIterator final : public Iterator {
+ public:
+  explicit RocksDbIterator(rocksdb::Iterator* it) : it_(it) {}
+  bool Valid() const override { return it_->Valid(); }
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekToLast() override { it_->SeekToLast(); }
+  void Seek(std::string_view target) override { it_->Seek(ToSlice(target)); }
+  void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
+  std::string_view key() const override { return View(it_->key()); }
+  std::string_view value() const override { return View(it_->value()); }
+  Status status() const override { return FromRocksDb(it_->status()); }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class RocksDbEngine final : public Engine {
+ public:
+  RocksDbEngine() { sync_.sync = true; }
+  ~RocksDbEngine() override { Close(); }
+
+  std::string_view name() const override { return "rocksdb"; }
+  std::string version() const override {
+    return std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) + "." +
+           std::to_string(ROCKSDB_PATCH);
+  }
+
+  Status Open(const EngineOptions& options, const std::string& path) override {
+    rocksdb::BlockBasedTableOptions table_options;
+    table_options.block_cache = rocksdb::NewLRUCache(options.cache_size);
+    if (options.bloom_bits > 0) {
+      table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits));
+    }
+    rocksdb::Options rdb_options;
+    rdb_options.create_if_missing = true;
+    rdb_options.write_buffer_size = options.write_buffer_size;
+    rdb_options.compression = ToRocksDb(options.compression);
+    rdb_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+    rocksdb::DB* db = nullptr;
+    Status s = FromRocksDb(rocksdb::DB::Open(rdb_options, path, &db));
+    db_.reset(db);
+    return s;
+  }
+
+  void Close() override {
+    if (db_ != nullptr) (void)db_->Close();
+    db_.reset();
+  }
+
+  Status Destroy(const std::string& path) override {
+    return FromRocksDb(rocksdb::DestroyDB(path, rocksdb::Options()));
+  }
+
+  Status Put(std::string_view key, std::string_view value, bool sync) override {
+    return FromRocksDb(db_->Put(WriteOptionsFor(sync), ToSlice(key), ToSlice(value)));
+  }
+  Status Delete(std::string_view key, bool sync) override {
+    return FromRocksDb(db_->Delete(WriteOptionsFor(sync), ToSlice(key)));
+  }
+  Status Get(std::string_view key, std::string* value) override {
+    return FromRocksDb(db_->Get(rocksdb::ReadOptions(), ToSlice(key), value));
+  }
+  std::unique_ptr<Iterator> NewIterator() override {
+    return std::make_unique<RocksDbIterator>(db_->NewIterator(rocksdb::ReadOptions()));
+  }
+
+ private:
+  const rocksdb::WriteOptions& WriteOptionsFor(bool sync) const { return sync ? sync_ : no_sync_; }
+
+  rocksdb::WriteOptions no_sync_;
+  rocksdb::WriteOptions sync_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> NewRocksDbEngine() { return std::make_unique<RocksDbEngine>(); }
+
+}  // namespace strata::bench

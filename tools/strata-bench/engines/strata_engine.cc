@@ -1,0 +1,127 @@
+// The StrataDB adapter: the public API (<strata/db.h>) and nothing else. Its
+// statistics come from the properties documented in docs/PROPERTIES.md.
+//
+// Thread-safety: as Engine; strata::DB is safe for concurrent use.
+
+#include <charconv>
+#include <sstream>
+
+#include "engine.h"
+
+namespace strata::bench {
+namespace {
+
+class StrataEngine final : public Engine {
+ public:
+  StrataEngine() { sync_.sync = true; }
+  std::string_view name() const override { return "strata"; }
+  std::string version() const override { return STRATA_BENCH_STRATA_VERSION; }
+
+  Status Open(const EngineOptions& options, const std::string& path) override {
+    Options strata_options;
+    strata_options.write_buffer_size = options.write_buffer_size;
+    strata_options.block_cache_size = options.cache_size;
+    strata_options.bloom_bits_per_key = options.bloom_bits;
+    strata_options.compression = ToStrata(options.compression);
+    return DB::Open(strata_options, path, &db_);
+  }
+
+  void Close() override { db_.reset(); }
+
+  Status Destroy(const std::string& path) override { return DestroyDB(path, Options()); }
+
+  Status Put(std::string_view key, std::string_view value, bool sync) override {
+    return db_->Put(WriteOptionsFor(sync), key, value);
+  }
+  Status Delete(std::string_view key, bool sync) override {
+    return db_->Delete(WriteOptionsFor(sync), key);
+  }
+  Status Get(std::string_view key, std::string* value) override {
+    return db_->Get(ReadOptions(), key, value);
+  }
+  std::unique_ptr<Iterator> NewIterator() override { return db_->NewIterator(ReadOptions()); }
+
+  std::optional<EngineStats> Stats() override {
+    EngineStats stats;
+    std::string value;
+    if (db_->GetProperty("strata.write-amplification", &value)) {
+      stats.write_amplification = std::stod(value);
+    }
+    if (db_->GetProperty("strata.space-amplification", &value)) {
+      stats.space_amplification = std::stod(value);
+    }
+    if (db_->GetProperty("strata.sstables", &value)) stats.table_bytes = SumTableBytes(value);
+    if (db_->GetProperty("strata.stats", &value)) {
+      ParseStalls(value, &stats.stall_count, &stats.stall_micros);
+    }
+    return stats;
+  }
+
+ private:
+  static CompressionType ToStrata(Compression compression) {
+    switch (compression) {
+      case Compression::kNone:
+        return kNoCompression;
+      case Compression::kSnappy:
+        return kSnappyCompression;
+      case Compression::kLz4:
+        return kLZ4Compression;
+      case Compression::kZstd:
+        return kZstdCompression;
+    }
+    return kNoCompression;
+  }
+
+  // strata.sstables: one "L<level> #<number> <size> bytes [...]" per table.
+  static uint64_t SumTableBytes(const std::string& sstables) {
+    std::istringstream lines(sstables);
+    std::string level, number;
+    uint64_t size = 0, total = 0;
+    std::string rest;
+    while (lines >> level >> number >> size) {
+      total += size;
+      std::getline(lines, rest);
+    }
+    return total;
+  }
+
+  // The "** Write stalls **" section of strata.stats: after its header, one
+  // line per cause ending in "<count> <ms>", up to the next "**" section.
+  static void ParseStalls(const std::string& stats, uint64_t* count, uint64_t* micros) {
+    std::istringstream lines(stats);
+    std::string line;
+    bool in_section = false;
+    double ms = 0;
+    *count = 0;
+    while (std::getline(lines, line)) {
+      if (line.starts_with("**")) {
+        in_section = line.find("Write stalls") != std::string::npos;
+        if (in_section) std::getline(lines, line);  // the column header
+        continue;
+      }
+      if (!in_section) continue;
+      size_t ms_start = line.find_last_of(' ');
+      if (ms_start == std::string::npos) continue;
+      size_t count_end = line.find_last_not_of(' ', ms_start);
+      size_t count_start = line.find_last_of(' ', count_end);
+      if (count_end == std::string::npos || count_start == std::string::npos) continue;
+      uint64_t n = 0;
+      std::from_chars(line.data() + count_start + 1, line.data() + count_end + 1, n);
+      *count += n;
+      ms += std::strtod(line.c_str() + ms_start + 1, nullptr);
+    }
+    *micros = static_cast<uint64_t>(ms * 1000.0);
+  }
+
+  const WriteOptions& WriteOptionsFor(bool sync) const { return sync ? sync_ : no_sync_; }
+
+  WriteOptions no_sync_;
+  WriteOptions sync_;
+  std::unique_ptr<DB> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> NewStrataEngine() { return std::make_unique<StrataEngine>(); }
+
+}  // namespace strata::bench

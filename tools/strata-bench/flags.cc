@@ -1,0 +1,143 @@
+// Flags: parsing with CLI11, then the checks CLI11 cannot express.
+
+#include "flags.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "data.h"
+#include "workloads.h"
+
+namespace strata::bench {
+namespace {
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string joined;
+  for (const std::string& item : items) joined += (joined.empty() ? "" : ",") + item;
+  return joined;
+}
+
+std::string WorkloadList() {
+  std::string list;
+  for (const Workload& w : AllWorkloads()) {
+    list += "  " + std::string(w.name) +
+            std::string(18 - std::min<size_t>(17, w.name.size()), ' ') +
+            std::string(w.description) + "\n";
+  }
+  return list;
+}
+
+// The checks that need several flags at once. Returns an error message or "".
+std::string Check(const Flags& flags) {
+  for (const std::string& name : flags.benchmarks) {
+    if (FindWorkload(name) == nullptr) return "unknown benchmark '" + name + "' (see --list)";
+  }
+  std::vector<std::string> available = AvailableEngines();
+  for (const std::string& name : flags.engines) {
+    if (std::find(available.begin(), available.end(), name) == available.end()) {
+      return "engine '" + name + "' is not built in (available: " + Join(available) + ")";
+    }
+  }
+  if (flags.num == 0) return "--num must be at least 1";
+  // YCSB inserts add up to --reads keys past --num; they must stay distinct.
+  uint64_t reads = flags.reads == 0 ? flags.num : flags.reads;
+  if (flags.num + reads > MaxItemsForKeySize(flags.key_size)) {
+    return "--key_size " + std::to_string(flags.key_size) +
+           " is too short to number --num + --reads keys";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
+  CLI::App app(
+      "strata-bench: db_bench and YCSB workloads on StrataDB, side by side with LevelDB and "
+      "RocksDB on the same machine in the same run.");
+  app.get_formatter()->column_width(34);
+  flags->benchmarks = {"fillseq", "fillrandom",  "overwrite",  "readrandom",   "readmissing",
+                       "readseq", "readreverse", "seekrandom", "deleterandom", "readwhilewriting"};
+  flags->engines = AvailableEngines();
+  std::string compression = "snappy";
+  std::string distribution;
+  bool list = false;
+
+  app.add_option("--benchmarks", flags->benchmarks, "Workloads to run, in order (see --list)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--engines", flags->engines, "Engines to compare, each running every workload")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_flag("--list", list, "List the workloads and exit");
+  app.add_option("--num", flags->num, "Keys written by fills; the size of the key space")
+      ->capture_default_str();
+  app.add_option("--reads", flags->reads, "Operations of read and YCSB workloads (0: --num)")
+      ->capture_default_str();
+  app.add_option("--key_size", flags->key_size, "Bytes per key")
+      ->check(CLI::Range(4, 1024))
+      ->capture_default_str();
+  app.add_option("--value_size", flags->value_size, "Bytes per value (half compressible)")
+      ->check(CLI::Range(0, 64 << 20))
+      ->capture_default_str();
+  app.add_option("--threads", flags->threads, "Threads each workload's operations are split among")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--seek_nexts", flags->seek_nexts, "Nexts after each Seek in seekrandom")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--distribution", distribution,
+                 "YCSB request distribution for every YCSB workload (default: the workload's "
+                 "own, zipfian or latest)")
+      ->check(CLI::IsMember({"uniform", "zipfian", "latest"}));
+  app.add_option("--compression", compression, "Block compression for every engine")
+      ->check(CLI::IsMember({"none", "snappy", "lz4", "zstd"}))
+      ->capture_default_str();
+  app.add_option("--cache_size", flags->engine.cache_size, "Block cache bytes (e.g. 32MiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  app.add_option("--write_buffer_size", flags->engine.write_buffer_size,
+                 "Memtable bytes (e.g. 64MiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  app.add_option("--bloom_bits", flags->engine.bloom_bits, "Bloom filter bits per key (0: none)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  app.add_flag("--sync,!--no-sync", flags->sync, "Sync every write (fdatasync of the WAL)");
+  app.add_option("--db", flags->db, "Directory of the databases: one subdirectory per engine")
+      ->capture_default_str();
+  app.add_flag("--use_existing_db,!--no-use_existing_db", flags->use_existing_db,
+               "Reuse the databases in --db; fill workloads are skipped");
+  app.add_option("--seed", flags->seed, "Seed of every random choice (same for every engine)")
+      ->capture_default_str();
+  app.add_option("--json", flags->json_path, "Write every figure to this JSON file");
+  app.add_option("--svg", flags->svg_path, "Draw ratios and latencies to this SVG file");
+  app.add_flag("--progress,!--no-progress", flags->progress,
+               "Progress bar on stderr when it is a terminal")
+      ->capture_default_str();
+  app.footer("Workloads:\n" + WorkloadList());
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 has an exit code per kind of error; ours is 2 for all of them.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (list) {
+    std::printf("%s", WorkloadList().c_str());
+    return 0;
+  }
+  (void)ParseCompression(compression, &flags->engine.compression);
+  if (!distribution.empty()) {
+    Distribution d;
+    (void)ParseDistribution(distribution, &d);
+    flags->distribution = d;
+  }
+  if (std::string error = Check(*flags); !error.empty()) {
+    std::fprintf(stderr, "strata-bench: %s\n", error.c_str());
+    return 2;
+  }
+  return std::nullopt;
+}
+
+}  // namespace strata::bench

@@ -1,0 +1,50 @@
+// Flags: strata-bench's command line, named and defaulted as db_bench's where
+// db_bench has the flag (--benchmarks, --num, --reads, --key_size, ...).
+// Engine settings default to StrataDB's own defaults (include/strata/
+// options.h), except compression: snappy, the one codec all three engines
+// have, so every engine compresses the same way.
+//
+// Thread-safety: parsed once by main; read-only afterwards.
+
+#ifndef STRATA_BENCH_FLAGS_H_
+#define STRATA_BENCH_FLAGS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "distributions.h"
+#include "engine.h"
+
+namespace strata::bench {
+
+struct Flags {
+  std::vector<std::string> benchmarks;  // workloads, run in this order
+  std::vector<std::string> engines;     // engines, each runs every workload
+  uint64_t num = 1000000;               // keys written by fills; the key space
+  uint64_t reads = 0;                   // operations of read and YCSB workloads; 0: num
+  int key_size = 16;
+  int value_size = 100;
+  int threads = 1;      // ops of a workload are split among these threads
+  int seek_nexts = 10;  // Next calls after each Seek in seekrandom
+  // YCSB request distribution; unset: each workload's own (zipfian, or latest for D).
+  std::optional<Distribution> distribution;
+  EngineOptions engine;  // --compression, --cache_size, --write_buffer_size, --bloom_bits
+  bool sync = false;     // every write synced (fillsync syncs regardless)
+  std::string db = "/tmp/strata-bench";  // each engine gets db/<engine>
+  bool use_existing_db = false;
+  uint64_t seed = 301;
+  std::string json_path;  // --json FILE
+  std::string svg_path;   // --svg FILE
+  bool progress = true;   // a progress bar on stderr, when it is a terminal
+};
+
+// Parses argv into *flags and checks it. Returns nullopt to go on, or the
+// code main should exit with: 0 after --help or --list, 2 after an error
+// (already printed).
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags);
+
+}  // namespace strata::bench
+
+#endif  // STRATA_BENCH_FLAGS_H_

@@ -1,0 +1,107 @@
+// Micro-benchmarks of the memtable's skip list (memtable/skiplist.h): insert
+// into a list of N keys, in random and in ascending order, and lookups of
+// present keys. Keys are 16-byte strings in the arena compared with memcmp,
+// as the memtable's are, so a comparison costs what it costs there.
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "memtable/skiplist.h"
+#include "util/arena.h"
+
+namespace strata {
+namespace {
+
+constexpr size_t kKeySize = 16;
+
+struct KeyComparator {
+  int operator()(const char* a, const char* b) const { return std::memcmp(a, b, kKeySize); }
+};
+using KeyList = SkipList<const char*, KeyComparator>;
+
+// Key i: its 8 bytes big-endian after 8 bytes of a constant prefix, so keys
+// share a prefix as real keys often do and sort as the numbers do.
+void EncodeKey(uint64_t i, char* buf) {
+  std::memset(buf, 'k', 8);
+  for (int b = 0; b < 8; b++) buf[8 + b] = static_cast<char>(i >> (56 - 8 * b));
+}
+
+std::vector<uint64_t> Order(size_t n, bool shuffled) {
+  std::vector<uint64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  if (shuffled) std::shuffle(order.begin(), order.end(), std::mt19937_64(301));
+  return order;
+}
+
+const char* AllocateKey(Arena* arena, uint64_t i) {
+  char* key = arena->Allocate(kKeySize);
+  EncodeKey(i, key);
+  return key;
+}
+
+// Inserts range(0) keys into a fresh list per iteration.
+void BM_SkipListInsert(benchmark::State& state, bool shuffled) {
+  size_t n = static_cast<size_t>(state.range(0));
+  std::vector<uint64_t> order = Order(n, shuffled);
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto arena = std::make_unique<Arena>();
+    std::vector<const char*> keys(n);
+    for (size_t i = 0; i < n; i++) keys[i] = AllocateKey(arena.get(), order[i]);
+    auto list = std::make_unique<KeyList>(KeyComparator(), arena.get());
+    state.ResumeTiming();
+    for (const char* key : keys) list->Insert(key);
+    state.PauseTiming();
+    list.reset();
+    arena.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK_CAPTURE(BM_SkipListInsert, random, true)->Arg(1 << 10)->Arg(1 << 16)->Arg(1 << 20);
+BENCHMARK_CAPTURE(BM_SkipListInsert, sequential, false)->Arg(1 << 16)->Arg(1 << 20);
+
+// Contains() of a random present key in a list of range(0) keys.
+void BM_SkipListLookup(benchmark::State& state) {
+  size_t n = static_cast<size_t>(state.range(0));
+  Arena arena;
+  KeyList list(KeyComparator(), &arena);
+  for (uint64_t i : Order(n, true)) list.Insert(AllocateKey(&arena, i));
+  std::vector<uint64_t> probes = Order(n, true);
+  char key[kKeySize];
+  size_t next = 0;
+  for (auto _ : state) {
+    EncodeKey(probes[next++ % n], key);
+    benchmark::DoNotOptimize(list.Contains(key));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SkipListLookup)->Arg(1 << 10)->Arg(1 << 16)->Arg(1 << 20);
+
+// Seek to a random key, then 10 Nexts: the memtable's share of a range scan.
+void BM_SkipListSeekAndScan(benchmark::State& state) {
+  size_t n = static_cast<size_t>(state.range(0));
+  Arena arena;
+  KeyList list(KeyComparator(), &arena);
+  for (uint64_t i : Order(n, true)) list.Insert(AllocateKey(&arena, i));
+  std::vector<uint64_t> probes = Order(n, true);
+  char key[kKeySize];
+  size_t next = 0;
+  KeyList::Iterator it(&list);
+  for (auto _ : state) {
+    EncodeKey(probes[next++ % n], key);
+    it.Seek(key);
+    for (int i = 0; i < 10 && it.Valid(); i++) it.Next();
+    benchmark::DoNotOptimize(it.Valid());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SkipListSeekAndScan)->Arg(1 << 20);
+
+}  // namespace
+}  // namespace strata
