@@ -12,26 +12,9 @@
 #include "lsm/db_impl.h"
 #include "lsm/db_iter.h"
 #include "lsm/merging_iterator.h"
+#include "strata/inspect.h"
 
 namespace strata {
-namespace {
-
-// Printable bytes as they are, others as \xNN.
-std::string EscapeKey(std::string_view key) {
-  std::string out;
-  for (unsigned char c : key) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[5];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 void DBImpl::InstallReadState() {
   mutex_.AssertHeld();
@@ -122,8 +105,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
         (void)ParseInternalKey(f->smallest, &smallest);
         (void)ParseInternalKey(f->largest, &largest);
         *value += "L" + std::to_string(level) + " #" + std::to_string(f->number) + " " +
-                  std::to_string(f->file_size) + " bytes [" + EscapeKey(smallest.user_key) +
-                  " .. " + EscapeKey(largest.user_key) + "]\n";
+                  std::to_string(f->file_size) + " bytes [" + EscapeBytes(smallest.user_key) +
+                  " .. " + EscapeBytes(largest.user_key) + "]\n";
       }
     }
   } else if (name == "num-entries-active-mem-table") {
