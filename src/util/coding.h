@@ -62,7 +62,19 @@ bool GetLengthPrefixed(std::string_view* input, std::string_view* result);
 
 // Decodes a varint32 from [p, limit); returns the byte after it, or nullptr if
 // it is malformed or runs past limit.
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* value);
+const char* GetVarint32PtrFallback(const char* p, const char* limit, uint32_t* value);
+// Inline for the one-byte case, which is every length under 128: the memtable
+// comparator and block seeks decode such lengths on every step.
+inline const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* value) {
+  if (p < limit) {
+    uint32_t byte = *reinterpret_cast<const unsigned char*>(p);
+    if ((byte & 0x80) == 0) {
+      *value = byte;
+      return p + 1;
+    }
+  }
+  return GetVarint32PtrFallback(p, limit, value);
+}
 const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* value);
 
 }  // namespace strata
