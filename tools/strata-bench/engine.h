@@ -75,6 +75,8 @@ class Engine {
   virtual Status Delete(std::string_view key, bool sync) = 0;
   // OK and *value set, or NotFound.
   virtual Status Get(std::string_view key, std::string* value) = 0;
+  // Compacts the whole key range, returning when done.
+  virtual Status CompactAll() = 0;
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
 
   // The engine's own accounting, if it has the properties for it.

@@ -30,6 +30,8 @@ class Progress {
   // Shows label with a bar that fills as Add reaches total.
   void Start(const std::string& label, uint64_t total);
   void Add(uint64_t n) { done_.fetch_add(n, std::memory_order_relaxed); }
+  // Operations added since Start (in the workloads' steps of Add).
+  uint64_t Done() const { return done_.load(std::memory_order_relaxed); }
   // Stops redrawing and erases the bar.
   void Finish();
 

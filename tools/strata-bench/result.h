@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine.h"
@@ -39,6 +40,9 @@ struct Result {
   std::optional<EngineStats> stats;
   uint64_t stall_micros_during = 0;
   std::optional<uint64_t> background_ops;  // readwhilewriting's writer
+  // Operations completed in each whole second of the run, to show how
+  // steady the throughput was (write stalls show up as dips).
+  std::vector<uint64_t> ops_per_second;
 
   double OpsPerSecond() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
   double MicrosPerOp() const {
@@ -47,6 +51,9 @@ struct Result {
   double MbPerSecond() const {
     return seconds > 0 ? static_cast<double>(bytes) / 1048576.0 / seconds : 0;
   }
+  // The slowest and fastest whole second as a fraction of the mean of all
+  // whole seconds; {0, 0} with fewer than two.
+  std::pair<double, double> SecondRange() const;
   // Latency percentile p (in [0, 1]) in microseconds.
   double LatencyMicros(double p) const { return latency.Percentile(p) / 1000.0; }
 };

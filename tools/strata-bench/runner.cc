@@ -65,8 +65,25 @@ Status RunThreads(const RunContext& context, size_t position, uint64_t total_ops
   ready.wait();
   Clock::time_point start = Clock::now();
   go.count_down();
+  // Counts the operations of each whole second while the workers run.
+  std::atomic<bool> finished{false};
+  std::thread sampler([&] {
+    uint64_t before = context.progress->Done();
+    for (int second = 1;; second++) {
+      Clock::time_point tick = start + std::chrono::seconds(second);
+      while (Clock::now() < tick) {
+        if (finished.load(std::memory_order_acquire)) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      uint64_t now = context.progress->Done();
+      result->ops_per_second.push_back(now - before);
+      before = now;
+    }
+  });
   for (int i = 0; i < threads; i++) workers[i].join();
   Clock::time_point end = Clock::now();
+  finished.store(true, std::memory_order_release);
+  sampler.join();
   context.stop->store(true, std::memory_order_release);
   if (background) workers[threads].join();
 
@@ -166,6 +183,9 @@ Status Runner::RunEngine(Engine* engine, std::vector<Result>* results) {
     if (workload.background != nullptr) {
       std::fprintf(out_, "  (writer: %llu puts)",
                    static_cast<unsigned long long>(result.background_ops.value_or(0)));
+    }
+    if (auto [lo, hi] = result.SecondRange(); lo > 0) {
+      std::fprintf(out_, "  (1 s windows: %.0f%%..%.0f%% of mean)", lo * 100, hi * 100);
     }
     std::fprintf(out_, "\n");
     if (result.stats) {

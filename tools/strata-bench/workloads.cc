@@ -161,6 +161,15 @@ Status DeleteRandom(const RunContext& context, ThreadState* thread) {
   return Status::OK();
 }
 
+// One full compaction, timed as one operation.
+Status CompactAll(const RunContext& context, ThreadState* thread) {
+  for (uint64_t i = 0; i < thread->ops; i++) {
+    Status s = Timed(context, thread, [&] { return context.engine->CompactAll(); });
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
 // readwhilewriting's writer: random Puts until the readers are done.
 Status BackgroundWriter(const RunContext& context, ThreadState* thread) {
   while (!context.stop->load(std::memory_order_acquire)) {
@@ -266,6 +275,13 @@ const std::vector<Workload>& AllWorkloads() {
        nullptr,
        {}},
       {"deleterandom", "Deletes of random keys", false, false, DeleteRandom, nullptr, {}},
+      {"compact",
+       "one full compaction (CompactRange of everything)",
+       false,
+       false,
+       CompactAll,
+       nullptr,
+       {}},
       {"readwhilewriting",
        "readrandom while one thread Puts",
        false,
@@ -303,6 +319,7 @@ const Workload* FindWorkload(std::string_view name) {
 
 uint64_t WorkloadOps(const Workload& workload, const Flags& flags) {
   if (workload.name == "fillsync") return std::max<uint64_t>(1, flags.num / 1000);
+  if (workload.name == "compact") return 1;
   if (workload.ops_are_reads) return flags.reads == 0 ? flags.num : flags.reads;
   return flags.num;
 }

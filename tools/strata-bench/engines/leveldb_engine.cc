@@ -97,6 +97,10 @@ class LevelDbEngine final : public Engine {
   Status Delete(std::string_view key, bool sync) override {
     return FromLevelDb(db_->Delete(WriteOptionsFor(sync), ToSlice(key)));
   }
+  Status CompactAll() override {
+    db_->CompactRange(nullptr, nullptr);
+    return Status::OK();
+  }
   Status Get(std::string_view key, std::string* value) override {
     return FromLevelDb(db_->Get(read_options_, ToSlice(key), value));
   }

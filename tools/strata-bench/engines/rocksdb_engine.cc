@@ -105,6 +105,9 @@ class RocksDbEngine final : public Engine {
   Status Delete(std::string_view key, bool sync) override {
     return FromRocksDb(db_->Delete(WriteOptionsFor(sync), ToSlice(key)));
   }
+  Status CompactAll() override {
+    return FromRocksDb(db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr));
+  }
   Status Get(std::string_view key, std::string* value) override {
     return FromRocksDb(db_->Get(rocksdb::ReadOptions(), ToSlice(key), value));
   }

@@ -49,6 +49,7 @@ nlohmann::json ResultJson(const Report& report, const Result& r) {
       {"micros_per_op", r.MicrosPerOp()},
       {"ops_per_sec", r.OpsPerSecond()},
       {"mb_per_sec", r.MbPerSecond()},
+      {"ops_per_second", r.ops_per_second},
       {"latency_us",
        {{"min", static_cast<double>(r.latency.min()) / 1000.0},
         {"mean", r.latency.Mean() / 1000.0},
