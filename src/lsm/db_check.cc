@@ -99,8 +99,7 @@ class Checker {
     const std::string fname = path_ + "/" + file.name;
     uint64_t size;
     std::unique_ptr<RandomAccessFile> in;
-    Status s = fs_->GetFileSize(fname, &size);
-    if (s.ok()) s = fs_->NewRandomAccessFile(fname, &in);
+    Status s = OpenWithSize(fs_, fname, &in, &size);
     if (!s.ok()) return s;
     TableWalker walker(in.get(), size);
     if (walker.ReadMetadata()) walker.ReadDataBlocks(nullptr);
@@ -144,8 +143,7 @@ class Checker {
     const std::string fname = path_ + "/" + file.name;
     uint64_t size;
     std::unique_ptr<SequentialFile> in;
-    Status s = fs_->GetFileSize(fname, &size);
-    if (s.ok()) s = fs_->NewSequentialFile(fname, &in);
+    Status s = OpenWithSize(fs_, fname, &in, &size);
     if (!s.ok()) return s;
     wal::LogScanner scanner(in.get(), size);
     std::string_view record;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "lsm/filename.h"
@@ -21,8 +22,19 @@
 
 namespace strata {
 
-inline FileSystem* FileSystemFor(const Options& options) {
-  return options.file_system != nullptr ? options.file_system : DefaultFileSystem();
+// Opens path for reading (a RandomAccessFile or a SequentialFile) and tells
+// its size, which the table walker and the log scanner need to tell a short
+// file from a damaged one.
+template <typename File>
+Status OpenWithSize(FileSystem* fs, const std::string& path, std::unique_ptr<File>* file,
+                    uint64_t* size) {
+  Status s = fs->GetFileSize(path, size);
+  if (!s.ok()) return s;
+  if constexpr (std::is_same_v<File, RandomAccessFile>) {
+    return fs->NewRandomAccessFile(path, file);
+  } else {
+    return fs->NewSequentialFile(path, file);
+  }
 }
 
 // The last component of a path.

@@ -100,7 +100,7 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
 
 DBImpl::DBImpl(const Options& options, const std::string& dbname)
     : options_(options),
-      fs_(options.file_system != nullptr ? options.file_system : DefaultFileSystem()),
+      fs_(FileSystemFor(options)),
       dbname_(dbname),
       block_cache_(options.block_cache_size),
       table_cache_(
@@ -316,7 +316,7 @@ void DBImpl::RemoveObsoleteFiles() {
 }
 
 Status DestroyDB(const std::string& path, const Options& options) {
-  FileSystem* fs = options.file_system != nullptr ? options.file_system : DefaultFileSystem();
+  FileSystem* fs = FileSystemFor(options);
   std::vector<std::string> names;
   if (!fs->GetChildren(path, &names).ok()) return Status::OK();  // nothing to destroy
   std::unique_ptr<FileLock> lock;

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "strata/file_system.h"
+#include "strata/options.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -31,6 +32,12 @@ std::string ManifestFileName(const std::string& dbname, uint64_t number);
 std::string CurrentFileName(const std::string& dbname);
 std::string LockFileName(const std::string& dbname);
 std::string TempFileName(const std::string& dbname, uint64_t number);
+
+// The file system options name, or the process's real one when they name
+// none.
+inline FileSystem* FileSystemFor(const Options& options) {
+  return options.file_system != nullptr ? options.file_system : DefaultFileSystem();
+}
 
 // Parses a directory entry's name. Returns false for names that are not the
 // database's (they are left alone).

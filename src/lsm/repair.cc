@@ -134,8 +134,7 @@ class Repairer {
     const std::string fname = path_ + "/" + file.name;
     uint64_t size;
     std::unique_ptr<RandomAccessFile> in;
-    Status s = fs_->GetFileSize(fname, &size);
-    if (s.ok()) s = fs_->NewRandomAccessFile(fname, &in);
+    Status s = OpenWithSize(fs_, fname, &in, &size);
     if (!s.ok()) return s;
     TableWalker walker(in.get(), size);
     const bool index_ok = walker.ReadMetadata();
@@ -199,8 +198,7 @@ class Repairer {
     const std::string fname = path_ + "/" + file.name;
     uint64_t size;
     std::unique_ptr<SequentialFile> in;
-    Status s = fs_->GetFileSize(fname, &size);
-    if (s.ok()) s = fs_->NewSequentialFile(fname, &in);
+    Status s = OpenWithSize(fs_, fname, &in, &size);
     if (!s.ok()) return s;
 
     MemTable mem;
