@@ -125,6 +125,11 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
     *value = std::to_string(snapshots_.size());
   } else if (name == "wal-corrupted-records") {
     *value = std::to_string(wal_corrupted_records_.load());
+  } else if (name == "stall-count" || name == "stall-micros") {
+    const uint64_t* by_cause = name == "stall-count" ? stall_count_ : stall_micros_;
+    uint64_t total = 0;
+    for (int cause = 0; cause < kNumStallCauses; cause++) total += by_cause[cause];
+    *value = std::to_string(total);
   } else if (name == "compaction-stats") {
     *value = CompactionStatsString();
   } else if (name == "write-amplification") {

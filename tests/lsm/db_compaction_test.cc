@@ -884,6 +884,12 @@ TEST(DBCompactionTest, LevelZeroStaysBoundedUnderSustainedWrites) {
   EXPECT_NE(stats.find("** Write stalls **"), std::string::npos) << stats;
   EXPECT_NE(stats.find("level-0 files (slowdown)"), std::string::npos) << stats;
   EXPECT_NE(stats.find("level-0 files (stop)"), std::string::npos) << stats;
+  // The totals agree with each other: time is spent only by counted stalls.
+  uint64_t stall_count = IntProperty(db.get(), "strata.stall-count");
+  uint64_t stall_micros = IntProperty(db.get(), "strata.stall-micros");
+  if (stall_count == 0) {
+    EXPECT_EQ(stall_micros, 0u);
+  }
 
   // Every write is still readable.
   for (int i = 0; i < kWrites; i += 97) {

@@ -609,6 +609,9 @@ TEST_F(DBTest, Properties) {
   EXPECT_GE(IntProperty(db_.get(), "strata.approximate-memory-usage"),
             IntProperty(db_.get(), "strata.cur-size-active-mem-table"));
   EXPECT_EQ(IntProperty(db_.get(), "strata.wal-corrupted-records"), 0u);
+  // Two small writes into a fresh memtable are never slowed.
+  EXPECT_EQ(IntProperty(db_.get(), "strata.stall-count"), 0u);
+  EXPECT_EQ(IntProperty(db_.get(), "strata.stall-micros"), 0u);
   ASSERT_TRUE(db_->GetProperty("strata.background-error", &value));
   EXPECT_EQ(value, "OK");
   ASSERT_TRUE(db_->GetProperty("strata.stats", &value));

@@ -3,7 +3,7 @@
 //
 // Thread-safety: as Engine; strata::DB is safe for concurrent use.
 
-#include <charconv>
+#include <cstdlib>
 #include <sstream>
 
 #include "engine.h"
@@ -52,8 +52,11 @@ class StrataEngine final : public Engine {
       stats.space_amplification = std::stod(value);
     }
     if (db_->GetProperty("strata.sstables", &value)) stats.table_bytes = SumTableBytes(value);
-    if (db_->GetProperty("strata.stats", &value)) {
-      ParseStalls(value, &stats.stall_count, &stats.stall_micros);
+    if (db_->GetProperty("strata.stall-count", &value)) {
+      stats.stall_count = std::strtoull(value.c_str(), nullptr, 10);
+    }
+    if (db_->GetProperty("strata.stall-micros", &value)) {
+      stats.stall_micros = std::strtoull(value.c_str(), nullptr, 10);
     }
     return stats;
   }
@@ -84,34 +87,6 @@ class StrataEngine final : public Engine {
       std::getline(lines, rest);
     }
     return total;
-  }
-
-  // The "** Write stalls **" section of strata.stats: after its header, one
-  // line per cause ending in "<count> <ms>", up to the next "**" section.
-  static void ParseStalls(const std::string& stats, uint64_t* count, uint64_t* micros) {
-    std::istringstream lines(stats);
-    std::string line;
-    bool in_section = false;
-    double ms = 0;
-    *count = 0;
-    while (std::getline(lines, line)) {
-      if (line.starts_with("**")) {
-        in_section = line.find("Write stalls") != std::string::npos;
-        if (in_section) std::getline(lines, line);  // the column header
-        continue;
-      }
-      if (!in_section) continue;
-      size_t ms_start = line.find_last_of(' ');
-      if (ms_start == std::string::npos) continue;
-      size_t count_end = line.find_last_not_of(' ', ms_start);
-      size_t count_start = line.find_last_of(' ', count_end);
-      if (count_end == std::string::npos || count_start == std::string::npos) continue;
-      uint64_t n = 0;
-      std::from_chars(line.data() + count_start + 1, line.data() + count_end + 1, n);
-      *count += n;
-      ms += std::strtod(line.c_str() + ms_start + 1, nullptr);
-    }
-    *micros = static_cast<uint64_t>(ms * 1000.0);
   }
 
   const WriteOptions& WriteOptionsFor(bool sync) const { return sync ? sync_ : no_sync_; }
