@@ -37,4 +37,11 @@ void WriteFileOrDie(const std::string& path, const std::string& contents) {
   EXPECT_TRUE(out.good()) << path;
 }
 
+void XorByteOrDie(const std::string& path, uint64_t offset, unsigned char mask) {
+  std::string contents = ReadFileOrDie(path);
+  ASSERT_LT(offset, contents.size()) << path;
+  contents[offset] = static_cast<char>(contents[offset] ^ mask);
+  WriteFileOrDie(path, contents);
+}
+
 }  // namespace strata::test

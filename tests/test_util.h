@@ -6,6 +6,7 @@
 #ifndef STRATA_TESTS_TEST_UTIL_H_
 #define STRATA_TESTS_TEST_UTIL_H_
 
+#include <cstdint>
 #include <string>
 
 namespace strata::test {
@@ -29,6 +30,8 @@ class TempDir {
 
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& contents);
+// Damages the byte at offset of the file at path by XORing it with mask.
+void XorByteOrDie(const std::string& path, uint64_t offset, unsigned char mask);
 
 }  // namespace strata::test
 

@@ -42,25 +42,6 @@ void Fill(const std::string& path, int n, int unflushed) {
   for (int i = n; i < n + unflushed; i++) ASSERT_TRUE(db->Put(Key(i), "wal-value").ok());
 }
 
-std::vector<std::string> FilesOfType(const std::string& path, FileType wanted) {
-  std::vector<std::string> names, result;
-  EXPECT_TRUE(DefaultFileSystem()->GetChildren(path, &names).ok());
-  for (const auto& name : names) {
-    uint64_t number;
-    FileType type;
-    if (ParseFileName(name, &number, &type) && type == wanted) result.push_back(name);
-  }
-  std::sort(result.begin(), result.end());
-  return result;
-}
-
-void FlipByte(const std::string& file, size_t offset) {
-  std::string contents = test::ReadFileOrDie(file);
-  ASSERT_LT(offset, contents.size());
-  contents[offset] ^= 0x40;
-  test::WriteFileOrDie(file, contents);
-}
-
 std::string Describe(const CheckReport& report) {
   std::string r;
   for (const auto& p : report.problems) {
@@ -89,13 +70,13 @@ TEST(CheckTest, HealthyDatabaseHasNoProblems) {
 TEST(CheckTest, FlippedByteInTableNamesFileAndBlock) {
   TempDir dir;
   Fill(dir.path(), 500, 0);
-  std::vector<std::string> tables = FilesOfType(dir.path(), FileType::kTable);
+  std::vector<std::string> tables = test::FileNamesOfType(dir.path(), FileType::kTable);
   ASSERT_EQ(tables.size(), 1u);
   TableDump before;
   ASSERT_TRUE(DumpTable(dir.Child(tables[0]), Options(), false, &before).ok());
   ASSERT_GE(before.index_entries.size(), 3u);
   const TableBlockInfo block = before.index_entries[2].second;
-  FlipByte(dir.Child(tables[0]), block.offset + block.size / 2);
+  test::XorByteOrDie(dir.Child(tables[0]), block.offset + block.size / 2, 0x40);
 
   CheckReport report;
   ASSERT_TRUE(CheckDB(dir.path(), Options(), &report).ok());
@@ -110,10 +91,10 @@ TEST(CheckTest, FlippedByteInTableNamesFileAndBlock) {
 TEST(CheckTest, FlippedByteInTableFooterIsFound) {
   TempDir dir;
   Fill(dir.path(), 100, 0);
-  std::vector<std::string> tables = FilesOfType(dir.path(), FileType::kTable);
+  std::vector<std::string> tables = test::FileNamesOfType(dir.path(), FileType::kTable);
   ASSERT_EQ(tables.size(), 1u);
   const uint64_t size = test::FileSize(dir.Child(tables[0]));
-  FlipByte(dir.Child(tables[0]), size - 1);  // the magic number
+  test::XorByteOrDie(dir.Child(tables[0]), size - 1, 0x40);  // the magic number
   CheckReport report;
   ASSERT_TRUE(CheckDB(dir.path(), Options(), &report).ok());
   ASSERT_EQ(report.problems.size(), 1u) << Describe(report);
@@ -128,7 +109,7 @@ TEST(CheckTest, DamagedWalRecordIsFoundAndTornTailIsANote) {
   ASSERT_FALSE(logs.empty());
   const std::string log = logs.back();
   ASSERT_GT(test::FileSize(log), 200u);
-  FlipByte(log, 10);  // inside the first record
+  test::XorByteOrDie(log, 10, 0x40);  // inside the first record
   {
     std::string contents = test::ReadFileOrDie(log);
     test::WriteFileOrDie(log, contents + std::string("\x12\x34\x56", 3));  // a torn header
@@ -148,7 +129,7 @@ TEST(CheckTest, DamagedWalRecordIsFoundAndTornTailIsANote) {
 TEST(CheckTest, MissingTableIsAProblem) {
   TempDir dir;
   Fill(dir.path(), 100, 0);
-  std::vector<std::string> tables = FilesOfType(dir.path(), FileType::kTable);
+  std::vector<std::string> tables = test::FileNamesOfType(dir.path(), FileType::kTable);
   ASSERT_EQ(tables.size(), 1u);
   std::filesystem::remove(dir.Child(tables[0]));
   CheckReport report;
@@ -161,9 +142,9 @@ TEST(CheckTest, MissingTableIsAProblem) {
 TEST(CheckTest, DamagedManifestIsAProblem) {
   TempDir dir;
   Fill(dir.path(), 100, 0);
-  std::vector<std::string> manifests = FilesOfType(dir.path(), FileType::kManifest);
+  std::vector<std::string> manifests = test::FileNamesOfType(dir.path(), FileType::kManifest);
   ASSERT_EQ(manifests.size(), 1u);
-  FlipByte(dir.Child(manifests[0]), 12);
+  test::XorByteOrDie(dir.Child(manifests[0]), 12, 0x40);
   CheckReport report;
   ASSERT_TRUE(CheckDB(dir.path(), Options(), &report).ok());
   ASSERT_FALSE(report.ok());

@@ -171,30 +171,6 @@ bool DrainAcks(int fd, int timeout_ms, uint64_t* last) {
   }
 }
 
-// The first few differences between two maps, or "" if they are equal.
-std::string Diff(const Model& expected, const Model& actual) {
-  std::string out;
-  auto e = expected.begin();
-  auto a = actual.begin();
-  for (int shown = 0; (e != expected.end() || a != actual.end()) && shown < 5;) {
-    if (a == actual.end() || (e != expected.end() && e->first < a->first)) {
-      out += "missing " + e->first + "\n";
-      ++e, ++shown;
-    } else if (e == expected.end() || a->first < e->first) {
-      out += "unexpected " + a->first + " = " + a->second.substr(0, 16) + "\n";
-      ++a, ++shown;
-    } else {
-      if (e->second != a->second) {
-        out += "wrong value at " + e->first + ": " + a->second.substr(0, 16) + " instead of " +
-               e->second.substr(0, 16) + "\n";
-        shown++;
-      }
-      ++e, ++a;
-    }
-  }
-  return out;
-}
-
 int FilesBelowLevel0(DB* db) {
   int files = 0;
   for (int level = 1; level <= 6; level++) {
@@ -213,10 +189,10 @@ void CheckRecovered(DB* db, uint64_t acked, uint64_t* applied, Model* model) {
   if (actual != *model) {
     Model one_more = *model;
     ApplyBatch(acked + 1, &one_more);
-    ASSERT_EQ(Diff(one_more, actual), "")
+    ASSERT_EQ(test::ModelDiff(one_more, actual, 16), "")
         << "the database is neither batches 1.." << acked << " nor 1.." << acked + 1
         << "; against 1.." << acked << ":\n"
-        << Diff(*model, actual);
+        << test::ModelDiff(*model, actual, 16);
     *model = std::move(one_more);
     ++*applied;
   }
@@ -281,9 +257,10 @@ void RunCrashRounds(int rounds, bool compact_loop, uint64_t seed) {
   EXPECT_GE(rounds_with_deeper_files, rounds / 2);
   std::unique_ptr<DB> db = test::OpenOrDie(CrashOptions(), dbname);
   ASSERT_NE(db, nullptr);
-  EXPECT_EQ(Diff(model, test::ScanAll(db.get())), "") << "after a final clean reopen";
+  EXPECT_EQ(test::ModelDiff(model, test::ScanAll(db.get()), 16), "")
+      << "after a final clean reopen";
   ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
-  EXPECT_EQ(Diff(model, test::ScanAll(db.get())), "") << "after a full compaction";
+  EXPECT_EQ(test::ModelDiff(model, test::ScanAll(db.get()), 16), "") << "after a full compaction";
 }
 
 TEST(DBCompactionCrashTest, KillDuringBackgroundCompactions) {

@@ -219,30 +219,6 @@ std::set<uint64_t> ListedTableNumbers(DB* db) {
   return numbers;
 }
 
-// The first few differences between two maps, or "" if they are equal.
-std::string Diff(const Model& expected, const Model& actual) {
-  std::string out;
-  auto e = expected.begin();
-  auto a = actual.begin();
-  for (int shown = 0; (e != expected.end() || a != actual.end()) && shown < 5;) {
-    if (a == actual.end() || (e != expected.end() && e->first < a->first)) {
-      out += "missing " + e->first + "\n";
-      ++e, ++shown;
-    } else if (e == expected.end() || a->first < e->first) {
-      out += "unexpected " + a->first + " = " + a->second.substr(0, 40) + "\n";
-      ++a, ++shown;
-    } else {
-      if (e->second != a->second) {
-        out += "wrong value at " + e->first + ": " + a->second.substr(0, 40) + " instead of " +
-               e->second.substr(0, 40) + "\n";
-        shown++;
-      }
-      ++e, ++a;
-    }
-  }
-  return out;
-}
-
 Model Scan(DB* db, const Snapshot* snapshot, bool backward) {
   ReadOptions options;
   options.snapshot = snapshot;
@@ -283,8 +259,8 @@ void CheckReads(DB* db, const Model& model, int num_keys, const Snapshot* snapsh
                     << expected.substr(0, 40);
     }
   }
-  EXPECT_EQ(Diff(model, Scan(db, snapshot, false)), "") << "forward scan";
-  EXPECT_EQ(Diff(model, Scan(db, snapshot, true)), "") << "backward scan";
+  EXPECT_EQ(test::ModelDiff(model, Scan(db, snapshot, false), 40), "") << "forward scan";
+  EXPECT_EQ(test::ModelDiff(model, Scan(db, snapshot, true), 40), "") << "backward scan";
 }
 
 // Writes keys [0, num_keys) once each with values of value_size bytes.
@@ -378,7 +354,8 @@ TEST(DBCompactionTest, RandomizedAgainstModelWithSnapshots) {
       if (b < a) std::swap(a, b);
       std::string_view begin = a, end = b;
       ASSERT_TRUE(db->CompactRange(&begin, &end).ok());
-      EXPECT_EQ(Diff(model, Scan(db.get(), nullptr, false)), "") << "after op " << op;
+      EXPECT_EQ(test::ModelDiff(model, Scan(db.get(), nullptr, false), 40), "")
+          << "after op " << op;
     }
   }
   ASSERT_GE(snapshots_taken, 5) << "the seed should give a few snapshots";

@@ -236,20 +236,13 @@ std::vector<bool> BatchesPresent(DB* db) {
   return present;
 }
 
-void FlipByte(const std::string& path, uint64_t offset) {
-  std::string contents = test::ReadFileOrDie(path);
-  ASSERT_LT(offset, contents.size());
-  contents[offset] ^= 0x5a;
-  test::WriteFileOrDie(path, contents);
-}
-
 TEST_F(DBRecoveryTest, WalCorruptionInTheMiddle) {
   const std::string log = WriteBatchesAndClose(dbname_);
   ASSERT_FALSE(log.empty());
   uint64_t offset = test::FileSize(log) / 2;
   // Not in a block's zero trailer, which the reader skips unread.
   if (offset % wal::kBlockSize >= wal::kBlockSize - wal::kHeaderSize) offset += 100;
-  FlipByte(log, offset);
+  test::XorByteOrDie(log, offset, 0x5a);
 
   Options paranoid;
   paranoid.paranoid_checks = true;

@@ -161,13 +161,6 @@ class DBTableCorruptionTest : public ::testing::Test {
     return result;
   }
 
-  static void FlipByte(const std::string& path, uint64_t offset) {
-    std::string contents = test::ReadFileOrDie(path);
-    ASSERT_LT(offset, contents.size());
-    contents[offset] = static_cast<char>(contents[offset] ^ 0xff);
-    test::WriteFileOrDie(path, contents);
-  }
-
   // Reopens, then checks that no Get and no scan in either direction
   // returns a wrong value, and returns what the Gets found.
   GetOutcome ReopenAndCheckNothingWrong(bool expect_damage_seen) {
@@ -206,7 +199,7 @@ TEST_F(DBTableCorruptionTest, FlippedByteInDataBlock) {
   std::vector<std::string> tables = Tables();
   ASSERT_EQ(tables.size(), 1u);
   const uint64_t size = test::FileSize(tables[0]);
-  FlipByte(tables[0], size / 3);
+  test::XorByteOrDie(tables[0], size / 3, 0xff);
 
   GetOutcome gets = ReopenAndCheckNothingWrong(/*expect_damage_seen=*/true);
   // The flip is inside one data block: the keys of that block (about four)
@@ -291,7 +284,7 @@ TEST_F(DBTableCorruptionTest, BrokenFooterMagic) {
   Close();
   std::vector<std::string> tables = Tables();
   ASSERT_EQ(tables.size(), 1u);
-  FlipByte(tables[0], test::FileSize(tables[0]) - 1);
+  test::XorByteOrDie(tables[0], test::FileSize(tables[0]) - 1, 0xff);
   GetOutcome gets = ReopenAndCheckNothingWrong(/*expect_damage_seen=*/true);
   EXPECT_EQ(gets.corruption, 500);
 }
@@ -330,7 +323,7 @@ TEST_F(DBTableCorruptionTest, DamagedNewerTableNeverYieldsOlderValues) {
   Close();
   std::vector<std::string> tables = Tables();
   ASSERT_EQ(tables.size(), 2u);
-  FlipByte(tables[1], test::FileSize(tables[1]) / 2);
+  test::XorByteOrDie(tables[1], test::FileSize(tables[1]) / 2, 0xff);
 
   GetOutcome gets = ReopenAndCheckNothingWrong(/*expect_damage_seen=*/true);
   EXPECT_GE(gets.corruption, 1);
@@ -346,7 +339,7 @@ TEST_F(DBTableCorruptionTest, DamagedOlderTableHidesNothingNewer) {
   Close();
   std::vector<std::string> tables = Tables();
   ASSERT_EQ(tables.size(), 2u);
-  FlipByte(tables[0], test::FileSize(tables[0]) / 2);
+  test::XorByteOrDie(tables[0], test::FileSize(tables[0]) / 2, 0xff);
 
   // Scans read every table, so they meet the damage; Gets stop at the newer
   // table and never do.

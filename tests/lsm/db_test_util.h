@@ -123,21 +123,55 @@ inline uint64_t StatsCounter(DB* db, std::string_view label) {
   return 0;
 }
 
-// The paths of the WAL files in directory `dbname`, in file-number order.
-inline std::vector<std::string> LogFiles(const std::string& dbname) {
+// The names of the files of `type` in directory `dbname`, in file-number
+// order.
+inline std::vector<std::string> FileNamesOfType(const std::string& dbname, FileType type) {
   std::vector<std::string> names;
   EXPECT_TRUE(DefaultFileSystem()->GetChildren(dbname, &names).ok());
-  std::map<uint64_t, std::string> logs;
-  for (const auto& name : names) {
+  std::map<uint64_t, std::string> numbered;
+  for (auto& name : names) {
     uint64_t number;
-    FileType type;
-    if (ParseFileName(name, &number, &type) && type == FileType::kLog) {
-      logs[number] = dbname + "/" + name;
-    }
+    FileType t;
+    if (ParseFileName(name, &number, &t) && t == type) numbered[number] = std::move(name);
   }
   std::vector<std::string> result;
-  for (auto& [number, path] : logs) result.push_back(std::move(path));
+  for (auto& [number, name] : numbered) result.push_back(std::move(name));
   return result;
+}
+
+// The paths of the WAL files in directory `dbname`, in file-number order.
+inline std::vector<std::string> LogFiles(const std::string& dbname) {
+  std::vector<std::string> paths;
+  for (const auto& name : FileNamesOfType(dbname, FileType::kLog)) {
+    paths.push_back(dbname + "/" + name);
+  }
+  return paths;
+}
+
+// How `actual` differs from `expected`: up to five lines of missing,
+// unexpected and wrong keys, values cut to value_chars; "" if equal.
+inline std::string ModelDiff(const std::map<std::string, std::string>& expected,
+                             const std::map<std::string, std::string>& actual, size_t value_chars) {
+  std::string out;
+  auto e = expected.begin();
+  auto a = actual.begin();
+  for (int shown = 0; (e != expected.end() || a != actual.end()) && shown < 5;) {
+    if (a == actual.end() || (e != expected.end() && e->first < a->first)) {
+      out += "missing " + e->first + "\n";
+      ++e, ++shown;
+    } else if (e == expected.end() || a->first < e->first) {
+      out += "unexpected " + a->first + " = " + a->second.substr(0, value_chars) + "\n";
+      ++a, ++shown;
+    } else {
+      if (e->second != a->second) {
+        out += "wrong value at " + e->first + ": " + a->second.substr(0, value_chars) +
+               " instead of " + e->second.substr(0, value_chars) + "\n";
+        shown++;
+      }
+      ++e, ++a;
+    }
+  }
+  return out;
 }
 
 // The bytes listed, for hand-made encodings: Bytes({0x01, 'k'}).

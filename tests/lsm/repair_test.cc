@@ -37,25 +37,6 @@ Options TestOptions() {
   return options;
 }
 
-std::vector<std::string> FilesOfType(const std::string& path, FileType wanted) {
-  std::vector<std::string> names, result;
-  EXPECT_TRUE(DefaultFileSystem()->GetChildren(path, &names).ok());
-  for (const auto& name : names) {
-    uint64_t number;
-    FileType type;
-    if (ParseFileName(name, &number, &type) && type == wanted) result.push_back(name);
-  }
-  std::sort(result.begin(), result.end());
-  return result;
-}
-
-void FlipByte(const std::string& file, size_t offset) {
-  std::string contents = test::ReadFileOrDie(file);
-  ASSERT_LT(offset, contents.size());
-  contents[offset] ^= 0x40;
-  test::WriteFileOrDie(file, contents);
-}
-
 // Every key/value of the reopened database, by a scan; also checks that a
 // Get of each of keys [0, num_keys) agrees with the scan (Get searches
 // level 0 by file number, where a scan merges by sequence number).
@@ -120,13 +101,13 @@ TEST(RepairTest, DamagedTableKeepsItsReadableBlocks) {
     }
     ASSERT_TRUE(db->Flush().ok());
   }
-  std::vector<std::string> tables = FilesOfType(dir.path(), FileType::kTable);
+  std::vector<std::string> tables = test::FileNamesOfType(dir.path(), FileType::kTable);
   ASSERT_EQ(tables.size(), 1u);
   TableDump dump;
   ASSERT_TRUE(DumpTable(dir.Child(tables[0]), Options(), true, &dump).ok());
   ASSERT_GE(dump.index_entries.size(), 5u);
   const TableBlockInfo block = dump.index_entries[3].second;
-  FlipByte(dir.Child(tables[0]), block.offset + 1);
+  test::XorByteOrDie(dir.Child(tables[0]), block.offset + 1, 0x40);
   // The damaged block's keys are exactly the ones after block 2's separator
   // up to block 3's.
   std::set<std::string> damaged_keys;
@@ -165,13 +146,13 @@ TEST(RepairTest, SalvagedLevel0TableDoesNotShadowNewerData) {
     ASSERT_TRUE(db->Flush().ok());
     ASSERT_EQ(test::IntProperty(db.get(), "strata.num-files-at-level0"), 2u);
   }
-  std::vector<std::string> tables = FilesOfType(dir.path(), FileType::kTable);
+  std::vector<std::string> tables = test::FileNamesOfType(dir.path(), FileType::kTable);
   ASSERT_EQ(tables.size(), 2u);
   const std::string older = dir.Child(tables[0]);
   TableDump dump;
   ASSERT_TRUE(DumpTable(older, Options(), false, &dump).ok());
   ASSERT_GE(dump.index_entries.size(), 5u);
-  FlipByte(older, dump.index_entries[4].second.offset + 1);
+  test::XorByteOrDie(older, dump.index_entries[4].second.offset + 1, 0x40);
 
   RepairReport report;
   ASSERT_TRUE(RepairDB(dir.path(), Options(), &report).ok());
@@ -193,7 +174,7 @@ TEST(RepairTest, UnreadableTableIsMovedToLost) {
     }
     ASSERT_TRUE(db->Flush().ok());
   }
-  std::vector<std::string> tables = FilesOfType(dir.path(), FileType::kTable);
+  std::vector<std::string> tables = test::FileNamesOfType(dir.path(), FileType::kTable);
   ASSERT_EQ(tables.size(), 2u);
   std::filesystem::resize_file(dir.Child(tables[0]), 10);  // the older table: "doomed"
 
@@ -217,7 +198,7 @@ TEST(RepairTest, WalDamageLosesOnlyTheDamagedRecord) {
   }
   std::vector<std::string> logs = test::LogFiles(dir.path());
   ASSERT_FALSE(logs.empty());
-  FlipByte(logs.back(), 10);  // the first record: Key(0)
+  test::XorByteOrDie(logs.back(), 10, 0x40);  // the first record: Key(0)
 
   RepairReport report;
   ASSERT_TRUE(RepairDB(dir.path(), Options(), &report).ok());
@@ -253,7 +234,7 @@ TEST(RepairTest, DeletedManifestKeepsNewestVersions) {
     ASSERT_TRUE(db->Put(Key(5), "in the wal").ok());
     model[Key(5)] = "in the wal";
   }
-  for (const auto& name : FilesOfType(dir.path(), FileType::kManifest)) {
+  for (const auto& name : test::FileNamesOfType(dir.path(), FileType::kManifest)) {
     std::filesystem::remove(dir.Child(name));
   }
   RepairReport report;
