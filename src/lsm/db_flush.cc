@@ -96,6 +96,12 @@ Status DBImpl::Flush() {
   // MANIFEST's log number passes the active WAL's only after they all did.
   uint64_t target = logfile_number_;
   while (versions_->LogNumber() < target && bg_error_.ok()) bg_cv_.Wait();
+  if (!bg_error_.ok()) return bg_error_;
+  // The flush thread removes the WALs it made obsolete only after the
+  // MANIFEST advanced, so this caller may have woken first. Removing them
+  // here too means that when Flush() returns, the flushed data lives only
+  // in tables (removing a file twice is harmless).
+  RemoveObsoleteFiles();
   return bg_error_;
 }
 
