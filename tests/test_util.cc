@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,12 +12,25 @@
 
 namespace strata::test {
 
-TempDir::TempDir() {
-  const char* base = getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/strata-test-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-  path_ = pattern;
+namespace {
+
+std::string MakeTempDir(const std::string& base) {
+  std::string pattern = base + "/strata-test-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed in " << base;
+  return pattern;
 }
+
+std::string DefaultTempBase() {
+  const char* base = getenv("TMPDIR");
+  return base != nullptr ? base : "/tmp";
+}
+
+}  // namespace
+
+TempDir::TempDir() : path_(MakeTempDir(DefaultTempBase())) {}
+
+TempDir::TempDir(InMemory)
+    : path_(MakeTempDir(access("/dev/shm", W_OK) == 0 ? "/dev/shm" : DefaultTempBase())) {}
 
 TempDir::~TempDir() {
   std::error_code ec;

@@ -16,6 +16,10 @@ namespace strata::test {
 class TempDir {
  public:
   TempDir();
+  // In memory (/dev/shm) when that exists, for tests that fsync thousands of
+  // times and track durability themselves (FaultInjectionFileSystem).
+  struct InMemory {};
+  explicit TempDir(InMemory);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

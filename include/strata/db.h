@@ -64,6 +64,18 @@ class DB {
   // Stores the value of property `name` in *value and returns true, or
   // returns false if there is no such property. See docs/PROPERTIES.md.
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
+  // Retries, now, after a background error the database can recover from,
+  // and returns OK if writes are accepted again.
+  //
+  // Errors: running out of space (Status::IsNoSpace) while writing the WAL,
+  // a table or the MANIFEST makes writes fail with that status while reads
+  // keep working; the database retries by itself with growing intervals (up
+  // to a second), so calling Resume is only needed to retry sooner. Any other
+  // write or sync failure is sticky: every later write returns it and Resume
+  // returns it too, because a failed fsync may have lost data the OS still
+  // reports as written. Reopening the database recovers from those, with
+  // every acknowledged write intact.
+  virtual Status Resume() = 0;
 
   // Conveniences with default options.
   Status Put(std::string_view key, std::string_view value) {

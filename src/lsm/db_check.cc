@@ -108,15 +108,17 @@ class Checker {
     report_->table_blocks += walker.blocks_read();
     report_->table_entries += walker.entries_read();
     report_->bytes_read += walker.bytes_read();
-    for (const auto& d : walker.damage()) Problem(file.name, d.offset, d.message);
 
     auto it = live_.find(file.number);
-    if (it == live_.end()) {
-      if (manifest_ok_) {
-        Note(file.name, 0, "in no version: left by an interrupted flush or compaction");
-      }
+    if (it == live_.end() && manifest_ok_) {
+      // Garbage the next Open deletes; a partial table is what an
+      // interrupted flush or compaction leaves, so its damage is no problem.
+      Note(file.name, 0, "in no version: left by an interrupted flush or compaction");
+      for (const auto& d : walker.damage()) Note(file.name, d.offset, d.message);
       return Status::OK();
     }
+    for (const auto& d : walker.damage()) Problem(file.name, d.offset, d.message);
+    if (it == live_.end()) return Status::OK();
     const ManifestFileInfo& meta = it->second;
     if (meta.size != size) {
       Problem(file.name, 0,

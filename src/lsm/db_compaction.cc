@@ -222,7 +222,7 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
       s = RunCompaction(std::move(c));
       bg_cv_.SignalAll();
       if (!s.ok()) {
-        if (!shutting_down_) SetBackgroundError(s);
+        if (!shutting_down_) RecordBackgroundError(s);
         return s;
       }
       break;

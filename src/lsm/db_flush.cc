@@ -12,6 +12,14 @@
 // nothing: either the MANIFEST names the table, or the WAL is still
 // replayed. Flushes go oldest first, one at a time, so level-0 file numbers
 // follow the order of the data they hold.
+//
+// A flush or compaction that runs out of space leaves a recoverable error
+// (its output is abandoned; the MANIFEST never named it): one background
+// thread retries after 50 ms, doubling up to 1 s, by ResumeLocked, and the
+// work runs again. Any other error is sticky.
+
+#include <algorithm>
+#include <chrono>
 
 #include "lsm/build_table.h"
 #include "lsm/db_impl.h"
@@ -24,13 +32,37 @@ int DBImpl::MaxConcurrentCompactions() const {
 }
 
 void DBImpl::BackgroundThread() {
+  // Retries after a recoverable error: the first soon, then less often.
+  constexpr uint64_t kFirstRetryMicros = 50000;
+  constexpr uint64_t kMaxRetryMicros = 1000000;
   MutexLock lock(&mutex_);
   while (!shutting_down_) {
+    if (!bg_error_.ok() && bg_error_recoverable_ && !resume_scheduled_ && !closing_) {
+      resume_scheduled_ = true;
+      uint64_t wait =
+          std::min(kMaxRetryMicros, kFirstRetryMicros << std::min<uint64_t>(resume_retries_, 5));
+      uint64_t deadline = NowMicros() + wait;
+      while (!shutting_down_ && !closing_ && !bg_error_.ok() && bg_error_recoverable_) {
+        uint64_t now = NowMicros();
+        if (now >= deadline) break;
+        bg_cv_.WaitFor(std::chrono::microseconds(deadline - now));
+      }
+      if (!shutting_down_ && !closing_) {
+        resume_retries_++;
+        (void)ResumeLocked();
+      }
+      resume_scheduled_ = false;
+      continue;
+    }
     if (bg_error_.ok() && !imm_.empty() && !flush_running_) {
       flush_running_ = true;
       Status s = FlushOldestMemTable();
       flush_running_ = false;
-      if (!s.ok()) SetBackgroundError(s);
+      if (s.ok()) {
+        resume_retries_ = 0;
+      } else {
+        RecordBackgroundError(s);
+      }
       bg_cv_.SignalAll();
       continue;
     }
@@ -40,7 +72,11 @@ void DBImpl::BackgroundThread() {
     }
     if (c != nullptr) {
       Status s = RunCompaction(std::move(c));
-      if (!s.ok() && !shutting_down_) SetBackgroundError(s);
+      if (s.ok()) {
+        resume_retries_ = 0;
+      } else if (!shutting_down_) {
+        RecordBackgroundError(s);
+      }
       bg_cv_.SignalAll();
       continue;
     }

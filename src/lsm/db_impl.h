@@ -78,6 +78,7 @@ class DBImpl final : public DB {
   Status Flush() override;
   Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
   bool GetProperty(std::string_view name, std::string* value) override;
+  Status Resume() override;
 
  private:
   friend class DB;
@@ -163,7 +164,16 @@ class DBImpl final : public DB {
   void RecordStall(StallCause cause, uint64_t micros) REQUIRES(mutex_);
   Status SwitchMemTable() REQUIRES(mutex_);
   WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync) REQUIRES(mutex_);
+  // Records s as the sticky error (replacing a recoverable one).
   void SetBackgroundError(const Status& s) REQUIRES(mutex_);
+  // Records the failure of a flush, compaction or memtable switch: NoSpace
+  // is recoverable (nothing half-done is named anywhere, so a retry is
+  // safe), anything else sticky.
+  void RecordBackgroundError(const Status& s) REQUIRES(mutex_);
+  // If bg_error_ is recoverable: as the write leader, starts a new WAL if the
+  // active one may end in a partial record, clears the error and wakes the
+  // background work. Returns bg_error_ as it then stands.
+  Status ResumeLocked() REQUIRES(mutex_);
 
   // db_read.cc
   void InstallReadState() REQUIRES(mutex_);
@@ -212,7 +222,18 @@ class DBImpl final : public DB {
   // The first failed WAL/MANIFEST write or sync. Sticky: once set, every
   // write returns it, because a failed fsync may have dropped data the OS
   // still reports as written, and retrying would acknowledge lost writes.
+  // The exception is a recoverable error (NoSpace, see
+  // RecordBackgroundError): writes fail with it until ResumeLocked clears it.
   Status bg_error_ GUARDED_BY(mutex_);
+  bool bg_error_recoverable_ GUARDED_BY(mutex_) = false;
+  // The active WAL may end in a partial record (an append ran out of space):
+  // no record may follow it there, so resuming starts a new WAL first.
+  bool wal_needs_switch_ GUARDED_BY(mutex_) = false;
+  // A background thread is waiting to retry a recoverable error, and how
+  // many retries ran since work last succeeded (for the backoff).
+  bool resume_scheduled_ GUARDED_BY(mutex_) = false;
+  uint64_t resume_retries_ GUARDED_BY(mutex_) = 0;
+  uint64_t resumes_ GUARDED_BY(mutex_) = 0;  // recoverable errors cleared
 
   // The write path. writers_ is the queue of waiting writers; its front is
   // the leader. The leader alone uses logfile_, log_ and tmp_batch_ (see the

@@ -269,7 +269,11 @@ Status DBImpl::NewLogFile() {
 
 void DBImpl::RemoveObsoleteFiles() {
   mutex_.AssertHeld();
-  if (!bg_error_.ok()) return;  // after an error, keep everything for inspection
+  // After a sticky error, keep everything for inspection. After a failed
+  // MANIFEST write, the old MANIFEST may name files this process thinks
+  // obsolete, until the next edit starts a new one.
+  if (!bg_error_.ok() && !bg_error_recoverable_) return;
+  if (versions_->ManifestNeedsRewrite()) return;
   // Listing first, then deciding under the mutex, is safe: a file created
   // after the listing is not in it, and one created before is pending or
   // live by the time the mutex is held.
@@ -277,7 +281,7 @@ void DBImpl::RemoveObsoleteFiles() {
   mutex_.Unlock();
   Status s = fs_->GetChildren(dbname_, &names);
   mutex_.Lock();
-  if (!s.ok()) return;
+  if (!s.ok() || versions_->ManifestNeedsRewrite()) return;
 
   std::set<uint64_t> live = versions_->LiveFiles();
   uint64_t min_log = versions_->LogNumber();

@@ -11,6 +11,10 @@
 // group's writers get the error, and so does every later write: the WAL may
 // hold a partial record, and a failed fsync may have lost pages the kernel
 // still calls written, so carrying on could acknowledge writes that are gone.
+// Running out of space while appending (not while syncing) is recoverable:
+// what was acknowledged before reached the OS whole, so once a retry starts
+// a new WAL (the old one ends, at worst, in a torn record that recovery
+// drops), writes carry on. See ResumeLocked.
 
 #include <algorithm>
 #include <chrono>
@@ -81,6 +85,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     WriteBatchInternal::SetSequence(group, first);
     uint32_t count = WriteBatchInternal::Count(group);
     std::shared_ptr<MemTable> mem = mem_;
+    bool append_failed = false;
     {
       // Only the leader touches log_, logfile_ and the memtable's insert
       // side, so the disk write and the inserts run without the mutex and
@@ -88,7 +93,9 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
       mutex_.Unlock();
       std::string_view record = WriteBatchInternal::Contents(group);
       s = log_->AddRecord(record);
-      if (s.ok()) s = need_sync ? logfile_->Sync() : logfile_->Flush();
+      if (s.ok()) s = logfile_->Flush();
+      append_failed = !s.ok();
+      if (s.ok() && need_sync) s = logfile_->Sync();
       if (s.ok()) s = WriteBatchInternal::InsertInto(group, mem.get());
       stats_.write_groups.fetch_add(1, std::memory_order_relaxed);
       stats_.wal_bytes.fetch_add(record.size(), std::memory_order_relaxed);
@@ -97,9 +104,17 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     }
     if (s.ok()) {
       versions_->SetLastSequence(first + count - 1);
+      resume_retries_ = 0;
       // Still at the front of writers_, so no other write overtakes the
       // delay.
       DelayWrite(WriteBatchInternal::ByteSize(group));
+    } else if (append_failed && s.IsNoSpace()) {
+      // The group's record may be partly (or, if the OS took all of it
+      // before failing, wholly) in the WAL: no later record may reuse its
+      // sequence numbers, and none may follow it in that file.
+      versions_->SetLastSequence(first + count - 1);
+      wal_needs_switch_ = true;
+      RecordBackgroundError(s);
     } else {
       SetBackgroundError(s);
     }
@@ -253,7 +268,7 @@ Status DBImpl::SwitchMemTable() {
   uint64_t old_log = logfile_number_;
   Status s = NewLogFile();
   if (!s.ok()) {
-    SetBackgroundError(s);
+    RecordBackgroundError(s);
     return s;
   }
   imm_.push_back({std::move(old_mem), old_log});
@@ -265,7 +280,65 @@ Status DBImpl::SwitchMemTable() {
 
 void DBImpl::SetBackgroundError(const Status& s) {
   mutex_.AssertHeld();
-  if (bg_error_.ok()) bg_error_ = s;
+  if (bg_error_.ok() || bg_error_recoverable_) {
+    bg_error_ = s;
+    bg_error_recoverable_ = false;
+    bg_cv_.SignalAll();  // stalled writers and Flush() callers return it
+  }
+}
+
+void DBImpl::RecordBackgroundError(const Status& s) {
+  mutex_.AssertHeld();
+  if (!s.IsNoSpace()) {
+    SetBackgroundError(s);
+  } else if (bg_error_.ok()) {
+    bg_error_ = s;
+    bg_error_recoverable_ = true;
+    bg_cv_.SignalAll();  // stalled writers return it; a background thread retries
+  }
+}
+
+Status DBImpl::ResumeLocked() {
+  mutex_.AssertHeld();
+  if (bg_error_.ok() || !bg_error_recoverable_) return bg_error_;
+  // Lead the write queue (as a memtable switch request, which never joins
+  // another writer's group), so no write is using the WAL meanwhile.
+  Writer w(&mutex_);
+  writers_.push_back(&w);
+  while (&w != writers_.front()) w.cv.Wait();
+  if (!bg_error_.ok() && bg_error_recoverable_) {
+    Status s;
+    if (wal_needs_switch_) {
+      // The memtable moves to the flush queue with its WAL: once flushed, the
+      // writes it holds no longer depend on that WAL's pages at all.
+      s = SwitchMemTable();
+      if (s.ok()) wal_needs_switch_ = false;
+    }
+    if (s.ok() && bg_error_recoverable_) {
+      bg_error_ = Status::OK();
+      bg_error_recoverable_ = false;
+      resumes_++;
+    }
+  }
+  writers_.pop_front();
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (bg_error_.ok()) RemoveObsoleteFiles();  // abandoned outputs free space
+  bg_cv_.SignalAll();                         // the flushes and compactions retry
+  return bg_error_;
+}
+
+Status DBImpl::Resume() {
+  MutexLock lock(&mutex_);
+  Status s = ResumeLocked();
+  // OK only once the memtables waiting for a flush are in tables: that is
+  // what shows the space is back.
+  while (s.ok() && !imm_.empty() && !shutting_down_) {
+    bg_cv_.Wait();
+    s = bg_error_;
+  }
+  // As in Flush(): the files those flushes made obsolete are gone on return.
+  if (s.ok()) RemoveObsoleteFiles();
+  return s;
 }
 
 }  // namespace strata

@@ -274,6 +274,17 @@ Status VersionSet::LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS {
   mu_->AssertHeld();
   while (manifest_busy_) manifest_cv_.Wait();
   manifest_busy_ = true;
+  if (manifest_needs_rewrite_) {
+    // The last append failed, so the MANIFEST may end in a partial record
+    // that nothing may follow: start over with a snapshot.
+    Status s = StartNewManifest();
+    if (!s.ok()) {
+      manifest_busy_ = false;
+      manifest_cv_.SignalAll();
+      return s;
+    }
+    manifest_needs_rewrite_ = false;
+  }
 
   if (!edit->log_number()) edit->SetLogNumber(log_number_);
   assert(*edit->log_number() >= log_number_);
@@ -293,6 +304,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS {
     if (s.ok()) s = manifest_file_->Sync();
     mu_->Lock();
   }
+  if (!s.ok()) manifest_needs_rewrite_ = true;
   if (s.ok()) {
     Install(std::move(v));
     log_number_ = *edit->log_number();

@@ -89,7 +89,9 @@ class VersionSet {
 
   // Records edit in the MANIFEST (synced) and installs the resulting version.
   // Fills in the edit's next file number and last sequence. On failure the
-  // current version is unchanged and the error is sticky for the caller.
+  // current version is unchanged, and the MANIFEST may end in the failed
+  // edit, whole or partial: the next call first starts a new MANIFEST (and
+  // fails if it cannot), so the caller may retry once the cause is gone.
   // Releases the mutex while writing; concurrent callers take turns.
   // (Not annotated REQUIRES: clang cannot see that mu_ is the DB mutex the
   // caller holds; the body asserts it instead.)
@@ -108,6 +110,10 @@ class VersionSet {
   // StartNewManifest).
   void SetLogNumber(uint64_t n) { log_number_ = n; }
   uint64_t ManifestFileNumber() const { return manifest_file_number_; }
+  // True after a failed LogAndApply until a new MANIFEST replaces the one it
+  // may have left an edit in: meanwhile the on-disk MANIFEST may name files
+  // that the current version does not, so none may be deleted.
+  bool ManifestNeedsRewrite() const { return manifest_needs_rewrite_; }
   SequenceNumber LastSequence() const { return last_sequence_; }
   void SetLastSequence(SequenceNumber s) { last_sequence_ = s; }
 
@@ -124,7 +130,8 @@ class VersionSet {
   FileSystem* const fs_;
   Mutex* const mu_;
   CondVar manifest_cv_;
-  bool manifest_busy_ = false;  // a LogAndApply is writing (guarded by *mu_)
+  bool manifest_busy_ = false;           // a LogAndApply is writing (guarded by *mu_)
+  bool manifest_needs_rewrite_ = false;  // guarded by *mu_
 
   uint64_t next_file_number_ = 2;
   uint64_t manifest_file_number_ = 0;

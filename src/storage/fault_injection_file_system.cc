@@ -82,12 +82,12 @@ class FaultInjectionFileSystem::FaultRandomAccessFile final : public RandomAcces
 
 class FaultInjectionFileSystem::FaultWritableFile final : public WritableFile {
  public:
-  FaultWritableFile(FaultInjectionFileSystem* fs, std::unique_ptr<WritableFile> base,
-                    std::shared_ptr<FileState> state)
-      : fs_(fs), base_(std::move(base)), state_(std::move(state)) {}
+  FaultWritableFile(FaultInjectionFileSystem* fs, std::string path,
+                    std::unique_ptr<WritableFile> base, std::shared_ptr<FileState> state)
+      : fs_(fs), path_(std::move(path)), base_(std::move(base)), state_(std::move(state)) {}
 
   Status Append(std::string_view data) override {
-    Status s = fs_->CheckWrite("append");
+    Status s = fs_->CheckWrite("append", path_);
     if (!s.ok()) return s;
     std::string corrupted;
     if (fs_->MaybeCorrupt(data, &corrupted)) data = corrupted;
@@ -99,7 +99,7 @@ class FaultInjectionFileSystem::FaultWritableFile final : public WritableFile {
   }
 
   Status Flush() override {
-    Status s = fs_->CheckWrite("flush");
+    Status s = fs_->CheckWrite("flush", path_);
     if (!s.ok()) return s;
     return base_->Flush();
   }
@@ -120,6 +120,7 @@ class FaultInjectionFileSystem::FaultWritableFile final : public WritableFile {
 
  private:
   FaultInjectionFileSystem* const fs_;
+  const std::string path_;  // as created (for FailWithNoSpace's filter)
   const std::unique_ptr<WritableFile> base_;
   const std::shared_ptr<FileState> state_;  // fields guarded by fs_->mu_
 };
@@ -203,9 +204,10 @@ void FaultInjectionFileSystem::FailOperation(Operation op, uint64_t nth, bool st
   failures_[op] = PendingFailure{true, sticky, counts_[op] + nth};
 }
 
-void FaultInjectionFileSystem::FailWithNoSpace(bool on) {
+void FaultInjectionFileSystem::FailWithNoSpace(bool on, std::string path_contains) {
   MutexLock lock(&mu_);
   no_space_ = on;
+  no_space_filter_ = std::move(path_contains);
 }
 
 void FaultInjectionFileSystem::CorruptWrites(double probability, uint64_t seed) {
@@ -242,9 +244,11 @@ Status FaultInjectionFileSystem::CountAndCheckLocked(Operation op, std::string_v
   return Status::IOError("injected", what);
 }
 
-Status FaultInjectionFileSystem::CheckWrite(std::string_view what) {
+Status FaultInjectionFileSystem::CheckWrite(std::string_view what, const std::string& path) {
   MutexLock lock(&mu_);
-  if (no_space_) return Status::NoSpace("injected", what);
+  if (no_space_ && path.find(no_space_filter_) != std::string::npos) {
+    return Status::NoSpace("injected", what);
+  }
   return CountAndCheckLocked(kWrite, what);
 }
 
@@ -292,7 +296,7 @@ Status FaultInjectionFileSystem::NewWritableFile(const std::string& path,
   if (!s.ok()) return s;
   auto state = std::make_shared<FileState>();
   files_[path] = state;
-  *result = std::make_unique<FaultWritableFile>(this, std::move(file), std::move(state));
+  *result = std::make_unique<FaultWritableFile>(this, path, std::move(file), std::move(state));
   return Status::OK();
 }
 

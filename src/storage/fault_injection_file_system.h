@@ -89,7 +89,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   // an earlier FailOperation for the same kind.
   void FailOperation(Operation op, uint64_t nth, bool sticky);
   // While on, Append and Flush write nothing and return NoSpace.
-  void FailWithNoSpace(bool on);
+  // With path_contains, only files whose path (when created) contains it.
+  void FailWithNoSpace(bool on, std::string path_contains = "");
   // Each Append, with this probability, has one random bit of its data
   // flipped before it is written; the call still succeeds. 0 turns it off.
   void CorruptWrites(double probability, uint64_t seed);
@@ -137,7 +138,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status CountAndCheck(Operation op, std::string_view what) EXCLUDES(mu_);
   Status CountAndCheckLocked(Operation op, std::string_view what) REQUIRES(mu_);
   // Checks for NoSpace, then counts a kWrite.
-  Status CheckWrite(std::string_view what) EXCLUDES(mu_);
+  Status CheckWrite(std::string_view what, const std::string& path) EXCLUDES(mu_);
   // With probability corrupt_probability_, stores data with one random bit
   // flipped in *corrupted and returns true (copying only then).
   bool MaybeCorrupt(std::string_view data, std::string* corrupted) EXCLUDES(mu_);
@@ -154,6 +155,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   uint64_t counts_[kNumOperations] GUARDED_BY(mu_) = {};
   PendingFailure failures_[kNumOperations] GUARDED_BY(mu_);
   bool no_space_ GUARDED_BY(mu_) = false;
+  std::string no_space_filter_ GUARDED_BY(mu_);  // "" matches every path
   double corrupt_probability_ GUARDED_BY(mu_) = 0;
   std::mt19937_64 rng_ GUARDED_BY(mu_);
   // Tracked files by path (invariant 1).
