@@ -87,6 +87,10 @@ class FileSystem {
   virtual Status RemoveDir(const std::string& dir) = 0;
   // Makes the creation, removal and renaming of dir's entries durable.
   virtual Status SyncDir(const std::string& dir) = 0;
+  // Makes the contents of the existing file at path durable (fsync), for a
+  // file written by an earlier process, such as a WAL replayed after a
+  // crash, whose pages may not have reached the disk.
+  virtual Status SyncFile(const std::string& path) = 0;
 
   // Takes an exclusive lock on path (created if missing), so that one process
   // (and one DB object) at a time uses a database. Busy if it is held.

@@ -88,6 +88,11 @@ class DBImpl final : public DB {
   struct ImmutableMemTable {
     std::shared_ptr<MemTable> mem;
     uint64_t log_number;
+    // The WAL, kept open while it holds records that were never synced: the
+    // next sync=true write syncs it first (and releases it), so that write
+    // never outlives a power loss that older writes do not. Dropped with
+    // the entry once the memtable is flushed.
+    std::shared_ptr<WritableFile> unsynced_log;
   };
 
   // Counters reported by properties; relaxed atomics, only ever reported.
@@ -240,7 +245,8 @@ class DBImpl final : public DB {
   // file comment).
   std::deque<Writer*> writers_ GUARDED_BY(mutex_);
   WriteBatch tmp_batch_;
-  std::unique_ptr<WritableFile> logfile_;
+  std::shared_ptr<WritableFile> logfile_;
+  bool logfile_unsynced_ = false;  // logfile_ holds records not yet synced
   std::unique_ptr<wal::Writer> log_;
   uint64_t logfile_number_ GUARDED_BY(mutex_) = 0;
 

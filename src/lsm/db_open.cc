@@ -200,7 +200,12 @@ Status DBImpl::ReplayLogs(SequenceNumber* max_sequence) {
     auto mem = std::make_shared<MemTable>();
     s = ReplayLog(number, mem.get(), max_sequence);
     if (!s.ok()) return s;
-    if (!mem->Empty()) imm_.push_back({std::move(mem), number});
+    if (mem->Empty()) continue;
+    // The crashed process may have left the WAL's pages unwritten: make
+    // what recovery found durable before a new (synced) write can follow it.
+    s = fs_->SyncFile(LogFileName(dbname_, number));
+    if (!s.ok()) return s;
+    imm_.push_back({std::move(mem), number, nullptr});
   }
   return Status::OK();
 }
@@ -256,7 +261,6 @@ Status DBImpl::NewLogFile() {
     // The new WAL's directory entry must be durable before a sync=true
     // write in it is acknowledged.
     if (s.ok()) s = fs_->SyncDir(dbname_);
-    if (s.ok() && logfile_ != nullptr) s = logfile_->Close();
     mutex_.Lock();
   }
   if (!s.ok()) return s;

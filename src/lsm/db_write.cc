@@ -85,17 +85,32 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     WriteBatchInternal::SetSequence(group, first);
     uint32_t count = WriteBatchInternal::Count(group);
     std::shared_ptr<MemTable> mem = mem_;
+    // A synced write makes every earlier write durable too: first the older
+    // WALs that still hold unsynced records.
+    std::vector<std::shared_ptr<WritableFile>> older_logs;
+    if (need_sync) {
+      for (const auto& imm : imm_) {
+        if (imm.unsynced_log != nullptr) older_logs.push_back(imm.unsynced_log);
+      }
+    }
     bool append_failed = false;
     {
       // Only the leader touches log_, logfile_ and the memtable's insert
       // side, so the disk write and the inserts run without the mutex and
       // other writers can queue meanwhile.
       mutex_.Unlock();
+      for (const auto& file : older_logs) {
+        s = file->Sync();
+        if (!s.ok()) break;
+      }
       std::string_view record = WriteBatchInternal::Contents(group);
-      s = log_->AddRecord(record);
-      if (s.ok()) s = logfile_->Flush();
-      append_failed = !s.ok();
+      if (s.ok()) {
+        s = log_->AddRecord(record);
+        if (s.ok()) s = logfile_->Flush();
+        append_failed = !s.ok();
+      }
       if (s.ok() && need_sync) s = logfile_->Sync();
+      if (s.ok()) logfile_unsynced_ = !need_sync;
       if (s.ok()) s = WriteBatchInternal::InsertInto(group, mem.get());
       stats_.write_groups.fetch_add(1, std::memory_order_relaxed);
       stats_.wal_bytes.fetch_add(record.size(), std::memory_order_relaxed);
@@ -105,6 +120,11 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     if (s.ok()) {
       versions_->SetLastSequence(first + count - 1);
       resume_retries_ = 0;
+      for (auto& imm : imm_) {
+        for (const auto& file : older_logs) {
+          if (imm.unsynced_log == file) imm.unsynced_log.reset();
+        }
+      }
       // Still at the front of writers_, so no other write overtakes the
       // delay.
       DelayWrite(WriteBatchInternal::ByteSize(group));
@@ -266,12 +286,15 @@ Status DBImpl::SwitchMemTable() {
   mutex_.AssertHeld();
   std::shared_ptr<MemTable> old_mem = mem_;
   uint64_t old_log = logfile_number_;
+  // Keep the old WAL open if a later synced write must sync it first.
+  std::shared_ptr<WritableFile> old_file = logfile_unsynced_ ? logfile_ : nullptr;
   Status s = NewLogFile();
   if (!s.ok()) {
     RecordBackgroundError(s);
     return s;
   }
-  imm_.push_back({std::move(old_mem), old_log});
+  logfile_unsynced_ = false;
+  imm_.push_back({std::move(old_mem), old_log, std::move(old_file)});
   stats_.memtable_switches.fetch_add(1, std::memory_order_relaxed);
   InstallReadState();
   bg_cv_.SignalAll();  // wake the flush

@@ -354,6 +354,17 @@ Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
   return s;
 }
 
+Status FaultInjectionFileSystem::SyncFile(const std::string& path) {
+  MutexLock lock(&mu_);
+  Status s = CountAndCheckLocked(kSync, path);
+  if (!s.ok()) return s;
+  s = base_->SyncFile(path);
+  if (!s.ok()) return s;
+  auto it = files_.find(path);
+  if (it != files_.end()) it->second->synced = it->second->size;
+  return s;
+}
+
 Status FaultInjectionFileSystem::LockFile(const std::string& path,
                                           std::unique_ptr<FileLock>* lock) {
   return base_->LockFile(path, lock);

@@ -63,7 +63,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   enum Operation {
     kRead,    // SequentialFile::Read, RandomAccessFile::Read
     kWrite,   // WritableFile::Append, WritableFile::Flush
-    kSync,    // WritableFile::Sync, FileSystem::SyncDir
+    kSync,    // WritableFile::Sync, FileSystem::SyncDir, FileSystem::SyncFile
     kRename,  // FileSystem::RenameFile
     kCreate,  // FileSystem::NewWritableFile
     kRemove,  // FileSystem::RemoveFile
@@ -113,6 +113,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status CreateDir(const std::string& dir) override;
   Status RemoveDir(const std::string& dir) override;
   Status SyncDir(const std::string& dir) override;
+  Status SyncFile(const std::string& path) override;
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
   Status UnlockFile(std::unique_ptr<FileLock> lock) override;
 

@@ -236,6 +236,15 @@ class PosixFileSystem final : public FileSystem {
     return s;
   }
 
+  Status SyncFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError(path, errno);
+    Status s;
+    if (::fdatasync(fd) != 0) s = PosixError(path, errno);
+    ::close(fd);
+    return s;
+  }
+
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
     std::lock_guard<std::mutex> guard(mu_);
     if (locked_.count(path) != 0) {

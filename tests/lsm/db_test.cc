@@ -687,6 +687,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
   Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
   Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  Status SyncFile(const std::string& path) override { return base_->SyncFile(path); }
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
     Status s = base_->LockFile(path, lock);
     if (s.ok()) Record(path);

@@ -73,7 +73,7 @@ class DBPowerLossTest : public ::testing::Test {
   }
 
   FS fs_;
-  test::TempDir dir_;
+  test::TempDir dir_{test::TempDir::InMemory{}};
   const std::string dbname_ = dir_.Child("db");
   Options options_;
   std::unique_ptr<DB> db_;
@@ -152,6 +152,39 @@ TEST_F(DBPowerLossTest, FailedWalSyncThenPowerLossKeepsSyncedWrites) {
   PowerLossAndReopen();
   for (int i = 0; i < kAcknowledged; i++) ASSERT_EQ(Get(Key(0, i)), Value(0, i)) << i;
   EXPECT_EQ(Get("later"), "NOT_FOUND");
+}
+
+// Mostly unsynced writes with a synced one now and then, across WAL switches,
+// with the power lost while a flush is running (the disk "freezes": every
+// operation fails from then on, so the flush at close cannot finish either).
+// A synced write makes every write before it durable too, including those in
+// older WALs whose memtables are not flushed yet: the survivors are a prefix
+// that reaches at least the last synced write.
+TEST_F(DBPowerLossTest, SyncedWriteMakesEarlierUnsyncedWritesInOlderWalsDurable) {
+  WriteOptions sync;
+  sync.sync = true;
+  constexpr int kRounds = 12;
+  constexpr int kWrites = 700;  // ~150 KiB: two or three WAL switches
+  Open();
+  for (int round = 0; round < kRounds; round++) {
+    int last_synced = -1;
+    for (int i = 0; i < kWrites; i++) {
+      // A synced write right after the memtable switches is the case to
+      // catch: the previous WAL's flush has only just started.
+      const bool synced = i % 97 == 96 || i == kWrites - 1;
+      ASSERT_TRUE(db_->Put(synced ? sync : WriteOptions(), Key(round, i), Value(round, i)).ok());
+      if (synced) last_synced = i;
+    }
+    for (int op = 0; op < FS::kNumOperations; op++) {
+      if (op != FS::kRead) fs_.FailOperation(static_cast<FS::Operation>(op), 1, /*sticky=*/true);
+    }
+    db_.reset();
+    fs_.ClearFaults();
+    ASSERT_TRUE(fs_.SimulatePowerLoss().ok());
+    Open();
+    int survived = CheckPrefix(round, kWrites);
+    ASSERT_GT(survived, last_synced) << "round " << round << ": lost a write before a synced one";
+  }
 }
 
 // Every single sync a short synced workload makes, failed in turn: the DB
