@@ -230,6 +230,14 @@ Status DumpManifestFile(const std::string& file, const Options& options, Manifes
     problem(d.offset, std::to_string(d.bytes) + " bytes dropped: " + d.message);
   }
   dump->torn_tail_bytes = scanner.torn_tail_bytes();
+  if (scanner.damaged_tail()) {
+    // Open refuses this MANIFEST: each edit is synced before anything
+    // relies on it, so a damaged last one is no interrupted append.
+    problem(dump->file_size - dump->torn_tail_bytes,
+            "the last edit is damaged (" + std::to_string(dump->torn_tail_bytes) +
+                " bytes; it was complete, so this is no torn tail)");
+    dump->torn_tail_bytes = 0;
+  }
   if (dump->edits.empty()) {
     problem(0, "no version edit could be read");
   } else if (!have_comparator || !have_log || !have_next || !have_last) {

@@ -235,6 +235,10 @@ Status VersionSet::Recover() {
   }
   if (!reader.status().ok()) return reader.status();
   if (!reporter.status.ok()) return Status::Corruption("MANIFEST", reporter.status.ToString());
+  // Unlike a WAL's, the MANIFEST's last record was synced before anything
+  // relied on it (the WALs and tables it made obsolete may be gone), so only
+  // a record cut short by a crash during its append may be ignored.
+  if (reader.DamagedTail()) return Status::Corruption("MANIFEST", "its last record is damaged");
   if (!have_comparator || !have_log || !have_next || !have_last) {
     return Status::Corruption("MANIFEST lacks required fields", current);
   }

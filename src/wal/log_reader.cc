@@ -9,6 +9,30 @@
 #include "util/coding.h"
 
 namespace strata::wal {
+namespace {
+
+// True if a fragment with a good checksum and a known type, fitting in
+// `rest` (the unread bytes of its block), starts at the front of rest.
+bool ValidFragmentAt(std::string_view rest) {
+  if (rest.size() < kHeaderSize) return false;
+  const size_t length = DecodeFixed16(rest.data() + 4);
+  const auto type = static_cast<uint8_t>(rest[6]);
+  if (kHeaderSize + length > rest.size() || type == static_cast<uint8_t>(FragmentType::kZeroType) ||
+      type > static_cast<uint8_t>(kMaxFragmentType)) {
+    return false;
+  }
+  return Checksum32(rest.substr(6, 1), rest.substr(kHeaderSize, length)) ==
+         DecodeFixed32(rest.data());
+}
+
+// True if a fragment may end where `rest` starts: at the end of its block,
+// before the block's zero trailer, or before a valid fragment.
+bool FragmentMayEndAt(std::string_view rest) {
+  if (rest.size() < kHeaderSize) return rest.find_first_not_of('\0') == std::string_view::npos;
+  return ValidFragmentAt(rest);
+}
+
+}  // namespace
 
 Reader::Reader(SequentialFile* file, Reporter* reporter)
     : file_(file), reporter_(reporter), block_(std::make_unique<char[]>(kBlockSize)) {
@@ -24,7 +48,13 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
   while (true) {
     switch (ReadFragment(&fragment)) {
       case Outcome::kEnd:
-        // Rule 4: nothing started a record after the damage: a torn tail.
+        if (pending_mid_log_) {
+          // The dropped bytes had valid fragments after them: not a tail.
+          ReportPending();
+        } else {
+          // Rule 4: nothing started a record after the damage: a torn tail.
+          damaged_tail_ = pending_bytes_ > 0 && pending_damage_;
+        }
         pending_bytes_ = 0;
         pending_reason_.clear();
         scratch->clear();
@@ -32,6 +62,8 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
       case Outcome::kBad:
         // The record in progress lost a fragment, so it is dropped with it.
         Drop((in_record ? record_bytes : 0) + fragment.size, fragment.problem);
+        if (fragment.whole) pending_damage_ = true;
+        if (fragment.log_goes_on) pending_mid_log_ = true;
         in_record = false;
         scratch->clear();
         continue;
@@ -75,6 +107,8 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
 }
 
 Reader::Outcome Reader::ReadFragment(Fragment* fragment) {
+  fragment->whole = false;
+  fragment->log_goes_on = false;
   while (buffer_.size() < kHeaderSize) {
     // Not at the end of the file, these bytes are the writer's zero trailer.
     // At the end, they are a header cut short by a crash: a torn tail.
@@ -99,29 +133,58 @@ Reader::Outcome Reader::ReadFragment(Fragment* fragment) {
     return Outcome::kBad;
   }
   if (kHeaderSize + length > buffer_.size()) {
-    // The length is damaged (or cut by the end of the file): the next header's
-    // position is unknown, so the rest of the block is dropped.
-    fragment->size = buffer_.size();
+    // The length is damaged, or cut by the end of the file. Only a fragment in
+    // the file's last block can be cut, and then the bytes present fail the
+    // checksum; if they pass, the fragment is whole and its length damaged.
     fragment->problem = "fragment length past the end of the block";
-    buffer_ = {};
+    fragment->whole = !eof_ || Checksum32(std::string_view(header + 6, 1),
+                                          buffer_.substr(kHeaderSize)) == expected_checksum;
+    DropRestOfBlock(fragment);
     return Outcome::kBad;
   }
 
   fragment->size = kHeaderSize + length;
   fragment->payload = buffer_.substr(kHeaderSize, length);
-  buffer_.remove_prefix(fragment->size);
   // The checksum covers the type byte, so a flipped type is caught here too.
   if (Checksum32(std::string_view(header + 6, 1), fragment->payload) != expected_checksum) {
     fragment->problem = "checksum mismatch";
-    return Outcome::kBad;
-  }
-  if (type == static_cast<uint8_t>(FragmentType::kZeroType) ||
-      type > static_cast<uint8_t>(kMaxFragmentType)) {
+  } else if (type == static_cast<uint8_t>(FragmentType::kZeroType) ||
+             type > static_cast<uint8_t>(kMaxFragmentType)) {
     fragment->problem = "unknown fragment type";
-    return Outcome::kBad;
+  } else {
+    buffer_.remove_prefix(fragment->size);
+    fragment->type = static_cast<FragmentType>(type);
+    return Outcome::kGood;
   }
-  fragment->type = static_cast<FragmentType>(type);
-  return Outcome::kGood;
+  // A whole fragment that fails its checks. If its length may be right (the
+  // log goes on where it says the fragment ends), skip just the fragment;
+  // otherwise the length is damaged too.
+  fragment->whole = true;
+  if (FragmentMayEndAt(buffer_.substr(fragment->size))) {
+    buffer_.remove_prefix(fragment->size);
+  } else {
+    DropRestOfBlock(fragment);
+  }
+  return Outcome::kBad;
+}
+
+void Reader::DropRestOfBlock(Fragment* fragment) {
+  // A damaged length says nothing about where the next fragment starts, and
+  // reading one at a position the writer did not put a header could take
+  // bytes of a value (a stored log file, say) for a record. So the rest of
+  // the block is dropped; reading resumes at the next block, where the
+  // writer always starts a fragment. But if a valid fragment does follow in
+  // the block, the damage is in the middle of the log, to be reported
+  // (rule 4), not a torn tail: in the last block, the records after the
+  // damage would otherwise be lost without a word.
+  for (size_t start = kHeaderSize; start + kHeaderSize <= buffer_.size(); start++) {
+    if (ValidFragmentAt(buffer_.substr(start))) {
+      fragment->log_goes_on = true;
+      break;
+    }
+  }
+  fragment->size = buffer_.size();
+  buffer_ = {};
 }
 
 void Reader::ReadNextBlock() {
@@ -151,6 +214,8 @@ void Reader::ReportPending() {
   }
   pending_bytes_ = 0;
   pending_reason_.clear();
+  pending_damage_ = false;
+  pending_mid_log_ = false;
 }
 
 }  // namespace strata::wal

@@ -11,9 +11,13 @@
 // whether the log goes on after the damage:
 //   1. A bad fragment (checksum mismatch, length past the end of the block,
 //      unknown type, an all-zero header) is not reported at once; its bytes
-//      become "pending". If its length fits in the block, only that fragment
-//      is skipped; otherwise, or for an all-zero header (zero fill), the rest
-//      of the block is.
+//      become "pending". If its length fits in the block and the block goes
+//      on after it with a valid fragment (or ends, or its zero trailer
+//      starts), only that fragment is skipped. Otherwise its length is
+//      damaged and the rest of the block is dropped (never is a header read
+//      where the writer did not put one); if a valid fragment lies in that
+//      rest, the drop is mid-log damage and reported even at the end of the
+//      log. An all-zero header (zero fill) skips the rest of the block.
 //   2. Bytes that cannot form a record join the pending ones: the fragments
 //      already read of a record interrupted by a bad fragment or by a FIRST or
 //      FULL, and a MIDDLE or LAST with no FIRST (an orphan).
@@ -75,6 +79,14 @@ class Reader {
   // before any): where a writer reopening the log should continue.
   uint64_t LastRecordEnd() const { return last_record_end_; }
 
+  // Once ReadRecord has returned false: true if the bytes dropped as a torn
+  // tail (rule 4) include a whole fragment that failed its checks (one whose
+  // bytes are all there, which a crash cutting the file short cannot
+  // produce), so they are damage to a record that was complete. A log whose
+  // last record was acknowledged before anything relied on it (the
+  // MANIFEST) must treat that as corruption, not as a torn tail.
+  bool DamagedTail() const { return damaged_tail_; }
+
  private:
   // What ReadFragment found.
   enum class Outcome {
@@ -87,9 +99,15 @@ class Reader {
     std::string_view payload;                     // kGood only; points into the block buffer
     size_t size = 0;                              // bytes consumed from the file
     std::string_view problem;                     // kBad only: why the bytes are dropped
+    bool whole = false;        // kBad only: all its bytes were there, so no crash cut it
+    bool log_goes_on = false;  // kBad only: a valid fragment follows in the block
   };
 
   Outcome ReadFragment(Fragment* fragment);
+  // Drops the bytes of the block from a bad fragment (at the front of
+  // buffer_) to the end of the block; sets fragment->size to the bytes
+  // dropped, and log_goes_on if a valid fragment lay among them.
+  void DropRestOfBlock(Fragment* fragment);
   // Refills buffer_ with the next block; sets eof_ on a short read, status_ on
   // an error.
   void ReadNextBlock();
@@ -111,7 +129,10 @@ class Reader {
 
   // Dropped bytes not reported yet: mid-log damage or a torn tail.
   uint64_t pending_bytes_ = 0;
-  std::string pending_reason_;  // why the first of them were dropped
+  std::string pending_reason_;    // why the first of them were dropped
+  bool pending_damage_ = false;   // they include a whole bad fragment
+  bool pending_mid_log_ = false;  // a valid fragment lay among them
+  bool damaged_tail_ = false;     // see DamagedTail()
 };
 
 }  // namespace strata::wal

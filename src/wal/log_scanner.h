@@ -53,6 +53,10 @@ class LogScanner {
   const std::vector<Damage>& damage() const { return collector_.damage; }
   // Bytes after the last complete record. Final once Next returned false.
   uint64_t torn_tail_bytes() const;
+  // Whether those bytes hold a whole fragment that failed its checks, which
+  // no crash produces (see Reader::DamagedTail). Final once Next returned
+  // false.
+  bool damaged_tail() const { return reader_.DamagedTail(); }
 
  private:
   struct Collector final : Reader::Reporter {

@@ -151,6 +151,34 @@ TEST(CheckTest, DamagedManifestIsAProblem) {
   EXPECT_EQ(report.problems[0].file, manifests[0]) << Describe(report);
 }
 
+// As Open: the last edit damaged but whole is a problem (it was synced
+// before anything relied on it); cut short by the end of the file, a note.
+TEST(CheckTest, DamagedLastManifestEditIsAProblemAndCutShortANote) {
+  TempDir dir;
+  Fill(dir.path(), 100, 0);
+  std::vector<std::string> manifests = test::FileNamesOfType(dir.path(), FileType::kManifest);
+  ASSERT_EQ(manifests.size(), 1u);
+  const std::string manifest = dir.Child(manifests[0]);
+  const std::string pristine = test::ReadFileOrDie(manifest);
+  // The last byte belongs to the last edit's payload.
+  test::XorByteOrDie(manifest, pristine.size() - 1, 0x01);
+  CheckReport report;
+  ASSERT_TRUE(CheckDB(dir.path(), Options(), &report).ok());
+  ASSERT_EQ(report.problems.size(), 1u) << Describe(report);
+  EXPECT_EQ(report.problems[0].file, manifests[0]);
+  EXPECT_NE(report.problems[0].message.find("last edit is damaged"), std::string::npos)
+      << Describe(report);
+  std::unique_ptr<DB> db;
+  EXPECT_TRUE(DB::Open(Options(), dir.path(), &db).IsCorruption());
+
+  test::WriteFileOrDie(manifest, pristine.substr(0, pristine.size() - 3));
+  CheckReport cut;
+  ASSERT_TRUE(CheckDB(dir.path(), Options(), &cut).ok());
+  EXPECT_TRUE(cut.ok()) << Describe(cut);
+  // The torn tail, and the table only the lost edit named.
+  EXPECT_NE(Describe(cut).find("torn tail"), std::string::npos) << Describe(cut);
+}
+
 TEST(CheckTest, OpenDatabaseIsBusy) {
   TempDir dir;
   auto db = test::OpenOrDie(Options(), dir.path());
