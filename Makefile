@@ -1,7 +1,7 @@
 # The two commands a newcomer needs, each working on a fresh Debian 12 machine:
 #   make run    installs dependencies, builds, opens the `strata` shell on ./strata-data
 #   make test   installs dependencies, builds, runs the tests (not the stress label)
-# Other targets: build, stress (long-running tests), sanitize-asan, sanitize-tsan, install.
+# Other targets: build, stress (long-running tests), crash-test, sanitize-asan, sanitize-tsan, fuzz, install.
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -30,6 +30,17 @@ test: build
 stress: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L stress
 
+# The crash test (tools/strata-stress): runs of random concurrent operations
+# killed with SIGKILL at random times for CRASH_SECONDS, then one run not
+# killed; each run first verifies every key. Prints kills, operations and
+# verifications; on a failure the database is kept and its directory named.
+CRASH_SECONDS ?= 120
+.PHONY: crash-test
+crash-test: build
+	@dir=$$(mktemp -d /tmp/strata-crash.XXXXXX) && \
+	if ./$(BUILD)/tools/strata-stress/strata-stress crash --db $$dir/db --duration $(CRASH_SECONDS); \
+	then rm -rf $$dir; else echo "crash test failed: database kept in $$dir"; exit 1; fi
+
 # Every test but the stress label under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize-asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=address,undefined >/dev/null
@@ -42,6 +53,18 @@ sanitize-tsan: deps
 	@CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread >/dev/null
 	@cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L concurrency
+
+# The libFuzzer targets (fuzz/) under ASan + UBSan, FUZZ_SECONDS each, one at
+# a time; crash inputs and logs go to build-fuzz/fuzz-artifacts/. Asserts stay
+# on (no -DNDEBUG): a broken REQUIRES is a finding.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" -DSTRATA_BUILD_FUZZERS=ON \
+		-DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_TOOLS=OFF >/dev/null
+	@cmake --build build-fuzz -j$(JOBS) --target fuzzers
+	bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 # A short side-by-side comparison of StrataDB with LevelDB and RocksDB (those
 # found at build time): the default db_bench workloads on 200,000 keys, with

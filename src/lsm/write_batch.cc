@@ -86,6 +86,16 @@ void WriteBatchInternal::SetSequence(WriteBatch* batch, SequenceNumber seq) {
 
 Status WriteBatchInternal::SetContents(WriteBatch* batch, std::string_view contents) {
   if (contents.size() < kHeaderSize) return Status::Corruption("write batch", "too small");
+  // The updates take sequence numbers first .. first + count - 1. Past
+  // kMaxSequenceNumber they do not fit an internal key's 56 bits: replaying
+  // the batch would store them under wrapped-around sequence numbers (and
+  // fail an assert in debug builds), and recovery would set the last
+  // sequence past the maximum.
+  const SequenceNumber first = DecodeFixed64(contents.data());
+  const uint32_t count = DecodeFixed32(contents.data() + 8);
+  if (first > kMaxSequenceNumber || (count > 0 && count - 1 > kMaxSequenceNumber - first)) {
+    return Status::Corruption("write batch", "sequence numbers past the maximum");
+  }
   batch->rep_.assign(contents.data(), contents.size());
   return Status::OK();
 }

@@ -34,7 +34,9 @@ class WriteBatchInternal {
   static std::string_view Contents(const WriteBatch* batch) { return batch->rep_; }
   static size_t ByteSize(const WriteBatch* batch) { return batch->rep_.size(); }
   // Replaces the batch's contents with bytes read from a WAL. Returns
-  // Corruption if they are too short to be a batch.
+  // Corruption if they are too short to be a batch, or if the sequence
+  // numbers of the updates the header announces would pass
+  // kMaxSequenceNumber.
   static Status SetContents(WriteBatch* batch, std::string_view contents);
   // Inserts every update into memtable with consecutive sequence numbers
   // starting at Sequence(batch). Returns Corruption if the encoding is bad or
