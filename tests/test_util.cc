@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <fstream>
@@ -20,12 +23,43 @@ std::string MakeTempDir(const std::string& base) {
   return pattern;
 }
 
+std::string ShellQuote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted.push_back(c);
+    }
+  }
+  return quoted + "'";
+}
+
 std::string DefaultTempBase() {
   const char* base = getenv("TMPDIR");
   return base != nullptr ? base : "/tmp";
 }
 
 }  // namespace
+
+ProgramResult RunProgram(const TempDir& dir, const std::string& program,
+                         const std::vector<std::string>& args, const std::string& input) {
+  const std::string in = dir.Child("stdin"), out = dir.Child("stdout"), err = dir.Child("stderr");
+  WriteFileOrDie(in, input);
+  std::string command = "cd " + ShellQuote(dir.path()) + " && NO_COLOR=1 " + ShellQuote(program);
+  for (const auto& arg : args) command += " " + ShellQuote(arg);
+  command += " <" + ShellQuote(in) + " >" + ShellQuote(out) + " 2>" + ShellQuote(err);
+  int rc = std::system(command.c_str());
+  ProgramResult result;
+  result.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  result.out = ReadFileOrDie(out);
+  result.err = ReadFileOrDie(err);
+  return result;
+}
+
+std::string Describe(const ProgramResult& r) {
+  return "exit " + std::to_string(r.status) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
 
 TempDir::TempDir() : path_(MakeTempDir(DefaultTempBase())) {}
 

@@ -1,5 +1,5 @@
 // Helpers shared by the tests: a temporary directory removed at the end of
-// the test, and small file utilities.
+// the test, small file utilities, and running a built program.
 //
 // Thread-safety: a TempDir is owned by one test.
 
@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace strata::test {
 
@@ -31,6 +32,20 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// What a program run by RunProgram did.
+struct ProgramResult {
+  int status = -1;  // the exit code, or -1 if it did not exit normally
+  std::string out;
+  std::string err;
+};
+
+// Runs program with args (each quoted for the shell) in dir, with NO_COLOR=1,
+// `input` on stdin, and stdout and stderr captured through files in dir.
+ProgramResult RunProgram(const TempDir& dir, const std::string& program,
+                         const std::vector<std::string>& args, const std::string& input = "");
+// The exit code and both outputs, for a failure message.
+std::string Describe(const ProgramResult& r);
 
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& contents);

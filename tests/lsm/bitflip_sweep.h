@@ -50,6 +50,7 @@
 
 #include "lsm/db_test_util.h"
 #include "lsm/filename.h"
+#include "sstable/compression.h"
 #include "sstable/format.h"
 #include "strata/db.h"
 #include "strata/write_batch.h"
@@ -302,20 +303,6 @@ inline Options TableOptions(CompressionType compression) {
   return options;
 }
 
-inline const char* CompressionName(CompressionType c) {
-  switch (c) {
-    case kNoCompression:
-      return "none";
-    case kSnappyCompression:
-      return "snappy";
-    case kLZ4Compression:
-      return "lz4";
-    case kZstdCompression:
-      return "zstd";
-  }
-  return "?";
-}
-
 // True if the footers of both tables decode to the same handles.
 inline bool SameFooter(const std::string& a, const std::string& b) {
   Footer fa, fb;
@@ -333,7 +320,7 @@ inline bool SameFooter(const std::string& a, const std::string& b) {
 // overwritten, some deleted) and flips up to max_flips of its bits.
 inline Figures SweepTable(CompressionType compression, int keys, uint64_t max_flips) {
   Figures figures;
-  figures.what = std::string("table (") + CompressionName(compression) + ")";
+  figures.what = "table (" + std::string(CompressionTypeName(compression)) + ")";
   FailureLog failures(&figures);
   TempDir dir{TempDir::InMemory()};
   const std::string dbname = dir.Child("db");

@@ -36,7 +36,7 @@ INSTANTIATE_TEST_SUITE_P(Compressions, DBBitFlipTableStressTest,
                          ::testing::Values(kNoCompression, kSnappyCompression, kLZ4Compression,
                                            kZstdCompression),
                          [](const auto& info) {
-                           return std::string(test::bitflip::CompressionName(info.param));
+                           return std::string(CompressionTypeName(info.param));
                          });
 
 // Each reopen replays the log and flushes it, so the sweep without

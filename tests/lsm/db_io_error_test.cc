@@ -290,6 +290,13 @@ class DBIOErrorTest : public ::testing::Test {
 
   void Open() { db_ = test::OpenOrDie(options_, dbname_); }
 
+  // Closes the DB (every file closed), loses power, and reopens.
+  void PowerLossAndReopen() {
+    db_.reset();
+    ASSERT_TRUE(fs_.SimulatePowerLoss().ok());
+    Open();
+  }
+
   // Writes keys [from, to) with the given version, all acknowledged.
   void PutRange(int from, int to, int version) {
     for (int k = from; k < to; k++) {
@@ -408,9 +415,7 @@ TEST_F(DBIOErrorTest, NoSpaceInWalFailsWritesKeepsReadsAndResumes) {
   PutRange(40, 80, 2);
   CheckAll();
   // Nothing acknowledged depended on the WAL that ran out of space.
-  db_.reset();
-  ASSERT_TRUE(fs_.SimulatePowerLoss().ok());
-  Open();
+  PowerLossAndReopen();
   // Power loss keeps only what was synced: sync=false writes may be gone,
   // so check only that no value is wrong and the database works.
   for (const auto& [key, value] : test::ScanAll(db_.get())) EXPECT_EQ(value, model_[key]) << key;
@@ -453,9 +458,7 @@ TEST_F(DBIOErrorTest, NoSpaceDuringFlushThenResume) {
   ASSERT_TRUE(db_->Flush().ok());
   CheckAll();
   CheckTablesWhole();
-  db_.reset();
-  ASSERT_TRUE(fs_.SimulatePowerLoss().ok());
-  Open();
+  PowerLossAndReopen();
   // Everything up to the flush is in synced tables now.
   for (int k = 0; k < 40; k++) EXPECT_EQ(GetOrAbsent(db_.get(), Key(k)), Value(k, 1)) << k;
 }
@@ -505,9 +508,7 @@ TEST_F(DBIOErrorTest, NoSpaceDuringCompactionThenResume) {
   EXPECT_EQ(test::IntProperty(db_.get(), "strata.num-files-at-level0"), 0u);
   CheckAll();
   CheckTablesWhole();
-  db_.reset();
-  ASSERT_TRUE(fs_.SimulatePowerLoss().ok());
-  Open();
+  PowerLossAndReopen();
   CheckAll();  // every write was flushed before the power loss
 }
 
@@ -534,9 +535,7 @@ TEST_F(DBIOErrorTest, NoSpaceInManifestThenResumeStartsANewManifest) {
   ASSERT_TRUE(db_->Flush().ok());
   CheckAll();
   CheckTablesWhole();
-  db_.reset();
-  ASSERT_TRUE(fs_.SimulatePowerLoss().ok());
-  Open();
+  PowerLossAndReopen();
   CheckAll();
 }
 

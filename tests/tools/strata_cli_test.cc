@@ -7,7 +7,6 @@
 // locked database, the dumps' JSON, the help, and the shell at end of input.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -25,23 +24,8 @@ namespace {
 
 using test::TempDir;
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted.push_back(c);
-    }
-  }
-  return quoted + "'";
-}
+using test::Describe;
+using Result = test::ProgramResult;
 
 // Runs strata with args and `input` on stdin, in dir.
 Result RunStrata(const TempDir& dir, const std::vector<std::string>& args,
@@ -50,17 +34,7 @@ Result RunStrata(const TempDir& dir, const std::vector<std::string>& args,
   ADD_FAILURE() << "STRATA_CLI_PATH is not defined";
   return {};
 #else
-  const std::string in = dir.Child("stdin"), out = dir.Child("stdout"), err = dir.Child("stderr");
-  test::WriteFileOrDie(in, input);
-  std::string command = "cd " + Quote(dir.path()) + " && NO_COLOR=1 " + Quote(STRATA_CLI_PATH);
-  for (const auto& arg : args) command += " " + Quote(arg);
-  command += " <" + Quote(in) + " >" + Quote(out) + " 2>" + Quote(err);
-  int rc = std::system(command.c_str());
-  Result result;
-  result.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  result.out = test::ReadFileOrDie(out);
-  result.err = test::ReadFileOrDie(err);
-  return result;
+  return test::RunProgram(dir, STRATA_CLI_PATH, args, input);
 #endif
 }
 
@@ -68,10 +42,6 @@ Result RunStrata(const TempDir& dir, const std::vector<std::string>& args,
 Result Db(const TempDir& dir, std::vector<std::string> args, const std::string& input = "") {
   args.insert(args.begin(), {"--db", dir.Child("db")});
   return RunStrata(dir, args, input);
-}
-
-std::string Describe(const Result& r) {
-  return "exit " + std::to_string(r.status) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
 }
 
 std::vector<std::string> Lines(const std::string& text) {

@@ -6,7 +6,6 @@
 // (runs killed with SIGKILL, then a final run) passes with kills counted.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <memory>
@@ -21,11 +20,8 @@ namespace {
 
 using test::TempDir;
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using test::Describe;
+using Result = test::ProgramResult;
 
 // Runs strata-stress with args, in dir.
 Result RunStress(const TempDir& dir, const std::vector<std::string>& args) {
@@ -33,21 +29,8 @@ Result RunStress(const TempDir& dir, const std::vector<std::string>& args) {
   ADD_FAILURE() << "STRATA_STRESS_PATH is not defined";
   return {};
 #else
-  const std::string out = dir.Child("stdout"), err = dir.Child("stderr");
-  std::string command = STRATA_STRESS_PATH;
-  for (const auto& arg : args) command += " '" + arg + "'";  // no quotes in our arguments
-  command += " >'" + out + "' 2>'" + err + "'";
-  int rc = std::system(command.c_str());
-  Result result;
-  result.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  result.out = test::ReadFileOrDie(out);
-  result.err = test::ReadFileOrDie(err);
-  return result;
+  return test::RunProgram(dir, STRATA_STRESS_PATH, args);
 #endif
-}
-
-std::string Describe(const Result& r) {
-  return "exit " + std::to_string(r.status) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
 }
 
 std::vector<std::string> RunArgs(const TempDir& dir, const std::string& seconds,
