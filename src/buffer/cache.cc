@@ -46,7 +46,6 @@
 
 #include "buffer/cache.h"
 
-
 #include <algorithm>
 #include <atomic>
 #include <cassert>
@@ -510,6 +509,8 @@ void Cache::Prune() {
   const size_t num_shards = size_t{1} << shard_bits_;
   for (size_t i = 0; i < num_shards; i++) shards_[i].Prune();
 }
+
+uint64_t Cache::NewId() { return last_id_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 size_t Cache::Capacity() const { return capacity_; }
 

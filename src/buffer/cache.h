@@ -1,7 +1,12 @@
 // Cache: the buffer pool. A sharded LRU cache mapping byte-string keys to
 // values the caller allocates, each charged against a byte capacity. SSTable
-// blocks are cached under (file number, block offset) and open table readers
-// under their file number, so both share one memory budget policy.
+// blocks are cached under (cache id, file number, block offset) and open table
+// readers under their file number, so both share one memory budget policy.
+//
+// Sharing: several clients (the table caches of several DBs) may share one
+// Cache. File numbers are unique only within a DB, so each client takes an id
+// from NewId() and prefixes its keys with it; without that, two DBs' table
+// 000005.sst would read each other's blocks.
 //
 // Pinning: Insert and Lookup return a Handle that pins its entry; a pinned
 // entry is never evicted or freed. Release unpins. An entry replaced or erased
@@ -20,6 +25,7 @@
 #ifndef STRATA_BUFFER_CACHE_H_
 #define STRATA_BUFFER_CACHE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -68,6 +74,10 @@ class Cache {
   void Erase(std::string_view key);
   // Evicts every unpinned entry.
   void Prune();
+  // A new id, distinct from every other this cache returned (1, 2, ...), for
+  // a client to prefix its keys with so that clients sharing the cache never
+  // see each other's entries.
+  uint64_t NewId();
 
   size_t Capacity() const;
   Stats GetStats() const;
@@ -79,6 +89,8 @@ class Cache {
   int shard_bits_;
   size_t capacity_;  // as given; the shards' capacities add up to it
   std::unique_ptr<Shard[]> shards_;
+  // Relaxed: ids need only be distinct, they order no other memory.
+  std::atomic<uint64_t> last_id_{0};
 };
 
 // Owns one pin of a cache entry: releases the handle when destroyed.

@@ -22,6 +22,7 @@ TableCache::TableCache(const std::string& dbname, const Options& options, FileSy
       options_(options),
       fs_(fs),
       block_cache_(block_cache),
+      block_cache_id_(block_cache != nullptr ? block_cache->NewId() : 0),
       stats_(stats),
       cache_(static_cast<size_t>(options.max_open_files - kReservedFiles), 0) {}
 
@@ -41,6 +42,7 @@ Status TableCache::FindTable(const FileMetaData& file, Cache::Handle** handle) {
   topts.verify_checksums = true;
   topts.paranoid_checks = options_.paranoid_checks;
   topts.block_cache = block_cache_;
+  topts.cache_id = block_cache_id_;
   topts.file_number = file.number;
   topts.stats = stats_;
   std::unique_ptr<TableReader> table;

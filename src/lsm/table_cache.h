@@ -7,6 +7,10 @@
 // table's handle until it is destroyed, so eviction never closes a file under
 // a reader.
 //
+// The block cache may be shared with other TableCaches (other DBs): each
+// takes its own id from it at construction and names its tables' blocks with
+// it, so equal file numbers in different DBs never share a block.
+//
 // Thread-safety: all methods may be called concurrently.
 
 #ifndef STRATA_LSM_TABLE_CACHE_H_
@@ -25,7 +29,9 @@ namespace strata {
 
 class TableCache {
  public:
-  // block_cache and stats are shared by every table; both must outlive this.
+  // block_cache (nullptr: no block cache) and stats are shared by every
+  // table; both must outlive this. block_cache may also serve other
+  // TableCaches.
   TableCache(const std::string& dbname, const Options& options, FileSystem* fs, Cache* block_cache,
              TableReadStats* stats);
   TableCache(const TableCache&) = delete;
@@ -51,6 +57,7 @@ class TableCache {
   const Options options_;
   FileSystem* const fs_;
   Cache* const block_cache_;
+  const uint64_t block_cache_id_;  // prefixes this cache's keys in block_cache_
   TableReadStats* const stats_;
   Cache cache_;
 };

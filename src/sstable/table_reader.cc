@@ -13,7 +13,7 @@ namespace strata {
 
 namespace {
 
-constexpr size_t kCacheKeySize = 16;
+constexpr size_t kCacheKeySize = 24;
 
 void DeleteCachedBlock(std::string_view /*key*/, void* value) { delete static_cast<Block*>(value); }
 
@@ -169,8 +169,9 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   }
 
   char key_buf[kCacheKeySize];
-  EncodeFixed64(key_buf, options_.file_number);
-  EncodeFixed64(key_buf + 8, handle.offset());
+  EncodeFixed64(key_buf, options_.cache_id);
+  EncodeFixed64(key_buf + 8, options_.file_number);
+  EncodeFixed64(key_buf + 16, handle.offset());
   const std::string_view key(key_buf, sizeof(key_buf));
   Cache::Handle* cache_handle = cache->Lookup(key);
   if (cache_handle == nullptr) {

@@ -3,9 +3,11 @@
 // the index, filter and properties in memory for the reader's lifetime; data
 // blocks are read on demand, through the block cache when one is given.
 //
-// Block cache: entries are keyed by fixed64(file_number) ++
-// fixed64(block offset) (16 bytes), hold a heap-allocated Block (the
-// uncompressed contents) and are charged its size. Iterators pin the data
+// Block cache: entries are keyed by fixed64(cache_id) ++ fixed64(file_number)
+// ++ fixed64(block offset) (24 bytes), hold a heap-allocated Block (the
+// uncompressed contents) and are charged its size. The cache id (one per
+// TableCache, from Cache::NewId) keeps the tables of DBs sharing one cache
+// apart, since their file numbers repeat. Iterators pin the data
 // block they are in and release it when they move to another block or are
 // destroyed.
 //
@@ -63,8 +65,11 @@ class TableReader {
     // Shared cache for data blocks; nullptr reads every block from the file.
     // Not owned; must outlive the reader.
     Cache* block_cache = nullptr;
-    // Names this table in block cache keys. REQUIRES: unique among the
-    // readers sharing block_cache.
+    // Name this table in block cache keys: cache_id (from
+    // block_cache->NewId()) the owner of a set of tables, file_number the
+    // table within it. REQUIRES: the pair is unique among the readers
+    // sharing block_cache.
+    uint64_t cache_id = 0;
     uint64_t file_number = 0;
     // Counters to update; nullptr counts nothing. Not owned.
     TableReadStats* stats = nullptr;

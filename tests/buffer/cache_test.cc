@@ -1,7 +1,7 @@
 // Tests for Cache (buffer/cache.h), single-threaded: hit and miss counting,
 // eviction order by charge, the probationary and protected segments, pinning,
-// replacement and erasure of pinned entries, Prune, scan resistance, and that
-// every deleter runs exactly once.
+// replacement and erasure of pinned entries, Prune, scan resistance, that
+// every deleter runs exactly once, and that NewId never repeats.
 //
 // Values are small integers stored in the value pointer; the deleter records
 // (key, value) in the order entries are freed, so a test can check what was
@@ -390,6 +390,19 @@ TEST(CacheDeleterTest, NullDeleterLeavesValueToCaller) {
   EXPECT_EQ(&value, cache.Value(handle));
   cache.Release(handle);
   EXPECT_EQ(nullptr, cache.Lookup("a"));
+}
+
+// Clients sharing a cache prefix their keys with an id from NewId, so the ids
+// must never repeat (tests/lsm/shared_cache_test.cc shows the collision
+// they prevent).
+TEST(CacheIdTest, NewIdNeverRepeats) {
+  Cache cache(1024);
+  const uint64_t first = cache.NewId();
+  const uint64_t second = cache.NewId();
+  EXPECT_NE(0u, first);
+  EXPECT_NE(first, second);
+  Cache other(1024);
+  EXPECT_NE(0u, other.NewId());
 }
 
 }  // namespace
