@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "strata/export.h"
 #include "strata/file_system.h"
 #include "strata/inspect.h"
 #include "strata/iterator.h"
@@ -26,7 +27,7 @@
 
 namespace strata {
 
-class DB {
+class STRATA_EXPORT DB {
  public:
   // Opens the database in directory `path`. On success stores it in *db and
   // returns OK; otherwise leaves *db empty and returns the reason: Busy if
@@ -89,7 +90,7 @@ class DB {
 
 // Deletes the database in `path` and its directory. The database must not be
 // open. OK if it does not exist.
-Status DestroyDB(const std::string& path, const Options& options);
+STRATA_EXPORT Status DestroyDB(const std::string& path, const Options& options);
 
 }  // namespace strata
 

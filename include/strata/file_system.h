@@ -21,12 +21,13 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/export.h"
 #include "strata/status.h"
 
 namespace strata {
 
 // A file read from start to end (a WAL or MANIFEST during recovery).
-class SequentialFile {
+class STRATA_EXPORT SequentialFile {
  public:
   virtual ~SequentialFile() = default;
   // Reads up to n bytes into scratch; *result views the bytes read (it may
@@ -36,7 +37,7 @@ class SequentialFile {
 };
 
 // A file read at arbitrary offsets (an SSTable).
-class RandomAccessFile {
+class STRATA_EXPORT RandomAccessFile {
  public:
   virtual ~RandomAccessFile() = default;
   // Reads up to n bytes at offset into scratch. Safe to call concurrently.
@@ -45,7 +46,7 @@ class RandomAccessFile {
 
 // A file written from start to end. Appends are buffered in the process until
 // Flush() hands them to the operating system; Sync() makes them durable.
-class WritableFile {
+class STRATA_EXPORT WritableFile {
  public:
   virtual ~WritableFile() = default;
   virtual Status Append(std::string_view data) = 0;
@@ -58,12 +59,12 @@ class WritableFile {
 };
 
 // A held lock on a database directory, released by FileSystem::UnlockFile.
-class FileLock {
+class STRATA_EXPORT FileLock {
  public:
   virtual ~FileLock() = default;
 };
 
-class FileSystem {
+class STRATA_EXPORT FileSystem {
  public:
   virtual ~FileSystem() = default;
 
@@ -99,7 +100,7 @@ class FileSystem {
 };
 
 // The real file system of this process. Never null; lives forever.
-FileSystem* DefaultFileSystem();
+STRATA_EXPORT FileSystem* DefaultFileSystem();
 
 }  // namespace strata
 

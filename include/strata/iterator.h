@@ -16,11 +16,12 @@
 #include <memory>
 #include <string_view>
 
+#include "strata/export.h"
 #include "strata/status.h"
 
 namespace strata {
 
-class Iterator {
+class STRATA_EXPORT Iterator {
  public:
   Iterator() = default;
   Iterator(const Iterator&) = delete;
@@ -47,7 +48,7 @@ class Iterator {
 };
 
 // An iterator over nothing that reports `status` (OK by default).
-std::unique_ptr<Iterator> NewEmptyIterator(Status status = Status::OK());
+STRATA_EXPORT std::unique_ptr<Iterator> NewEmptyIterator(Status status = Status::OK());
 
 }  // namespace strata
 

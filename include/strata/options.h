@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "strata/export.h"
+
 namespace strata {
 
 class FileSystem;
@@ -25,7 +27,7 @@ enum CompressionType : unsigned char {
 };
 
 // Options for opening a database. The defaults suit a general-purpose store.
-struct Options {
+struct STRATA_EXPORT Options {
   // Create the database directory and files if they are missing.
   bool create_if_missing = true;
 
@@ -120,7 +122,7 @@ struct Options {
 };
 
 // Options for one read.
-struct ReadOptions {
+struct STRATA_EXPORT ReadOptions {
   // Read as of this snapshot (from DB::GetSnapshot) instead of as of now.
   const Snapshot* snapshot = nullptr;
 
@@ -133,7 +135,7 @@ struct ReadOptions {
 };
 
 // Options for one write.
-struct WriteOptions {
+struct STRATA_EXPORT WriteOptions {
   // false: the write reaches the operating system before it is acknowledged,
   // so it survives a crash of the process but not of the machine.
   // true: the WAL is also fdatasync'ed first, so the write survives a power

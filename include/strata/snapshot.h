@@ -9,9 +9,11 @@
 #ifndef STRATA_SNAPSHOT_H_
 #define STRATA_SNAPSHOT_H_
 
+#include "strata/export.h"
+
 namespace strata {
 
-class Snapshot {
+class STRATA_EXPORT Snapshot {
  protected:
   virtual ~Snapshot() = default;
 };

@@ -14,9 +14,11 @@
 #include <string>
 #include <string_view>
 
+#include "strata/export.h"
+
 namespace strata {
 
-class [[nodiscard]] Status {
+class [[nodiscard]] STRATA_EXPORT Status {
  public:
   enum class Code : unsigned char {
     kOk = 0,

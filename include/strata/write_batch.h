@@ -15,14 +15,15 @@
 #include <string>
 #include <string_view>
 
+#include "strata/export.h"
 #include "strata/status.h"
 
 namespace strata {
 
-class WriteBatch {
+class STRATA_EXPORT WriteBatch {
  public:
   // Receives the updates of a batch in order (see Iterate).
-  class Handler {
+  class STRATA_EXPORT Handler {
    public:
     virtual ~Handler() = default;
     virtual void Put(std::string_view key, std::string_view value) = 0;

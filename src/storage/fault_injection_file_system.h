@@ -38,6 +38,11 @@
 // changes and SyncDir run their base call under mu_, so a SyncDir forgets
 // exactly the changes made before it. File objects follow the FileSystem
 // contract (one thread at a time, except RandomAccessFile::Read).
+//
+// Internal, not public API: the tests use it through strata_static, and
+// libstrata.so does not export it. Its interface grows with each fault a
+// test needs, which a public header would freeze under the library's ABI;
+// an embedder who wants faults wraps the public FileSystem the same way.
 
 #ifndef STRATA_STORAGE_FAULT_INJECTION_FILE_SYSTEM_H_
 #define STRATA_STORAGE_FAULT_INJECTION_FILE_SYSTEM_H_
