@@ -32,7 +32,7 @@
 #include <map>
 
 #include "buffer/cache.h"
-#include "lsm/db_inspect.h"
+#include "inspect/inspect_util.h"
 #include "lsm/build_table.h"
 #include "lsm/table_cache.h"
 #include "lsm/version_edit.h"

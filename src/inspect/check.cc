@@ -12,7 +12,7 @@
 
 #include <map>
 
-#include "lsm/db_inspect.h"
+#include "inspect/inspect_util.h"
 #include "lsm/write_batch_internal.h"
 #include "sstable/table_walker.h"
 #include "util/internal_key.h"

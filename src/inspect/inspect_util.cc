@@ -1,6 +1,6 @@
-// Helpers shared by the inspection functions; see db_inspect.h.
+// Helpers shared by the inspection functions; see inspect_util.h.
 
-#include "lsm/db_inspect.h"
+#include "inspect/inspect_util.h"
 
 #include <algorithm>
 

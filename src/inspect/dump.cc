@@ -9,7 +9,7 @@
 
 #include <algorithm>
 
-#include "lsm/db_inspect.h"
+#include "inspect/inspect_util.h"
 #include "lsm/manifest_replayer.h"
 #include "lsm/version_edit.h"
 #include "lsm/write_batch_internal.h"
