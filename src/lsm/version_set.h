@@ -112,8 +112,9 @@ class VersionSet {
 
   // Creates the MANIFEST and CURRENT of a new, empty database.
   Status CreateNew();
-  // Reads CURRENT and the MANIFEST it names. A torn tail of the MANIFEST (a
-  // crash while appending) is ignored; corruption before it is an error.
+  // Reads CURRENT and the MANIFEST it names (with ManifestReplayer). A torn
+  // tail of the MANIFEST (a crash while appending) is ignored; corruption
+  // before it is an error (manifest_replayer.h says what counts as which).
   Status Recover();
   // Writes a fresh MANIFEST describing the recovered state and points
   // CURRENT at it. Call once after Recover and before LogAndApply.
