@@ -1,5 +1,6 @@
 // DB: a persistent, ordered key-value store built on a log-structured
-// merge-tree. Including <strata/db.h> brings in the whole public API.
+// merge-tree. Including <strata/db.h> brings in the whole key-value API;
+// <strata/inspect.h> adds checking, repairing and dumping a database's files.
 //
 // Keys and values are arbitrary byte strings (NUL and 0xFF included), keys
 // ordered bytewise as unsigned bytes. An acknowledged write survives a crash
@@ -18,7 +19,6 @@
 
 #include "strata/export.h"
 #include "strata/file_system.h"
-#include "strata/inspect.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
 #include "strata/snapshot.h"

@@ -12,8 +12,12 @@
 //   DumpLog,      as plain structures a caller prints as text or JSON.
 //   DumpManifest
 //
-// Keys and values in these structures are the raw bytes; EscapeBytes makes
-// them printable and UnescapeBytes reads them back.
+// Keys and values in these structures are the raw bytes; EscapeBytes
+// (<strata/escape.h>, included here) makes them printable and UnescapeBytes
+// reads them back.
+//
+// Not included by <strata/db.h>: the internal-key details here (sequence
+// numbers, tombstones) are for programs that look below the key-value API.
 //
 // CheckDB and RepairDB lock the database like DB::Open (Busy if another DB
 // has it open); the dumps only read and need no lock. The file formats are in
@@ -32,44 +36,32 @@
 #include <utility>
 #include <vector>
 
+#include "strata/escape.h"
+#include "strata/export.h"
 #include "strata/options.h"
 #include "strata/status.h"
 
 namespace strata {
 
 // ---------------------------------------------------------------------------
-// Escaping bytes for people
-
-// Printable ASCII bytes as they are, a backslash as "\\", other bytes as
-// "\xNN" (two lowercase hex digits), so any byte string prints on one line
-// and reads back with UnescapeBytes.
-std::string EscapeBytes(std::string_view bytes);
-
-// The inverse of EscapeBytes: "\xNN" (either case), "\\", and also "\0",
-// "\t", "\n", "\r", "\"" and "\'" become the bytes they name; other bytes are
-// taken as they are. InvalidArgument for any other sequence after a
-// backslash, or a truncated one.
-Status UnescapeBytes(std::string_view text, std::string* bytes);
-
-// ---------------------------------------------------------------------------
 // Shared pieces
 
 // Something wrong (or, in `notes`, worth knowing) in a file.
-struct FileProblem {
+struct STRATA_EXPORT FileProblem {
   std::string file;     // the file's name (within the database directory)
   uint64_t offset = 0;  // byte offset where the damage is, or starts
   std::string message;
 };
 
 // An internal key, decoded: one version of a user key.
-struct InternalKeyInfo {
+struct STRATA_EXPORT InternalKeyInfo {
   std::string user_key;
   uint64_t sequence = 0;
   bool deletion = false;  // a tombstone rather than a value
 };
 
 // One entry of a table, or one update of a WAL record.
-struct EntryInfo {
+struct STRATA_EXPORT EntryInfo {
   InternalKeyInfo key;
   std::string value;  // empty for a deletion
 };
@@ -77,7 +69,7 @@ struct EntryInfo {
 // ---------------------------------------------------------------------------
 // CheckDB
 
-struct CheckReport {
+struct STRATA_EXPORT CheckReport {
   // Damage and inconsistencies: a database with any is not healthy.
   std::vector<FileProblem> problems;
   // Not errors: a torn WAL tail left by a crash, files no version uses.
@@ -99,12 +91,12 @@ struct CheckReport {
 // check ran, whatever it found (see report->ok()); Busy if the database is
 // open elsewhere, NotFound if there is no database there, or the error that
 // stopped the check (an I/O error listing the directory, say).
-Status CheckDB(const std::string& path, const Options& options, CheckReport* report);
+STRATA_EXPORT Status CheckDB(const std::string& path, const Options& options, CheckReport* report);
 
 // ---------------------------------------------------------------------------
 // RepairDB
 
-struct RepairReport {
+struct STRATA_EXPORT RepairReport {
   uint64_t tables_kept = 0;      // verified whole, kept as they are
   uint64_t tables_salvaged = 0;  // damaged: their readable blocks copied to a new table
   uint64_t tables_lost = 0;      // nothing readable: moved to lost/ whole
@@ -137,20 +129,21 @@ struct RepairReport {
 // open elsewhere, NotFound if `path` does not exist, or the error that
 // stopped the repair (the database is then as it was, but for files already
 // moved to lost/).
-Status RepairDB(const std::string& path, const Options& options, RepairReport* report);
+STRATA_EXPORT Status RepairDB(const std::string& path, const Options& options,
+                              RepairReport* report);
 
 // ---------------------------------------------------------------------------
 // Dumps
 
 // Where a block of a table is: `size` counts its stored bytes, without the
 // 5-byte trailer.
-struct TableBlockInfo {
+struct STRATA_EXPORT TableBlockInfo {
   uint64_t offset = 0;
   uint64_t size = 0;
 };
 
 // The properties a table records about itself (docs/FORMAT.md).
-struct TablePropertiesInfo {
+struct STRATA_EXPORT TablePropertiesInfo {
   uint64_t num_entries = 0;
   uint64_t num_deletions = 0;
   uint64_t num_data_blocks = 0;
@@ -166,7 +159,7 @@ struct TablePropertiesInfo {
   InternalKeyInfo largest;
 };
 
-struct TableDump {
+struct STRATA_EXPORT TableDump {
   std::string file;
   uint64_t file_size = 0;
   uint32_t format_version = 0;
@@ -188,11 +181,11 @@ struct TableDump {
 // every block it reads. Data blocks are read, and their entries listed, only
 // when with_entries is set. OK when the file could be read, with any damage
 // found in dump->problems; otherwise the file's error (NotFound, IOError).
-Status DumpTable(const std::string& file, const Options& options, bool with_entries,
-                 TableDump* dump);
+STRATA_EXPORT Status DumpTable(const std::string& file, const Options& options, bool with_entries,
+                               TableDump* dump);
 
 // One record of a WAL: a write batch.
-struct LogRecordInfo {
+struct STRATA_EXPORT LogRecordInfo {
   uint64_t offset = 0;  // where the record's first fragment starts
   uint64_t size = 0;    // bytes of the record (the encoded batch)
   uint64_t sequence = 0;
@@ -201,7 +194,7 @@ struct LogRecordInfo {
   std::string error;               // non-empty: not a valid write batch, and why
 };
 
-struct LogDump {
+struct STRATA_EXPORT LogDump {
   std::string file;
   uint64_t file_size = 0;
   std::vector<LogRecordInfo> records;
@@ -213,10 +206,10 @@ struct LogDump {
 
 // Reads the WAL file at `file`. OK when it could be read, with damage in
 // dump->problems; otherwise the file's error.
-Status DumpLog(const std::string& file, const Options& options, LogDump* dump);
+STRATA_EXPORT Status DumpLog(const std::string& file, const Options& options, LogDump* dump);
 
 // A table file as a MANIFEST names it.
-struct ManifestFileInfo {
+struct STRATA_EXPORT ManifestFileInfo {
   int level = 0;
   uint64_t number = 0;
   uint64_t size = 0;
@@ -225,7 +218,7 @@ struct ManifestFileInfo {
 };
 
 // One record of a MANIFEST: a version edit.
-struct ManifestEditInfo {
+struct STRATA_EXPORT ManifestEditInfo {
   uint64_t offset = 0;
   std::optional<std::string> comparator;
   std::optional<uint64_t> log_number;
@@ -236,7 +229,7 @@ struct ManifestEditInfo {
   std::string error;  // non-empty: the record does not decode, and why
 };
 
-struct ManifestDump {
+struct STRATA_EXPORT ManifestDump {
   std::string file;
   uint64_t file_size = 0;
   std::vector<ManifestEditInfo> edits;
@@ -254,10 +247,12 @@ struct ManifestDump {
 // OK when it could be read, with damage in dump->problems; NotFound without
 // a CURRENT; Corruption if CURRENT is malformed or names a missing MANIFEST;
 // otherwise the error reading CURRENT or the MANIFEST.
-Status DumpManifest(const std::string& path, const Options& options, ManifestDump* dump);
+STRATA_EXPORT Status DumpManifest(const std::string& path, const Options& options,
+                                  ManifestDump* dump);
 
 // Reads the MANIFEST file at `file`, as DumpManifest.
-Status DumpManifestFile(const std::string& file, const Options& options, ManifestDump* dump);
+STRATA_EXPORT Status DumpManifestFile(const std::string& file, const Options& options,
+                                      ManifestDump* dump);
 
 }  // namespace strata
 

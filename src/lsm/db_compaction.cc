@@ -56,7 +56,7 @@ Status DBImpl::RunCompaction(std::unique_ptr<Compaction> compaction) {
   }
   if (s.ok()) {
     for (const auto& f : outputs) edit.AddFile(c->output_level(), f);
-    s = versions_->LogAndApply(&edit);
+    s = versions_->LogAndApply(&edit, &mutex_);
   }
   for (const auto& f : outputs) pending_outputs_.erase(f.number);
   compactions_.Remove(c);

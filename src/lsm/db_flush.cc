@@ -108,7 +108,7 @@ Status DBImpl::FlushOldestMemTable() {
     if (meta.file_size > 0) edit.AddFile(0, meta);
     // Every WAL older than the next memtable's is now obsolete.
     edit.SetLogNumber(imm_.size() > 1 ? imm_[1].log_number : logfile_number_);
-    s = versions_->LogAndApply(&edit);
+    s = versions_->LogAndApply(&edit, &mutex_);
   }
   pending_outputs_.erase(meta.number);
   if (!s.ok()) return s;

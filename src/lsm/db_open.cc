@@ -74,14 +74,6 @@ class ReplayReporter final : public wal::Reader::Reporter {
   Status first;
 };
 
-// Checks a batch decoded from the WAL before any of it is applied, so a
-// damaged batch is dropped whole, never applied in part.
-class BatchValidator final : public WriteBatch::Handler {
- public:
-  void Put(std::string_view, std::string_view) override {}
-  void Delete(std::string_view) override {}
-};
-
 }  // namespace
 
 DB::~DB() = default;
@@ -222,11 +214,9 @@ Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_seq
   std::string scratch;
   WriteBatch batch;
   while (reader.ReadRecord(&record, &scratch)) {
-    s = WriteBatchInternal::SetContents(&batch, record);
-    if (s.ok()) {
-      BatchValidator validator;
-      s = batch.Iterate(&validator);
-    }
+    // Checked whole before any of it is applied, so a damaged batch is
+    // dropped whole, never applied in part.
+    s = WriteBatchInternal::Decode(record, &batch);
     if (!s.ok()) {
       // The record passed its checksum but is not a batch: count it like a
       // checksum failure.

@@ -12,7 +12,7 @@
 #include "lsm/db_impl.h"
 #include "lsm/db_iter.h"
 #include "lsm/merging_iterator.h"
-#include "strata/inspect.h"
+#include "strata/escape.h"
 
 namespace strata {
 

@@ -1,5 +1,6 @@
-// VersionSet: MANIFEST recovery, version installation and live-file
-// tracking; see version_set.h.
+// Version, VersionBuilder and VersionSet: lookups in a version, building
+// versions, MANIFEST writing, version installation and live-file tracking;
+// see version_set.h. Reading a MANIFEST back is manifest_replayer.cc's.
 
 #include "lsm/version_set.h"
 
@@ -8,7 +9,7 @@
 
 #include "lsm/filename.h"
 #include "lsm/level_iterator.h"
-#include "wal/log_reader.h"
+#include "lsm/manifest_replayer.h"
 
 namespace strata {
 namespace {
@@ -22,14 +23,18 @@ bool BeforeBySmallest(const std::shared_ptr<const FileMetaData>& a,
   return r != 0 ? r < 0 : a->number < b->number;
 }
 
-// Collects the first corruption the MANIFEST reader reports.
-class ManifestReporter final : public wal::Reader::Reporter {
- public:
-  void Corruption(size_t bytes, const Status& reason) override {
-    if (status.ok()) status = reason;
+// Invariant 1 of version_set.h; debug builds only.
+void AssertLevelsDisjoint(const Version& v) {
+#ifndef NDEBUG
+  for (int level = 1; level < kNumLevels; level++) {
+    const auto& files = v.files(level);
+    for (size_t i = 1; i < files.size(); i++) {
+      assert(CompareUserKeys(ExtractUserKey(files[i - 1]->largest),
+                             ExtractUserKey(files[i]->smallest)) < 0);
+    }
   }
-  Status status;
-};
+#endif
+}
 
 }  // namespace
 
@@ -100,6 +105,9 @@ void Version::AddIterators(const ReadOptions& options, TableCache* table_cache,
 
 VersionSet::VersionSet(const std::string& dbname, const Options& options, FileSystem* fs, Mutex* mu)
     : dbname_(dbname), options_(options), fs_(fs), mu_(mu), manifest_cv_(mu) {
+  // Nothing else can see the VersionSet yet; the analysis needs the
+  // capability to let Install touch guarded members.
+  mu_->AssertHeld();
   Install(std::make_shared<const Version>());
 }
 
@@ -110,6 +118,7 @@ void VersionSet::Install(std::shared_ptr<const Version> v) {
 }
 
 std::set<uint64_t> VersionSet::LiveFiles() {
+  mu_->AssertHeld();
   std::set<uint64_t> live;
   versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
   for (const auto& weak : versions_) {
@@ -122,31 +131,43 @@ std::set<uint64_t> VersionSet::LiveFiles() {
   return live;
 }
 
-std::shared_ptr<const Version> VersionSet::Apply(const Version& base,
-                                                 const VersionEdit& edit) const {
+VersionBuilder::VersionBuilder(const Version& base) {
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : base.files(level)) levels_[level].emplace(f->number, f);
+  }
+}
+
+void VersionBuilder::Apply(const VersionEdit& edit) {
+  for (const auto& [level, number] : edit.deleted_files()) levels_[level].erase(number);
+  for (const auto& [level, f] : edit.new_files()) AddFile(level, f);
+}
+
+void VersionBuilder::AddFile(int level, std::shared_ptr<const FileMetaData> file) {
+  assert(level >= 0 && level < kNumLevels);
+  levels_[level].insert_or_assign(file->number, std::move(file));
+}
+
+std::shared_ptr<const Version> VersionBuilder::Build() const {
   auto v = std::make_shared<Version>();
   for (int level = 0; level < kNumLevels; level++) {
-    for (const auto& f : base.files(level)) {
-      if (edit.deleted_files().count({level, f->number}) == 0) v->files_[level].push_back(f);
-    }
-  }
-  for (const auto& [level, f] : edit.new_files()) {
-    v->files_[level].push_back(std::make_shared<const FileMetaData>(f));
-  }
-  // Newest first in level 0, so a lookup can stop at the first file that
-  // knows the key; by key range elsewhere, for binary search.
-  std::sort(v->files_[0].begin(), v->files_[0].end(),
-            [](const auto& a, const auto& b) { return a->number > b->number; });
-  for (int level = 1; level < kNumLevels; level++) {
     auto& files = v->files_[level];
-    std::sort(files.begin(), files.end(), BeforeBySmallest);
-#ifndef NDEBUG
-    for (size_t i = 1; i < files.size(); i++) {
-      assert(CompareUserKeys(ExtractUserKey(files[i - 1]->largest),
-                             ExtractUserKey(files[i]->smallest)) < 0);
-    }
-#endif
+    files.reserve(levels_[level].size());
+    for (const auto& [number, f] : levels_[level]) files.push_back(f);
   }
+  // By number, newest first, in level 0; by key range elsewhere.
+  std::reverse(v->files_[0].begin(), v->files_[0].end());
+  for (int level = 1; level < kNumLevels; level++) {
+    std::sort(v->files_[level].begin(), v->files_[level].end(), BeforeBySmallest);
+  }
+  return v;
+}
+
+std::shared_ptr<const Version> VersionSet::Apply(const Version& base,
+                                                 const VersionEdit& edit) const {
+  VersionBuilder builder(base);
+  builder.Apply(edit);
+  std::shared_ptr<const Version> v = builder.Build();
+  AssertLevelsDisjoint(*v);
   return v;
 }
 
@@ -165,6 +186,7 @@ Status VersionSet::WriteSnapshot(wal::Writer* log) const {
 }
 
 Status VersionSet::CreateNew() {
+  mu_->AssertHeld();
   manifest_file_number_ = 1;
   next_file_number_ = 2;
   log_number_ = 0;
@@ -184,66 +206,24 @@ Status VersionSet::CreateNew() {
 }
 
 Status VersionSet::Recover() {
-  std::string current;
-  Status s = ReadFileToString(fs_, CurrentFileName(dbname_), &current);
-  if (!s.ok()) return s;
-  if (current.empty() || current.back() != '\n') {
-    return Status::Corruption("CURRENT file does not end with a newline");
-  }
-  current.pop_back();
+  mu_->AssertHeld();
+  std::string manifest;
   uint64_t number;
-  FileType type;
-  if (!ParseFileName(current, &number, &type) || type != FileType::kManifest) {
-    return Status::Corruption("CURRENT names no MANIFEST", current);
-  }
-
-  std::unique_ptr<SequentialFile> file;
-  s = fs_->NewSequentialFile(dbname_ + "/" + current, &file);
-  if (s.IsNotFound()) return Status::Corruption("CURRENT names a missing MANIFEST", current);
+  Status s = ReadCurrentFile(fs_, dbname_, &manifest, &number);
+  if (!s.ok()) return s;
+  ManifestReplayer replayer;
+  s = replayer.Replay(fs_, dbname_ + "/" + manifest);
+  if (s.IsNotFound()) return Status::Corruption("CURRENT names a missing MANIFEST", manifest);
+  if (s.ok()) s = replayer.RecoveryStatus();
   if (!s.ok()) return s;
 
-  ManifestReporter reporter;
-  wal::Reader reader(file.get(), &reporter);
-  std::shared_ptr<const Version> v = std::make_shared<const Version>();
-  bool have_comparator = false, have_log = false, have_next = false, have_last = false;
-  std::string_view record;
-  std::string scratch;
-  while (reader.ReadRecord(&record, &scratch)) {
-    VersionEdit edit;
-    s = edit.DecodeFrom(record);
-    if (!s.ok()) return s;
-    if (edit.comparator()) {
-      if (*edit.comparator() != kComparatorName) {
-        return Status::InvalidArgument("database was made with another key order",
-                                       *edit.comparator());
-      }
-      have_comparator = true;
-    }
-    if (edit.log_number()) {
-      log_number_ = *edit.log_number();
-      have_log = true;
-    }
-    if (edit.next_file_number()) {
-      next_file_number_ = *edit.next_file_number();
-      have_next = true;
-    }
-    if (edit.last_sequence()) {
-      last_sequence_ = *edit.last_sequence();
-      have_last = true;
-    }
-    v = Apply(*v, edit);
-  }
-  if (!reader.status().ok()) return reader.status();
-  if (!reporter.status.ok()) return Status::Corruption("MANIFEST", reporter.status.ToString());
-  // Unlike a WAL's, the MANIFEST's last record was synced before anything
-  // relied on it (the WALs and tables it made obsolete may be gone), so only
-  // a record cut short by a crash during its append may be ignored.
-  if (reader.DamagedTail()) return Status::Corruption("MANIFEST", "its last record is damaged");
-  if (!have_comparator || !have_log || !have_next || !have_last) {
-    return Status::Corruption("MANIFEST lacks required fields", current);
-  }
+  log_number_ = *replayer.log_number();
+  next_file_number_ = *replayer.next_file_number();
+  last_sequence_ = *replayer.last_sequence();
   manifest_file_number_ = number;
   MarkFileNumberUsed(number);
+  std::shared_ptr<const Version> v = replayer.Build();
+  AssertLevelsDisjoint(*v);
   for (int level = 0; level < kNumLevels; level++) {
     for (const auto& f : v->files(level)) MarkFileNumberUsed(f->number);
   }
@@ -252,6 +232,7 @@ Status VersionSet::Recover() {
 }
 
 Status VersionSet::StartNewManifest() {
+  mu_->AssertHeld();
   uint64_t number = NewFileNumber();
   std::string manifest = ManifestFileName(dbname_, number);
   std::unique_ptr<WritableFile> file;
@@ -274,8 +255,9 @@ Status VersionSet::StartNewManifest() {
   return Status::OK();
 }
 
-Status VersionSet::LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS {
-  mu_->AssertHeld();
+Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
+  assert(mu == mu_);
+  mu_->AssertHeld();  // tells clang that *mu, which the caller holds, is mu_
   while (manifest_busy_) manifest_cv_.Wait();
   manifest_busy_ = true;
   if (manifest_needs_rewrite_) {
@@ -303,10 +285,12 @@ Status VersionSet::LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS {
     // The MANIFEST write and sync happen without the DB mutex so that
     // readers and writers are not held up by the disk; manifest_busy_ keeps
     // other editors out.
-    mu_->Unlock();
+    // Through mu, not mu_: clang takes mu_ as asserted for the whole call,
+    // and would see a Lock of mu_ here as one never released.
+    mu->Unlock();
     s = manifest_log_->AddRecord(record);
     if (s.ok()) s = manifest_file_->Sync();
-    mu_->Lock();
+    mu->Lock();
   }
   if (!s.ok()) manifest_needs_rewrite_ = true;
   if (s.ok()) {

@@ -1,7 +1,8 @@
-// Version and VersionSet: which table files make up the database, and the
-// MANIFEST that records it durably.
+// Version, VersionBuilder and VersionSet: which table files make up the
+// database, and the MANIFEST that records it durably.
 //
-// A Version is an immutable set of files per level. Readers hold a
+// A Version is an immutable set of files per level, made by a VersionBuilder
+// (from edits, or from files listed directly, as tests do). Readers hold a
 // std::shared_ptr<const Version> for as long as they read (a Get, an
 // iterator), so the files it names stay on disk until the last reader lets
 // go: a table file is deleted only when no live Version names it.
@@ -18,15 +19,18 @@
 //  3. Every file named by a live Version exists on disk.
 //  4. next_file_number_ is greater than every file number in use.
 //
-// Thread-safety: VersionSet methods require the DB mutex. LogAndApply releases
-// it while writing the MANIFEST; concurrent callers queue on manifest_cv_.
-// Versions are immutable and freely shared.
+// Thread-safety: VersionSet methods require the DB mutex (the one given to the
+// constructor; clang checks LogAndApply's callers hold it). LogAndApply
+// releases it while writing the MANIFEST; concurrent callers queue on
+// manifest_cv_. Versions are immutable and freely shared; a VersionBuilder
+// is used by one thread.
 
 #ifndef STRATA_LSM_VERSION_SET_H_
 #define STRATA_LSM_VERSION_SET_H_
 
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -67,8 +71,36 @@ class Version {
                     std::vector<std::unique_ptr<Iterator>>* iters) const;
 
  private:
-  friend class VersionSet;
+  friend class VersionBuilder;
   std::vector<std::shared_ptr<const FileMetaData>> files_[kNumLevels];
+};
+
+// Accumulates edits (or single files) on top of a base version, and makes a
+// Version of the result. Recovery, LogAndApply, the MANIFEST dump and tests
+// all build versions this way, so they order files the same way: level 0
+// newest (largest number) first, so a lookup can stop at the first file that
+// knows the key; deeper levels by smallest key, for binary search.
+class VersionBuilder {
+ public:
+  VersionBuilder() = default;
+  explicit VersionBuilder(const Version& base);
+
+  // Removes the edit's deleted files, then adds its new ones. A file added
+  // again at the same level (same number) replaces the earlier entry.
+  void Apply(const VersionEdit& edit);
+  void AddFile(int level, std::shared_ptr<const FileMetaData> file);
+  void AddFile(int level, const FileMetaData& file) {
+    AddFile(level, std::make_shared<const FileMetaData>(file));
+  }
+
+  // The files, ordered as a Version orders them. Deeper levels are not
+  // checked for overlap: the caller decides whether that is a bug (a
+  // VersionSet asserts it) or damage to report (the MANIFEST dump).
+  std::shared_ptr<const Version> Build() const;
+
+ private:
+  // By file number, which is unique across levels in a sound database.
+  std::map<uint64_t, std::shared_ptr<const FileMetaData>> levels_[kNumLevels];
 };
 
 class VersionSet {
@@ -80,8 +112,9 @@ class VersionSet {
 
   // Creates the MANIFEST and CURRENT of a new, empty database.
   Status CreateNew();
-  // Reads CURRENT and the MANIFEST it names. A torn tail of the MANIFEST (a
-  // crash while appending) is ignored; corruption before it is an error.
+  // Reads CURRENT and the MANIFEST it names (with ManifestReplayer). A torn
+  // tail of the MANIFEST (a crash while appending) is ignored; corruption
+  // before it is an error (manifest_replayer.h says what counts as which).
   Status Recover();
   // Writes a fresh MANIFEST describing the recovered state and points
   // CURRENT at it. Call once after Recover and before LogAndApply.
@@ -93,58 +126,96 @@ class VersionSet {
   // edit, whole or partial: the next call first starts a new MANIFEST (and
   // fails if it cannot), so the caller may retry once the cause is gone.
   // Releases the mutex while writing; concurrent callers take turns.
-  // (Not annotated REQUIRES: clang cannot see that mu_ is the DB mutex the
-  // caller holds; the body asserts it instead.)
-  Status LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS;
+  // REQUIRES: mu is the DB mutex given to the constructor. It is passed
+  // again so that clang can check the caller holds it (it cannot see that
+  // the caller's mutex and mu_ are one).
+  Status LogAndApply(VersionEdit* edit, Mutex* mu) REQUIRES(mu);
 
-  std::shared_ptr<const Version> current() const { return current_; }
+  // The accessors below assert the DB mutex for clang: callers hold it as
+  // their own member, which the analysis cannot tie to mu_.
+  std::shared_ptr<const Version> current() const {
+    mu_->AssertHeld();
+    return current_;
+  }
 
-  uint64_t NewFileNumber() { return next_file_number_++; }
+  uint64_t NewFileNumber() {
+    mu_->AssertHeld();
+    return next_file_number_++;
+  }
   // Ensures future file numbers are greater than number.
   void MarkFileNumberUsed(uint64_t number) {
+    mu_->AssertHeld();
     if (next_file_number_ <= number) next_file_number_ = number + 1;
   }
-  uint64_t NextFileNumber() const { return next_file_number_; }
-  uint64_t LogNumber() const { return log_number_; }
+  uint64_t NextFileNumber() const {
+    mu_->AssertHeld();
+    return next_file_number_;
+  }
+  uint64_t LogNumber() const {
+    mu_->AssertHeld();
+    return log_number_;
+  }
   // Sets the log number the next MANIFEST snapshot records (at Open, before
   // StartNewManifest).
-  void SetLogNumber(uint64_t n) { log_number_ = n; }
-  uint64_t ManifestFileNumber() const { return manifest_file_number_; }
+  void SetLogNumber(uint64_t n) {
+    mu_->AssertHeld();
+    log_number_ = n;
+  }
+  uint64_t ManifestFileNumber() const {
+    mu_->AssertHeld();
+    return manifest_file_number_;
+  }
   // True after a failed LogAndApply until a new MANIFEST replaces the one it
   // may have left an edit in: meanwhile the on-disk MANIFEST may name files
   // that the current version does not, so none may be deleted.
-  bool ManifestNeedsRewrite() const { return manifest_needs_rewrite_; }
-  SequenceNumber LastSequence() const { return last_sequence_; }
-  void SetLastSequence(SequenceNumber s) { last_sequence_ = s; }
+  bool ManifestNeedsRewrite() const {
+    mu_->AssertHeld();
+    return manifest_needs_rewrite_;
+  }
+  SequenceNumber LastSequence() const {
+    mu_->AssertHeld();
+    return last_sequence_;
+  }
+  void SetLastSequence(SequenceNumber s) {
+    mu_->AssertHeld();
+    last_sequence_ = s;
+  }
 
   // Every file number named by a live version (current or held by a reader).
   std::set<uint64_t> LiveFiles();
 
  private:
-  Status WriteSnapshot(wal::Writer* log) const;
+  Status WriteSnapshot(wal::Writer* log) const REQUIRES(mu_);
+  // base + edit, with the invariants checked in debug builds.
   std::shared_ptr<const Version> Apply(const Version& base, const VersionEdit& edit) const;
-  void Install(std::shared_ptr<const Version> v);
+  void Install(std::shared_ptr<const Version> v) REQUIRES(mu_);
 
+  // Constant after construction.
   const std::string dbname_;
   const Options options_;
   FileSystem* const fs_;
   Mutex* const mu_;
-  CondVar manifest_cv_;
-  bool manifest_busy_ = false;           // a LogAndApply is writing (guarded by *mu_)
-  bool manifest_needs_rewrite_ = false;  // guarded by *mu_
 
-  uint64_t next_file_number_ = 2;
-  uint64_t manifest_file_number_ = 0;
-  uint64_t log_number_ = 0;
-  SequenceNumber last_sequence_ = 0;
+  // Guarded by the DB mutex.
+  CondVar manifest_cv_;  // signalled when manifest_busy_ clears
+  // A LogAndApply is writing the MANIFEST (with the mutex released); others
+  // wait, so edits reach the MANIFEST in the order they are installed.
+  bool manifest_busy_ GUARDED_BY(mu_) = false;
+  bool manifest_needs_rewrite_ GUARDED_BY(mu_) = false;
+  uint64_t next_file_number_ GUARDED_BY(mu_) = 2;
+  uint64_t manifest_file_number_ GUARDED_BY(mu_) = 0;
+  uint64_t log_number_ GUARDED_BY(mu_) = 0;
+  SequenceNumber last_sequence_ GUARDED_BY(mu_) = 0;
+  std::shared_ptr<const Version> current_ GUARDED_BY(mu_);
+  // Every version handed out, to find the files readers still use.
+  std::list<std::weak_ptr<const Version>> versions_ GUARDED_BY(mu_);
 
+  // The MANIFEST being appended to. Not guarded by the mutex: only the
+  // LogAndApply that set manifest_busy_ (or Open, before any) touches them,
+  // and it writes with the mutex released.
   std::unique_ptr<WritableFile> manifest_file_;
   std::unique_ptr<wal::Writer> manifest_log_;
   uint64_t manifest_bytes_ = 0;  // edits appended since the snapshot
-
-  std::shared_ptr<const Version> current_;
-  // Every version handed out, to find the files readers still use.
-  std::list<std::weak_ptr<const Version>> versions_;
 };
 
 }  // namespace strata

@@ -84,6 +84,24 @@ void WriteBatchInternal::SetSequence(WriteBatch* batch, SequenceNumber seq) {
   EncodeFixed64(batch->rep_.data(), seq);
 }
 
+namespace {
+
+// Decodes every update and keeps none: Iterate checks the encoding.
+class NoopHandler final : public WriteBatch::Handler {
+ public:
+  void Put(std::string_view, std::string_view) override {}
+  void Delete(std::string_view) override {}
+};
+
+}  // namespace
+
+Status WriteBatchInternal::Decode(std::string_view record, WriteBatch* batch) {
+  Status s = SetContents(batch, record);
+  if (!s.ok()) return s;
+  NoopHandler handler;
+  return batch->Iterate(&handler);
+}
+
 Status WriteBatchInternal::SetContents(WriteBatch* batch, std::string_view contents) {
   if (contents.size() < kHeaderSize) return Status::Corruption("write batch", "too small");
   // The updates take sequence numbers first .. first + count - 1. Past

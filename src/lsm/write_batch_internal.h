@@ -38,6 +38,10 @@ class WriteBatchInternal {
   // numbers of the updates the header announces would pass
   // kMaxSequenceNumber.
   static Status SetContents(WriteBatch* batch, std::string_view contents);
+  // SetContents, then checks that every update decodes and that their count
+  // is the header's, the way recovery does before applying a batch (a batch
+  // is used whole or not at all). Corruption, saying why, if not.
+  static Status Decode(std::string_view record, WriteBatch* batch);
   // Inserts every update into memtable with consecutive sequence numbers
   // starting at Sequence(batch). Returns Corruption if the encoding is bad or
   // the update count disagrees with the header.

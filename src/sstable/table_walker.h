@@ -1,6 +1,6 @@
 // TableWalker: reads an SSTable piece by piece, checking every piece and
 // recording where each problem is, for the tools that look into tables
-// (CheckDB, RepairDB, DumpTable in include/strata/inspect.h).
+// (CheckDB, RepairDB and DumpTable, in src/inspect/).
 //
 // TableReader refuses a damaged table at Open and reports a damaged block as
 // an error on the read that meets it; that is right for serving reads. A

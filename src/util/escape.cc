@@ -1,4 +1,4 @@
-// EscapeBytes and UnescapeBytes; see include/strata/inspect.h.
+// EscapeBytes and UnescapeBytes; see include/strata/escape.h.
 //
 // The escaped form is plain ASCII with no spaces other than ' ' itself, no
 // tabs and no newlines, so it fits in a TSV field, a JSON string or a
@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-#include "strata/inspect.h"
+#include "strata/escape.h"
 
 namespace strata {
 namespace {

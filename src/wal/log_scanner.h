@@ -1,6 +1,7 @@
 // wal::LogScanner: reads every record of a log (a WAL or a MANIFEST) together
-// with the file offset where it starts, and says where the log is damaged,
-// for the tools that look into logs (include/strata/inspect.h).
+// with the file offset where it starts, and says where the log is damaged:
+// for the MANIFEST replay (lsm/manifest_replayer.h) and for the tools that
+// look into logs (the inspection layer, src/inspect/).
 //
 // It is a wal::Reader with the bookkeeping the tools need on top:
 //   - A record starts where the previous one ended, or at the next block if

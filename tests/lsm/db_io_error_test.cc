@@ -31,6 +31,7 @@
 #include "lsm/db_test_util.h"
 #include "storage/fault_injection_file_system.h"
 #include "strata/db.h"
+#include "strata/inspect.h"
 #include "test_util.h"
 
 namespace strata {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "strata/db.h"
+#include "strata/escape.h"
 #include "test_util.h"
 
 namespace strata {

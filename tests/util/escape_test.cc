@@ -1,11 +1,11 @@
-// EscapeBytes and UnescapeBytes (include/strata/inspect.h): every byte
+// EscapeBytes and UnescapeBytes (include/strata/escape.h): every byte
 // string survives the round trip, and bad escapes are rejected.
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "strata/inspect.h"
+#include "strata/escape.h"
 
 namespace strata {
 namespace {

@@ -12,6 +12,7 @@
 #define STRATA_TOOLS_STRATA_OUTPUT_H_
 
 #include <strata/db.h>
+#include <strata/inspect.h>
 
 #include <cstdint>
 #include <cstdio>

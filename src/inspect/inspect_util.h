@@ -1,11 +1,15 @@
-// Helpers shared by the inspection functions of include/strata/inspect.h:
-// dump.cc (DumpTable, DumpLog, DumpManifest), db_check.cc (CheckDB) and
-// repair.cc (RepairDB).
+// The inspection layer's internal helpers, shared by the functions of
+// include/strata/inspect.h: dump.cc (DumpTable, DumpLog, DumpManifest),
+// check.cc (CheckDB) and repair.cc (RepairDB).
+//
+// src/inspect/ sits above src/lsm/: it reads the engine's files with the
+// engine's own readers (the MANIFEST replayer, the table walker, the log
+// scanner) and nothing below it includes anything from here.
 //
 // Thread-safety: pure functions, and a lock held by one thread.
 
-#ifndef STRATA_LSM_DB_INSPECT_H_
-#define STRATA_LSM_DB_INSPECT_H_
+#ifndef STRATA_INSPECT_INSPECT_UTIL_H_
+#define STRATA_INSPECT_INSPECT_UTIL_H_
 
 #include <cstdint>
 #include <memory>
@@ -18,7 +22,6 @@
 #include "strata/file_system.h"
 #include "strata/inspect.h"
 #include "strata/options.h"
-#include "strata/write_batch.h"
 
 namespace strata {
 
@@ -43,11 +46,6 @@ std::string BaseName(const std::string& path);
 // An internal key decoded for people; a key that does not parse is shown
 // whole as the user key, with sequence 0.
 InternalKeyInfo DecodeKeyInfo(std::string_view internal_key);
-
-// Loads a WAL record into *batch and checks that all of it decodes, the way
-// recovery does before applying a batch (a batch is used whole or not at
-// all). Corruption, saying why, if it does not.
-Status DecodeBatch(std::string_view record, WriteBatch* batch);
 
 // One of the database's files, by name.
 struct DbFile {
@@ -80,4 +78,4 @@ class DbLock {
 
 }  // namespace strata
 
-#endif  // STRATA_LSM_DB_INSPECT_H_
+#endif  // STRATA_INSPECT_INSPECT_UTIL_H_

@@ -32,8 +32,8 @@
 #include <map>
 
 #include "buffer/cache.h"
+#include "inspect/inspect_util.h"
 #include "lsm/build_table.h"
-#include "lsm/db_inspect.h"
 #include "lsm/table_cache.h"
 #include "lsm/version_edit.h"
 #include "lsm/write_batch_internal.h"
@@ -208,7 +208,7 @@ class Repairer {
     uint64_t offset;
     WriteBatch batch;
     while (scanner.Next(&record, &scratch, &offset)) {
-      s = DecodeBatch(record, &batch);
+      s = WriteBatchInternal::Decode(record, &batch);
       if (!s.ok()) {
         Problem(file.name, offset,
                 "record skipped, not a valid write batch: " + std::string(s.message()));

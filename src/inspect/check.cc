@@ -1,4 +1,5 @@
-// CheckDB; see include/strata/inspect.h.
+// CheckDB; see include/strata/inspect.h. Part of the inspection layer (src/inspect/),
+// which reads the engine's files with the engine's own readers.
 //
 // Reads everything, stops at nothing: CURRENT and the MANIFEST it names
 // (every record decodes, the state they add up to is consistent), every
@@ -11,7 +12,8 @@
 
 #include <map>
 
-#include "lsm/db_inspect.h"
+#include "inspect/inspect_util.h"
+#include "lsm/write_batch_internal.h"
 #include "sstable/table_walker.h"
 #include "util/internal_key.h"
 #include "wal/log_scanner.h"
@@ -154,7 +156,7 @@ class Checker {
     WriteBatch batch;
     while (scanner.Next(&record, &scratch, &offset)) {
       report_->log_records++;
-      s = DecodeBatch(record, &batch);
+      s = WriteBatchInternal::Decode(record, &batch);
       if (!s.ok()) {
         Problem(file.name, offset,
                 "record is not a valid write batch: " + std::string(s.message()));

@@ -1,22 +1,12 @@
-// Helpers shared by the inspection functions; see db_inspect.h.
+// Helpers shared by the inspection functions; see inspect_util.h.
 
-#include "lsm/db_inspect.h"
+#include "inspect/inspect_util.h"
 
 #include <algorithm>
 
-#include "lsm/write_batch_internal.h"
 #include "util/internal_key.h"
 
 namespace strata {
-namespace {
-
-class NoopHandler final : public WriteBatch::Handler {
- public:
-  void Put(std::string_view, std::string_view) override {}
-  void Delete(std::string_view) override {}
-};
-
-}  // namespace
 
 std::string BaseName(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -34,13 +24,6 @@ InternalKeyInfo DecodeKeyInfo(std::string_view internal_key) {
   info.sequence = parsed.sequence;
   info.deletion = parsed.type == kTypeDeletion;
   return info;
-}
-
-Status DecodeBatch(std::string_view record, WriteBatch* batch) {
-  Status s = WriteBatchInternal::SetContents(batch, record);
-  if (!s.ok()) return s;
-  NoopHandler handler;
-  return batch->Iterate(&handler);
 }
 
 Status ListDbFiles(FileSystem* fs, const std::string& path, std::vector<DbFile>* files) {

@@ -1,15 +1,16 @@
 // DumpTable, DumpLog, DumpManifest and DumpManifestFile; see
 // include/strata/inspect.h.
 //
-// Each reads its file with the checking readers the tools share
-// (sstable/table_walker.h, wal/log_scanner.h), turns what it finds into the
+// Each reads its file with the engine's own checking readers
+// (sstable/table_walker.h, wal/log_scanner.h, and for a MANIFEST the replayer
+// recovery uses, lsm/manifest_replayer.h), turns what it finds into the
 // plain structures of inspect.h, and records damage with its offset instead
 // of stopping at it: a dump is for looking at a file that may be broken.
 
 #include <algorithm>
-#include <map>
 
-#include "lsm/db_inspect.h"
+#include "inspect/inspect_util.h"
+#include "lsm/manifest_replayer.h"
 #include "lsm/version_edit.h"
 #include "lsm/write_batch_internal.h"
 #include "sstable/compression.h"
@@ -59,13 +60,6 @@ class UpdateCollector final : public WriteBatch::Handler {
   std::vector<EntryInfo>* const updates_;
 };
 
-Status OpenLog(FileSystem* fs, const std::string& file, uint64_t* size,
-               std::unique_ptr<SequentialFile>* in) {
-  Status s = fs->GetFileSize(file, size);
-  if (s.ok()) s = fs->NewSequentialFile(file, in);
-  return s;
-}
-
 ManifestFileInfo FileInfo(int level, const FileMetaData& f) {
   return {level, f.number, f.file_size, DecodeKeyInfo(f.smallest), DecodeKeyInfo(f.largest)};
 }
@@ -81,27 +75,14 @@ ManifestEditInfo EditInfo(const VersionEdit& edit) {
   return info;
 }
 
-// The live files the edits add up to, as VersionSet::Apply orders them:
-// level 0 newest first, deeper levels by smallest key.
-void SortFiles(std::vector<std::pair<int, FileMetaData>>* files) {
-  std::sort(files->begin(), files->end(), [](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    if (a.first == 0) return a.second.number > b.second.number;
-    int r = CompareInternalKeys(a.second.smallest, b.second.smallest);
-    return r != 0 ? r < 0 : a.second.number < b.second.number;
-  });
-}
-
 }  // namespace
 
 Status DumpTable(const std::string& file, const Options& options, bool with_entries,
                  TableDump* dump) {
   *dump = TableDump();
   dump->file = BaseName(file);
-  FileSystem* fs = FileSystemFor(options);
   std::unique_ptr<RandomAccessFile> in;
-  Status s = fs->GetFileSize(file, &dump->file_size);
-  if (s.ok()) s = fs->NewRandomAccessFile(file, &in);
+  Status s = OpenWithSize(FileSystemFor(options), file, &in, &dump->file_size);
   if (!s.ok()) return s;
 
   TableWalker walker(in.get(), dump->file_size);
@@ -135,7 +116,7 @@ Status DumpLog(const std::string& file, const Options& options, LogDump* dump) {
   *dump = LogDump();
   dump->file = BaseName(file);
   std::unique_ptr<SequentialFile> in;
-  Status s = OpenLog(FileSystemFor(options), file, &dump->file_size, &in);
+  Status s = OpenWithSize(FileSystemFor(options), file, &in, &dump->file_size);
   if (!s.ok()) return s;
 
   wal::LogScanner scanner(in.get(), dump->file_size);
@@ -176,61 +157,41 @@ Status DumpLog(const std::string& file, const Options& options, LogDump* dump) {
 Status DumpManifestFile(const std::string& file, const Options& options, ManifestDump* dump) {
   *dump = ManifestDump();
   dump->file = BaseName(file);
-  std::unique_ptr<SequentialFile> in;
-  Status s = OpenLog(FileSystemFor(options), file, &dump->file_size, &in);
-  if (!s.ok()) return s;
-
   auto problem = [dump](uint64_t offset, std::string message) {
     dump->problems.push_back({dump->file, offset, std::move(message)});
   };
-  wal::LogScanner scanner(in.get(), dump->file_size);
-  std::map<std::pair<int, uint64_t>, FileMetaData> live;
-  bool have_comparator = false, have_log = false, have_next = false, have_last = false;
-  std::string_view record;
-  std::string scratch;
-  uint64_t offset;
-  while (scanner.Next(&record, &scratch, &offset)) {
-    VersionEdit edit;
-    s = edit.DecodeFrom(record);
-    if (!s.ok()) {
-      ManifestEditInfo info;
-      info.offset = offset;
-      info.error = std::string(s.message());
-      problem(offset, "record is not a version edit: " + info.error);
-      dump->edits.push_back(std::move(info));
-      continue;
-    }
-    ManifestEditInfo info = EditInfo(edit);
-    info.offset = offset;
-    dump->edits.push_back(std::move(info));
-    if (edit.comparator()) {
-      dump->comparator = *edit.comparator();
-      have_comparator = true;
-      if (dump->comparator != kComparatorName) {
-        problem(offset, "made with another key order: " + dump->comparator);
-      }
-    }
-    if (edit.log_number()) {
-      dump->log_number = *edit.log_number();
-      have_log = true;
-    }
-    if (edit.next_file_number()) {
-      dump->next_file_number = *edit.next_file_number();
-      have_next = true;
-    }
-    if (edit.last_sequence()) {
-      dump->last_sequence = *edit.last_sequence();
-      have_last = true;
-    }
-    for (const auto& key : edit.deleted_files()) live.erase(key);
-    for (const auto& [level, f] : edit.new_files()) live[{level, f.number}] = f;
-  }
-  if (!scanner.status().ok()) return scanner.status();
-  for (const auto& d : scanner.damage()) {
+  ManifestReplayer replayer;
+  Status s = replayer.Replay(
+      FileSystemFor(options), file,
+      [dump, &problem](uint64_t offset, const VersionEdit& edit, const Status& decoded) {
+        if (!decoded.ok()) {
+          ManifestEditInfo info;
+          info.offset = offset;
+          info.error = std::string(decoded.message());
+          problem(offset, "record is not a version edit: " + info.error);
+          dump->edits.push_back(std::move(info));
+          return;
+        }
+        ManifestEditInfo info = EditInfo(edit);
+        info.offset = offset;
+        dump->edits.push_back(std::move(info));
+        if (edit.comparator() && *edit.comparator() != kComparatorName) {
+          problem(offset, "made with another key order: " + *edit.comparator());
+        }
+      });
+  dump->file_size = replayer.file_size();
+  if (!s.ok()) return s;
+  if (!replayer.read_status().ok()) return replayer.read_status();
+
+  dump->comparator = replayer.comparator().value_or("");
+  dump->log_number = replayer.log_number().value_or(0);
+  dump->next_file_number = replayer.next_file_number().value_or(0);
+  dump->last_sequence = replayer.last_sequence().value_or(0);
+  for (const auto& d : replayer.damage()) {
     problem(d.offset, std::to_string(d.bytes) + " bytes dropped: " + d.message);
   }
-  dump->torn_tail_bytes = scanner.torn_tail_bytes();
-  if (scanner.damaged_tail()) {
+  dump->torn_tail_bytes = replayer.tail_bytes();
+  if (replayer.damaged_tail()) {
     // Open refuses this MANIFEST: each edit is synced before anything
     // relies on it, so a damaged last one is no interrupted append.
     problem(dump->file_size - dump->torn_tail_bytes,
@@ -240,27 +201,27 @@ Status DumpManifestFile(const std::string& file, const Options& options, Manifes
   }
   if (dump->edits.empty()) {
     problem(0, "no version edit could be read");
-  } else if (!have_comparator || !have_log || !have_next || !have_last) {
+  } else if (!replayer.HasRequiredFields()) {
     problem(0,
             "lacks a required field (comparator, log number, next file number or last "
             "sequence)");
   }
 
-  std::vector<std::pair<int, FileMetaData>> files;
-  for (const auto& [key, f] : live) files.emplace_back(key.first, f);
-  SortFiles(&files);
-  for (size_t i = 0; i < files.size(); i++) {
-    const auto& [level, f] = files[i];
-    dump->files.push_back(FileInfo(level, f));
-    if (f.number >= dump->next_file_number && have_next) {
-      problem(0, "file #" + std::to_string(f.number) + " is not below the next file number");
-    }
-    if (i > 0 && level > 0 && files[i - 1].first == level &&
-        CompareUserKeys(ExtractUserKey(files[i - 1].second.largest), ExtractUserKey(f.smallest)) >=
-            0) {
-      problem(0, "level " + std::to_string(level) + ": files #" +
-                     std::to_string(files[i - 1].second.number) + " and #" +
-                     std::to_string(f.number) + " overlap");
+  std::shared_ptr<const Version> version = replayer.Build();
+  for (int level = 0; level < kNumLevels; level++) {
+    const auto& files = version->files(level);
+    for (size_t i = 0; i < files.size(); i++) {
+      const FileMetaData& f = *files[i];
+      dump->files.push_back(FileInfo(level, f));
+      if (replayer.next_file_number() && f.number >= dump->next_file_number) {
+        problem(0, "file #" + std::to_string(f.number) + " is not below the next file number");
+      }
+      if (i > 0 && level > 0 &&
+          CompareUserKeys(ExtractUserKey(files[i - 1]->largest), ExtractUserKey(f.smallest)) >= 0) {
+        problem(0, "level " + std::to_string(level) + ": files #" +
+                       std::to_string(files[i - 1]->number) + " and #" + std::to_string(f.number) +
+                       " overlap");
+      }
     }
   }
   std::stable_sort(dump->problems.begin(), dump->problems.end(),
@@ -270,20 +231,13 @@ Status DumpManifestFile(const std::string& file, const Options& options, Manifes
 
 Status DumpManifest(const std::string& path, const Options& options, ManifestDump* dump) {
   *dump = ManifestDump();
-  std::string current;
-  Status s = ReadFileToString(FileSystemFor(options), CurrentFileName(path), &current);
+  std::string manifest;
+  uint64_t number;
+  Status s = ReadCurrentFile(FileSystemFor(options), path, &manifest, &number);
   if (s.IsNotFound()) return Status::NotFound(path, "no CURRENT file: not a database");
   if (!s.ok()) return s;
-  uint64_t number;
-  FileType type;
-  if (current.empty() || current.back() != '\n' ||
-      !ParseFileName(std::string_view(current).substr(0, current.size() - 1), &number, &type) ||
-      type != FileType::kManifest) {
-    return Status::Corruption("CURRENT does not name a MANIFEST", EscapeBytes(current));
-  }
-  current.pop_back();
-  s = DumpManifestFile(path + "/" + current, options, dump);
-  if (s.IsNotFound()) return Status::Corruption("CURRENT names a missing MANIFEST", current);
+  s = DumpManifestFile(path + "/" + manifest, options, dump);
+  if (s.IsNotFound()) return Status::Corruption("CURRENT names a missing MANIFEST", manifest);
   return s;
 }
 
