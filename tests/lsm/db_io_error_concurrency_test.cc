@@ -66,9 +66,10 @@ TEST(DBIOErrorConcurrencyTest, DiskFillsAndFreesUnderConcurrentLoad) {
           } else if (s.IsNoSpace()) {
             nospace_writes++;
             // The key keeps its acknowledged value or takes this one; write
-            // it again until it is acknowledged, so the model stays exact.
-            while (!stop.load() && !(s = db->Put(Key(w, i), value)).ok()) {
-              std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            // it again, once the database has resumed, until it is
+            // acknowledged, so the model stays exact.
+            while (!stop.load() && (s = db->Put(Key(w, i), value)).IsNoSpace()) {
+              (void)static_cast<DBImpl*>(db.get())->TEST_WaitForAutomaticResume();
             }
             if (s.ok()) acknowledged[w][Key(w, i)] = value;
             if (!s.ok()) acknowledged[w].erase(Key(w, i));  // unknown now: not checked
