@@ -7,13 +7,14 @@
 //
 // Why under the mutex: a lock-free form (std::atomic<std::shared_ptr> for
 // the ReadState, loaded before an atomic copy of the published sequence
-// number) measured no faster. With strata-bench, 200,000 keys, medians of 3
-// runs, the ratio of StrataDB's time per read to LevelDB's in the same run
-// was, mutex vs lock-free: readrandom 1.06 vs 1.17 (1 thread), 1.43 vs 1.56
-// (2 threads); readwhilewriting 0.89 vs 1.05, 1.13 vs 1.30 (a shared, noisy
-// machine: no clear gain either way). libstdc++'s atomic shared_ptr takes a
-// spin lock of its own, and the reference count is touched either way, so
-// there is little for it to save.
+// number) showed no clear gain, and ThreadSanitizer reports a race inside
+// libstdc++ 12's atomic shared_ptr (its load releases its internal lock with
+// a relaxed store, so TSan sees no order between that read of the pointer
+// and the next store), which would fail CI's TSan stage. strata-bench,
+// 200,000 keys, ratio of StrataDB's time per read to LevelDB's in the same
+// run, medians of 6 runs (two rounds of 3 on a shared, noisy machine; the
+// rounds disagreed), mutex vs lock-free: readrandom 1.38 vs 1.36 (1 thread),
+// 1.39 vs 1.27 (2 threads); readwhilewriting 1.35 vs 1.12, 1.25 vs 1.20.
 
 #include "lsm/db_impl.h"
 #include "lsm/db_iter.h"
