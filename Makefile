@@ -1,7 +1,8 @@
 # The two commands a newcomer needs, each working on a fresh Debian 12 machine:
 #   make run    installs dependencies, builds, opens the `strata` shell on ./strata-data
 #   make test   installs dependencies, builds, runs the tests (not the stress label)
-# Other targets: build, stress (long-running tests), crash-test, sanitize-asan, sanitize-tsan, fuzz, install.
+# Other targets: build, stress (long-running tests), crash-test, sanitize-asan, sanitize-tsan,
+# thread-safety, fuzz, install.
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -47,12 +48,22 @@ sanitize-asan: deps
 	@cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS) -LE stress
 
-# The concurrency tests under ThreadSanitizer (clang, so thread-safety
-# annotations are checked too).
+# The concurrency tests under ThreadSanitizer. The build is clang's with
+# -Wthread-safety -Werror (STRATA_WERROR), so it is also the check that every
+# guarded field is used with its lock held.
 sanitize-tsan: deps
-	@CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread >/dev/null
+	@CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread \
+		-DSTRATA_WERROR=ON >/dev/null
 	@cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L concurrency
+
+# The thread-safety check alone, without running anything: clang builds the
+# library, tools and tests with -Wthread-safety -Werror (CI gets it from
+# sanitize-tsan, which builds the same with TSan).
+.PHONY: thread-safety
+thread-safety: deps
+	@CXX=clang++ cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_WERROR=ON >/dev/null
+	@cmake --build build-clang -j$(JOBS)
 
 # The libFuzzer targets (fuzz/) under ASan + UBSan, FUZZ_SECONDS each, one at
 # a time; crash inputs and logs go to build-fuzz/fuzz-artifacts/. Asserts stay
@@ -62,7 +73,7 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" -DSTRATA_BUILD_FUZZERS=ON \
-		-DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_TOOLS=OFF >/dev/null
+		-DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_TOOLS=OFF -DSTRATA_WERROR=ON >/dev/null
 	@cmake --build build-fuzz -j$(JOBS) --target fuzzers
 	bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 

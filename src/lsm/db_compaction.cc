@@ -208,7 +208,7 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
   // drops what snapshots released since the data got there were keeping.
   for (int level = 0; level < kNumLevels; level++) {
     while (true) {
-      if (!bg_error_.ok()) return bg_error_;
+      if (!error_handler_.ok()) return error_handler_.bg_error();
       if (shutting_down_) return Status::IOError("the database is closing");
       // Into the next level that holds any data, or the bottom: skipping
       // only empty levels keeps newer data above older.
@@ -222,7 +222,7 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
       s = RunCompaction(std::move(c));
       bg_cv_.SignalAll();
       if (!s.ok()) {
-        if (!shutting_down_) RecordBackgroundError(s);
+        if (!shutting_down_) error_handler_.RecordBackgroundError(s);
         return s;
       }
       break;

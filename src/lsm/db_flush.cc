@@ -15,10 +15,10 @@
 //
 // A flush or compaction that runs out of space leaves a recoverable error
 // (its output is abandoned; the MANIFEST never named it): one background
-// thread retries after 50 ms, doubling up to 1 s, by ResumeLocked, and the
-// work runs again. Any other error is sticky.
+// thread retries after a backoff (50 ms, doubling up to 1 s; see
+// ErrorHandler) by ResumeLocked, and the work runs again. Any other error is
+// sticky.
 
-#include <algorithm>
 #include <chrono>
 
 #include "lsm/build_table.h"
@@ -32,56 +32,70 @@ int DBImpl::MaxConcurrentCompactions() const {
 }
 
 void DBImpl::BackgroundThread() {
-  // Retries after a recoverable error: the first soon, then less often.
-  constexpr uint64_t kFirstRetryMicros = 50000;
-  constexpr uint64_t kMaxRetryMicros = 1000000;
   MutexLock lock(&mutex_);
   while (!shutting_down_) {
-    if (!bg_error_.ok() && bg_error_recoverable_ && !resume_scheduled_ && !closing_) {
-      resume_scheduled_ = true;
-      uint64_t wait =
-          std::min(kMaxRetryMicros, kFirstRetryMicros << std::min<uint64_t>(resume_retries_, 5));
-      uint64_t deadline = NowMicros() + wait;
-      while (!shutting_down_ && !closing_ && !bg_error_.ok() && bg_error_recoverable_) {
-        uint64_t now = NowMicros();
-        if (now >= deadline) break;
-        bg_cv_.WaitFor(std::chrono::microseconds(deadline - now));
-      }
-      if (!shutting_down_ && !closing_) {
-        resume_retries_++;
-        (void)ResumeLocked();
-      }
-      resume_scheduled_ = false;
+    if (error_handler_.IsRecoverable() && !error_handler_.retry_scheduled() && !closing_) {
+      RetryAfterBackoff();
       continue;
     }
-    if (bg_error_.ok() && !imm_.empty() && !flush_running_) {
+    if (error_handler_.ok() && !imm_.empty() && !flush_running_) {
       flush_running_ = true;
       Status s = FlushOldestMemTable();
       flush_running_ = false;
       if (s.ok()) {
-        resume_retries_ = 0;
+        error_handler_.WorkSucceeded();
       } else {
-        RecordBackgroundError(s);
+        error_handler_.RecordBackgroundError(s);
       }
       bg_cv_.SignalAll();
       continue;
     }
     std::unique_ptr<Compaction> c;
-    if (bg_error_.ok() && !closing_ && compactions_.size() < MaxConcurrentCompactions()) {
+    if (error_handler_.ok() && !closing_ && compactions_.size() < MaxConcurrentCompactions()) {
       c = picker_.Pick(versions_->current(), compactions_);
     }
     if (c != nullptr) {
       Status s = RunCompaction(std::move(c));
       if (s.ok()) {
-        resume_retries_ = 0;
+        error_handler_.WorkSucceeded();
       } else if (!shutting_down_) {
-        RecordBackgroundError(s);
+        error_handler_.RecordBackgroundError(s);
       }
       bg_cv_.SignalAll();
       continue;
     }
     bg_cv_.Wait();
   }
+}
+
+void DBImpl::RetryAfterBackoff() {
+  mutex_.AssertHeld();
+  uint64_t deadline = error_handler_.ScheduleRetry();
+  // Woken early by Resume() (the error is gone) or by closing.
+  while (!shutting_down_ && !closing_ && error_handler_.IsRecoverable() &&
+         error_handler_.WaitForRetry(&mutex_, deadline)) {
+  }
+  if (!shutting_down_ && !closing_) {
+    error_handler_.RetryStarting();
+    (void)ResumeLocked();
+  }
+  error_handler_.RetryDone();
+}
+
+void DBImpl::TEST_SetResumeClock(Clock* clock) {
+  MutexLock lock(&mutex_);
+  error_handler_.SetClock(clock);
+}
+
+Status DBImpl::TEST_WaitForAutomaticResume() {
+  MutexLock lock(&mutex_);
+  uint64_t deadline = NowMicros() + 10000000;
+  while (error_handler_.IsRecoverable() && !shutting_down_) {
+    uint64_t now = NowMicros();
+    if (now >= deadline) break;
+    bg_cv_.WaitFor(std::chrono::microseconds(deadline - now));
+  }
+  return error_handler_.bg_error();
 }
 
 Status DBImpl::FlushOldestMemTable() {
@@ -131,14 +145,14 @@ Status DBImpl::Flush() {
   // Every memtable older than the active one must reach a table: the
   // MANIFEST's log number passes the active WAL's only after they all did.
   uint64_t target = logfile_number_;
-  while (versions_->LogNumber() < target && bg_error_.ok()) bg_cv_.Wait();
-  if (!bg_error_.ok()) return bg_error_;
+  while (versions_->LogNumber() < target && error_handler_.ok()) bg_cv_.Wait();
+  if (!error_handler_.ok()) return error_handler_.bg_error();
   // The flush thread removes the WALs it made obsolete only after the
   // MANIFEST advanced, so this caller may have woken first. Removing them
   // here too means that when Flush() returns, the flushed data lives only
   // in tables (removing a file twice is harmless).
   RemoveObsoleteFiles();
-  return bg_error_;
+  return error_handler_.bg_error();
 }
 
 }  // namespace strata

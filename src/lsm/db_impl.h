@@ -6,7 +6,12 @@
 //                     back-pressure
 //   db_flush.cc       the background pool; flushing memtables to level 0
 //   db_compaction.cc  running compactions, CompactRange
-//   db_read.cc        Get, iterators, snapshots, properties
+//   db_read.cc        Get, iterators, snapshots
+//   db_properties.cc  GetProperty and the statistics it reports
+//
+// Two concerns live in classes of their own, each guarded by mutex_:
+// WriteController (write slowdowns and stops, stall counts) and ErrorHandler
+// (the background error, recoverable or not, and the resume backoff).
 //
 // Data path: a write goes to the WAL, then the active memtable. A full
 // memtable becomes immutable, with its WAL, and a fresh memtable and WAL take
@@ -18,11 +23,14 @@
 // read only up to the published number, so a batch is seen whole or not at
 // all.
 //
-// Thread-safety: every public method may be called from any thread. mutex_
-// guards the fields marked GUARDED_BY. The write leader uses log_, logfile_
-// and the active memtable without the mutex: only the leader of the front of
-// writers_ touches them, and MakeRoomForWrite swaps them only while that
-// leader holds the mutex.
+// Thread-safety: every public method may be called from any thread. The
+// members are grouped: constant after construction; guarded by mutex_
+// (GUARDED_BY, checked by clang's -Wthread-safety); the write leader's alone;
+// atomics. The write leader uses log_, logfile_, tmp_batch_ and the active
+// memtable without the mutex: only the writer at the front of writers_
+// touches them (it holds the WriteLeader capability, which clang checks
+// like a lock), and MakeRoomForWrite swaps them only while that leader
+// holds the mutex.
 
 #ifndef STRATA_LSM_DB_IMPL_H_
 #define STRATA_LSM_DB_IMPL_H_
@@ -37,9 +45,11 @@
 
 #include "buffer/cache.h"
 #include "lsm/compaction.h"
+#include "lsm/error_handler.h"
 #include "lsm/snapshot_list.h"
 #include "lsm/table_cache.h"
 #include "lsm/version_set.h"
+#include "lsm/write_controller.h"
 #include "memtable/memtable.h"
 #include "sstable/table_builder.h"
 #include "strata/db.h"
@@ -80,6 +90,14 @@ class DBImpl final : public DB {
   bool GetProperty(std::string_view name, std::string* value) override;
   Status Resume() override;
 
+  // Test hooks (db_flush.cc). The clock the resume backoff waits by, instead
+  // of the steady clock; set it before any error. The caller keeps it alive
+  // while the DB is open.
+  void TEST_SetResumeClock(Clock* clock) EXCLUDES(mutex_);
+  // Waits (at most 10 s) while the background error is recoverable, for an
+  // automatic retry to clear it; returns the error as it then stands.
+  Status TEST_WaitForAutomaticResume() EXCLUDES(mutex_);
+
  private:
   friend class DB;
   struct Writer;
@@ -108,16 +126,6 @@ class DBImpl final : public DB {
     std::atomic<uint64_t> flush_micros{0};
   };
 
-  // Why a write was slowed or stopped. Order matches kStallCauseNames.
-  enum StallCause {
-    kMemTableStop,
-    kL0Slowdown,
-    kL0Stop,
-    kPendingSlowdown,
-    kPendingStop,
-    kNumStallCauses
-  };
-
   // Per-level compaction figures, indexed by output level (flushes count as
   // writes to level 0). Guarded by mutex_.
   struct LevelStats {
@@ -127,11 +135,21 @@ class DBImpl final : public DB {
     uint64_t bytes_written = 0;
   };
 
+  // Stands for "this thread leads the write queue": the writer at the front
+  // of writers_, or Open and the destructor, when no writer can exist. It is
+  // no lock (leading is waiting in writers_ under mutex_); the annotations
+  // let clang check that only the leader touches the fields it guards.
+  class CAPABILITY("write leader") WriteLeader {
+   public:
+    void Acquire() ACQUIRE() {}
+    void Release() RELEASE() {}
+  };
+
   // db_open.cc
   Status Recover();
   Status ReplayLogs(SequenceNumber* max_sequence) REQUIRES(mutex_);
   Status ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence);
-  Status NewLogFile() REQUIRES(mutex_);
+  Status NewLogFile() REQUIRES(mutex_, leader_);
   void RemoveObsoleteFiles() REQUIRES(mutex_);
 
   // db_flush.cc
@@ -159,30 +177,22 @@ class DBImpl final : public DB {
   // db_write.cc
   // updates == nullptr asks the leader to switch to a new memtable.
   Status WriteImpl(const WriteOptions& options, WriteBatch* updates);
-  Status MakeRoomForWrite(bool force) REQUIRES(mutex_);
-  // How far compaction debt is into the slowdown zone: 0 none, 1 at the
-  // stop limit; *cause says which measure is furthest.
-  double SlowdownFraction(StallCause* cause) REQUIRES(mutex_);
-  // Slows the write leader after a group of `bytes`, in proportion to the
-  // compaction debt, so writes ease off smoothly instead of stopping.
-  void DelayWrite(uint64_t bytes) REQUIRES(mutex_);
-  void RecordStall(StallCause cause, uint64_t micros) REQUIRES(mutex_);
-  Status SwitchMemTable() REQUIRES(mutex_);
-  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync) REQUIRES(mutex_);
-  // Records s as the sticky error (replacing a recoverable one).
-  void SetBackgroundError(const Status& s) REQUIRES(mutex_);
-  // Records the failure of a flush, compaction or memtable switch: NoSpace
-  // is recoverable (nothing half-done is named anywhere, so a retry is
-  // safe), anything else sticky.
-  void RecordBackgroundError(const Status& s) REQUIRES(mutex_);
-  // If bg_error_ is recoverable: as the write leader, starts a new WAL if the
-  // active one may end in a partial record, clears the error and wakes the
-  // background work. Returns bg_error_ as it then stands.
+  Status MakeRoomForWrite(bool force) REQUIRES(mutex_, leader_);
+  Status SwitchMemTable() REQUIRES(mutex_, leader_);
+  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync) REQUIRES(mutex_, leader_);
+  // If the background error is recoverable: as the write leader, starts a
+  // new WAL if the active one may end in a partial record, clears the error
+  // and wakes the background work. Returns the error as it then stands.
   Status ResumeLocked() REQUIRES(mutex_);
+  // The background thread's automatic retry of a recoverable error: waits
+  // the backoff, then ResumeLocked.
+  void RetryAfterBackoff() REQUIRES(mutex_);
 
   // db_read.cc
   void InstallReadState() REQUIRES(mutex_);
   SequenceNumber ReadSequence(const ReadOptions& options) REQUIRES(mutex_);
+
+  // db_properties.cc
   std::string StatsString() EXCLUDES(mutex_);
   std::string CompactionStatsString() REQUIRES(mutex_);
   struct Amplification {
@@ -191,32 +201,33 @@ class DBImpl final : public DB {
   };
   Amplification ComputeAmplification() REQUIRES(mutex_);
 
-  // Constant after construction.
+  // --- Constant after construction (safe to use from any thread). ---
   const Options options_;
   FileSystem* const fs_;
   const std::string dbname_;
-  // The buffer pool: uncompressed blocks of every table.
+  const CompactionPicker picker_;
+  // The buffer pool: uncompressed blocks of every table. Thread-safe.
   Cache block_cache_;
+  // Bloom filter counters of every table read (relaxed atomics).
   TableReadStats table_stats_;
-  // Open tables; safe to use without the mutex.
-  std::unique_ptr<TableCache> table_cache_;
+  // Open tables. Thread-safe.
+  const std::unique_ptr<TableCache> table_cache_;
+  // Set by Recover (before any other thread exists), released by the
+  // destructor (after the background threads are joined).
+  std::unique_ptr<FileLock> db_lock_;
+  std::vector<std::thread> bg_threads_;
 
+  // --- Guarded by mutex_. ---
   Mutex mutex_;
   // Signalled when background work finishes a step or should stop: wakes the
   // background thread, stalled writers and Flush() callers.
   CondVar bg_cv_;
-  // Set (with the mutex held) when the DB is closing; atomic so a long
-  // compaction can notice without taking the mutex.
-  std::atomic<bool> shutting_down_{false};
   // Set when the DB starts closing: pending flushes finish, no compaction
   // starts.
   bool closing_ GUARDED_BY(mutex_) = false;
-  std::vector<std::thread> bg_threads_;
   bool flush_running_ GUARDED_BY(mutex_) = false;
   // The running compactions, so no other takes their files or key ranges.
   CompactionsInProgress compactions_ GUARDED_BY(mutex_);
-  const CompactionPicker picker_;
-  std::unique_ptr<FileLock> db_lock_;
   std::unique_ptr<VersionSet> versions_ GUARDED_BY(mutex_);
   std::shared_ptr<MemTable> mem_ GUARDED_BY(mutex_);
   std::deque<ImmutableMemTable> imm_ GUARDED_BY(mutex_);  // oldest first
@@ -224,48 +235,36 @@ class DBImpl final : public DB {
   SnapshotList snapshots_ GUARDED_BY(mutex_);
   // Numbers of files being written that no version names yet.
   std::set<uint64_t> pending_outputs_ GUARDED_BY(mutex_);
-  // The first failed WAL/MANIFEST write or sync. Sticky: once set, every
-  // write returns it, because a failed fsync may have dropped data the OS
-  // still reports as written, and retrying would acknowledge lost writes.
-  // The exception is a recoverable error (NoSpace, see
-  // RecordBackgroundError): writes fail with it until ResumeLocked clears it.
-  Status bg_error_ GUARDED_BY(mutex_);
-  bool bg_error_recoverable_ GUARDED_BY(mutex_) = false;
-  // The active WAL may end in a partial record (an append ran out of space):
-  // no record may follow it there, so resuming starts a new WAL first.
-  bool wal_needs_switch_ GUARDED_BY(mutex_) = false;
-  // A background thread is waiting to retry a recoverable error, and how
-  // many retries ran since work last succeeded (for the backoff).
-  bool resume_scheduled_ GUARDED_BY(mutex_) = false;
-  uint64_t resume_retries_ GUARDED_BY(mutex_) = 0;
-  uint64_t resumes_ GUARDED_BY(mutex_) = 0;  // recoverable errors cleared
-
-  // The write path. writers_ is the queue of waiting writers; its front is
-  // the leader. The leader alone uses logfile_, log_ and tmp_batch_ (see the
-  // file comment).
+  // The background error and its automatic retry.
+  ErrorHandler error_handler_ GUARDED_BY(mutex_);
+  // Write back-pressure: compaction debt, slowdowns, stall counts.
+  WriteController write_controller_ GUARDED_BY(mutex_);
+  LevelStats level_stats_[kNumLevels] GUARDED_BY(mutex_);
+  // The queue of waiting writers; its front is the leader.
   std::deque<Writer*> writers_ GUARDED_BY(mutex_);
-  WriteBatch tmp_batch_;
-  std::shared_ptr<WritableFile> logfile_;
-  bool logfile_unsynced_ = false;  // logfile_ holds records not yet synced
-  std::unique_ptr<wal::Writer> log_;
   uint64_t logfile_number_ GUARDED_BY(mutex_) = 0;
 
-  // Records skipped while replaying WALs because they were corrupt.
+  // --- The write leader's alone (see WriteLeader); used without mutex_. ---
+  // MakeRoomForWrite swaps logfile_ and log_ only while the leader also
+  // holds mutex_.
+  WriteLeader leader_;
+  WriteBatch tmp_batch_ GUARDED_BY(leader_);
+  std::shared_ptr<WritableFile> logfile_ GUARDED_BY(leader_);
+  bool logfile_unsynced_ GUARDED_BY(leader_) = false;  // logfile_ holds records not yet synced
+  std::unique_ptr<wal::Writer> log_ GUARDED_BY(leader_);
+
+  // --- Atomics. ---
+  // Set (with the mutex held) when the DB is closing; atomic so a long
+  // compaction can notice without taking the mutex. The default (sequentially
+  // consistent) order: it is read once per write or compaction step, where a
+  // weaker order would save nothing measurable.
+  std::atomic<bool> shutting_down_{false};
+  // Records skipped while replaying WALs because they were corrupt: written
+  // by recovery, read by properties without the mutex; only ever reported.
   std::atomic<uint64_t> wal_corrupted_records_{0};
   std::atomic<uint64_t> wal_corrupted_bytes_{0};
+  // Counters, relaxed: only ever reported.
   Stats stats_;
-  LevelStats level_stats_[kNumLevels] GUARDED_BY(mutex_);
-  uint64_t stall_count_[kNumStallCauses] GUARDED_BY(mutex_) = {};
-  uint64_t stall_micros_[kNumStallCauses] GUARDED_BY(mutex_) = {};
-  // Compaction debt of the current version, computed when it is installed.
-  uint64_t pending_compaction_bytes_ GUARDED_BY(mutex_) = 0;
-  // The user write rate (bytes/s) measured while writes were not slowed: the
-  // rate slowdowns start from, so the first slowdown is no cliff.
-  double unthrottled_write_rate_ GUARDED_BY(mutex_) = 16.0 * (1 << 20);
-  uint64_t rate_window_start_micros_ GUARDED_BY(mutex_) = 0;
-  uint64_t rate_window_bytes_ GUARDED_BY(mutex_) = 0;
-  // Delay owed by the write leader but not yet slept (microseconds).
-  double delay_debt_micros_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace strata

@@ -94,11 +94,13 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
     : options_(options),
       fs_(FileSystemFor(options)),
       dbname_(dbname),
+      picker_(options),
       block_cache_(options.block_cache_size),
       table_cache_(
           std::make_unique<TableCache>(dbname, options, fs_, &block_cache_, &table_stats_)),
       bg_cv_(&mutex_),
-      picker_(options) {}
+      error_handler_(&bg_cv_),
+      write_controller_(options) {}
 
 DBImpl::~DBImpl() {
   {
@@ -109,12 +111,13 @@ DBImpl::~DBImpl() {
     // memtable to replay behind every run.
     closing_ = true;
     bg_cv_.SignalAll();
-    while (!imm_.empty() && bg_error_.ok() && !bg_threads_.empty()) bg_cv_.Wait();
+    while (!imm_.empty() && error_handler_.ok() && !bg_threads_.empty()) bg_cv_.Wait();
     shutting_down_ = true;
     bg_cv_.SignalAll();
   }
   for (auto& thread : bg_threads_) thread.join();
   MutexLock lock(&mutex_);
+  leader_.Acquire();  // every writer has returned: a destructor runs alone
   if (logfile_ != nullptr) {
     // Everything acknowledged has reached the OS already; Close only
     // releases the descriptor.
@@ -122,6 +125,7 @@ DBImpl::~DBImpl() {
   }
   log_.reset();
   logfile_.reset();
+  leader_.Release();
   if (db_lock_ != nullptr) (void)fs_->UnlockFile(std::move(db_lock_));
 }
 
@@ -155,7 +159,9 @@ Status DBImpl::Recover() {
   if (!s.ok()) return s;
   versions_->SetLastSequence(max_sequence);
 
+  leader_.Acquire();  // no writer exists before Open returns
   s = NewLogFile();
+  leader_.Release();
   if (!s.ok()) return s;
   // WALs older than the oldest replayed memtable's (empty ones included)
   // hold nothing unflushed.
@@ -266,7 +272,7 @@ void DBImpl::RemoveObsoleteFiles() {
   // After a sticky error, keep everything for inspection. After a failed
   // MANIFEST write, the old MANIFEST may name files this process thinks
   // obsolete, until the next edit starts a new one.
-  if (!bg_error_.ok() && !bg_error_recoverable_) return;
+  if (error_handler_.IsSticky()) return;
   if (versions_->ManifestNeedsRewrite()) return;
   // Listing first, then deciding under the mutex, is safe: a file created
   // after the listing is not in it, and one created before is pending or

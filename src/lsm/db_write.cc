@@ -7,7 +7,8 @@
 // one Sync; inserts the group into the memtable; publishes the group's last
 // sequence number; and wakes the followers with the group's status.
 //
-// Errors: a failed WAL write or sync becomes the sticky bg_error_. The failed
+// Errors: a failed WAL write or sync becomes the sticky background error
+// (see ErrorHandler). The failed
 // group's writers get the error, and so does every later write: the WAL may
 // hold a partial record, and a failed fsync may have lost pages the kernel
 // still calls written, so carrying on could acknowledge writes that are gone.
@@ -17,9 +18,7 @@
 // drops), writes carry on. See ResumeLocked.
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
-#include <thread>
 
 #include "lsm/db_impl.h"
 #include "lsm/write_batch_internal.h"
@@ -76,6 +75,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
   if (w.done) return w.status;
 
   // This writer leads a group.
+  leader_.Acquire();
   Status s = MakeRoomForWrite(updates == nullptr);
   Writer* last_writer = &w;
   bool need_sync = false;
@@ -119,7 +119,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     }
     if (s.ok()) {
       versions_->SetLastSequence(first + count - 1);
-      resume_retries_ = 0;
+      error_handler_.WorkSucceeded();
       for (auto& imm : imm_) {
         for (const auto& file : older_logs) {
           if (imm.unsynced_log == file) imm.unsynced_log.reset();
@@ -127,16 +127,17 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
       }
       // Still at the front of writers_, so no other write overtakes the
       // delay.
-      DelayWrite(WriteBatchInternal::ByteSize(group));
+      write_controller_.DelayWrite(&mutex_, WriteBatchInternal::ByteSize(group),
+                                   versions_->current()->NumFiles(0));
     } else if (append_failed && s.IsNoSpace()) {
       // The group's record may be partly (or, if the OS took all of it
       // before failing, wholly) in the WAL: no later record may reuse its
       // sequence numbers, and none may follow it in that file.
       versions_->SetLastSequence(first + count - 1);
-      wal_needs_switch_ = true;
-      RecordBackgroundError(s);
+      error_handler_.set_wal_needs_switch(true);
+      error_handler_.RecordBackgroundError(s);
     } else {
-      SetBackgroundError(s);
+      error_handler_.SetBackgroundError(s);
     }
     if (group == &tmp_batch_) tmp_batch_.Clear();
   }
@@ -157,6 +158,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
     }
     if (ready == last_writer) break;
   }
+  leader_.Release();
   if (!writers_.empty()) writers_.front()->cv.Signal();
   return s;
 }
@@ -190,23 +192,20 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* need_sync) {
 Status DBImpl::MakeRoomForWrite(bool force) {
   mutex_.AssertHeld();
   while (true) {
-    if (!bg_error_.ok()) return bg_error_;
+    if (!error_handler_.ok()) return error_handler_.bg_error();
     if (shutting_down_) return Status::IOError("the database is closing");
-    std::optional<StallCause> stop;
-    if (versions_->current()->NumFiles(0) >= options_.l0_stop_writes_trigger) {
-      stop = kL0Stop;
-    } else if (pending_compaction_bytes_ >= options_.hard_pending_compaction_bytes) {
-      stop = kPendingStop;
-    } else if (!mem_->Empty() &&
-               (force || mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) &&
-               imm_.size() >= static_cast<size_t>(options_.max_write_buffer_number)) {
+    std::optional<WriteController::StallCause> stop =
+        write_controller_.StopCause(versions_->current()->NumFiles(0));
+    if (!stop && !mem_->Empty() &&
+        (force || mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) &&
+        imm_.size() >= static_cast<size_t>(options_.max_write_buffer_number)) {
       // Every buffer is waiting for its flush.
-      stop = kMemTableStop;
+      stop = WriteController::kMemTableStop;
     }
     if (stop) {
       uint64_t start = NowMicros();
       bg_cv_.Wait();
-      RecordStall(*stop, NowMicros() - start);
+      write_controller_.RecordStall(*stop, NowMicros() - start);
       continue;
     }
     // An empty memtable is never switched: its arena's first block alone
@@ -220,68 +219,6 @@ Status DBImpl::MakeRoomForWrite(bool force) {
   }
 }
 
-double DBImpl::SlowdownFraction(StallCause* cause) {
-  mutex_.AssertHeld();
-  auto fraction = [](double value, double soft, double hard) {
-    if (value < soft) return 0.0;
-    return hard > soft ? std::min(1.0, (value - soft) / (hard - soft)) : 1.0;
-  };
-  double l0 = fraction(versions_->current()->NumFiles(0), options_.l0_slowdown_writes_trigger,
-                       options_.l0_stop_writes_trigger);
-  double pending = fraction(static_cast<double>(pending_compaction_bytes_),
-                            static_cast<double>(options_.soft_pending_compaction_bytes),
-                            static_cast<double>(options_.hard_pending_compaction_bytes));
-  *cause = l0 >= pending ? kL0Slowdown : kPendingSlowdown;
-  return std::max(l0, pending);
-}
-
-void DBImpl::DelayWrite(uint64_t bytes) {
-  mutex_.AssertHeld();
-  // The lowest rate writes are slowed to, and the longest single sleep: a
-  // write never waits long, it is the rate that falls.
-  constexpr double kMinRate = 64 << 10;
-  constexpr double kMaxSleepMicros = 20000;
-  constexpr uint64_t kRateWindowMicros = 100000;
-  uint64_t now = NowMicros();
-  StallCause cause;
-  double f = SlowdownFraction(&cause);
-  if (f <= 0.0) {
-    // Not slowed: measure the rate writes arrive at, the rate a slowdown
-    // starts from.
-    delay_debt_micros_ = 0;
-    if (rate_window_start_micros_ == 0) rate_window_start_micros_ = now;
-    rate_window_bytes_ += bytes;
-    uint64_t elapsed = now - rate_window_start_micros_;
-    if (elapsed >= kRateWindowMicros) {
-      double rate = static_cast<double>(rate_window_bytes_) * 1e6 / static_cast<double>(elapsed);
-      unthrottled_write_rate_ = 0.7 * unthrottled_write_rate_ + 0.3 * rate;
-      rate_window_start_micros_ = 0;
-      rate_window_bytes_ = 0;
-    }
-    return;
-  }
-  rate_window_start_micros_ = 0;
-  rate_window_bytes_ = 0;
-  // The allowed rate falls linearly from the unslowed rate to nothing as the
-  // debt goes from the slowdown trigger to the stop trigger.
-  double rate = std::max(kMinRate, unthrottled_write_rate_ * (1.0 - f));
-  delay_debt_micros_ =
-      std::min(delay_debt_micros_ + static_cast<double>(bytes) * 1e6 / rate, 5 * kMaxSleepMicros);
-  if (delay_debt_micros_ < 1000) return;  // sleep in steps of at least 1 ms
-  double sleep = std::min(delay_debt_micros_, kMaxSleepMicros);
-  delay_debt_micros_ -= sleep;
-  mutex_.Unlock();
-  std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(sleep)));
-  mutex_.Lock();
-  RecordStall(cause, static_cast<uint64_t>(sleep));
-}
-
-void DBImpl::RecordStall(StallCause cause, uint64_t micros) {
-  mutex_.AssertHeld();
-  stall_count_[cause]++;
-  stall_micros_[cause] += micros;
-}
-
 Status DBImpl::SwitchMemTable() {
   mutex_.AssertHeld();
   std::shared_ptr<MemTable> old_mem = mem_;
@@ -290,7 +227,7 @@ Status DBImpl::SwitchMemTable() {
   std::shared_ptr<WritableFile> old_file = logfile_unsynced_ ? logfile_ : nullptr;
   Status s = NewLogFile();
   if (!s.ok()) {
-    RecordBackgroundError(s);
+    error_handler_.RecordBackgroundError(s);
     return s;
   }
   logfile_unsynced_ = false;
@@ -301,53 +238,31 @@ Status DBImpl::SwitchMemTable() {
   return Status::OK();
 }
 
-void DBImpl::SetBackgroundError(const Status& s) {
-  mutex_.AssertHeld();
-  if (bg_error_.ok() || bg_error_recoverable_) {
-    bg_error_ = s;
-    bg_error_recoverable_ = false;
-    bg_cv_.SignalAll();  // stalled writers and Flush() callers return it
-  }
-}
-
-void DBImpl::RecordBackgroundError(const Status& s) {
-  mutex_.AssertHeld();
-  if (!s.IsNoSpace()) {
-    SetBackgroundError(s);
-  } else if (bg_error_.ok()) {
-    bg_error_ = s;
-    bg_error_recoverable_ = true;
-    bg_cv_.SignalAll();  // stalled writers return it; a background thread retries
-  }
-}
-
 Status DBImpl::ResumeLocked() {
   mutex_.AssertHeld();
-  if (bg_error_.ok() || !bg_error_recoverable_) return bg_error_;
+  if (!error_handler_.IsRecoverable()) return error_handler_.bg_error();
   // Lead the write queue (as a memtable switch request, which never joins
   // another writer's group), so no write is using the WAL meanwhile.
   Writer w(&mutex_);
   writers_.push_back(&w);
   while (&w != writers_.front()) w.cv.Wait();
-  if (!bg_error_.ok() && bg_error_recoverable_) {
+  leader_.Acquire();
+  if (error_handler_.IsRecoverable()) {
     Status s;
-    if (wal_needs_switch_) {
+    if (error_handler_.wal_needs_switch()) {
       // The memtable moves to the flush queue with its WAL: once flushed, the
       // writes it holds no longer depend on that WAL's pages at all.
       s = SwitchMemTable();
-      if (s.ok()) wal_needs_switch_ = false;
+      if (s.ok()) error_handler_.set_wal_needs_switch(false);
     }
-    if (s.ok() && bg_error_recoverable_) {
-      bg_error_ = Status::OK();
-      bg_error_recoverable_ = false;
-      resumes_++;
-    }
+    if (s.ok() && error_handler_.IsRecoverable()) error_handler_.ClearRecoverableError();
   }
+  leader_.Release();
   writers_.pop_front();
   if (!writers_.empty()) writers_.front()->cv.Signal();
-  if (bg_error_.ok()) RemoveObsoleteFiles();  // abandoned outputs free space
-  bg_cv_.SignalAll();                         // the flushes and compactions retry
-  return bg_error_;
+  if (error_handler_.ok()) RemoveObsoleteFiles();  // abandoned outputs free space
+  bg_cv_.SignalAll();                              // the flushes and compactions retry
+  return error_handler_.bg_error();
 }
 
 Status DBImpl::Resume() {
@@ -357,7 +272,7 @@ Status DBImpl::Resume() {
   // what shows the space is back.
   while (s.ok() && !imm_.empty() && !shutting_down_) {
     bg_cv_.Wait();
-    s = bg_error_;
+    s = error_handler_.bg_error();
   }
   // As in Flush(): the files those flushes made obsolete are gone on return.
   if (s.ok()) RemoveObsoleteFiles();

@@ -12,27 +12,29 @@
 //    MANIFEST fails writes with NoSpace while reads keep working, leaves no
 //    table the MANIFEST names half-written, and once space is back the
 //    database resumes by itself (or at once with Resume) with nothing lost.
+//    The automatic retry waits its backoff on a ManualClock, which the tests
+//    move on once the retry is waiting, instead of sleeping through it.
 //
 // The databases live in /dev/shm: the sweep syncs thousands of times, and
 // FaultInjectionFileSystem models durability itself.
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "lsm/db_impl.h"
 #include "lsm/db_test_util.h"
 #include "storage/fault_injection_file_system.h"
 #include "strata/db.h"
 #include "strata/inspect.h"
 #include "test_util.h"
+#include "util/clock.h"
 
 namespace strata {
 namespace {
@@ -40,6 +42,8 @@ namespace {
 using FS = FaultInjectionFileSystem;
 
 constexpr char kAbsent[] = "<absent>";
+// The longest wait before an automatic retry (see ErrorHandler).
+constexpr uint64_t kMaxBackoffMicros = 1000000;
 
 std::string Key(int i) {
   char buf[16];
@@ -289,7 +293,10 @@ class DBIOErrorTest : public ::testing::Test {
     options_.l0_compaction_trigger = 10;  // no compaction unless asked for
   }
 
-  void Open() { db_ = test::OpenOrDie(options_, dbname_); }
+  void Open() {
+    db_ = test::OpenOrDie(options_, dbname_);
+    static_cast<DBImpl*>(db_.get())->TEST_SetResumeClock(&clock_);
+  }
 
   // Closes the DB (every file closed), loses power, and reopens.
   void PowerLossAndReopen() {
@@ -337,19 +344,23 @@ class DBIOErrorTest : public ::testing::Test {
     EXPECT_GT(report.manifest_records, 0u);
   }
 
-  // Waits (up to 10 s) for writes to be accepted again after the fault
-  // cleared, counting the attempts.
+  // Lets the automatic retry run and waits for it to clear the error: once
+  // the background thread waits its backoff on clock_, moving the clock past
+  // the longest backoff makes it retry at once.
   void WaitForAutomaticResume() {
-    for (int i = 0; i < 1000; i++) {
-      std::string error;
-      ASSERT_TRUE(db_->GetProperty("strata.background-error", &error));
-      if (error == "OK") return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    FAIL() << "the database did not resume within 10 s";
+    std::vector<uint64_t> waits = clock_.WaitForWaits(waits_passed_ + 1);
+    ASSERT_GT(waits.size(), waits_passed_) << "no automatic retry was scheduled";
+    waits_passed_ = waits.size();
+    clock_.Advance(kMaxBackoffMicros);
+    Status s = static_cast<DBImpl*>(db_.get())->TEST_WaitForAutomaticResume();
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   FS fs_;
+  // The clock the resume backoff waits by, and how many of its waits the
+  // tests have moved it past.
+  ManualClock clock_;
+  size_t waits_passed_ = 0;
   test::TempDir dir_{test::TempDir::InMemory{}};
   const std::string dbname_ = dir_.Child("db");
   Options options_;
@@ -371,7 +382,10 @@ TEST_F(DBIOErrorTest, FailedWalSyncIsStickyAndResumeRefuses) {
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
   s = db_->Resume();
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // no automatic retry either
+  // No automatic retry either: none ever waits its backoff, however far the
+  // clock moves.
+  clock_.Advance(10 * kMaxBackoffMicros);
+  EXPECT_TRUE(clock_.waits().empty());
   s = db_->Put(Key(51), Value(51, 1));
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
   CheckAll();  // reads keep working
@@ -469,8 +483,14 @@ TEST_F(DBIOErrorTest, NoSpaceDuringFlushResumesByItself) {
   PutRange(0, 40, 1);
   fs_.FailWithNoSpace(true, ".sst");
   EXPECT_TRUE(db_->Flush().IsNoSpace());
-  // While the disk stays full, the retries fail again and the error stays.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // While the disk stays full, each retry fails again, the error stays, and
+  // the next retry waits twice as long.
+  EXPECT_EQ(clock_.WaitForWaits(1), std::vector<uint64_t>({50000}));
+  clock_.Advance(50000);
+  EXPECT_EQ(clock_.WaitForWaits(2), std::vector<uint64_t>({50000, 100000}));
+  clock_.Advance(100000);
+  EXPECT_EQ(clock_.WaitForWaits(3), std::vector<uint64_t>({50000, 100000, 200000}));
+  waits_passed_ = 2;
   EXPECT_TRUE(db_->Put(Key(100), "x").IsNoSpace());
   CheckAll();
   CheckTablesWhole();
