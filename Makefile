@@ -41,16 +41,19 @@ crash-test: build
 	if ./$(BUILD)/tools/strata-stress/strata-stress crash --db $$dir/db --duration $(CRASH_SECONDS); \
 	then rm -rf $$dir; else echo "crash test failed: database kept in $$dir"; exit 1; fi
 
-# Every test but the stress label under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every test but the stress label under AddressSanitizer + UndefinedBehaviorSanitizer,
+# with the invariant checks (STRATA_INVARIANTS, src/util/invariants.h) on.
 sanitize-asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=address,undefined >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=address,undefined \
+		-DSTRATA_INVARIANTS=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS) -LE stress
 
 # The concurrency tests under ThreadSanitizer (clang, so thread-safety
-# annotations are checked too).
+# annotations are checked too), with the invariant checks on.
 sanitize-tsan: deps
-	@CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread >/dev/null
+	@CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread \
+		-DSTRATA_INVARIANTS=ON >/dev/null
 	@cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L concurrency
 
