@@ -8,6 +8,7 @@
 
 #include "lsm/filename.h"
 #include "lsm/level_iterator.h"
+#include "lsm/version_invariants.h"
 #include "wal/log_reader.h"
 
 namespace strata {
@@ -147,6 +148,7 @@ std::shared_ptr<const Version> VersionSet::Apply(const Version& base,
     }
 #endif
   }
+  CheckVersionInvariants(*v);
   return v;
 }
 
