@@ -24,6 +24,7 @@
 #include "lsm/build_table.h"
 #include "lsm/db_impl.h"
 #include "util/clock.h"
+#include "util/sync_point.h"
 
 namespace strata {
 
@@ -80,6 +81,8 @@ void DBImpl::BackgroundThread() {
       bg_cv_.SignalAll();
       continue;
     }
+    TEST_SYNC_POINT_CALLBACK("DBImpl::BackgroundThread:Idle",
+                             const_cast<Version*>(versions_->current().get()));  // read-only
     bg_cv_.Wait();
   }
 }

@@ -80,6 +80,11 @@ class DBImpl final : public DB {
   bool GetProperty(std::string_view name, std::string* value) override;
   Status Resume() override;
 
+  // Test hooks (db_test_hooks.cc), for tests that reach DBImpl through a
+  // static_cast of their DB*. Returns once no flush or compaction is running
+  // or due: the background error if there is one, else OK.
+  Status TEST_WaitForBackgroundWork();
+
  private:
   friend class DB;
   struct Writer;

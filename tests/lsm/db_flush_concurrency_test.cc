@@ -194,7 +194,12 @@ class DBFlushConcurrencyTest : public ::testing::Test {
         if (GetValue(db_.get(), WriterKey(w, after[w] + 1), snapshot) != "NOT_FOUND") {
           failures_.Add("snapshot sees " + WriterKey(w, after[w] + 1) + ", written after it");
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        // Read again only once writer w wrote more: the snapshot must keep
+        // its view over newer data (and the flushes it causes).
+        const uint64_t progress = progress_[w].load(std::memory_order_acquire);
+        while (WritersRunning() && progress_[w].load(std::memory_order_acquire) == progress) {
+          std::this_thread::yield();
+        }
       }
       // The counter it saw is one the writer wrote around the snapshot.
       for (int w = 0; w < kWriters; w++) {
