@@ -98,11 +98,13 @@ Status DBImpl::FlushOldestMemTable() {
   Status s;
   {
     mutex_.Unlock();
+    TEST_SYNC_POINT("DBImpl::FlushOldestMemTable:Unlocked");
     std::unique_ptr<Iterator> iter = mem->NewIterator();
     s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), &meta);
     // The table's directory entry must be durable before the MANIFEST
     // names it.
     if (s.ok() && meta.file_size > 0) s = fs_->SyncDir(dbname_);
+    TEST_SYNC_POINT("DBImpl::FlushOldestMemTable:TableWritten");
     mutex_.Lock();
   }
 
