@@ -8,6 +8,7 @@ namespace strata {
 
 Status DBImpl::TEST_WaitForBackgroundWork() {
   MutexLock lock(&mutex_);
+  bool files_removed = false;
   while (true) {
     bool running = flush_running_ || compactions_.size() > 0;
     // Due: what a background thread would start now. After an error
@@ -15,12 +16,22 @@ Status DBImpl::TEST_WaitForBackgroundWork() {
     bool due = bg_error_.ok() &&
                (!imm_.empty() ||
                 (!closing_ && picker_.Pick(versions_->current(), compactions_) != nullptr));
-    if (!running && !due) break;
-    // Every change of this state (a flush or compaction finishing, an error
-    // recorded, a version installed) signals bg_cv_ to all waiters.
-    bg_cv_.Wait();
+    if (running || due) {
+      // Every change of this state (a flush or compaction finishing, an
+      // error recorded, a version installed) signals bg_cv_ to all waiters.
+      files_removed = false;
+      bg_cv_.Wait();
+    } else if (!files_removed) {
+      // A compaction leaves compactions_ before it unlinks its inputs, with
+      // the mutex released: remove them here too (twice is harmless, as in
+      // Flush), so the files on disk are the live ones. That unlocks the
+      // mutex, hence the second look.
+      RemoveObsoleteFiles();
+      files_removed = true;
+    } else {
+      return bg_error_;
+    }
   }
-  return bg_error_;
 }
 
 }  // namespace strata
