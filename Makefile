@@ -42,18 +42,20 @@ crash-test: build
 	if ./$(BUILD)/tools/strata-stress/strata-stress crash --db $$dir/db --duration $(CRASH_SECONDS); \
 	then rm -rf $$dir; else echo "crash test failed: database kept in $$dir"; exit 1; fi
 
-# Every test but the stress label under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every test but the stress label under AddressSanitizer + UndefinedBehaviorSanitizer,
+# with the invariant checks (STRATA_INVARIANTS, src/util/invariants.h) on.
 sanitize-asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=address,undefined >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=address,undefined \
+		-DSTRATA_INVARIANTS=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS) -LE stress
 
-# The concurrency tests under ThreadSanitizer. The build is clang's with
-# -Wthread-safety -Werror (STRATA_WERROR), so it is also the check that every
-# guarded field is used with its lock held.
+# The concurrency tests under ThreadSanitizer, with the invariant checks on.
+# The build is clang's with -Wthread-safety -Werror (STRATA_WERROR), so it is
+# also the check that every guarded field is used with its lock held.
 sanitize-tsan: deps
 	@CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread \
-		-DSTRATA_WERROR=ON >/dev/null
+		-DSTRATA_WERROR=ON -DSTRATA_INVARIANTS=ON >/dev/null
 	@cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L concurrency
 

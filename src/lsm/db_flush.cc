@@ -19,11 +19,11 @@
 // ErrorHandler) by ResumeLocked, and the work runs again. Any other error is
 // sticky.
 
-#include <chrono>
 
 #include "lsm/build_table.h"
 #include "lsm/db_impl.h"
 #include "util/clock.h"
+#include "util/sync_point.h"
 
 namespace strata {
 
@@ -64,6 +64,8 @@ void DBImpl::BackgroundThread() {
       bg_cv_.SignalAll();
       continue;
     }
+    TEST_SYNC_POINT_CALLBACK("DBImpl::BackgroundThread:Idle",
+                             const_cast<Version*>(versions_->current().get()));  // read-only
     bg_cv_.Wait();
   }
 }
@@ -82,22 +84,6 @@ void DBImpl::RetryAfterBackoff() {
   error_handler_.RetryDone();
 }
 
-void DBImpl::TEST_SetResumeClock(Clock* clock) {
-  MutexLock lock(&mutex_);
-  error_handler_.SetClock(clock);
-}
-
-Status DBImpl::TEST_WaitForAutomaticResume() {
-  MutexLock lock(&mutex_);
-  uint64_t deadline = NowMicros() + 10000000;
-  while (error_handler_.IsRecoverable() && !shutting_down_) {
-    uint64_t now = NowMicros();
-    if (now >= deadline) break;
-    bg_cv_.WaitFor(std::chrono::microseconds(deadline - now));
-  }
-  return error_handler_.bg_error();
-}
-
 Status DBImpl::FlushOldestMemTable() {
   mutex_.AssertHeld();
   std::shared_ptr<MemTable> mem = imm_.front().mem;
@@ -109,11 +95,13 @@ Status DBImpl::FlushOldestMemTable() {
   Status s;
   {
     mutex_.Unlock();
+    TEST_SYNC_POINT("DBImpl::FlushOldestMemTable:Unlocked");
     std::unique_ptr<Iterator> iter = mem->NewIterator();
     s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), &meta);
     // The table's directory entry must be durable before the MANIFEST
     // names it.
     if (s.ok() && meta.file_size > 0) s = fs_->SyncDir(dbname_);
+    TEST_SYNC_POINT("DBImpl::FlushOldestMemTable:TableWritten");
     mutex_.Lock();
   }
 

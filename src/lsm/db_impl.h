@@ -90,9 +90,13 @@ class DBImpl final : public DB {
   bool GetProperty(std::string_view name, std::string* value) override;
   Status Resume() override;
 
-  // Test hooks (db_flush.cc). The clock the resume backoff waits by, instead
-  // of the steady clock; set it before any error. The caller keeps it alive
-  // while the DB is open.
+  // Test hooks (db_test_hooks.cc), for tests that reach DBImpl through a
+  // static_cast of their DB*.
+  // Returns once no flush or compaction is running or due: the background
+  // error if there is one, else OK.
+  Status TEST_WaitForBackgroundWork() EXCLUDES(mutex_);
+  // The clock the resume backoff waits by, instead of the steady clock; set
+  // it before any error. The caller keeps it alive while the DB is open.
   void TEST_SetResumeClock(Clock* clock) EXCLUDES(mutex_);
   // Waits (at most 10 s) while the background error is recoverable, for an
   // automatic retry to clear it; returns the error as it then stands.

@@ -25,7 +25,7 @@ class LevelIterator final : public Iterator {
   bool Valid() const override { return table_ != nullptr && table_->Valid(); }
 
   void SeekToFirst() override {
-    OpenFile(0);
+    OpenFile(files_.empty() ? kNone : 0);
     if (table_ != nullptr) table_->SeekToFirst();
     SkipEmptyForward();
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "util/internal_key.h"
+#include "util/invariants.h"
 
 namespace strata {
 namespace {
@@ -37,6 +38,35 @@ class MergingIterator final : public Iterator {
 
   void Next() override {
     assert(Valid());
+    if constexpr (kInvariantChecks) previous_key_.assign(key());
+    NextImpl();
+    // Each child is ordered, so the merge must be. Not strictly: two sources
+    // may hold one internal key (see the direction switch).
+    STRATA_INVARIANT(!Valid() || CompareInternalKeys(previous_key_, key()) <= 0);
+  }
+
+  void Prev() override {
+    assert(Valid());
+    if constexpr (kInvariantChecks) previous_key_.assign(key());
+    PrevImpl();
+    STRATA_INVARIANT(!Valid() || CompareInternalKeys(previous_key_, key()) >= 0);
+  }
+
+  std::string_view key() const override { return current()->key(); }
+  std::string_view value() const override { return current()->value(); }
+
+  Status status() const override {
+    for (const auto& child : children_) {
+      Status s = child->status();
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+ private:
+  enum class Direction { kForward, kReverse };
+
+  void NextImpl() {
     if (direction_ != Direction::kForward) {
       // Every other child sits before key(); move each to its first entry
       // after key().
@@ -54,8 +84,7 @@ class MergingIterator final : public Iterator {
     FixTop();
   }
 
-  void Prev() override {
-    assert(Valid());
+  void PrevImpl() {
     if (direction_ != Direction::kReverse) {
       // Every other child sits after key(); move each to its last entry
       // before key().
@@ -76,20 +105,6 @@ class MergingIterator final : public Iterator {
     current()->Prev();
     FixTop();
   }
-
-  std::string_view key() const override { return current()->key(); }
-  std::string_view value() const override { return current()->value(); }
-
-  Status status() const override {
-    for (const auto& child : children_) {
-      Status s = child->status();
-      if (!s.ok()) return s;
-    }
-    return Status::OK();
-  }
-
- private:
-  enum class Direction { kForward, kReverse };
 
   Iterator* current() const { return heap_.front(); }
 
@@ -144,6 +159,7 @@ class MergingIterator final : public Iterator {
   std::vector<std::unique_ptr<Iterator>> children_;
   std::vector<Iterator*> heap_;  // the valid children, heap-ordered by direction_
   Direction direction_ = Direction::kForward;
+  std::string previous_key_;  // used only by the STRATA_INVARIANTS checks
 };
 
 }  // namespace

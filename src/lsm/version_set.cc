@@ -10,6 +10,7 @@
 #include "lsm/filename.h"
 #include "lsm/level_iterator.h"
 #include "lsm/manifest_replayer.h"
+#include "lsm/version_invariants.h"
 
 namespace strata {
 namespace {
@@ -21,19 +22,6 @@ bool BeforeBySmallest(const std::shared_ptr<const FileMetaData>& a,
                       const std::shared_ptr<const FileMetaData>& b) {
   int r = CompareInternalKeys(a->smallest, b->smallest);
   return r != 0 ? r < 0 : a->number < b->number;
-}
-
-// Invariant 1 of version_set.h; debug builds only.
-void AssertLevelsDisjoint(const Version& v) {
-#ifndef NDEBUG
-  for (int level = 1; level < kNumLevels; level++) {
-    const auto& files = v.files(level);
-    for (size_t i = 1; i < files.size(); i++) {
-      assert(CompareUserKeys(ExtractUserKey(files[i - 1]->largest),
-                             ExtractUserKey(files[i]->smallest)) < 0);
-    }
-  }
-#endif
 }
 
 }  // namespace
@@ -167,7 +155,7 @@ std::shared_ptr<const Version> VersionSet::Apply(const Version& base,
   VersionBuilder builder(base);
   builder.Apply(edit);
   std::shared_ptr<const Version> v = builder.Build();
-  AssertLevelsDisjoint(*v);
+  CheckVersionInvariants(*v);
   return v;
 }
 
@@ -223,7 +211,7 @@ Status VersionSet::Recover() {
   manifest_file_number_ = number;
   MarkFileNumberUsed(number);
   std::shared_ptr<const Version> v = replayer.Build();
-  AssertLevelsDisjoint(*v);
+  CheckVersionInvariants(*v);
   for (int level = 0; level < kNumLevels; level++) {
     for (const auto& f : v->files(level)) MarkFileNumberUsed(f->number);
   }

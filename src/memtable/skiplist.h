@@ -41,6 +41,7 @@
 #include <type_traits>
 
 #include "util/arena.h"
+#include "util/invariants.h"
 #include "util/random.h"
 
 namespace strata {
@@ -63,6 +64,11 @@ class SkipList {
 
   // True if an entry equal to key is in the list. Lock-free.
   bool Contains(const Key& key) const;
+
+  // Walks every level and checks invariant (3) through STRATA_INVARIANT:
+  // O(entries x height), for tests and invariant builds; a no-op unless
+  // STRATA_INVARIANTS is defined. REQUIRES: no concurrent Insert.
+  void CheckInvariants() const;
 
   // A cursor over the list. Lock-free; sees every node published before each
   // of its moves, and possibly some published during them.
@@ -258,6 +264,10 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
 
   x = NewNode(key, height);
   for (int i = 0; i < height; i++) {
+    // Invariant (3) where the node goes in: between its neighbours.
+    STRATA_INVARIANT(prev[i] == head_ || compare_(prev[i]->key, key) < 0);
+    STRATA_INVARIANT(prev[i]->NoBarrierNext(i) == nullptr ||
+                     compare_(key, prev[i]->NoBarrierNext(i)->key) < 0);
     // x is not yet reachable, so its own pointer needs no ordering; the
     // release store into prev[i] publishes it (invariant 4).
     x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
@@ -269,6 +279,25 @@ template <typename Key, class Comparator>
 bool SkipList<Key, Comparator>::Contains(const Key& key) const {
   Node* x = FindGreaterOrEqual(key, nullptr);
   return x != nullptr && Equal(key, x->key);
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::CheckInvariants() const {
+  if constexpr (kInvariantChecks) {
+    for (int level = 0; level < GetMaxHeight(); level++) {
+      // Ascending at every level; below level 0, every node met is also met
+      // walking the level beneath from the same start.
+      Node* below = head_;
+      for (Node* x = head_->Next(level); x != nullptr; x = x->Next(level)) {
+        Node* next = x->Next(level);
+        STRATA_INVARIANT(next == nullptr || compare_(x->key, next->key) < 0);
+        if (level > 0) {
+          while (below != nullptr && below != x) below = below->Next(level - 1);
+          STRATA_INVARIANT(below == x);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace strata

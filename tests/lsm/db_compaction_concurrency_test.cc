@@ -14,9 +14,10 @@
 //   result must be exactly the expected contents.
 //
 //   BackgroundCompactionIntoAGapOfABottomLevelCompactRange: a file system
-//   that holds a manual compaction's output before its sync lets a
-//   background compaction finish meanwhile, deterministically, and the
-//   bottom level must still hold disjoint files with every key readable.
+//   that holds a manual compaction's output before its sync, and a sync
+//   point where background threads go idle, let a background compaction
+//   decide meanwhile, deterministically, and the bottom level must still
+//   hold disjoint files with every key readable.
 //
 // Small buffers and tables (64 KiB) and a 256 KiB base level give several
 // levels from a few MB. Bounded by a fixed amount of writing.
@@ -42,6 +43,7 @@
 #include "strata/db.h"
 #include "strata/file_system.h"
 #include "test_util.h"
+#include "util/sync_point.h"
 
 namespace strata {
 namespace {
@@ -145,6 +147,7 @@ TEST(DBCompactionConcurrencyTest, ReadersAndSnapshotsDuringCompactions) {
   constexpr int kFillerKeys = 2000;  // per writer, overwritten and deleted
   std::vector<std::atomic<uint64_t>> acknowledged(kPairs);
   std::atomic<int> writers_running{kWriters};
+  std::atomic<uint64_t> batches_written{0};  // by all writers
   std::atomic<int> failures{0};
 
   std::vector<std::thread> threads;
@@ -167,6 +170,7 @@ TEST(DBCompactionConcurrencyTest, ReadersAndSnapshotsDuringCompactions) {
           break;
         }
         acknowledged[pair].store(counter, std::memory_order_release);
+        batches_written.fetch_add(1, std::memory_order_relaxed);
       }
       writers_running--;
     });
@@ -218,7 +222,13 @@ TEST(DBCompactionConcurrencyTest, ReadersAndSnapshotsDuringCompactions) {
       k.pairs = ScanPairs(db.get(), k.snapshot);
       for (const auto& [p, read] : k.pairs) EXPECT_EQ(read.a, read.b) << "pair " << p;
       kept.push_back(std::move(k));
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 20));
+      // Check the snapshots again once the writers have moved on by 50 to
+      // 250 batches (about a memtable), so flushes and compactions rewrite
+      // what they read in between.
+      const uint64_t target = batches_written.load() + 50 + rng() % 200;
+      while (writers_running.load() > 0 && batches_written.load() < target) {
+        std::this_thread::yield();
+      }
       for (const Kept& old : kept) {
         EXPECT_TRUE(ScanPairs(db.get(), old.snapshot) == old.pairs) << "a snapshot changed";
         int pair = static_cast<int>(rng() % kPairs);
@@ -455,6 +465,7 @@ class BlockingFileSystem final : public FileSystem {
 // background compaction may put a file there while the manual one runs, and
 // a manual output spanning the gap would then overlap it.
 TEST(DBCompactionConcurrencyTest, BackgroundCompactionIntoAGapOfABottomLevelCompactRange) {
+  if (!kSyncPointsEnabled) GTEST_SKIP() << "built without STRATA_SYNC_POINTS";
   TempDir dir;
   BlockingFileSystem fs;
   Options options = ConcurrentCompactionOptions();  // a compaction beside CompactRange's
@@ -490,17 +501,38 @@ TEST(DBCompactionConcurrencyTest, BackgroundCompactionIntoAGapOfABottomLevelComp
   bool held = fs.WaitUntilBlocked(std::chrono::seconds(20));
   EXPECT_TRUE(held) << "the manual compaction never wrote its output";
 
+  // A background thread that goes idle reports the version it saw: the
+  // test goes on once one saw the level-0 compaction due yet started none
+  // (it waits, rightly, for the manual one), or saw its output installed.
+  std::mutex decided_mu;
+  std::condition_variable decided_cv;
+  bool decided = false;  // guarded by decided_mu
+  ScopedSyncPoints sync_points;
+  SyncPoint::GetInstance()->SetCallBack("DBImpl::BackgroundThread:Idle", [&](void* arg) {
+    const auto* v = static_cast<const Version*>(arg);
+    int deeper_files = 0;  // two bottom-level files before the compaction
+    for (int level = 1; level < kNumLevels; level++) deeper_files += v->NumFiles(level);
+    if (v->NumFiles(0) >= options.l0_compaction_trigger || deeper_files > 2) {
+      std::lock_guard<std::mutex> lock(decided_mu);
+      decided = true;
+      decided_cv.notify_all();
+    }
+  });
+  SyncPoint::GetInstance()->EnableProcessing();
+
   // Meanwhile four flushes of keys in the gap make a level-0 compaction
   // into the bottom level (the base of so small a tree).
   for (int flush = 0; flush < options.l0_compaction_trigger; flush++) {
     for (int i = 0; i < 25; i++) put(key('m', flush * 25 + i));
     ASSERT_TRUE(db->Flush().ok());
   }
-  // Give it time to run (it may also, rightly, wait for the manual one).
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  while (FilesAtLevel(db.get(), 0) > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  {
+    std::unique_lock<std::mutex> lock(decided_mu);
+    // The bound only turns a hang into a failure.
+    EXPECT_TRUE(decided_cv.wait_for(lock, std::chrono::seconds(60), [&] { return decided; }))
+        << "no background thread took up the level-0 files";
   }
+  SyncPoint::GetInstance()->Reset();
   fs.Release();
   compact_range.join();
   ASSERT_TRUE(manual.ok()) << manual.ToString();

@@ -1,6 +1,7 @@
 // Helpers shared by the DB-level tests in tests/lsm/: opening a database in a
-// temporary directory, reading it whole into a std::map (the model the tests
-// compare against), reading integer properties and finding WAL files.
+// temporary directory, waiting for its background work, reading it whole
+// into a std::map (the model the tests compare against), reading integer
+// properties and finding WAL files.
 //
 // Header-only, because each tests/**/*_test.cc is its own executable.
 //
@@ -20,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lsm/db_impl.h"
 #include "lsm/filename.h"
 #include "strata/db.h"
 
@@ -40,6 +42,12 @@ inline std::unique_ptr<DB> OpenOrDie(const Options& options, const std::string& 
   Status s = DB::Open(options, path, &db);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return db;
+}
+
+// Returns once no flush or compaction runs or is due in db (opened by
+// DB::Open): the background error if there is one.
+inline Status WaitForBackgroundWork(DB* db) {
+  return static_cast<DBImpl*>(db)->TEST_WaitForBackgroundWork();
 }
 
 // Releases a snapshot when it goes out of scope, so a failed assertion does

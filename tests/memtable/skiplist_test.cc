@@ -71,6 +71,7 @@ TEST_P(SkipListRandomTest, MatchesStdSet) {
     if (model.insert(key).second) list.Insert(key);
   }
 
+  list.CheckInvariants();
   for (uint64_t k = 0; k < kRange; k++) {
     ASSERT_EQ(model.count(k) == 1, list.Contains(k)) << "key " << k;
   }
@@ -137,6 +138,7 @@ TEST(SkipListTest, AscendingAndDescendingInsertOrders) {
     list.Insert(10000 + i);
     list.Insert(9999 - i);
   }
+  list.CheckInvariants();
   U64SkipList::Iterator iter(&list);
   iter.SeekToFirst();
   for (uint64_t expected = 9000; expected < 11000; expected++) {
@@ -145,6 +147,27 @@ TEST(SkipListTest, AscendingAndDescendingInsertOrders) {
     iter.Next();
   }
   EXPECT_FALSE(iter.Valid());
+}
+
+// A comparator whose order a test can reverse after the inserts, so the
+// list's links contradict it: what CheckInvariants exists to catch.
+bool reverse_order = false;
+struct FlippableComparator {
+  int operator()(uint64_t a, uint64_t b) const {
+    int r = a < b ? -1 : (a > b ? 1 : 0);
+    return reverse_order ? -r : r;
+  }
+};
+
+TEST(SkipListDeathTest, CheckInvariantsCatchesKeysOutOfOrder) {
+  if (!kInvariantChecks) GTEST_SKIP() << "built without STRATA_INVARIANTS";
+  Arena arena;
+  SkipList<uint64_t, FlippableComparator> list(FlippableComparator(), &arena);
+  for (uint64_t i = 0; i < 100; i++) list.Insert(i);
+  list.CheckInvariants();
+  reverse_order = true;
+  EXPECT_DEATH(list.CheckInvariants(), "invariant failed");
+  reverse_order = false;
 }
 
 TEST(SkipListTest, UsesTheArena) {

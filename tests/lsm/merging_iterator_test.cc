@@ -1,0 +1,255 @@
+// Tests for NewMergingIterator (lsm/merging_iterator.h) through the Iterator
+// interface, over vector-backed children: scripted moves (forward, backward,
+// Seek, direction changes, empty children), a child's error stopping the
+// merge, and random moves against a std::map of every child's entries.
+
+#include "lsm/merging_iterator.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lsm/iterator_test_util.h"
+#include "util/random.h"
+
+namespace strata {
+namespace {
+
+using test::InternalPosition;
+using test::InternalTarget;
+using test::NewVectorIterator;
+using test::RunScript;
+
+std::unique_ptr<Iterator> Merge(const std::vector<std::string>& children) {
+  std::vector<std::unique_ptr<Iterator>> iters;
+  for (const std::string& child : children) iters.push_back(NewVectorIterator(child));
+  return NewMergingIterator(std::move(iters));
+}
+
+void RunMoves(Iterator* it, const std::string& script) {
+  RunScript(it, script, InternalTarget, InternalPosition);
+}
+
+TEST(MergingIteratorTest, ThreeChildrenInBothDirections) {
+  // A memtable-like child and two table-like ones; "b" has versions in all.
+  auto it = Merge({"a.9=x b.8=new d.7:del", "b.5=mid c.4=c", "b.1=old d.2=d e.3=e"});
+  RunMoves(it.get(), R"(
+    first -> a.9=x
+    next  -> b.8=new
+    next  -> b.5=mid
+    next  -> b.1=old
+    next  -> c.4=c
+    next  -> d.7:del
+    next  -> d.2=d
+    next  -> e.3=e
+    next  -> (invalid)
+    last  -> e.3=e
+    prev  -> d.2=d
+    prev  -> d.7:del
+    prev  -> c.4=c
+    prev  -> b.1=old
+    prev  -> b.5=mid
+    prev  -> b.8=new
+    prev  -> a.9=x
+    prev  -> (invalid)
+  )");
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST(MergingIteratorTest, SeekLandsOnFirstEntryAtOrAfterTarget) {
+  auto it = Merge({"a.9=x b.8=new d.7:del", "b.5=mid c.4=c", "b.1=old d.2=d e.3=e"});
+  RunMoves(it.get(), R"(
+    # Newer sequence numbers sort first: b.6 lands on b.5.
+    seek b.6   -> b.5=mid
+    seek b.99  -> b.8=new
+    seek b.0   -> c.4=c
+    seek bb.50 -> c.4=c
+    seek a.9   -> a.9=x
+    seek 0.1   -> a.9=x
+    seek e.3   -> e.3=e
+    seek e.2   -> (invalid)
+    seek z.1   -> (invalid)
+  )");
+}
+
+TEST(MergingIteratorTest, DirectionChangesAnywhere) {
+  // Each switch re-seeks the children that were behind the current one.
+  auto it = Merge({"a.1=1 c.1=3 e.1=5", "b.1=2 d.1=4 f.1=6", ""});
+  RunMoves(it.get(), R"(
+    seek c.1 -> c.1=3
+    prev     -> b.1=2
+    next     -> c.1=3
+    next     -> d.1=4
+    prev     -> c.1=3
+    prev     -> b.1=2
+    prev     -> a.1=1
+    next     -> b.1=2
+    last     -> f.1=6
+    prev     -> e.1=5
+    next     -> f.1=6
+    next     -> (invalid)
+    first    -> a.1=1
+    next     -> b.1=2
+    prev     -> a.1=1
+    prev     -> (invalid)
+  )");
+}
+
+TEST(MergingIteratorTest, DirectionChangeWithOneKeyInSeveralChildren) {
+  // Versions of one user key spread over children, moving back and forth
+  // across them: each version exactly once per pass.
+  auto it = Merge({"k.9=9 k.3=3", "k.7=7 k.1=1", "k.5=5"});
+  RunMoves(it.get(), R"(
+    seek k.7 -> k.7=7
+    next     -> k.5=5
+    prev     -> k.7=7
+    prev     -> k.9=9
+    next     -> k.7=7
+    next     -> k.5=5
+    next     -> k.3=3
+    prev     -> k.5=5
+    next     -> k.3=3
+    next     -> k.1=1
+    prev     -> k.3=3
+  )");
+}
+
+TEST(MergingIteratorTest, EmptyChildren) {
+  auto none = Merge({});
+  RunMoves(none.get(), R"(
+    first    -> (invalid)
+    last     -> (invalid)
+    seek a.1 -> (invalid)
+  )");
+  auto all_empty = Merge({"", "", ""});
+  RunMoves(all_empty.get(), R"(
+    first    -> (invalid)
+    last     -> (invalid)
+    seek a.1 -> (invalid)
+  )");
+  EXPECT_TRUE(all_empty->status().ok());
+  auto one_full = Merge({"", "a.1=1 b.1=2", ""});
+  RunMoves(one_full.get(), R"(
+    first -> a.1=1
+    next  -> b.1=2
+    next  -> (invalid)
+    last  -> b.1=2
+    prev  -> a.1=1
+  )");
+}
+
+TEST(MergingIteratorTest, ChildErrorStopsTheMergeAndIsReported) {
+  // The second child fails reading its second entry (c.1). Going on without
+  // it could surface stale versions it hides, so the merge stops at once,
+  // though the first child still holds a.1 onwards.
+  std::vector<std::unique_ptr<Iterator>> children;
+  children.push_back(NewVectorIterator("a.1=1 b.1=2 d.1=4 e.1=5"));
+  children.push_back(NewVectorIterator("a.2=x c.1=3 f.1=6", 1));
+  auto it = NewMergingIterator(std::move(children));
+  RunMoves(it.get(), R"(
+    first -> a.2=x
+    next  -> (error: IO error: injected read error)
+  )");
+}
+
+TEST(MergingIteratorTest, ChildErrorAfterADirectionChange) {
+  std::vector<std::unique_ptr<Iterator>> children;
+  children.push_back(NewVectorIterator("b.1=2 d.1=4"));
+  children.push_back(NewVectorIterator("a.1=1 c.1=3 e.1=5", 0));  // a.1 unreadable
+  auto it = NewMergingIterator(std::move(children));
+  // Seek lands the failing child on c.1, readable; going back moves it
+  // from c.1 onto a.1, which is not: the merge stops at the error rather
+  // than return b.1 from the other child as if nothing were missing.
+  RunMoves(it.get(), R"(
+    seek c.1 -> c.1=3
+    next     -> d.1=4
+    prev     -> c.1=3
+    prev     -> (error: IO error: injected read error)
+  )");
+}
+
+TEST(MergingIteratorTest, ChildFailingAtSeekMakesTheMergeInvalid) {
+  std::vector<std::unique_ptr<Iterator>> children;
+  children.push_back(NewVectorIterator("a.1=1 b.1=2"));
+  children.push_back(NewVectorIterator("a.2=x", 0));  // fails on its first entry
+  auto it = NewMergingIterator(std::move(children));
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsIOError()) << it->status().ToString();
+}
+
+TEST(MergingIteratorTest, RandomMovesMatchAModel) {
+  Random rnd(2024);
+  for (int round = 0; round < 30; round++) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    // Up to five children; every entry unique (distinct sequence numbers).
+    std::map<std::string, std::string, bool (*)(const std::string&, const std::string&)> model(
+        [](const std::string& a, const std::string& b) { return CompareInternalKeys(a, b) < 0; });
+    const int num_children = static_cast<int>(rnd.Uniform(6));
+    std::vector<test::Entries> child_entries(num_children);
+    uint64_t seq = 1;
+    for (int i = 0; i < 200 && num_children > 0; i++) {
+      std::string user(1 + rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(8)));
+      ValueType type = rnd.OneIn(4) ? kTypeDeletion : kTypeValue;
+      std::string key = MakeInternalKey(user, seq++, type);
+      std::string value = type == kTypeValue ? "v" + std::to_string(seq) : "";
+      model[key] = value;
+      child_entries[rnd.Uniform(num_children)].emplace_back(key, value);
+    }
+    std::vector<std::unique_ptr<Iterator>> children;
+    for (auto& entries : child_entries) {
+      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        return CompareInternalKeys(a.first, b.first) < 0;
+      });
+      children.push_back(std::make_unique<test::VectorIterator>(std::move(entries)));
+    }
+    auto it = NewMergingIterator(std::move(children));
+
+    auto expected = model.end();
+    for (int step = 0; step < 300; step++) {
+      int op = static_cast<int>(rnd.Uniform(6));
+      if (expected == model.end() && op >= 3) op = static_cast<int>(rnd.Uniform(3));
+      std::string target;
+      switch (op) {
+        case 0:
+          it->SeekToFirst();
+          expected = model.begin();
+          break;
+        case 1:
+          it->SeekToLast();
+          expected = model.empty() ? model.end() : std::prev(model.end());
+          break;
+        case 2:
+          target = MakeInternalKey(
+              std::string(1 + rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(9))),
+              rnd.Uniform(static_cast<uint32_t>(seq + 1)), kValueTypeForSeek);
+          it->Seek(target);
+          expected = model.lower_bound(target);
+          break;
+        case 3:
+        case 5:
+          it->Next();
+          ++expected;
+          break;
+        case 4:
+          it->Prev();
+          expected = expected == model.begin() ? model.end() : std::prev(expected);
+          break;
+      }
+      if (expected == model.end()) {
+        ASSERT_FALSE(it->Valid()) << "step " << step << " op " << op;
+      } else {
+        ASSERT_TRUE(it->Valid()) << "step " << step << " op " << op;
+        ASSERT_EQ(it->key(), expected->first) << "step " << step << " op " << op;
+        ASSERT_EQ(it->value(), expected->second);
+      }
+    }
+    EXPECT_TRUE(it->status().ok());
+  }
+}
+
+}  // namespace
+}  // namespace strata
