@@ -219,43 +219,9 @@ TEST(DBIterTest, RandomMovesMatchAModelAtRandomSnapshots) {
     }
 
     auto it = NewDBIterator(std::make_unique<test::VectorIterator>(entries), snapshot, nullptr);
-    auto expected = model.end();
-    for (int step = 0; step < 300; step++) {
-      int op = static_cast<int>(rnd.Uniform(5));
-      if (expected == model.end() && op >= 3) op = static_cast<int>(rnd.Uniform(3));
-      switch (op) {
-        case 0:
-          it->SeekToFirst();
-          expected = model.begin();
-          break;
-        case 1:
-          it->SeekToLast();
-          expected = model.empty() ? model.end() : std::prev(model.end());
-          break;
-        case 2: {
-          std::string target(rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(11)));
-          it->Seek(target);
-          expected = model.lower_bound(target);
-          break;
-        }
-        case 3:
-          it->Next();
-          ++expected;
-          break;
-        case 4:
-          it->Prev();
-          expected = expected == model.begin() ? model.end() : std::prev(expected);
-          break;
-      }
-      if (expected == model.end()) {
-        ASSERT_FALSE(it->Valid()) << "step " << step << " op " << op;
-      } else {
-        ASSERT_TRUE(it->Valid()) << "step " << step << " op " << op;
-        ASSERT_EQ(it->key(), expected->first) << "step " << step << " op " << op;
-        ASSERT_EQ(it->value(), expected->second) << "step " << step;
-      }
-    }
-    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    test::CheckRandomMoves(it.get(), model, &rnd, 300, [&] {
+      return std::string(rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(11)));
+    });
   }
 }
 

@@ -1,7 +1,8 @@
 // Helpers for the internal-iterator tests (merging, level and DB
 // iterators, table cache): a vector-backed iterator that can fail on
 // demand, a short text form of internal keys, a runner for scripts of
-// iterator moves, and table files built from entries.
+// iterator moves, random moves checked against a model, and table files
+// built from entries.
 //
 // Text form of an entry: "user.seq=value" for a value, "user.seq:del" for a
 // tombstone, e.g. "apple.7=red banana.3:del".
@@ -33,6 +34,7 @@
 #include "strata/file_system.h"
 #include "strata/iterator.h"
 #include "util/internal_key.h"
+#include "util/random.h"
 
 namespace strata::test {
 
@@ -170,6 +172,52 @@ void RunScript(Iterator* it, const std::string& script, MakeTarget make_target,
     }
     EXPECT_EQ(position(*it), expected) << "script line " << number << ": " << line;
   }
+}
+
+// Makes `steps` random moves of `it` (seeks to either end, Seek to a target
+// from make_target(), Next, Prev) and checks after each that it stands on
+// the entry `model` (an ordered map in the iterator's key order) says.
+// Next and Prev are only made on a valid iterator.
+template <typename Model, typename MakeTarget>
+void CheckRandomMoves(Iterator* it, const Model& model, Random* rnd, int steps,
+                      MakeTarget make_target) {
+  auto expected = model.end();
+  for (int step = 0; step < steps; step++) {
+    int op = static_cast<int>(rnd->Uniform(5));
+    if (expected == model.end() && op >= 3) op = static_cast<int>(rnd->Uniform(3));
+    switch (op) {
+      case 0:
+        it->SeekToFirst();
+        expected = model.begin();
+        break;
+      case 1:
+        it->SeekToLast();
+        expected = model.empty() ? model.end() : std::prev(model.end());
+        break;
+      case 2: {
+        std::string target = make_target();
+        it->Seek(target);
+        expected = model.lower_bound(target);
+        break;
+      }
+      case 3:
+        it->Next();
+        ++expected;
+        break;
+      case 4:
+        it->Prev();
+        expected = expected == model.begin() ? model.end() : std::prev(expected);
+        break;
+    }
+    if (expected == model.end()) {
+      ASSERT_FALSE(it->Valid()) << "step " << step << " op " << op;
+    } else {
+      ASSERT_TRUE(it->Valid()) << "step " << step << " op " << op;
+      ASSERT_EQ(it->key(), expected->first) << "step " << step << " op " << op;
+      ASSERT_EQ(it->value(), expected->second) << "step " << step << " op " << op;
+    }
+  }
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
 }
 
 // "user.seq" as an internal seek target.

@@ -169,45 +169,11 @@ TEST_F(LevelIteratorTest, RandomMovesMatchAModel) {
   }
 
   std::unique_ptr<Iterator> it = NewIterator();
-  auto expected = model.end();
-  for (int step = 0; step < 2000; step++) {
-    int op = static_cast<int>(rnd.Uniform(5));
-    if (expected == model.end() && op >= 3) op = static_cast<int>(rnd.Uniform(3));
-    switch (op) {
-      case 0:
-        it->SeekToFirst();
-        expected = model.begin();
-        break;
-      case 1:
-        it->SeekToLast();
-        expected = std::prev(model.end());
-        break;
-      case 2: {
-        char user[16];
-        std::snprintf(user, sizeof(user), "key%05d", static_cast<int>(rnd.Uniform(next_key + 5)));
-        std::string target = MakeInternalKey(user, rnd.Uniform(101), kValueTypeForSeek);
-        it->Seek(target);
-        expected = model.lower_bound(target);
-        break;
-      }
-      case 3:
-        it->Next();
-        ++expected;
-        break;
-      case 4:
-        it->Prev();
-        expected = expected == model.begin() ? model.end() : std::prev(expected);
-        break;
-    }
-    if (expected == model.end()) {
-      ASSERT_FALSE(it->Valid()) << "step " << step << " op " << op;
-    } else {
-      ASSERT_TRUE(it->Valid()) << "step " << step << " op " << op;
-      ASSERT_EQ(it->key(), expected->first) << "step " << step << " op " << op;
-      ASSERT_EQ(it->value(), expected->second);
-    }
-  }
-  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  test::CheckRandomMoves(it.get(), model, &rnd, 2000, [&] {
+    char user[16];
+    std::snprintf(user, sizeof(user), "key%05d", static_cast<int>(rnd.Uniform(next_key + 5)));
+    return MakeInternalKey(user, rnd.Uniform(101), kValueTypeForSeek);
+  });
 }
 
 }  // namespace

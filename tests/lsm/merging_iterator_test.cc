@@ -208,46 +208,11 @@ TEST(MergingIteratorTest, RandomMovesMatchAModel) {
     }
     auto it = NewMergingIterator(std::move(children));
 
-    auto expected = model.end();
-    for (int step = 0; step < 300; step++) {
-      int op = static_cast<int>(rnd.Uniform(6));
-      if (expected == model.end() && op >= 3) op = static_cast<int>(rnd.Uniform(3));
-      std::string target;
-      switch (op) {
-        case 0:
-          it->SeekToFirst();
-          expected = model.begin();
-          break;
-        case 1:
-          it->SeekToLast();
-          expected = model.empty() ? model.end() : std::prev(model.end());
-          break;
-        case 2:
-          target = MakeInternalKey(
-              std::string(1 + rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(9))),
-              rnd.Uniform(static_cast<uint32_t>(seq + 1)), kValueTypeForSeek);
-          it->Seek(target);
-          expected = model.lower_bound(target);
-          break;
-        case 3:
-        case 5:
-          it->Next();
-          ++expected;
-          break;
-        case 4:
-          it->Prev();
-          expected = expected == model.begin() ? model.end() : std::prev(expected);
-          break;
-      }
-      if (expected == model.end()) {
-        ASSERT_FALSE(it->Valid()) << "step " << step << " op " << op;
-      } else {
-        ASSERT_TRUE(it->Valid()) << "step " << step << " op " << op;
-        ASSERT_EQ(it->key(), expected->first) << "step " << step << " op " << op;
-        ASSERT_EQ(it->value(), expected->second);
-      }
-    }
-    EXPECT_TRUE(it->status().ok());
+    test::CheckRandomMoves(it.get(), model, &rnd, 300, [&] {
+      return MakeInternalKey(
+          std::string(1 + rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(9))),
+          rnd.Uniform(static_cast<uint32_t>(seq + 1)), kValueTypeForSeek);
+    });
   }
 }
 
