@@ -195,11 +195,8 @@ Status CheckDB(const std::string& path, const Options& options, CheckReport* rep
   *report = CheckReport();
   FileSystem* fs = FileSystemFor(options);
   std::vector<DbFile> files;
-  Status s = ListDbFiles(fs, path, &files);
-  if (!s.ok()) return s;
-  if (files.empty()) return Status::NotFound(path, "not a database (no database files there)");
   DbLock lock;
-  s = lock.Acquire(fs, path);
+  Status s = ListAndLockDb(fs, path, &files, &lock);
   if (!s.ok()) return s;
   return Checker(path, fs, report).Run(options);
 }

@@ -58,4 +58,12 @@ void DbLock::Release() {
   if (lock_ != nullptr) (void)fs_->UnlockFile(std::move(lock_));
 }
 
+Status ListAndLockDb(FileSystem* fs, const std::string& path, std::vector<DbFile>* files,
+                     DbLock* lock) {
+  Status s = ListDbFiles(fs, path, files);
+  if (!s.ok()) return s;
+  if (files->empty()) return Status::NotFound(path, "not a database (no database files there)");
+  return lock->Acquire(fs, path);
+}
+
 }  // namespace strata

@@ -76,6 +76,12 @@ class DbLock {
   std::unique_ptr<FileLock> lock_;
 };
 
+// What CheckDB and RepairDB do first: lists the database's files into *files
+// (NotFound if there are none, so an empty or unrelated directory is not
+// taken for a database) and takes its LOCK into *lock (Busy if it is open).
+Status ListAndLockDb(FileSystem* fs, const std::string& path, std::vector<DbFile>* files,
+                     DbLock* lock);
+
 }  // namespace strata
 
 #endif  // STRATA_INSPECT_INSPECT_UTIL_H_

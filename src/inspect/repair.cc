@@ -61,12 +61,9 @@ class Repairer {
 
   Status Run() {
     std::vector<DbFile> files;
-    Status s = ListDbFiles(fs_, path_, &files);
-    if (!s.ok()) return s;
-    if (files.empty()) return Status::NotFound(path_, "not a database (no database files there)");
     {
       DbLock lock;
-      s = lock.Acquire(fs_, path_);
+      Status s = ListAndLockDb(fs_, path_, &files, &lock);
       if (!s.ok()) return s;
       for (const auto& f : files) next_file_ = std::max(next_file_, f.number + 1);
       ReadManifest();
