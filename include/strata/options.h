@@ -10,11 +10,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "strata/comparator.h"
 #include "strata/export.h"
 
 namespace strata {
 
 class FileSystem;
+class FilterPolicy;
 class Snapshot;
 
 // How SSTable data blocks are compressed. On-disk: each block's trailer
@@ -33,6 +35,11 @@ struct STRATA_EXPORT Options {
 
   // Fail Open with InvalidArgument if the database already exists.
   bool error_if_exists = false;
+
+  // The order of user keys. Its name is stored when the database is
+  // created, and opening it with a comparator of another name fails with
+  // InvalidArgument. Not owned: it must outlive the DB. Default: bytewise.
+  const Comparator* comparator = BytewiseComparator();
 
   // Treat any corruption found while opening as fatal. When false, records
   // that fail their checksum in the middle of a write-ahead log are skipped
@@ -63,6 +70,12 @@ struct STRATA_EXPORT Options {
   // Bits per key of each table's bloom filter; 10 gives about 1% false
   // positives. 0 disables the filters. Default: 10.
   int bloom_bits_per_key = 10;
+
+  // The filter each new table gets, replacing the built-in bloom filter of
+  // bloom_bits_per_key. A table whose filter another policy built is read
+  // without it. nullptr: the built-in bloom filter. Not owned: it must
+  // outlive the DB. Default: nullptr.
+  const FilterPolicy* filter_policy = nullptr;
 
   // Compression of data blocks. A block stays uncompressed when compression
   // saves less than 12.5% of it. Default: LZ4 (fast on both ends).

@@ -77,11 +77,26 @@ Status BloomFilterReader::Parse(std::string contents, std::unique_ptr<BloomFilte
   return Status::OK();
 }
 
-bool BloomFilterReader::KeyMayMatch(std::string_view key) const {
-  if (num_bits_ == 0) return false;
-  const auto* bits = reinterpret_cast<const uint8_t*>(contents_.data());
-  return ForEachProbe(BloomHash(key), num_bits_, num_probes_,
+namespace {
+
+bool ProbeBits(const char* data, uint64_t num_bits, int num_probes, std::string_view key) {
+  if (num_bits == 0) return false;
+  const auto* bits = reinterpret_cast<const uint8_t*>(data);
+  return ForEachProbe(BloomHash(key), num_bits, num_probes,
                       [bits](size_t byte, uint8_t mask) { return (bits[byte] & mask) != 0; });
+}
+
+}  // namespace
+
+bool BloomFilterReader::KeyMayMatch(std::string_view key) const {
+  return ProbeBits(contents_.data(), num_bits_, num_probes_, key);
+}
+
+bool BloomFilterMayMatch(std::string_view filter, std::string_view key) {
+  if (filter.empty()) return true;
+  const int num_probes = static_cast<uint8_t>(filter.back());
+  if (num_probes < kMinProbes || num_probes > kMaxProbes) return true;
+  return ProbeBits(filter.data(), static_cast<uint64_t>(filter.size() - 1) * 8, num_probes, key);
 }
 
 }  // namespace strata

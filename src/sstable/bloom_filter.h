@@ -80,6 +80,11 @@ class BloomFilterReader {
   const int num_probes_;
 };
 
+// KeyMayMatch on a filter block without parsing it into a reader (for the
+// FilterPolicy interface). A malformed filter matches every key: it can cost
+// a read, never a wrong answer.
+bool BloomFilterMayMatch(std::string_view filter, std::string_view key);
+
 }  // namespace strata
 
 #endif  // STRATA_SSTABLE_BLOOM_FILTER_H_
