@@ -86,6 +86,20 @@ class STRATA_EXPORT FileSystem {
   // Creates dir; OK if it exists already.
   virtual Status CreateDir(const std::string& dir) = 0;
   virtual Status RemoveDir(const std::string& dir) = 0;
+  // Makes target a second name (a hard link) for the existing file src.
+  // target must not exist. Fails (IOError, or NotSupported from a file
+  // system without links) when the two are on different devices or links
+  // are not allowed; callers that only want the contents then copy.
+  // The new name is durable once target's directory is synced.
+  virtual Status LinkFile(const std::string& src, const std::string& target) {
+    return Status::NotSupported("hard links", src);
+  }
+  // Renames the directory src, with everything in it, to target, which must
+  // not exist. Atomic: a crash leaves one name or the other, and the new
+  // name is durable once both parent directories are synced.
+  virtual Status RenameDir(const std::string& src, const std::string& target) {
+    return Status::NotSupported("directory rename", src);
+  }
   // Makes the creation, removal and renaming of dir's entries durable.
   virtual Status SyncDir(const std::string& dir) = 0;
   // Makes the contents of the existing file at path durable (fsync), for a

@@ -161,7 +161,29 @@ Status FaultInjectionFileSystem::DeleteFilesCreatedAfterLastDirSync() {
     }
   }
   dir_changes_.clear();
+  for (auto it = dir_renames_.rbegin(); it != dir_renames_.rend(); ++it) {
+    const auto& [src, target] = *it;
+    Status s = base_->RenameDir(target, src);
+    if (!s.ok()) return s;
+    MoveTracking(target, src);
+  }
+  dir_renames_.clear();
   return Status::OK();
+}
+
+void FaultInjectionFileSystem::MoveTracking(const std::string& src, const std::string& target) {
+  const std::string prefix = src + "/";
+  auto moved = [&](const std::string& path) -> std::optional<std::string> {
+    if (path == src) return target;
+    if (path.compare(0, prefix.size(), prefix) == 0) return target + path.substr(src.size());
+    return std::nullopt;
+  };
+  std::map<std::string, std::shared_ptr<FileState>> files;
+  for (auto& [path, state] : files_) files[moved(path).value_or(path)] = std::move(state);
+  files_ = std::move(files);
+  std::map<std::string, std::map<std::string, std::optional<std::string>>> changes;
+  for (auto& [dir, names] : dir_changes_) changes[moved(dir).value_or(dir)] = std::move(names);
+  dir_changes_ = std::move(changes);
 }
 
 Status FaultInjectionFileSystem::SimulatePowerLoss() {
@@ -345,12 +367,36 @@ Status FaultInjectionFileSystem::CreateDir(const std::string& dir) { return base
 
 Status FaultInjectionFileSystem::RemoveDir(const std::string& dir) { return base_->RemoveDir(dir); }
 
+Status FaultInjectionFileSystem::LinkFile(const std::string& src, const std::string& target) {
+  MutexLock lock(&mu_);
+  Status s = CountAndCheckLocked(kCreate, target);
+  if (!s.ok()) return s;
+  if (base_->FileExists(target)) return base_->LinkFile(src, target);  // the base's error
+  s = RecordChange(target);
+  if (s.ok()) s = base_->LinkFile(src, target);
+  return s;
+}
+
+Status FaultInjectionFileSystem::RenameDir(const std::string& src, const std::string& target) {
+  MutexLock lock(&mu_);
+  Status s = CountAndCheckLocked(kRename, src);
+  if (!s.ok()) return s;
+  s = base_->RenameDir(src, target);
+  if (!s.ok()) return s;
+  MoveTracking(src, target);
+  dir_renames_.emplace_back(src, target);
+  return Status::OK();
+}
+
 Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
   MutexLock lock(&mu_);
   Status s = CountAndCheckLocked(kSync, dir);
   if (!s.ok()) return s;
   s = base_->SyncDir(dir);
-  if (s.ok()) dir_changes_.erase(dir);
+  if (!s.ok()) return s;
+  dir_changes_.erase(dir);
+  std::erase_if(dir_renames_,
+                [&](const auto& rename) { return SplitPath(rename.second).first == dir; });
   return s;
 }
 

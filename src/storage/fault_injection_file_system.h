@@ -17,14 +17,22 @@
 //      keeps the first record.
 //   3. RenameFile moves a file's tracking to the target path, so an open
 //      WritableFile keeps tracking the same file under its new name.
-//   4. Simplifications: truncating an existing file by NewWritableFile, and
+//   4. LinkFile records its new name like a created file (absent until its
+//      directory is synced); the name shares the source's contents.
+//   5. RenameDir moves the tracking of everything under the directory to the
+//      new path, and is itself undone by a power loss until the target's
+//      parent directory is synced (the source's parent is assumed synced
+//      with it, as it is when both are one directory).
+//   6. Simplifications: truncating an existing file by NewWritableFile, and
 //      RemoveFile of a name not recorded by (2), are durable at once; the
-//      directories themselves (CreateDir, RemoveDir) are not tracked.
+//      creation and removal of directories (CreateDir, RemoveDir) are not
+//      tracked.
 //
 // SimulatePowerLoss() then rewinds the files to what a machine would find
 // after losing power: every tracked file is cut to its synced prefix, and
 // every name recorded by (2) reverts to its recorded state (a file created
-// since its directory's last sync disappears; an unsynced rename is undone).
+// since its directory's last sync disappears; an unsynced rename is undone),
+// then every unsynced directory rename (5) is undone, newest first.
 // REQUIRES: no file opened through this file system is still open (close the
 // DB first), since a live WritableFile could append after the rewind.
 //
@@ -54,6 +62,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "strata/file_system.h"
@@ -69,8 +78,8 @@ class FaultInjectionFileSystem final : public FileSystem {
     kRead,    // SequentialFile::Read, RandomAccessFile::Read
     kWrite,   // WritableFile::Append, WritableFile::Flush
     kSync,    // WritableFile::Sync, FileSystem::SyncDir, FileSystem::SyncFile
-    kRename,  // FileSystem::RenameFile
-    kCreate,  // FileSystem::NewWritableFile
+    kRename,  // FileSystem::RenameFile, FileSystem::RenameDir
+    kCreate,  // FileSystem::NewWritableFile, FileSystem::LinkFile
     kRemove,  // FileSystem::RemoveFile
   };
   static constexpr int kNumOperations = kRemove + 1;
@@ -117,6 +126,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status RenameFile(const std::string& src, const std::string& target) override;
   Status CreateDir(const std::string& dir) override;
   Status RemoveDir(const std::string& dir) override;
+  Status LinkFile(const std::string& src, const std::string& target) override;
+  Status RenameDir(const std::string& src, const std::string& target) override;
   Status SyncDir(const std::string& dir) override;
   Status SyncFile(const std::string& path) override;
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
@@ -151,6 +162,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   // Records path's durable state in its directory's changes (invariant 2),
   // unless it is recorded already.
   Status RecordChange(const std::string& path) REQUIRES(mu_);
+  // Re-keys the tracking of every path under directory src to target (5).
+  void MoveTracking(const std::string& src, const std::string& target) REQUIRES(mu_);
   // The contents of path a power loss would leave now; nullopt if absent.
   Status DurableContents(const std::string& path, std::optional<std::string>* contents)
       REQUIRES(mu_);
@@ -170,6 +183,9 @@ class FaultInjectionFileSystem final : public FileSystem {
   // state then (nullopt: absent) (invariant 2).
   std::map<std::string, std::map<std::string, std::optional<std::string>>> dir_changes_
       GUARDED_BY(mu_);
+  // Directory renames (source, target) whose target's parent has not been
+  // synced since, oldest first (invariant 5).
+  std::vector<std::pair<std::string, std::string>> dir_renames_ GUARDED_BY(mu_);
 };
 
 }  // namespace strata

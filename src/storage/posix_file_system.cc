@@ -227,6 +227,20 @@ class PosixFileSystem final : public FileSystem {
     return Status::OK();
   }
 
+  Status LinkFile(const std::string& src, const std::string& target) override {
+    if (::link(src.c_str(), target.c_str()) != 0) return PosixError(src + " -> " + target, errno);
+    return Status::OK();
+  }
+
+  Status RenameDir(const std::string& src, const std::string& target) override {
+    // rename(2) would replace an empty target directory: refuse any target.
+    if (::access(target.c_str(), F_OK) == 0) {
+      return Status::IOError(target, "exists (RenameDir never replaces)");
+    }
+    if (::rename(src.c_str(), target.c_str()) != 0) return PosixError(src, errno);
+    return Status::OK();
+  }
+
   Status SyncDir(const std::string& dir) override {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return PosixError(dir, errno);

@@ -7,6 +7,8 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <new>
+
 namespace strata {
 
 uint32_t Checksum32(std::string_view a, std::string_view b) {
@@ -17,5 +19,20 @@ uint32_t Checksum32(std::string_view a, std::string_view b) {
   XXH3_64bits_update(&state, b.data(), b.size());
   return static_cast<uint32_t>(XXH3_64bits_digest(&state));
 }
+
+void Checksum64::Free::operator()(XXH3_state_s* state) const { XXH3_freeState(state); }
+
+Checksum64::Checksum64() : state_(XXH3_createState()) {
+  if (state_ == nullptr) throw std::bad_alloc();
+  XXH3_64bits_reset(state_.get());
+}
+
+Checksum64::~Checksum64() = default;
+
+void Checksum64::Update(std::string_view data) {
+  XXH3_64bits_update(state_.get(), data.data(), data.size());
+}
+
+uint64_t Checksum64::Digest() const { return XXH3_64bits_digest(state_.get()); }
 
 }  // namespace strata
