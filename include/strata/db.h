@@ -78,6 +78,20 @@ class STRATA_EXPORT DB {
   // every acknowledged write intact.
   virtual Status Resume() = 0;
 
+  // Writes an openable, independent copy of the database, as of the call, to
+  // the new directory `dir`, while reads and writes go on. Every write
+  // acknowledged before the call is in the copy; later writes to either
+  // database do not show in the other. Tables are hard-linked when `dir` is
+  // on the same file system (cheap: tables never change) and copied
+  // otherwise; the memtable is flushed first, so the copy needs no WAL.
+  // Returns InvalidArgument if `dir` exists. The copy is built under
+  // `dir` + ".strata-checkpoint-tmp" and renamed into place, all synced, so a
+  // crash leaves either a complete `dir` or none (and a leftover temporary
+  // directory, which does not open as a database and which the next
+  // checkpoint to `dir` removes). A DB that cannot checkpoint returns
+  // NotSupported.
+  virtual Status CreateCheckpoint(const std::string& dir);
+
   // Conveniences with default options.
   Status Put(std::string_view key, std::string_view value) {
     return Put(WriteOptions(), key, value);

@@ -8,6 +8,7 @@
 //   db_compaction.cc  running compactions, CompactRange
 //   db_read.cc        Get, iterators, snapshots
 //   db_properties.cc  GetProperty and the statistics it reports
+//   db_checkpoint.cc  CreateCheckpoint
 //
 // Two concerns live in classes of their own, each guarded by mutex_:
 // WriteController (write slowdowns and stops, stall counts) and ErrorHandler
@@ -89,6 +90,7 @@ class DBImpl final : public DB {
   Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
   bool GetProperty(std::string_view name, std::string* value) override;
   Status Resume() override;
+  Status CreateCheckpoint(const std::string& dir) override;  // db_checkpoint.cc
 
   // Test hooks (db_test_hooks.cc), for tests that reach DBImpl through a
   // static_cast of their DB*.

@@ -159,18 +159,23 @@ std::shared_ptr<const Version> VersionSet::Apply(const Version& base,
   return v;
 }
 
-Status VersionSet::WriteSnapshot(wal::Writer* log) const {
+std::string VersionSet::SnapshotRecord(const Version& version) const {
+  mu_->AssertHeld();
   VersionEdit edit;
   edit.SetComparatorName(kComparatorName);
   edit.SetLogNumber(log_number_);
   edit.SetNextFileNumber(next_file_number_);
   edit.SetLastSequence(last_sequence_);
   for (int level = 0; level < kNumLevels; level++) {
-    for (const auto& f : current_->files(level)) edit.AddFile(level, *f);
+    for (const auto& f : version.files(level)) edit.AddFile(level, *f);
   }
   std::string record;
   edit.EncodeTo(&record);
-  return log->AddRecord(record);
+  return record;
+}
+
+Status VersionSet::WriteSnapshot(wal::Writer* log) const {
+  return log->AddRecord(SnapshotRecord(*current_));
 }
 
 Status VersionSet::CreateNew() {

@@ -184,6 +184,11 @@ class VersionSet {
   // Every file number named by a live version (current or held by a reader).
   std::set<uint64_t> LiveFiles();
 
+  // The record a new MANIFEST starts with, describing `version` whole, with
+  // this set's counters (log number, next file number, last sequence). A
+  // checkpoint writes it as the MANIFEST of its copy.
+  std::string SnapshotRecord(const Version& version) const;
+
  private:
   Status WriteSnapshot(wal::Writer* log) const REQUIRES(mu_);
   // base + edit, with the invariants checked in debug builds.
