@@ -11,6 +11,7 @@ namespace {
 
 constexpr char kDataGroup[] = "Reading and writing";
 constexpr char kInspectGroup[] = "Looking into the files";
+constexpr char kCopyGroup[] = "Copies: checkpoints and backups";
 constexpr char kOtherGroup[] = "Other";
 
 constexpr char kToolFooter[] = R"(
@@ -38,6 +39,7 @@ Cli::Cli(Session* session, const std::string& default_db)
   app_.require_subcommand(0, 1);
   AddDataCommands();
   AddInspectCommands();
+  AddCopyCommands();
   AddOtherCommands();
   app_.footer(kToolFooter);  // after the commands, which would inherit it
 }
@@ -159,6 +161,54 @@ void Cli::AddInspectCommands() {
   c->add_option("--to", compact_.to, "To key B, included")->type_name("B");
   AddJson(c);
   c->callback([this] { status_ = RunCompact(*session_, common_, compact_); });
+}
+
+void Cli::AddCopyCommands() {
+  CLI::App* c =
+      AddCommand("checkpoint", "Write an openable copy of the database to a new DIR", kCopyGroup);
+  c->add_option("DIR", checkpoint_.dir, "The new directory (must not exist)")->required();
+  AddJson(c);
+  c->footer(
+      "\nThe copy is the database as of the command. Tables are hard-linked when DIR is\n"
+      "on the same file system (so it costs little space until the database compacts),\n"
+      "copied otherwise. A crash leaves DIR complete or absent.");
+  c->callback([this] { status_ = RunCheckpoint(*session_, common_, checkpoint_); });
+
+  CLI::App* backup =
+      AddCommand("backup", "Incremental backups: create, list, verify, restore, purge", kCopyGroup);
+  backup->require_subcommand(1);
+  backup->footer(
+      "\nA backup directory holds any number of backups of a database; tables shared\n"
+      "between backups are stored once, so each backup copies only new tables. Every\n"
+      "file's checksum is recorded: 'verify' rereads them, and 'restore' verifies first.\n"
+      "Examples:\n"
+      "  strata --db data backup create /mnt/backups\n"
+      "  strata backup verify /mnt/backups\n"
+      "  strata backup restore /mnt/backups data-restored\n"
+      "  strata backup purge /mnt/backups --keep 7");
+  auto sub = [&](const std::string& name, const std::string& description) {
+    CLI::App* s = backup->add_subcommand(name, description);
+    s->add_option("BACKUP_DIR", backup_.dir, "The backup directory")->required();
+    AddJson(s);
+    return s;
+  };
+  c = sub("create", "Back the database (--db) up into BACKUP_DIR (created if missing)");
+  c->add_option("--db", common_.db, "The database directory")->capture_default_str();
+  c->callback([this] { status_ = RunBackupCreate(*session_, common_, backup_); });
+  c = sub("list", "List the backups: id, time, sequence number, files, size");
+  c->callback([this] { status_ = RunBackupList(common_, backup_); });
+  c = sub("verify", "Reread every file of a backup and check its size and checksum");
+  c->add_option("--id", backup_.id, "The backup (default: every one)");
+  c->footer("\nExit status 1 if a backup is damaged; the message names the file.");
+  c->callback([this] { status_ = RunBackupVerify(common_, backup_); });
+  c = sub("restore", "Verify a backup, then write it as a new database in TARGET");
+  c->add_option("TARGET", backup_.target, "The new database directory (absent or empty)")
+      ->required();
+  c->add_option("--id", backup_.id, "The backup (default: the newest)");
+  c->callback([this] { status_ = RunBackupRestore(*session_, common_, backup_); });
+  c = sub("purge", "Delete all but the newest backups, and tables no other backup uses");
+  c->add_option("--keep", backup_.keep, "How many of the newest backups to keep")->required();
+  c->callback([this] { status_ = RunBackupPurge(common_, backup_); });
 }
 
 void Cli::AddOtherCommands() {

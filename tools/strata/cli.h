@@ -39,6 +39,7 @@ class Cli {
   void AddJson(CLI::App* command);
   void AddDataCommands();
   void AddInspectCommands();
+  void AddCopyCommands();
   void AddOtherCommands();
   // One line on stderr for a parse error, naming the command; kExitUsage.
   int UsageError(const CLI::ParseError& e, const std::vector<std::string>& args);
@@ -56,6 +57,8 @@ class Cli {
   DumpArgs dump_;
   CompactArgs compact_;
   FileArgs file_;
+  CheckpointArgs checkpoint_;
+  BackupArgs backup_;
 };
 
 }  // namespace strata::cli

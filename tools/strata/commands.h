@@ -6,6 +6,7 @@
 //   commands.cc          put, get, del, scan, dump, stats, compact
 //   load.cc              load
 //   inspect_commands.cc  check, repair, sst-dump, wal-dump, manifest-dump
+//   backup_commands.cc   checkpoint, backup create|list|verify|restore|purge
 //   bench.cc             bench (runs strata-bench)
 //
 // Thread-safety: single-threaded tool.
@@ -61,6 +62,15 @@ struct DumpArgs {
 struct CompactArgs {
   std::string from, to;
 };
+struct CheckpointArgs {
+  std::string dir;
+};
+struct BackupArgs {
+  std::string dir;     // the backup directory
+  uint32_t id = 0;     // verify, restore: 0 = every backup (verify), the newest (restore)
+  std::string target;  // restore: the new database directory
+  uint32_t keep = 0;   // purge: how many of the newest backups stay
+};
 struct FileArgs {
   std::string file;
   bool entries = false;  // sst-dump only
@@ -79,6 +89,12 @@ int RunRepair(Session& session, const Common& common);
 int RunSstDump(const Common& common, const FileArgs& args);
 int RunWalDump(const Common& common, const FileArgs& args);
 int RunManifestDump(const Common& common, const FileArgs& args);
+int RunCheckpoint(Session& session, const Common& common, const CheckpointArgs& args);
+int RunBackupCreate(Session& session, const Common& common, const BackupArgs& args);
+int RunBackupList(const Common& common, const BackupArgs& args);
+int RunBackupVerify(const Common& common, const BackupArgs& args);
+int RunBackupRestore(Session& session, const Common& common, const BackupArgs& args);
+int RunBackupPurge(const Common& common, const BackupArgs& args);
 // Runs strata-bench with args: replaces this process, or (in the shell)
 // waits for it.
 int RunBench(Session& session, const std::vector<std::string>& args);
