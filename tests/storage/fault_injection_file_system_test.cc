@@ -318,5 +318,48 @@ TEST_F(FaultInjectionFileSystemTest, CorruptWritesAtProbabilityZeroChangesNothin
   EXPECT_EQ(ReadFileOrDie(path), expected);
 }
 
+TEST_F(FaultInjectionFileSystemTest, LinkIsLostUnlessItsDirectoryIsSynced) {
+  const std::string src = dir_.Child("src");
+  WriteFile(src, "contents");
+  ASSERT_TRUE(fs_.SyncDir(dir_.path()).ok());
+  ASSERT_TRUE(fs_.CreateDir(dir_.Child("a")).ok());
+  ASSERT_TRUE(fs_.CreateDir(dir_.Child("b")).ok());
+  ASSERT_TRUE(fs_.LinkFile(src, dir_.Child("a/link")).ok());
+  ASSERT_TRUE(fs_.LinkFile(src, dir_.Child("b/link")).ok());
+  EXPECT_FALSE(fs_.LinkFile(src, dir_.Child("b/link")).ok());  // exists
+  ASSERT_TRUE(fs_.SyncDir(dir_.Child("b")).ok());
+  EXPECT_EQ(ReadFileOrDie(dir_.Child("a/link")), "contents");
+
+  ASSERT_TRUE(fs_.SimulatePowerLoss().ok());
+  EXPECT_FALSE(fs_.FileExists(dir_.Child("a/link")));
+  EXPECT_EQ(ReadFileOrDie(dir_.Child("b/link")), "contents");
+  EXPECT_EQ(ReadFileOrDie(src), "contents");
+}
+
+TEST_F(FaultInjectionFileSystemTest, DirectoryRenameIsUndoneUnlessItsParentIsSynced) {
+  // d1 holds a synced file and an unsynced one; renamed and not made durable.
+  ASSERT_TRUE(fs_.CreateDir(dir_.Child("d1")).ok());
+  WriteFile(dir_.Child("d1/f"), "synced", "-lost");
+  ASSERT_TRUE(fs_.SyncDir(dir_.Child("d1")).ok());
+  ASSERT_TRUE(fs_.RenameDir(dir_.Child("d1"), dir_.Child("r1")).ok());
+  // p/d2: renamed within p, and p synced (dir_ is not).
+  ASSERT_TRUE(fs_.CreateDir(dir_.Child("p")).ok());
+  ASSERT_TRUE(fs_.CreateDir(dir_.Child("p/d2")).ok());
+  WriteFile(dir_.Child("p/d2/f"), "kept", "-dropped");
+  ASSERT_TRUE(fs_.SyncDir(dir_.Child("p/d2")).ok());
+  ASSERT_TRUE(fs_.RenameDir(dir_.Child("p/d2"), dir_.Child("p/r2")).ok());
+  ASSERT_TRUE(fs_.SyncDir(dir_.Child("p")).ok());
+  // A rename never replaces an existing directory.
+  ASSERT_TRUE(fs_.CreateDir(dir_.Child("p/d3")).ok());
+  EXPECT_FALSE(fs_.RenameDir(dir_.Child("p/d3"), dir_.Child("p/r2")).ok());
+  EXPECT_EQ(ReadFileOrDie(dir_.Child("r1/f")), "synced-lost");
+
+  ASSERT_TRUE(fs_.SimulatePowerLoss().ok());
+  EXPECT_FALSE(fs_.FileExists(dir_.Child("r1")));
+  EXPECT_EQ(ReadFileOrDie(dir_.Child("d1/f")), "synced");  // tracking followed the rename
+  EXPECT_FALSE(fs_.FileExists(dir_.Child("p/d2")));
+  EXPECT_EQ(ReadFileOrDie(dir_.Child("p/r2/f")), "kept");
+}
+
 }  // namespace
 }  // namespace strata
