@@ -12,7 +12,7 @@
    - Errors: a function that can fail takes `char** errptr` last. On success
      it leaves *errptr unchanged, so initialize it to NULL. On failure it
      frees the message *errptr held (if any) and stores a new malloc'd,
-     NUL-terminated one ("NotFound: ...", "InvalidArgument: ..."). errptr
+     NUL-terminated one ("NotFound: ...", "Invalid argument: ..."). errptr
      itself may be NULL to ignore errors.
    - Memory the library returns (values, property values, error messages) is
      malloc'd: release it with strata_free (or free).
