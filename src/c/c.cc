@@ -34,7 +34,6 @@
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
@@ -45,6 +44,8 @@
 #include "strata/filter_policy.h"
 #include "strata/inspect.h"
 #include "strata/options.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 using strata::Status;
 
@@ -210,9 +211,9 @@ struct strata_t {
   strata_comparator_t* comparator = nullptr;
   strata_filterpolicy_t* filter_policy = nullptr;
 
-  std::mutex mu;
-  int live_iterators = 0;  // guarded by mu
-  int live_snapshots = 0;  // guarded by mu
+  strata::Mutex mu;
+  int live_iterators GUARDED_BY(mu) = 0;
+  int live_snapshots GUARDED_BY(mu) = 0;
 
   ~strata_t() {
     rep.reset();  // closes the DB, which may still call the comparator
@@ -347,7 +348,7 @@ strata_t* strata_open(const strata_options_t* options, const char* name, char** 
 void strata_close(strata_t* db, char** errptr) {
   if (db == nullptr) return;
   {
-    std::lock_guard<std::mutex> lock(db->mu);
+    strata::MutexLock lock(&db->mu);
     if (db->live_iterators > 0 || db->live_snapshots > 0) {
       SaveError(errptr,
                 Status::InvalidArgument(
@@ -476,7 +477,7 @@ strata_iterator_t* strata_create_iterator(strata_t* db, const strata_readoptions
     auto iter = std::make_unique<strata_iterator_t>();
     iter->db = db;
     iter->rep = db->rep->NewIterator(ropts);
-    std::lock_guard<std::mutex> lock(db->mu);
+    strata::MutexLock lock(&db->mu);
     db->live_iterators++;
     result = iter.release();
   });
@@ -488,7 +489,7 @@ void strata_iter_destroy(strata_iterator_t* iter) {
   strata_t* db = iter->db;
   iter->rep.reset();  // before the count drops: a close may follow at once
   delete iter;
-  std::lock_guard<std::mutex> lock(db->mu);
+  strata::MutexLock lock(&db->mu);
   db->live_iterators--;
 }
 
@@ -546,13 +547,13 @@ const strata_snapshot_t* strata_create_snapshot(strata_t* db) {
   snap->db = db;
   {
     // Counted first: a snapshot must never exist uncounted (invariant 1).
-    std::lock_guard<std::mutex> lock(db->mu);
+    strata::MutexLock lock(&db->mu);
     db->live_snapshots++;
   }
   try {
     snap->rep = db->rep->GetSnapshot();
   } catch (const std::exception&) {
-    std::lock_guard<std::mutex> lock(db->mu);
+    strata::MutexLock lock(&db->mu);
     db->live_snapshots--;
     snap->Unref();
     return nullptr;
@@ -570,7 +571,7 @@ void strata_release_snapshot(strata_t* /*db*/, const strata_snapshot_t* snapshot
   db->rep->ReleaseSnapshot(snap->rep);
   snap->rep = nullptr;
   {
-    std::lock_guard<std::mutex> lock(db->mu);
+    strata::MutexLock lock(&db->mu);
     db->live_snapshots--;
   }
   snap->Unref();
