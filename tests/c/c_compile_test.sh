@@ -6,7 +6,8 @@
 #   - the same file compiled as C++ (c++ -x c++ -std=c++20 -Werror);
 #   - include/strata-leveldb/leveldb/c.h included by a C99 file and by C++.
 # Usage: c_compile_test.sh <source dir> <build dir>
-# Exits 77 (CTest: skipped) only if no C compiler is installed.
+# $STRATA_C_FLAGS is added to every compile (the sanitizers of a sanitized
+# build). Exits 77 (CTest: skipped) only if no C compiler is installed.
 set -euo pipefail
 src=$1
 build=$2
@@ -18,20 +19,22 @@ if ! command -v "$cc" >/dev/null; then
 fi
 out=$(mktemp -d "$build/c_compile_test.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-strict=(-std=c99 -Wall -Wextra -Werror -pedantic)
+extra=(${STRATA_C_FLAGS:-})
+strict=(-std=c99 -Wall -Wextra -Werror -pedantic "${extra[@]}")
+cxxflags=(-x c++ -std=c++20 -Wall -Wextra -Werror "${extra[@]}")
 
 echo "C99: c_example.c"
 "$cc" "${strict[@]}" -I"$src/include" "$src/tests/c/c_example.c" -o "$out/example_c" \
   -L"$build" -lstrata -Wl,-rpath,"$build"
 echo "C++: c_example.c"
-"$cxx" -x c++ -std=c++20 -Wall -Wextra -Werror -I"$src/include" "$src/tests/c/c_example.c" \
+"$cxx" "${cxxflags[@]}" -I"$src/include" "$src/tests/c/c_example.c" \
   -o "$out/example_cxx" -L"$build" -lstrata -Wl,-rpath,"$build"
 echo "C99 and C++: leveldb/c.h"
 printf '#include "leveldb/c.h"\nint main(void) { return leveldb_major_version() == 1 ? 0 : 1; }\n' \
   >"$out/ldb.c"
 "$cc" "${strict[@]}" -I"$src/include/strata-leveldb" "$out/ldb.c" -o "$out/ldb_c" \
   -L"$build" -lstrata-leveldb -Wl,-rpath,"$build"
-"$cxx" -x c++ -std=c++20 -Wall -Wextra -Werror -I"$src/include/strata-leveldb" "$out/ldb.c" \
+"$cxx" "${cxxflags[@]}" -I"$src/include/strata-leveldb" "$out/ldb.c" \
   -o "$out/ldb_cxx" -L"$build" -lstrata-leveldb -Wl,-rpath,"$build"
 "$out/ldb_c"
 "$out/ldb_cxx"

@@ -6,7 +6,8 @@
 # reused by later runs. The program is checked to link libstrata-leveldb and
 # not a real LevelDB.
 # Usage: leveldb_c_test.sh <source dir> <build dir>
-# Exits 77 (CTest: skipped) only if a tool it needs (apt-get, dpkg-source,
+# $STRATA_C_FLAGS is added to the compile (the sanitizers of a sanitized
+# build). Exits 77 (CTest: skipped) only if a tool it needs (apt-get, dpkg-source,
 # cc) is not installed; a failed download is a failure.
 set -euo pipefail
 src=$1
@@ -37,7 +38,8 @@ out=$(mktemp -d "$build/leveldb_c_test.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 # c_test.c includes "leveldb/c.h": -I makes it StrataDB's, ahead of any
 # /usr/include/leveldb/c.h.
-"$cc" -std=gnu99 -I"$src/include/strata-leveldb" "$c_test" -o "$out/c_test" \
+# shellcheck disable=SC2086
+"$cc" -std=gnu99 ${STRATA_C_FLAGS:-} -I"$src/include/strata-leveldb" "$c_test" -o "$out/c_test" \
   -L"$build" -lstrata-leveldb -Wl,-rpath,"$build"
 if ldd "$out/c_test" | grep -q 'libleveldb\.so'; then
   echo "FAIL: c_test linked a real LevelDB"

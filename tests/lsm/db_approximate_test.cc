@@ -89,7 +89,9 @@ TEST_F(DBApproximateSizesTest, TablesAgainstTheirFileSizes) {
   EXPECT_EQ(Size("zzz", "zzzz"), 0u);
 
   // Several ranges in one call give what one call each gives.
-  Range ranges[] = {{Key(0), Key(kKeys / 4)}, {"a", "b"}, {"", "\xff"}};
+  // Range holds views: the keys must outlive it.
+  const std::string first = Key(0), quarter = Key(kKeys / 4);
+  Range ranges[] = {{first, quarter}, {"a", "b"}, {"", "\xff"}};
   uint64_t sizes[3];
   ASSERT_TRUE(db_->GetApproximateSizes(ranges, 3, sizes).ok());
   EXPECT_EQ(sizes[0], first_quarter);
