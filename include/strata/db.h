@@ -27,6 +27,12 @@
 
 namespace strata {
 
+// A range of user keys, [start, limit), for DB::GetApproximateSizes.
+struct STRATA_EXPORT Range {
+  std::string_view start;  // included
+  std::string_view limit;  // not included
+};
+
 class STRATA_EXPORT DB {
  public:
   // Opens the database in directory `path`. On success stores it in *db and
@@ -77,6 +83,15 @@ class STRATA_EXPORT DB {
   // reports as written. Reopening the database recovers from those, with
   // every acknowledged write intact.
   virtual Status Resume() = 0;
+  // For each of the n ranges, stores in sizes[i] the approximate bytes of
+  // table data on disk that hold keys in ranges[i] (from the position of the
+  // range's ends in each table's index, so within a data block of the truth
+  // per table), plus, if include_memtables, the bytes of the memtables'
+  // entries in it. Compression is counted: the figures are bytes on disk. A
+  // range whose limit is not after its start covers 0 bytes. Returns OK, or
+  // the error met opening a table.
+  virtual Status GetApproximateSizes(const Range* ranges, int n, bool include_memtables,
+                                     uint64_t* sizes) = 0;
 
   // Writes an openable, independent copy of the database, as of the call, to
   // the new directory `dir`, while reads and writes go on. Every write
@@ -100,6 +115,9 @@ class STRATA_EXPORT DB {
   Status Write(WriteBatch* updates) { return Write(WriteOptions(), updates); }
   Status Get(std::string_view key, std::string* value) { return Get(ReadOptions(), key, value); }
   std::unique_ptr<Iterator> NewIterator() { return NewIterator(ReadOptions()); }
+  Status GetApproximateSizes(const Range* ranges, int n, uint64_t* sizes) {
+    return GetApproximateSizes(ranges, n, false, sizes);
+  }
 };
 
 // Deletes the database in `path` and its directory. The database must not be

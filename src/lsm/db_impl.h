@@ -89,6 +89,9 @@ class DBImpl final : public DB {
   Status Flush() override;
   Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
   bool GetProperty(std::string_view name, std::string* value) override;
+  using DB::GetApproximateSizes;
+  Status GetApproximateSizes(const Range* ranges, int n, bool include_memtables,
+                             uint64_t* sizes) override;
   Status Resume() override;
   Status CreateCheckpoint(const std::string& dir) override;  // db_checkpoint.cc
 

@@ -60,6 +60,23 @@ Status ValidateOptions(const Options& options) {
   return Status::OK();
 }
 
+// A LevelDB database has the same CURRENT, MANIFEST-* and *.log names as
+// ours but another format inside; its .ldb tables and LOG (the info log) are
+// what tell it apart, so it fails with a clear message instead of a
+// Corruption from the MANIFEST replay.
+Status CheckNotLevelDB(FileSystem* fs, const std::string& dbname) {
+  std::vector<std::string> children;
+  if (!fs->GetChildren(dbname, &children).ok()) return Status::OK();  // no directory yet
+  for (const std::string& name : children) {
+    if (name == "LOG" || name == "LOG.old" || name.ends_with(".ldb")) {
+      return Status::InvalidArgument(
+          dbname, "is a LevelDB database (found " + name +
+                      "); StrataDB's files have another format and cannot open it");
+    }
+  }
+  return Status::OK();
+}
+
 // Counts the WAL records dropped as corrupt during replay, remembering the
 // first reason so paranoid_checks can report it.
 class ReplayReporter final : public wal::Reader::Reporter {
@@ -133,7 +150,9 @@ Status DBImpl::Recover() {
   if (!options_.create_if_missing && !fs_->FileExists(CurrentFileName(dbname_))) {
     return Status::InvalidArgument(dbname_, "does not exist (create_if_missing is false)");
   }
-  Status s = fs_->CreateDir(dbname_);
+  Status s = CheckNotLevelDB(fs_, dbname_);
+  if (!s.ok()) return s;
+  s = fs_->CreateDir(dbname_);
   if (!s.ok()) return s;
   s = fs_->LockFile(LockFileName(dbname_), &db_lock_);
   if (!s.ok()) return s;

@@ -75,6 +75,16 @@ Status TableCache::Get(const ReadOptions& options, const FileMetaData& file, con
   return s;
 }
 
+Status TableCache::ApproximateOffsetOf(const FileMetaData& file, std::string_view internal_key,
+                                       uint64_t* offset) {
+  Cache::Handle* handle = nullptr;
+  Status s = FindTable(file, &handle);
+  if (!s.ok()) return s;
+  *offset = static_cast<TableReader*>(cache_.Value(handle))->ApproximateOffsetOf(internal_key);
+  cache_.Release(handle);
+  return Status::OK();
+}
+
 void TableCache::Evict(uint64_t file_number) {
   char key[8];
   EncodeFixed64(key, file_number);

@@ -45,6 +45,11 @@ class TableCache {
   Status Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,
              std::string* value, TableReader::GetResult* result);
 
+  // The approximate offset in the table of internal_key (see
+  // TableReader::ApproximateOffsetOf) in *offset.
+  Status ApproximateOffsetOf(const FileMetaData& file, std::string_view internal_key,
+                             uint64_t* offset);
+
   // Closes the table if it is open (after its file is deleted).
   void Evict(uint64_t file_number);
 
