@@ -32,7 +32,7 @@
 #include <utility>
 #include <vector>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 #include "fuzz_file.h"
 #include "sstable/table_reader.h"
 #include "util/internal_key.h"
@@ -140,7 +140,7 @@ Scan ReadUnverified(std::string_view input) {
 
 // Second pass: as a paranoid DB reads, through a block cache.
 void ReadVerified(std::string_view input, const Scan& unverified) {
-  Cache cache(64 << 10);
+  LRUCache cache(64 << 10);
   TableReadStats stats;
   TableReader::Options options;
   options.paranoid_checks = true;

@@ -9,12 +9,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "strata/comparator.h"
 #include "strata/export.h"
 
 namespace strata {
 
+class Cache;
 class FileSystem;
 class FilterPolicy;
 class Snapshot;
@@ -82,8 +84,37 @@ struct STRATA_EXPORT Options {
   CompressionType compression = kLZ4Compression;
 
   // Bytes of uncompressed blocks held in the block cache (the buffer pool),
-  // shared by all tables. Default: 32 MiB.
+  // shared by all tables. Ignored when memory_budget or block_cache is set.
+  // Default: 32 MiB.
   size_t block_cache_size = 32 << 20;
+
+  // One limit, in bytes, for the memtables, the block cache and the tables'
+  // index and filter blocks together; 0: none (memtables are bounded by
+  // write_buffer_size and max_write_buffer_number, the cache by
+  // block_cache_size, and index and filter blocks stay in memory while their
+  // table is open, outside the cache). When set:
+  //  - the block cache holds memory_budget bytes (a cache of its own, unless
+  //    block_cache is given);
+  //  - the memtables charge their arenas to the cache, which evicts blocks
+  //    to make room, and get at most half of the budget: the active
+  //    memtable is switched and flushed once it holds a quarter of the
+  //    budget (or write_buffer_size, if smaller), so one memtable fills while
+  //    the previous one flushes, and writes wait while all of them together
+  //    hold half;
+  //  - index and filter blocks live in the cache, charged and evictable like
+  //    data blocks, and are read again (and checked) when next needed.
+  // Expect the process to use the budget plus a few MiB of buffers for
+  // compaction and the files it has open. Default: 0.
+  size_t memory_budget = 0;
+
+  // A block cache to use instead of one of the DB's own, possibly shared
+  // with other DBs (each keeps its entries apart); from NewLRUCache. With a
+  // memory_budget too, the budget must not exceed its capacity (else Open
+  // fails with InvalidArgument), and the DB's memtables charge it as above:
+  // to keep N DBs sharing one cache within its capacity, give each a
+  // memory_budget of capacity / N. nullptr: the DB makes its own. Default:
+  // nullptr.
+  std::shared_ptr<Cache> block_cache;
 
   // Table files kept open at once (the table cache). Default: 1000.
   int max_open_files = 1000;

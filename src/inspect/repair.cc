@@ -31,7 +31,7 @@
 #include <algorithm>
 #include <map>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 #include "inspect/inspect_util.h"
 #include "lsm/build_table.h"
 #include "lsm/table_cache.h"
@@ -333,7 +333,7 @@ class Repairer {
   const Options options_;
   FileSystem* const fs_;
   RepairReport* const report_;
-  Cache block_cache_;  // for BuildTable's read-back check
+  LRUCache block_cache_;  // for BuildTable's read-back check
   TableReadStats table_stats_;
   TableCache table_cache_;
 

@@ -19,7 +19,6 @@
 // ErrorHandler) by ResumeLocked, and the work runs again. Any other error is
 // sticky.
 
-
 #include "lsm/build_table.h"
 #include "lsm/db_impl.h"
 #include "util/clock.h"
@@ -117,6 +116,7 @@ Status DBImpl::FlushOldestMemTable() {
 
   imm_.pop_front();
   InstallReadState();
+  ChargeMemTables();
   uint64_t micros = NowMicros() - start;
   stats_.flushes.fetch_add(1, std::memory_order_relaxed);
   stats_.flush_bytes.fetch_add(meta.file_size, std::memory_order_relaxed);

@@ -44,7 +44,7 @@
 #include <thread>
 #include <vector>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 #include "lsm/compaction.h"
 #include "lsm/error_handler.h"
 #include "lsm/snapshot_list.h"
@@ -187,6 +187,17 @@ class DBImpl final : public DB {
   // updates == nullptr asks the leader to switch to a new memtable.
   Status WriteImpl(const WriteOptions& options, WriteBatch* updates);
   Status MakeRoomForWrite(bool force) REQUIRES(mutex_, leader_);
+  // Bytes the active memtable may hold before it is switched:
+  // write_buffer_size, or a quarter of memory_budget if that is smaller.
+  size_t WriteBufferLimit() const;
+  // Arena bytes of the active and immutable memtables.
+  size_t MemTableUsage() REQUIRES(mutex_);
+  // With a memory budget: brings the memtables' reservation in the block
+  // cache up to date with MemTableUsage(). Called whenever it may change.
+  void ChargeMemTables() REQUIRES(mutex_);
+  // With a memory budget: true while the memtables together hold half of it
+  // and an immutable one is there to flush, so writes must wait.
+  bool MemTableBudgetFull() REQUIRES(mutex_);
   Status SwitchMemTable() REQUIRES(mutex_, leader_);
   WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync) REQUIRES(mutex_, leader_);
   // If the background error is recoverable: as the write leader, starts a
@@ -204,6 +215,8 @@ class DBImpl final : public DB {
   // db_properties.cc
   std::string StatsString() EXCLUDES(mutex_);
   std::string CompactionStatsString() REQUIRES(mutex_);
+  // The "** Memory **" lines: the budget and what each part uses.
+  std::string MemoryString(const LRUCache::Stats& cache) EXCLUDES(mutex_);
   struct Amplification {
     double write = 0;  // bytes written to WALs and tables / user bytes
     double space = 0;  // table bytes / bytes of the largest level
@@ -215,8 +228,12 @@ class DBImpl final : public DB {
   FileSystem* const fs_;
   const std::string dbname_;
   const CompactionPicker picker_;
-  // The buffer pool: uncompressed blocks of every table. Thread-safe.
-  Cache block_cache_;
+  // The buffer pool: uncompressed blocks of every table and, with a memory
+  // budget, their index and filter blocks and the memtables' reservation.
+  // Options::block_cache (perhaps shared with other DBs) or the DB's own.
+  // Thread-safe.
+  const std::shared_ptr<Cache> block_cache_;
+  LRUCache* const cache_;  // block_cache_'s implementation
   // Bloom filter counters of every table read (relaxed atomics).
   TableReadStats table_stats_;
   // Open tables. Thread-safe.
@@ -252,6 +269,10 @@ class DBImpl final : public DB {
   // The queue of waiting writers; its front is the leader.
   std::deque<Writer*> writers_ GUARDED_BY(mutex_);
   uint64_t logfile_number_ GUARDED_BY(mutex_) = 0;
+  // The memtables' charge in the block cache (updated only with a memory
+  // budget). Declared after block_cache_, so it is given back before the
+  // cache can go.
+  CacheReservation memtable_charge_ GUARDED_BY(mutex_);
 
   // --- The write leader's alone (see WriteLeader); used without mutex_. ---
   // MakeRoomForWrite swaps logfile_ and log_ only while the leader also

@@ -57,6 +57,13 @@ Status ValidateOptions(const Options& options) {
   if (options.max_open_files < 10) {
     return Status::InvalidArgument("max_open_files must be at least 10");
   }
+  if (options.memory_budget != 0 && options.memory_budget < (1 << 20)) {
+    return Status::InvalidArgument("memory_budget must be 0 (none) or at least 1 MiB");
+  }
+  if (options.memory_budget != 0 && options.block_cache != nullptr &&
+      options.memory_budget > options.block_cache->capacity()) {
+    return Status::InvalidArgument("memory_budget exceeds the capacity of block_cache");
+  }
   return Status::OK();
 }
 
@@ -112,12 +119,16 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       fs_(FileSystemFor(options)),
       dbname_(dbname),
       picker_(options),
-      block_cache_(options.block_cache_size),
-      table_cache_(
-          std::make_unique<TableCache>(dbname, options, fs_, &block_cache_, &table_stats_)),
+      block_cache_(options.block_cache != nullptr
+                       ? options.block_cache
+                       : NewLRUCache(options.memory_budget != 0 ? options.memory_budget
+                                                                : options.block_cache_size)),
+      cache_(CacheAccess::Get(*block_cache_)),
+      table_cache_(std::make_unique<TableCache>(dbname, options, fs_, cache_, &table_stats_)),
       bg_cv_(&mutex_),
       error_handler_(&bg_cv_),
-      write_controller_(options) {}
+      write_controller_(options),
+      memtable_charge_(cache_) {}
 
 DBImpl::~DBImpl() {
   {
@@ -188,6 +199,7 @@ Status DBImpl::Recover() {
   s = versions_->StartNewManifest();
   if (!s.ok()) return s;
   InstallReadState();
+  ChargeMemTables();
   RemoveObsoleteFiles();
   // The replayed memtables, if any, are flushed in the background.
   for (int i = 0; i < options_.max_background_jobs; i++) {

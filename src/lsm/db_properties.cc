@@ -180,7 +180,7 @@ std::string DBImpl::StatsString() {
       result += buf;
     }
   }
-  Cache::Stats cache = block_cache_.GetStats();
+  LRUCache::Stats cache = cache_->GetStats();
   uint64_t lookups = cache.hits + cache.misses;
   uint64_t checked = table_stats_.bloom_checked.load();
   uint64_t useful = table_stats_.bloom_useful.load();
@@ -217,7 +217,43 @@ std::string DBImpl::StatsString() {
       flushes, MiB(static_cast<double>(stats_.flush_bytes.load())),
       flushes == 0 ? 0.0 : stats_.flush_micros.load() / 1000.0 / static_cast<double>(flushes));
   result += buf;
+  result += MemoryString(cache);
   return result;
+}
+
+std::string DBImpl::MemoryString(const LRUCache::Stats& cache) {
+  size_t memtables = 0;
+  size_t charged = 0;
+  {
+    MutexLock lock(&mutex_);
+    memtables = MemTableUsage();
+    charged = memtable_charge_.reserved();
+  }
+  const size_t index_filter = cache.index_filter_usage;
+  // The figures are read shard by shard while others may change them, so
+  // the difference may briefly not add up: never show a negative.
+  const size_t others = cache.reserved + index_filter;
+  const size_t data = cache.usage > others ? cache.usage - others : 0;
+  char buf[1024];
+  std::string budget = "      none";
+  if (options_.memory_budget != 0) {
+    std::snprintf(buf, sizeof(buf), "%10.2f MiB", MiB(static_cast<double>(options_.memory_budget)));
+    budget = buf;
+  }
+  // The cache lines are the whole cache's, which other DBs may share; the
+  // memtable lines are this DB's.
+  std::snprintf(buf, sizeof(buf),
+                "** Memory **\n"
+                "budget          %s\n"
+                "memtables       %10.2f MiB  (charged to the block cache: %.2f MiB)\n"
+                "memtable charge %10.2f MiB  (in the block cache, by every DB sharing it)\n"
+                "data blocks     %10.2f MiB  (in the block cache)\n"
+                "index+filter    %10.2f MiB  (in the block cache%s)\n",
+                budget.c_str(), MiB(static_cast<double>(memtables)),
+                MiB(static_cast<double>(charged)), MiB(static_cast<double>(cache.reserved)),
+                MiB(static_cast<double>(data)), MiB(static_cast<double>(index_filter)),
+                options_.memory_budget != 0 ? "" : "; without a budget, tables keep their own");
+  return buf;
 }
 
 }  // namespace strata

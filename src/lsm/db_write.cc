@@ -117,6 +117,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
       if (need_sync) stats_.wal_syncs.fetch_add(1, std::memory_order_relaxed);
       mutex_.Lock();
     }
+    ChargeMemTables();
     if (s.ok()) {
       versions_->SetLastSequence(first + count - 1);
       error_handler_.WorkSucceeded();
@@ -197,11 +198,12 @@ Status DBImpl::MakeRoomForWrite(bool force) {
     std::optional<WriteController::StallCause> stop =
         write_controller_.StopCause(versions_->current()->NumFiles(0));
     if (!stop && !mem_->Empty() &&
-        (force || mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) &&
+        (force || mem_->ApproximateMemoryUsage() >= WriteBufferLimit()) &&
         imm_.size() >= static_cast<size_t>(options_.max_write_buffer_number)) {
       // Every buffer is waiting for its flush.
       stop = WriteController::kMemTableStop;
     }
+    if (!stop && MemTableBudgetFull()) stop = WriteController::kMemTableStop;
     if (stop) {
       uint64_t start = NowMicros();
       bg_cv_.Wait();
@@ -210,7 +212,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
     }
     // An empty memtable is never switched: its arena's first block alone
     // may reach a small write_buffer_size.
-    if (mem_->Empty() || (!force && mem_->ApproximateMemoryUsage() < options_.write_buffer_size)) {
+    if (mem_->Empty() || (!force && mem_->ApproximateMemoryUsage() < WriteBufferLimit())) {
       return Status::OK();
     }
     Status s = SwitchMemTable();
@@ -234,8 +236,37 @@ Status DBImpl::SwitchMemTable() {
   imm_.push_back({std::move(old_mem), old_log, std::move(old_file)});
   stats_.memtable_switches.fetch_add(1, std::memory_order_relaxed);
   InstallReadState();
+  ChargeMemTables();
   bg_cv_.SignalAll();  // wake the flush
   return Status::OK();
+}
+
+size_t DBImpl::WriteBufferLimit() const {
+  if (options_.memory_budget == 0) return options_.write_buffer_size;
+  return std::min(options_.write_buffer_size, options_.memory_budget / 4);
+}
+
+size_t DBImpl::MemTableUsage() {
+  mutex_.AssertHeld();
+  size_t usage = mem_->ApproximateMemoryUsage();
+  for (const auto& imm : imm_) usage += imm.mem->ApproximateMemoryUsage();
+  return usage;
+}
+
+void DBImpl::ChargeMemTables() {
+  mutex_.AssertHeld();
+  // Memtables that readers still hold after their flush are no longer
+  // counted: they go as soon as those reads finish.
+  if (options_.memory_budget != 0) memtable_charge_.Update(MemTableUsage());
+}
+
+bool DBImpl::MemTableBudgetFull() {
+  mutex_.AssertHeld();
+  // Without an immutable memtable no flush is coming to free memory, so a
+  // wait would never end; the active one is switched at a quarter of the
+  // budget instead, so this takes a single batch larger than the budget.
+  return options_.memory_budget != 0 && !imm_.empty() &&
+         MemTableUsage() >= options_.memory_budget / 2;
 }
 
 Status DBImpl::ResumeLocked() {

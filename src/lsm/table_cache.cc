@@ -17,7 +17,7 @@ void DeleteTable(std::string_view, void* value) { delete static_cast<TableReader
 }  // namespace
 
 TableCache::TableCache(const std::string& dbname, const Options& options, FileSystem* fs,
-                       Cache* block_cache, TableReadStats* stats)
+                       LRUCache* block_cache, TableReadStats* stats)
     : dbname_(dbname),
       options_(options),
       fs_(fs),
@@ -26,7 +26,7 @@ TableCache::TableCache(const std::string& dbname, const Options& options, FileSy
       stats_(stats),
       cache_(static_cast<size_t>(options.max_open_files - kReservedFiles), 0) {}
 
-Status TableCache::FindTable(const FileMetaData& file, Cache::Handle** handle) {
+Status TableCache::FindTable(const FileMetaData& file, LRUCache::Handle** handle) {
   char key[8];
   EncodeFixed64(key, file.number);
   std::string_view cache_key(key, sizeof(key));
@@ -45,6 +45,8 @@ Status TableCache::FindTable(const FileMetaData& file, Cache::Handle** handle) {
   topts.cache_id = block_cache_id_;
   topts.file_number = file.number;
   topts.stats = stats_;
+  // With a memory budget, index and filter blocks count against it.
+  topts.cache_index_and_filter = options_.memory_budget != 0;
   std::unique_ptr<TableReader> table;
   s = TableReader::Open(topts, std::move(raf), file.file_size, &table);
   if (!s.ok()) return Status(s.IsCorruption() ? Status::Corruption(fname, s.ToString()) : s);
@@ -56,7 +58,7 @@ Status TableCache::FindTable(const FileMetaData& file, Cache::Handle** handle) {
 
 std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
                                                   const FileMetaData& file) {
-  Cache::Handle* handle = nullptr;
+  LRUCache::Handle* handle = nullptr;
   Status s = FindTable(file, &handle);
   if (!s.ok()) return NewEmptyIterator(s);
   CacheHandleRef pin(&cache_, handle);
@@ -66,7 +68,7 @@ std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
 
 Status TableCache::Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,
                        std::string* value, TableReader::GetResult* result) {
-  Cache::Handle* handle = nullptr;
+  LRUCache::Handle* handle = nullptr;
   Status s = FindTable(file, &handle);
   if (!s.ok()) return s;
   auto* table = static_cast<TableReader*>(cache_.Value(handle));

@@ -1,5 +1,5 @@
 // TableCache: the open TableReaders, at most max_open_files of them, kept in
-// an LRU Cache (the buffer pool's implementation, each table charged 1) keyed
+// an LRU LRUCache (the buffer pool's implementation, each table charged 1) keyed
 // by file number. Opening a table reads its footer, index and filter, so
 // keeping readers open makes every later lookup in that file cheaper.
 //
@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 #include "lsm/version_edit.h"
 #include "sstable/table_reader.h"
 #include "strata/file_system.h"
@@ -32,8 +32,8 @@ class TableCache {
   // block_cache (nullptr: no block cache) and stats are shared by every
   // table; both must outlive this. block_cache may also serve other
   // TableCaches.
-  TableCache(const std::string& dbname, const Options& options, FileSystem* fs, Cache* block_cache,
-             TableReadStats* stats);
+  TableCache(const std::string& dbname, const Options& options, FileSystem* fs,
+             LRUCache* block_cache, TableReadStats* stats);
   TableCache(const TableCache&) = delete;
   TableCache& operator=(const TableCache&) = delete;
 
@@ -53,18 +53,18 @@ class TableCache {
   // Closes the table if it is open (after its file is deleted).
   void Evict(uint64_t file_number);
 
-  Cache::Stats GetStats() const { return cache_.GetStats(); }
+  LRUCache::Stats GetStats() const { return cache_.GetStats(); }
 
  private:
-  Status FindTable(const FileMetaData& file, Cache::Handle** handle);
+  Status FindTable(const FileMetaData& file, LRUCache::Handle** handle);
 
   const std::string dbname_;
   const Options options_;
   FileSystem* const fs_;
-  Cache* const block_cache_;
+  LRUCache* const block_cache_;
   const uint64_t block_cache_id_;  // prefixes this cache's keys in block_cache_
   TableReadStats* const stats_;
-  Cache cache_;
+  LRUCache cache_;
 };
 
 }  // namespace strata

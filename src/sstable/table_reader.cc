@@ -4,7 +4,7 @@
 
 #include <cassert>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 #include "sstable/two_level_iterator.h"
 #include "util/coding.h"
 #include "util/pinning_iterator.h"
@@ -16,6 +16,10 @@ namespace {
 constexpr size_t kCacheKeySize = 24;
 
 void DeleteCachedBlock(std::string_view /*key*/, void* value) { delete static_cast<Block*>(value); }
+
+void DeleteCachedFilter(std::string_view /*key*/, void* value) {
+  delete static_cast<BloomFilterReader*>(value);
+}
 
 void Count(std::atomic<uint64_t>* counter) { counter->fetch_add(1, std::memory_order_relaxed); }
 
@@ -31,7 +35,28 @@ TableReader::TableReader(const Options& options, std::unique_ptr<RandomAccessFil
                          uint64_t file_size)
     : options_(options), file_(std::move(file)), file_size_(file_size) {}
 
-TableReader::~TableReader() = default;
+TableReader::~TableReader() {
+  if (!CachesMetaBlocks()) return;
+  // Entries still pinned (none should be: the reader outlives its users)
+  // would go on their last release.
+  char key_buf[kCacheKeySize];
+  EncodeCacheKey(index_handle_.offset(), key_buf);
+  options_.block_cache->Erase(std::string_view(key_buf, sizeof(key_buf)));
+  if (has_filter_) {
+    EncodeCacheKey(filter_handle_.offset(), key_buf);
+    options_.block_cache->Erase(std::string_view(key_buf, sizeof(key_buf)));
+  }
+}
+
+bool TableReader::CachesMetaBlocks() const {
+  return options_.cache_index_and_filter && options_.block_cache != nullptr;
+}
+
+void TableReader::EncodeCacheKey(uint64_t offset, char* buf) const {
+  EncodeFixed64(buf, options_.cache_id);
+  EncodeFixed64(buf + 8, options_.file_number);
+  EncodeFixed64(buf + 16, offset);
+}
 
 Status TableReader::Open(const Options& options, std::unique_ptr<RandomAccessFile> file,
                          uint64_t file_size, std::unique_ptr<TableReader>* table) {
@@ -51,7 +76,9 @@ Status TableReader::Open(const Options& options, std::unique_ptr<RandomAccessFil
   std::unique_ptr<TableReader> reader(new TableReader(options, std::move(file), file_size));
   s = reader->ReadMetadata(footer);
   if (s.ok() && options.paranoid_checks) s = reader->CheckIndex();
-  if (s.ok()) *table = std::move(reader);
+  if (!s.ok()) return s;
+  if (reader->CachesMetaBlocks()) reader->MoveMetaBlocksIntoCache();
+  *table = std::move(reader);
   return s;
 }
 
@@ -97,7 +124,89 @@ Status TableReader::ReadMetadata(const Footer& footer) {
     s = ReadMetaBlock(filter_handle, &contents);
     if (s.ok()) s = BloomFilterReader::Parse(std::move(contents), &filter_);
   }
+  if (!s.ok()) return s;
+  index_handle_ = footer.index_handle;
+  filter_handle_ = filter_handle;
+  has_filter_ = has_filter;
   return s;
+}
+
+Status TableReader::LoadMetaBlockIntoCache(const BlockHandle& handle, bool is_filter,
+                                           LRUCache::Handle** cache_handle) const {
+  std::string contents;
+  Status s = ReadMetaBlock(handle, &contents);
+  if (!s.ok()) return s;
+  const size_t charge = contents.size();
+  void* value;
+  LRUCache::Deleter deleter;
+  if (is_filter) {
+    std::unique_ptr<BloomFilterReader> filter;
+    s = BloomFilterReader::Parse(std::move(contents), &filter);
+    value = filter.release();
+    deleter = &DeleteCachedFilter;
+  } else {
+    std::unique_ptr<Block> block;
+    s = Block::Parse(std::move(contents), &block);
+    value = block.release();
+    deleter = &DeleteCachedBlock;
+  }
+  if (!s.ok()) return s;
+  char key_buf[kCacheKeySize];
+  EncodeCacheKey(handle.offset(), key_buf);
+  *cache_handle = options_.block_cache->Insert(std::string_view(key_buf, sizeof(key_buf)), value,
+                                               charge, deleter, LRUCache::Kind::kIndexAndFilter);
+  return s;
+}
+
+Status TableReader::GetIndexBlock(MetaBlockRef<Block>* ref) const {
+  if (!CachesMetaBlocks()) {
+    ref->block = index_block_.get();
+    return Status::OK();
+  }
+  char key_buf[kCacheKeySize];
+  EncodeCacheKey(index_handle_.offset(), key_buf);
+  LRUCache* cache = options_.block_cache;
+  LRUCache::Handle* handle = cache->Lookup(std::string_view(key_buf, sizeof(key_buf)));
+  if (handle == nullptr) {
+    Status s = LoadMetaBlockIntoCache(index_handle_, /*is_filter=*/false, &handle);
+    if (!s.ok()) return s;
+  }
+  ref->pin = std::make_unique<CacheHandleRef>(cache, handle);
+  ref->block = static_cast<const Block*>(ref->pin->value());
+  return Status::OK();
+}
+
+Status TableReader::GetFilter(MetaBlockRef<BloomFilterReader>* ref) const {
+  if (!CachesMetaBlocks() || !has_filter_) {
+    ref->block = filter_.get();
+    return Status::OK();
+  }
+  char key_buf[kCacheKeySize];
+  EncodeCacheKey(filter_handle_.offset(), key_buf);
+  LRUCache* cache = options_.block_cache;
+  LRUCache::Handle* handle = cache->Lookup(std::string_view(key_buf, sizeof(key_buf)));
+  if (handle == nullptr) {
+    Status s = LoadMetaBlockIntoCache(filter_handle_, /*is_filter=*/true, &handle);
+    if (!s.ok()) return s;
+  }
+  ref->pin = std::make_unique<CacheHandleRef>(cache, handle);
+  ref->block = static_cast<const BloomFilterReader*>(ref->pin->value());
+  return Status::OK();
+}
+
+void TableReader::MoveMetaBlocksIntoCache() {
+  char key_buf[kCacheKeySize];
+  LRUCache* cache = options_.block_cache;
+  EncodeCacheKey(index_handle_.offset(), key_buf);
+  const size_t index_charge = index_block_->size();
+  cache->Release(cache->Insert(std::string_view(key_buf, sizeof(key_buf)), index_block_.release(),
+                               index_charge, &DeleteCachedBlock, LRUCache::Kind::kIndexAndFilter));
+  if (has_filter_) {
+    EncodeCacheKey(filter_handle_.offset(), key_buf);
+    cache->Release(cache->Insert(std::string_view(key_buf, sizeof(key_buf)), filter_.release(),
+                                 filter_handle_.size(), &DeleteCachedFilter,
+                                 LRUCache::Kind::kIndexAndFilter));
+  }
 }
 
 Status TableReader::CheckIndex() const {
@@ -160,7 +269,7 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   if (!IsDataBlockHandle(handle))
     return Status::Corruption("SSTable data block handle out of range");
 
-  Cache* cache = options_.block_cache;
+  LRUCache* cache = options_.block_cache;
   std::unique_ptr<Block> block;
   if (cache == nullptr) {
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
@@ -169,11 +278,9 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   }
 
   char key_buf[kCacheKeySize];
-  EncodeFixed64(key_buf, options_.cache_id);
-  EncodeFixed64(key_buf + 8, options_.file_number);
-  EncodeFixed64(key_buf + 16, handle.offset());
+  EncodeCacheKey(handle.offset(), key_buf);
   const std::string_view key(key_buf, sizeof(key_buf));
-  Cache::Handle* cache_handle = cache->Lookup(key);
+  LRUCache::Handle* cache_handle = cache->Lookup(key);
   if (cache_handle == nullptr) {
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
     if (!s.ok()) return s;
@@ -191,8 +298,15 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
 }
 
 std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_options) const {
+  MetaBlockRef<Block> index;
+  Status s = GetIndexBlock(&index);
+  if (!s.ok()) return NewEmptyIterator(s);
+  std::unique_ptr<Iterator> index_iter = index.block->NewIterator(KeyOrder::kInternal);
+  if (index.pin != nullptr) {
+    index_iter = NewPinningIterator(std::move(index.pin), std::move(index_iter));
+  }
   return std::make_unique<TwoLevelIterator>(
-      index_block_->NewIterator(KeyOrder::kInternal),
+      std::move(index_iter),
       [this, read_options](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
         return NewDataBlockIterator(read_options, index_value, iter);
       });
@@ -202,16 +316,21 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
                         GetResult* result) const {
   *result = GetResult::kNotFound;
   TableReadStats* stats = options_.stats;
-  if (filter_ != nullptr) {
+  MetaBlockRef<BloomFilterReader> filter;
+  Status s = GetFilter(&filter);
+  if (!s.ok()) return s;
+  if (filter.block != nullptr) {
     if (stats != nullptr) Count(&stats->bloom_checked);
-    if (!filter_->KeyMayMatch(key.user_key())) {
+    if (!filter.block->KeyMayMatch(key.user_key())) {
       if (stats != nullptr) Count(&stats->bloom_useful);
       return Status::OK();
     }
   }
 
-  Status s;
-  std::unique_ptr<Iterator> index_iter = index_block_->NewIterator(KeyOrder::kInternal);
+  MetaBlockRef<Block> index;
+  s = GetIndexBlock(&index);
+  if (!s.ok()) return s;
+  std::unique_ptr<Iterator> index_iter = index.block->NewIterator(KeyOrder::kInternal);
   index_iter->Seek(key.internal_key());
   if (index_iter->Valid()) {
     std::unique_ptr<Iterator> block_iter;
@@ -236,14 +355,17 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
   } else {
     s = index_iter->status();
   }
-  if (s.ok() && *result == GetResult::kNotFound && filter_ != nullptr && stats != nullptr) {
+  if (s.ok() && *result == GetResult::kNotFound && filter.block != nullptr && stats != nullptr) {
     Count(&stats->bloom_false_positive);
   }
   return s;
 }
 
 uint64_t TableReader::ApproximateOffsetOf(std::string_view internal_key) const {
-  std::unique_ptr<Iterator> it = index_block_->NewIterator(KeyOrder::kInternal);
+  MetaBlockRef<Block> index;
+  // An index that cannot be read again makes the estimate the table's end.
+  if (!GetIndexBlock(&index).ok()) return properties_.data_size;
+  std::unique_ptr<Iterator> it = index.block->NewIterator(KeyOrder::kInternal);
   it->Seek(internal_key);
   if (it->Valid()) {
     BlockHandle handle;

@@ -3,10 +3,17 @@
 // the index, filter and properties in memory for the reader's lifetime; data
 // blocks are read on demand, through the block cache when one is given.
 //
+// With Options::cache_index_and_filter, the index and filter blocks live in
+// the block cache instead (charged, of Kind::kIndexAndFilter, under the same
+// key scheme with their own offsets): Open puts them there, a reader pins
+// them for as long as it uses them, and once evicted they are read again,
+// checksums verified, when next needed. The destructor erases them, so a
+// closed table charges nothing.
+//
 // Block cache: entries are keyed by fixed64(cache_id) ++ fixed64(file_number)
 // ++ fixed64(block offset) (24 bytes), hold a heap-allocated Block (the
 // uncompressed contents) and are charged its size. The cache id (one per
-// TableCache, from Cache::NewId) keeps the tables of DBs sharing one cache
+// TableCache, from LRUCache::NewId) keeps the tables of DBs sharing one cache
 // apart, since their file numbers repeat. Iterators pin the data
 // block they are in and release it when they move to another block or are
 // destroyed.
@@ -18,7 +25,7 @@
 // never out of bounds).
 //
 // Thread-safety: after Open, every const method may be called from any
-// number of threads at once (the file's Read and the Cache are thread-safe;
+// number of threads at once (the file's Read and the LRUCache are thread-safe;
 // the rest is immutable). Each iterator is used by one thread at a time.
 
 #ifndef STRATA_SSTABLE_TABLE_READER_H_
@@ -30,6 +37,7 @@
 #include <string>
 #include <string_view>
 
+#include "buffer/lru_cache.h"
 #include "sstable/block.h"
 #include "sstable/bloom_filter.h"
 #include "sstable/format.h"
@@ -41,8 +49,6 @@
 #include "util/internal_key.h"
 
 namespace strata {
-
-class Cache;
 
 // Bloom filter counters the DB owns and shares among its tables. Relaxed
 // atomics: they are only reported, never used to order other memory.
@@ -64,7 +70,7 @@ class TableReader {
     bool paranoid_checks = false;
     // Shared cache for data blocks; nullptr reads every block from the file.
     // Not owned; must outlive the reader.
-    Cache* block_cache = nullptr;
+    LRUCache* block_cache = nullptr;
     // Name this table in block cache keys: cache_id (from
     // block_cache->NewId()) the owner of a set of tables, file_number the
     // table within it. REQUIRES: the pair is unique among the readers
@@ -73,6 +79,9 @@ class TableReader {
     uint64_t file_number = 0;
     // Counters to update; nullptr counts nothing. Not owned.
     TableReadStats* stats = nullptr;
+    // Keep the index and filter blocks in block_cache (evictable) rather
+    // than in the reader. Ignored without a block_cache.
+    bool cache_index_and_filter = false;
   };
 
   // Opens the table in file, whose size is file_size. Corruption if the
@@ -125,12 +134,41 @@ class TableReader {
   // True if [handle.offset, + size + trailer) lies within the data blocks.
   bool IsDataBlockHandle(const BlockHandle& handle) const;
 
+  // A metadata block in use: the reader's own (no pin), or an entry pinned in
+  // the block cache for as long as this lives.
+  template <typename T>
+  struct MetaBlockRef {
+    const T* block = nullptr;
+    std::unique_ptr<CacheHandleRef> pin;
+  };
+  // The index block; from the block cache (read again if evicted) with
+  // cache_index_and_filter.
+  Status GetIndexBlock(MetaBlockRef<Block>* ref) const;
+  // The filter, or ref->block == nullptr if the table has none.
+  Status GetFilter(MetaBlockRef<BloomFilterReader>* ref) const;
+  // Puts a metadata block read from the file into the block cache and
+  // returns its handle, pinned.
+  Status LoadMetaBlockIntoCache(const BlockHandle& handle, bool is_filter,
+                                LRUCache::Handle** cache_handle) const;
+  bool CachesMetaBlocks() const;
+  // Open's last step with cache_index_and_filter: hands the blocks just read
+  // to the cache, unpinned.
+  void MoveMetaBlocksIntoCache();
+  // The block cache key of this table's block at offset, into buf
+  // (kCacheKeySize bytes).
+  void EncodeCacheKey(uint64_t offset, char* buf) const;
+
   // Const after Open.
   const Options options_;
   const std::unique_ptr<RandomAccessFile> file_;
   const uint64_t file_size_;
+  // Without cache_index_and_filter: the blocks themselves (filter_ null if
+  // the table has none). With it: both null, and the handles locate them.
   std::unique_ptr<Block> index_block_;
-  std::unique_ptr<BloomFilterReader> filter_;  // null if the table has none
+  std::unique_ptr<BloomFilterReader> filter_;
+  BlockHandle index_handle_;
+  BlockHandle filter_handle_;
+  bool has_filter_ = false;
   TableProperties properties_;
 };
 

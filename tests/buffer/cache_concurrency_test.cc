@@ -1,4 +1,4 @@
-// Concurrency tests for Cache (buffer/cache.h), also run under ThreadSanitizer:
+// Concurrency tests for LRUCache (buffer/lru_cache.h), also run under ThreadSanitizer:
 // threads Insert, Lookup, Release, Erase and Prune at random over an
 // overlapping key space for a bounded time, holding some handles across
 // operations. Each value records its key and how often its deleter ran, so the
@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 #include "util/random.h"
 
 namespace strata {
@@ -52,18 +52,18 @@ struct WorkerResult {
 };
 
 struct Held {
-  Cache::Handle* handle;
+  LRUCache::Handle* handle;
   TestValue* value;
 };
 
-void ReleaseHeld(Cache* cache, const Held& held) {
+void ReleaseHeld(LRUCache* cache, const Held& held) {
   // Pinned, so its deleter cannot have run, whoever erased or replaced it.
   EXPECT_EQ(0, held.value->deletions.load(std::memory_order_relaxed)) << held.value->key;
   EXPECT_EQ(held.value, cache->Value(held.handle));
   cache->Release(held.handle);
 }
 
-void RunWorker(Cache* cache, const Workload& w, int id,
+void RunWorker(LRUCache* cache, const Workload& w, int id,
                std::chrono::steady_clock::time_point deadline, WorkerResult* result) {
   Random rnd(1000 + id);
   std::vector<Held> held;
@@ -85,14 +85,14 @@ void RunWorker(Cache* cache, const Workload& w, int id,
     uint64_t dice = rnd.Uniform(100);
     if (dice < 45) {
       result->lookups++;
-      Cache::Handle* handle = cache->Lookup(key);
+      LRUCache::Handle* handle = cache->Lookup(key);
       if (handle == nullptr) continue;
       auto* value = static_cast<TestValue*>(cache->Value(handle));
       ASSERT_EQ(key, value->key);
       keep_or_release({handle, value});
     } else if (dice < 75) {
       auto value = std::make_unique<TestValue>(key);
-      Cache::Handle* handle = cache->Insert(key, value.get(), 1, &CountingDeleter);
+      LRUCache::Handle* handle = cache->Insert(key, value.get(), 1, &CountingDeleter);
       ASSERT_EQ(value.get(), cache->Value(handle));
       keep_or_release({handle, value.get()});
       result->values.push_back(std::move(value));
@@ -111,7 +111,7 @@ void RunWorker(Cache* cache, const Workload& w, int id,
 }
 
 void RunWorkload(const Workload& w) {
-  auto cache = std::make_unique<Cache>(w.capacity, w.shard_bits);
+  auto cache = std::make_unique<LRUCache>(w.capacity, w.shard_bits);
   std::vector<WorkerResult> results(w.num_threads);
   auto deadline = std::chrono::steady_clock::now() + w.duration;
   std::vector<std::thread> threads;
@@ -128,7 +128,7 @@ void RunWorkload(const Workload& w) {
     inserts += r.values.size();
     for (const auto& v : r.values) deletions += v->deletions.load(std::memory_order_relaxed);
   }
-  Cache::Stats stats = cache->GetStats();
+  LRUCache::Stats stats = cache->GetStats();
   EXPECT_EQ(lookups, stats.hits + stats.misses);
   EXPECT_EQ(inserts, stats.inserts);
   EXPECT_EQ(0u, stats.pinned_usage);

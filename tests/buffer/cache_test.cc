@@ -1,4 +1,4 @@
-// Tests for Cache (buffer/cache.h), single-threaded: hit and miss counting,
+// Tests for LRUCache (buffer/lru_cache.h), single-threaded: hit and miss counting,
 // eviction order by charge, the probationary and protected segments, pinning,
 // replacement and erasure of pinned entries, Prune, scan resistance, that
 // every deleter runs exactly once, and that NewId never repeats.
@@ -7,7 +7,7 @@
 // (key, value) in the order entries are freed, so a test can check what was
 // evicted and when.
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -45,10 +45,10 @@ class CacheTest : public testing::Test {
 
   // A single shard, so eviction order is global and easy to predict.
   void NewCache(size_t capacity, int shard_bits = 0) {
-    cache_ = std::make_unique<Cache>(capacity, shard_bits);
+    cache_ = std::make_unique<LRUCache>(capacity, shard_bits);
   }
 
-  Cache::Handle* InsertPinned(const std::string& key, int value, size_t charge = 1) {
+  LRUCache::Handle* InsertPinned(const std::string& key, int value, size_t charge = 1) {
     return cache_->Insert(key, EncodeValue(value), charge, &RecordingDeleter);
   }
   void Insert(const std::string& key, int value, size_t charge = 1) {
@@ -56,7 +56,7 @@ class CacheTest : public testing::Test {
   }
   // key's value, or -1 on a miss.
   int Lookup(const std::string& key) {
-    Cache::Handle* handle = cache_->Lookup(key);
+    LRUCache::Handle* handle = cache_->Lookup(key);
     if (handle == nullptr) return -1;
     int value = DecodeValue(cache_->Value(handle));
     cache_->Release(handle);
@@ -70,7 +70,7 @@ class CacheTest : public testing::Test {
   }
 
   Freed freed_;
-  std::unique_ptr<Cache> cache_;
+  std::unique_ptr<LRUCache> cache_;
 };
 
 std::string Key(int i) { return "key" + std::to_string(i); }
@@ -84,7 +84,7 @@ TEST_F(CacheTest, CountsHitsMissesAndInserts) {
   EXPECT_EQ(2, Lookup("b"));
   EXPECT_EQ(1, Lookup("a"));
 
-  Cache::Stats stats = cache_->GetStats();
+  LRUCache::Stats stats = cache_->GetStats();
   EXPECT_EQ(3u, stats.hits);
   EXPECT_EQ(1u, stats.misses);
   EXPECT_EQ(2u, stats.inserts);
@@ -93,6 +93,58 @@ TEST_F(CacheTest, CountsHitsMissesAndInserts) {
   EXPECT_EQ(0u, stats.pinned_usage);
   EXPECT_EQ(100u, stats.capacity);
   EXPECT_TRUE(freed_.empty());
+}
+
+TEST_F(CacheTest, ReservationEvictsEntriesAndCountsInUsage) {
+  NewCache(100);
+  for (int i = 0; i < 10; i++) Insert(Key(i), i, 10);
+  cache_->Reserve(30);
+  LRUCache::Stats stats = cache_->GetStats();
+  EXPECT_EQ(30u, stats.reserved);
+  EXPECT_EQ(100u, stats.usage);
+  // The three oldest entries made room.
+  EXPECT_EQ(3u, stats.evictions);
+  EXPECT_EQ(-1, Lookup(Key(0)));
+  EXPECT_EQ(-1, Lookup(Key(2)));
+  EXPECT_EQ(3, Lookup(Key(3)));
+  cache_->Unreserve(30);
+  stats = cache_->GetStats();
+  EXPECT_EQ(0u, stats.reserved);
+  EXPECT_EQ(70u, stats.usage);
+  Insert("new", 1, 30);
+  EXPECT_EQ(100u, cache_->GetStats().usage);
+  EXPECT_EQ(3u, cache_->GetStats().evictions);
+}
+
+TEST_F(CacheTest, ReservationIsSpreadOverTheShards) {
+  // 4 shards of 256: a reservation of 512 takes half of each, so no shard
+  // overflows while the others keep their entries.
+  // Enough entries to fill every shard, whichever shard each key hashes to.
+  NewCache(1024, 2);
+  for (int i = 0; i < 8192; i++) Insert(Key(i), i, 1);
+  ASSERT_EQ(1024u, cache_->GetStats().usage);
+  const uint64_t evictions = cache_->GetStats().evictions;
+  cache_->Reserve(512);
+  LRUCache::Stats stats = cache_->GetStats();
+  EXPECT_EQ(1024u, stats.usage);
+  EXPECT_EQ(512u, stats.evictions - evictions);
+  int cached = 0;
+  for (int i = 0; i < 8192; i++) cached += Lookup(Key(i)) >= 0 ? 1 : 0;
+  EXPECT_EQ(512, cached);
+  cache_->Unreserve(512);
+  EXPECT_EQ(512u, cache_->GetStats().usage);
+}
+
+TEST_F(CacheTest, IndexAndFilterEntriesAreCountedApart) {
+  NewCache(100);
+  cache_->Release(cache_->Insert("index", EncodeValue(1), 20, &RecordingDeleter,
+                                 LRUCache::Kind::kIndexAndFilter));
+  Insert("data", 2, 30);
+  EXPECT_EQ(20u, cache_->GetStats().index_filter_usage);
+  EXPECT_EQ(50u, cache_->GetStats().usage);
+  cache_->Erase("index");
+  EXPECT_EQ(0u, cache_->GetStats().index_filter_usage);
+  EXPECT_EQ(30u, cache_->GetStats().usage);
 }
 
 TEST_F(CacheTest, InsertReplacesAndFreesTheOldValue) {
@@ -163,7 +215,7 @@ TEST_F(CacheTest, UsageNeverExceedsCapacityWhenNothingIsPinned) {
     if (rnd.OneIn(3)) Lookup(Key(static_cast<int>(rnd.Uniform(500))));
     ASSERT_LE(cache_->GetStats().usage, 1000u) << "after insert " << i;
   }
-  Cache::Stats stats = cache_->GetStats();
+  LRUCache::Stats stats = cache_->GetStats();
   EXPECT_EQ(0u, stats.pinned_usage);
   EXPECT_GT(stats.evictions, 0u);
   EXPECT_EQ(1000u, cache_->Capacity());
@@ -171,10 +223,10 @@ TEST_F(CacheTest, UsageNeverExceedsCapacityWhenNothingIsPinned) {
 
 TEST_F(CacheTest, DefaultShardingKeepsTheWholeCapacity) {
   constexpr size_t kCapacity = 8 << 20;
-  cache_ = std::make_unique<Cache>(kCapacity);
+  cache_ = std::make_unique<LRUCache>(kCapacity);
   EXPECT_EQ(kCapacity, cache_->Capacity());
   for (int i = 0; i < 4000; i++) Insert(Key(i), i, 4096);
-  Cache::Stats stats = cache_->GetStats();
+  LRUCache::Stats stats = cache_->GetStats();
   EXPECT_LE(stats.usage, kCapacity);
   // 16 MB inserted into 8 MB: close to full, whatever the shard split.
   EXPECT_GT(stats.usage, kCapacity * 3 / 4);
@@ -183,11 +235,11 @@ TEST_F(CacheTest, DefaultShardingKeepsTheWholeCapacity) {
 
 TEST_F(CacheTest, PinnedEntryIsNeverEvicted) {
   NewCache(100);
-  Cache::Handle* pinned = InsertPinned("pinned", 7, 50);
+  LRUCache::Handle* pinned = InsertPinned("pinned", 7, 50);
   for (int i = 0; i < 100; i++) {
     Insert(Key(i), i, 10);
     ASSERT_EQ(7, DecodeValue(cache_->Value(pinned)));
-    Cache::Stats stats = cache_->GetStats();
+    LRUCache::Stats stats = cache_->GetStats();
     ASSERT_EQ(50u, stats.pinned_usage);
     ASSERT_LE(stats.usage, 100u);
   }
@@ -206,10 +258,10 @@ TEST_F(CacheTest, PinnedEntryIsNeverEvicted) {
 TEST_F(CacheTest, EntryTooBigToFitIsFreedOnRelease) {
   NewCache(100);
   Insert("small", 1, 10);
-  Cache::Handle* big = InsertPinned("big", 2, 200);
+  LRUCache::Handle* big = InsertPinned("big", 2, 200);
   EXPECT_EQ(2, DecodeValue(cache_->Value(big)));
   EXPECT_EQ(Freed({{"small", 1}}), freed_);
-  Cache::Stats stats = cache_->GetStats();
+  LRUCache::Stats stats = cache_->GetStats();
   EXPECT_EQ(200u, stats.usage);
   EXPECT_EQ(200u, stats.pinned_usage);
 
@@ -221,7 +273,7 @@ TEST_F(CacheTest, EntryTooBigToFitIsFreedOnRelease) {
 
 TEST_F(CacheTest, ZeroCapacityCachesNothingButStillPins) {
   NewCache(0);
-  Cache::Handle* handle = InsertPinned("a", 1, 1);
+  LRUCache::Handle* handle = InsertPinned("a", 1, 1);
   EXPECT_EQ(1, DecodeValue(cache_->Value(handle)));
   EXPECT_TRUE(freed_.empty());
   cache_->Release(handle);
@@ -231,7 +283,7 @@ TEST_F(CacheTest, ZeroCapacityCachesNothingButStillPins) {
 
 TEST_F(CacheTest, ReplacingPinnedEntryKeepsOldValueAliveUntilReleased) {
   NewCache(100);
-  Cache::Handle* old_handle = InsertPinned("k", 1, 10);
+  LRUCache::Handle* old_handle = InsertPinned("k", 1, 10);
   Insert("k", 2, 10);
   EXPECT_EQ(2, Lookup("k"));
   EXPECT_EQ(1, DecodeValue(cache_->Value(old_handle)));
@@ -261,8 +313,8 @@ TEST_F(CacheTest, EraseFreesUnpinnedEntry) {
 
 TEST_F(CacheTest, ErasePinnedEntryFreesItOnLastRelease) {
   NewCache(100);
-  Cache::Handle* h1 = InsertPinned("a", 1, 10);
-  Cache::Handle* h2 = cache_->Lookup("a");
+  LRUCache::Handle* h1 = InsertPinned("a", 1, 10);
+  LRUCache::Handle* h2 = cache_->Lookup("a");
   ASSERT_NE(nullptr, h2);
   cache_->Erase("a");
   EXPECT_EQ(-1, Lookup("a"));
@@ -277,7 +329,7 @@ TEST_F(CacheTest, ErasePinnedEntryFreesItOnLastRelease) {
 TEST_F(CacheTest, PruneEvictsEveryUnpinnedEntry) {
   NewCache(100);
   Insert("a", 1);
-  Cache::Handle* b = InsertPinned("b", 2);
+  LRUCache::Handle* b = InsertPinned("b", 2);
   Insert("c", 3);
   EXPECT_EQ(3, Lookup("c"));  // protected entries are pruned too
   cache_->Prune();
@@ -316,7 +368,7 @@ TEST_F(CacheTest, ScanEvictsHotSetThatWasNeverHit) {
 TEST_F(CacheTest, DeleterRunsExactlyOnceForEveryEntryByDestruction) {
   NewCache(200, 2);
   Random rnd(17);
-  std::vector<Cache::Handle*> pinned;
+  std::vector<LRUCache::Handle*> pinned;
   int inserts = 0;
   for (int i = 0; i < 3000; i++) {
     std::string key = Key(static_cast<int>(rnd.Uniform(100)));
@@ -341,7 +393,7 @@ TEST_F(CacheTest, DeleterRunsExactlyOnceForEveryEntryByDestruction) {
     }
     if (i == 1500) cache_->Prune();
   }
-  for (Cache::Handle* handle : pinned) cache_->Release(handle);
+  for (LRUCache::Handle* handle : pinned) cache_->Release(handle);
   EXPECT_EQ(static_cast<uint64_t>(inserts), cache_->GetStats().inserts);
   cache_.reset();
 
@@ -355,17 +407,17 @@ TEST_F(CacheTest, DeleterRunsExactlyOnceForEveryEntryByDestruction) {
 }
 
 // A deleter may call back into the cache: deleters run outside the shard lock.
-Cache* reentrant_cache = nullptr;
+LRUCache* reentrant_cache = nullptr;
 int reentrant_lookups = 0;
 
 void ReentrantDeleter(std::string_view key, void* value) {
-  Cache::Handle* handle = reentrant_cache->Lookup(key);
+  LRUCache::Handle* handle = reentrant_cache->Lookup(key);
   if (handle != nullptr) reentrant_cache->Release(handle);
   reentrant_lookups++;
 }
 
 TEST(CacheDeleterTest, DeleterMayUseTheCache) {
-  Cache cache(100, 0);
+  LRUCache cache(100, 0);
   reentrant_cache = &cache;
   reentrant_lookups = 0;
   cache.Release(cache.Insert("a", nullptr, 10, &ReentrantDeleter));
@@ -381,11 +433,11 @@ TEST(CacheDeleterTest, DeleterMayUseTheCache) {
 }
 
 TEST(CacheDeleterTest, NullDeleterLeavesValueToCaller) {
-  Cache cache(10, 0);
+  LRUCache cache(10, 0);
   int value = 5;
   cache.Release(cache.Insert("a", &value, 10, nullptr));
   cache.Release(cache.Insert("b", &value, 10, nullptr));
-  Cache::Handle* handle = cache.Lookup("b");
+  LRUCache::Handle* handle = cache.Lookup("b");
   ASSERT_NE(nullptr, handle);
   EXPECT_EQ(&value, cache.Value(handle));
   cache.Release(handle);
@@ -396,12 +448,12 @@ TEST(CacheDeleterTest, NullDeleterLeavesValueToCaller) {
 // must never repeat (tests/lsm/shared_cache_test.cc shows the collision
 // they prevent).
 TEST(CacheIdTest, NewIdNeverRepeats) {
-  Cache cache(1024);
+  LRUCache cache(1024);
   const uint64_t first = cache.NewId();
   const uint64_t second = cache.NewId();
   EXPECT_NE(0u, first);
   EXPECT_NE(first, second);
-  Cache other(1024);
+  LRUCache other(1024);
   EXPECT_NE(0u, other.NewId());
 }
 

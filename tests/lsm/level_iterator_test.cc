@@ -52,7 +52,7 @@ class LevelIteratorTest : public testing::Test {
 
   TempDir dir_;
   Options options_;
-  Cache block_cache_{1 << 20};
+  LRUCache block_cache_{1 << 20};
   TableReadStats stats_;
   TableCache table_cache_;
   FileList files_;

@@ -1,7 +1,7 @@
 // Tests that one block cache can serve several DBs: two TableCaches (as two
-// DBs own) share one Cache, each over its own directory holding a table with
+// DBs own) share one LRUCache, each over its own directory holding a table with
 // the same file number but different contents. Block cache keys carry each
-// TableCache's id (Cache::NewId), so each reads its own blocks, never the
+// TableCache's id (LRUCache::NewId), so each reads its own blocks, never the
 // other's.
 
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 #include "lsm/filename.h"
 #include "lsm/table_cache.h"
 #include "sstable/table_builder.h"
@@ -85,7 +85,7 @@ TEST(SharedCacheTest, TableCachesSharingABlockCacheReadTheirOwnTables) {
   ASSERT_NO_FATAL_FAILURE(WriteTable(dir_a.path(), "a", &meta_a));
   ASSERT_NO_FATAL_FAILURE(WriteTable(dir_b.path(), "b", &meta_b));
 
-  Cache block_cache(8 << 20);
+  LRUCache block_cache(8 << 20);
   Options options;
   TableReadStats stats_a;
   TableReadStats stats_b;
@@ -95,10 +95,10 @@ TEST(SharedCacheTest, TableCachesSharingABlockCacheReadTheirOwnTables) {
   // a fills the cache with its blocks; b, same file number and offsets,
   // must miss every one of them and read its own.
   ASSERT_NO_FATAL_FAILURE(ExpectScanReads(&cache_a, meta_a, "a"));
-  const Cache::Stats after_a = block_cache.GetStats();
+  const LRUCache::Stats after_a = block_cache.GetStats();
   ASSERT_GT(after_a.inserts, 1u);
   ASSERT_NO_FATAL_FAILURE(ExpectScanReads(&cache_b, meta_b, "b"));
-  const Cache::Stats after_b = block_cache.GetStats();
+  const LRUCache::Stats after_b = block_cache.GetStats();
   EXPECT_EQ(after_a.hits, after_b.hits);
   EXPECT_EQ(2 * after_a.inserts, after_b.inserts);
 

@@ -62,7 +62,7 @@ class TableCacheTest : public testing::Test {
 
   TempDir dir_;
   Options options_;
-  Cache block_cache_{1 << 20};
+  LRUCache block_cache_{1 << 20};
   TableReadStats stats_;
   std::unique_ptr<TableCache> cache_;
 };
@@ -79,14 +79,14 @@ TEST_F(TableCacheTest, IteratorAndGetReadTheTable) {
 TEST_F(TableCacheTest, OpensATableOnceWhileItStaysCached) {
   FileMetaData file = WriteTableFile(dir_.path(), 7, ParseEntries("a.1=1 b.1=2"));
   EXPECT_EQ(Scan(file), "a.1=1 b.1=2 ");
-  Cache::Stats first = cache_->GetStats();
+  LRUCache::Stats first = cache_->GetStats();
   EXPECT_EQ(first.inserts, 1u);
   EXPECT_EQ(first.misses, 1u);
   for (int i = 0; i < 5; i++) {
     EXPECT_EQ(Get(file, "a"), "1");
     EXPECT_EQ(Scan(file), "a.1=1 b.1=2 ");
   }
-  Cache::Stats later = cache_->GetStats();
+  LRUCache::Stats later = cache_->GetStats();
   EXPECT_EQ(later.inserts, 1u) << "the table was opened again";
   EXPECT_EQ(later.hits, first.hits + 10);
   EXPECT_EQ(later.usage, 1u);  // each open table is charged 1

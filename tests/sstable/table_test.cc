@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 #include "sstable/block.h"
 #include "sstable/format.h"
 #include "sstable/table_builder.h"
@@ -474,7 +474,7 @@ TEST_F(TableTest, BlockCache) {
   options.block_size = 1024;
   ASSERT_TRUE(BuildTable(Path("cached"), options, model).ok());
 
-  Cache cache(1 << 20);
+  LRUCache cache(1 << 20);
   TableReader::Options reader_options;
   reader_options.block_cache = &cache;
   reader_options.file_number = 7;
@@ -484,14 +484,14 @@ TEST_F(TableTest, BlockCache) {
   // A full scan loads each data block once, and the second scan hits.
   Random rnd(2);
   ASSERT_NO_FATAL_FAILURE(CheckIteration(*table, model, &rnd));
-  const Cache::Stats after_first = cache.GetStats();
+  const LRUCache::Stats after_first = cache.GetStats();
   EXPECT_EQ(table->properties().num_data_blocks, after_first.inserts);
   {
     std::unique_ptr<Iterator> it = table->NewIterator(ReadOptions());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
     }
   }
-  const Cache::Stats after_second = cache.GetStats();
+  const LRUCache::Stats after_second = cache.GetStats();
   EXPECT_EQ(after_first.inserts, after_second.inserts);
   EXPECT_EQ(after_first.hits + table->properties().num_data_blocks, after_second.hits);
   EXPECT_EQ(0u, after_second.pinned_usage);
@@ -519,7 +519,7 @@ TEST_F(TableTest, FillCacheFalseReadsThroughWithoutInserting) {
   TableBuilderOptions options;
   options.block_size = 1024;
   ASSERT_TRUE(BuildTable(Path("nofill"), options, model).ok());
-  Cache cache(1 << 20);
+  LRUCache cache(1 << 20);
   TableReader::Options reader_options;
   reader_options.block_cache = &cache;
   reader_options.file_number = 8;
@@ -555,7 +555,7 @@ TEST_F(TableTest, TinyCacheEvictsWhileIterating) {
   TableBuilderOptions options;
   options.block_size = 512;
   ASSERT_TRUE(BuildTable(Path("tiny"), options, model).ok());
-  Cache cache(2048, /*shard_bits=*/0);
+  LRUCache cache(2048, /*shard_bits=*/0);
   TableReader::Options reader_options;
   reader_options.block_cache = &cache;
   std::unique_ptr<TableReader> table;
@@ -571,7 +571,7 @@ TEST_F(TableTest, ConcurrentGetsShareTheCache) {
   TableBuilderOptions options;
   options.block_size = 1024;
   ASSERT_TRUE(BuildTable(Path("shared"), options, model).ok());
-  Cache cache(16 << 10);
+  LRUCache cache(16 << 10);
   TableReadStats stats;
   TableReader::Options reader_options;
   reader_options.block_cache = &cache;

@@ -37,7 +37,12 @@ std::string_view CompressionName(Compression compression);
 struct EngineOptions {
   size_t write_buffer_size = 64 << 20;  // bytes per memtable
   size_t cache_size = 32 << 20;         // bytes of block cache
-  int bloom_bits = 10;                  // bits per key; 0: no bloom filter
+  // One limit for memtables, block cache and index/filter blocks; 0: none.
+  // StrataDB: Options::memory_budget. RocksDB: a cache of this size that
+  // also holds index and filter blocks, and a WriteBufferManager charging
+  // it with half of it for memtables. LevelDB has no such limit.
+  size_t memory_budget = 0;
+  int bloom_bits = 10;  // bits per key; 0: no bloom filter
   Compression compression = Compression::kSnappy;
 };
 

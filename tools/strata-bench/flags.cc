@@ -96,6 +96,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   app.add_option("--cache_size", flags->engine.cache_size, "Block cache bytes (e.g. 32MiB)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  app.add_option("--memory_budget", flags->engine.memory_budget,
+                 "One limit for memtables, block cache, index and filter blocks (0: none)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
   app.add_option("--write_buffer_size", flags->engine.write_buffer_size,
                  "Memtable bytes (e.g. 64MiB)")
       ->transform(CLI::AsSizeValue(false))

@@ -11,6 +11,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/version.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include "engine.h"
 
@@ -83,6 +84,14 @@ class RocksDbEngine final : public Engine {
     rdb_options.create_if_missing = true;
     rdb_options.write_buffer_size = options.write_buffer_size;
     rdb_options.compression = ToRocksDb(options.compression);
+    if (options.memory_budget != 0) {
+      // RocksDB's way to one budget: the memtables charge the block cache,
+      // which also holds the index and filter blocks.
+      table_options.block_cache = rocksdb::NewLRUCache(options.memory_budget);
+      table_options.cache_index_and_filter_blocks = true;
+      rdb_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(
+          options.memory_budget / 2, table_options.block_cache);
+    }
     rdb_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
     rocksdb::DB* db = nullptr;
     Status s = FromRocksDb(rocksdb::DB::Open(rdb_options, path, &db));

@@ -21,6 +21,7 @@ class StrataEngine final : public Engine {
     Options strata_options;
     strata_options.write_buffer_size = options.write_buffer_size;
     strata_options.block_cache_size = options.cache_size;
+    strata_options.memory_budget = options.memory_budget;
     strata_options.bloom_bits_per_key = options.bloom_bits;
     strata_options.compression = ToStrata(options.compression);
     return DB::Open(strata_options, path, &db_);

@@ -1,4 +1,4 @@
-// Micro-benchmarks of the block cache (buffer/cache.h) under contention:
+// Micro-benchmarks of the block cache (buffer/lru_cache.h) under contention:
 // Lookup + Release of present keys on 1 to 8 threads sharing one cache (the
 // hot path of every cached block read; a hit also promotes the entry, which
 // takes its shard's mutex), and a working set 4x the capacity, where misses
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "buffer/cache.h"
+#include "buffer/lru_cache.h"
 
 namespace strata {
 namespace {
@@ -20,7 +20,7 @@ namespace {
 constexpr size_t kCharge = 4096;  // a block
 constexpr size_t kEntries = 1 << 16;
 
-std::unique_ptr<Cache> cache;  // shared by a benchmark's threads; built in Setup
+std::unique_ptr<LRUCache> cache;  // shared by a benchmark's threads; built in Setup
 
 // A block's cache key: file number and offset, 8 bytes each.
 std::string BlockKey(uint64_t i) {
@@ -34,7 +34,7 @@ std::string BlockKey(uint64_t i) {
 void NoopDeleter(std::string_view, void*) {}
 
 void Fill(size_t capacity_entries) {
-  cache = std::make_unique<Cache>(capacity_entries * kCharge);
+  cache = std::make_unique<LRUCache>(capacity_entries * kCharge);
   for (size_t i = 0; i < std::min(kEntries, capacity_entries); i++) {
     cache->Release(cache->Insert(BlockKey(i), nullptr, kCharge, NoopDeleter));
   }
@@ -54,7 +54,7 @@ void BM_CacheLookupHit(benchmark::State& state) {
   std::vector<std::string> probes = Probes(state.thread_index());
   size_t next = 0;
   for (auto _ : state) {
-    Cache::Handle* h = cache->Lookup(probes[next++ % probes.size()]);
+    LRUCache::Handle* h = cache->Lookup(probes[next++ % probes.size()]);
     if (h != nullptr) cache->Release(h);
   }
   state.SetItemsProcessed(state.iterations());
@@ -74,7 +74,7 @@ void BM_CacheLookupOrInsert(benchmark::State& state) {
   size_t next = 0;
   for (auto _ : state) {
     const std::string& key = probes[next++ % probes.size()];
-    Cache::Handle* h = cache->Lookup(key);
+    LRUCache::Handle* h = cache->Lookup(key);
     if (h == nullptr) h = cache->Insert(key, nullptr, kCharge, NoopDeleter);
     cache->Release(h);
   }
