@@ -79,7 +79,7 @@ Status TableCache::Get(const ReadOptions& options, const FileMetaData& file, con
 
 Status TableCache::ApproximateOffsetOf(const FileMetaData& file, std::string_view internal_key,
                                        uint64_t* offset) {
-  Cache::Handle* handle = nullptr;
+  LRUCache::Handle* handle = nullptr;
   Status s = FindTable(file, &handle);
   if (!s.ok()) return s;
   *offset = static_cast<TableReader*>(cache_.Value(handle))->ApproximateOffsetOf(internal_key);
