@@ -45,6 +45,8 @@ Status TableCache::FindTable(const FileMetaData& file, Cache::Handle** handle) {
   topts.cache_id = block_cache_id_;
   topts.file_number = file.number;
   topts.stats = stats_;
+  topts.comparator = options_.comparator;
+  topts.filter_policy = options_.filter_policy;
   std::unique_ptr<TableReader> table;
   s = TableReader::Open(topts, std::move(raf), file.file_size, &table);
   if (!s.ok()) return Status(s.IsCorruption() ? Status::Corruption(fname, s.ToString()) : s);

@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "buffer/cache.h"
+#include "sstable/filter_policy_internal.h"
 #include "sstable/two_level_iterator.h"
 #include "util/coding.h"
 #include "util/pinning_iterator.h"
@@ -29,7 +30,10 @@ bool HandleWithin(const BlockHandle& handle, uint64_t limit) {
 
 TableReader::TableReader(const Options& options, std::unique_ptr<RandomAccessFile> file,
                          uint64_t file_size)
-    : options_(options), file_(std::move(file)), file_size_(file_size) {}
+    : options_(options),
+      comparator_(options.comparator),
+      file_(std::move(file)),
+      file_size_(file_size) {}
 
 TableReader::~TableReader() = default;
 
@@ -69,14 +73,22 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   if (s.ok()) s = Block::Parse(std::move(contents), &metaindex);
   if (!s.ok()) return s;
 
+  // The built-in bloom filter is always understood; a custom policy's only
+  // by a reader with a policy of that name. A table has at most one.
+  const std::string policy_name = options_.filter_policy == nullptr
+                                      ? std::string()
+                                      : PolicyFilterMetaName(*options_.filter_policy);
   BlockHandle filter_handle, properties_handle;
-  bool has_filter = false, has_properties = false;
-  std::unique_ptr<Iterator> it = metaindex->NewIterator(KeyOrder::kBytewise);
+  bool has_bloom = false, has_policy_filter = false, has_properties = false;
+  std::unique_ptr<Iterator> it = metaindex->NewNameIterator();
   for (it->SeekToFirst(); it->Valid() && s.ok(); it->Next()) {
     std::string_view value = it->value();
-    if (it->key() == "filter.bloom") {
+    if (it->key() == kBloomFilterMetaName) {
       s = filter_handle.DecodeFrom(&value);
-      has_filter = true;
+      has_bloom = true;
+    } else if (!policy_name.empty() && it->key() == policy_name) {
+      s = filter_handle.DecodeFrom(&value);
+      has_policy_filter = true;
     } else if (it->key() == "properties") {
       s = properties_handle.DecodeFrom(&value);
       has_properties = true;
@@ -93,22 +105,29 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   }
   if (s.ok()) s = ReadMetaBlock(footer.index_handle, &contents);
   if (s.ok()) s = Block::Parse(std::move(contents), &index_block_);
-  if (s.ok() && has_filter) {
+  if (s.ok() && has_bloom && has_policy_filter) {
+    s = Status::Corruption("SSTable with two filter blocks");
+  }
+  if (s.ok() && has_bloom) {
     s = ReadMetaBlock(filter_handle, &contents);
     if (s.ok()) s = BloomFilterReader::Parse(std::move(contents), &filter_);
+  }
+  if (s.ok() && has_policy_filter) {
+    s = ReadMetaBlock(filter_handle, &contents);
+    if (s.ok()) policy_filter_ = std::move(contents);
   }
   return s;
 }
 
 Status TableReader::CheckIndex() const {
-  std::unique_ptr<Iterator> it = index_block_->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = index_block_->NewIterator(comparator_);
   uint64_t next_offset = 0;
   uint64_t num_blocks = 0;
   std::string previous_key;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ParsedInternalKey parsed;
     if (!ParseInternalKey(it->key(), &parsed) ||
-        (num_blocks > 0 && CompareInternalKeys(previous_key, it->key()) >= 0)) {
+        (num_blocks > 0 && comparator_.Compare(previous_key, it->key()) >= 0)) {
       return Status::Corruption("SSTable index keys out of order");
     }
     BlockHandle handle;
@@ -144,8 +163,9 @@ Status TableReader::ReadBlockFromFile(const BlockHandle& handle, bool verify_che
 namespace {
 
 // An iterator over a block read for this iterator alone, which owns it.
-std::unique_ptr<Iterator> NewUncachedBlockIterator(std::unique_ptr<Block> block) {
-  std::unique_ptr<Iterator> iter = block->NewIterator(KeyOrder::kInternal);
+std::unique_ptr<Iterator> NewUncachedBlockIterator(std::unique_ptr<Block> block,
+                                                   const InternalKeyComparator& comparator) {
+  std::unique_ptr<Iterator> iter = block->NewIterator(comparator);
   return NewPinningIterator(std::move(block), std::move(iter));
 }
 
@@ -164,7 +184,7 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   std::unique_ptr<Block> block;
   if (cache == nullptr) {
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
-    if (s.ok()) *iter = NewUncachedBlockIterator(std::move(block));
+    if (s.ok()) *iter = NewUncachedBlockIterator(std::move(block), comparator_);
     return s;
   }
 
@@ -178,7 +198,7 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
     if (!s.ok()) return s;
     if (!read_options.fill_cache) {
-      *iter = NewUncachedBlockIterator(std::move(block));
+      *iter = NewUncachedBlockIterator(std::move(block), comparator_);
       return s;
     }
     const size_t charge = block->size();
@@ -186,13 +206,13 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   }
   CacheHandleRef pin(cache, cache_handle);
   auto* cached = static_cast<const Block*>(pin.value());
-  *iter = NewPinningIterator(std::move(pin), cached->NewIterator(KeyOrder::kInternal));
+  *iter = NewPinningIterator(std::move(pin), cached->NewIterator(comparator_));
   return s;
 }
 
 std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_options) const {
   return std::make_unique<TwoLevelIterator>(
-      index_block_->NewIterator(KeyOrder::kInternal),
+      index_block_->NewIterator(comparator_),
       [this, read_options](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
         return NewDataBlockIterator(read_options, index_value, iter);
       });
@@ -202,16 +222,16 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
                         GetResult* result) const {
   *result = GetResult::kNotFound;
   TableReadStats* stats = options_.stats;
-  if (filter_ != nullptr) {
+  if (HasFilter()) {
     if (stats != nullptr) Count(&stats->bloom_checked);
-    if (!filter_->KeyMayMatch(key.user_key())) {
+    if (!FilterMayMatch(key.user_key())) {
       if (stats != nullptr) Count(&stats->bloom_useful);
       return Status::OK();
     }
   }
 
   Status s;
-  std::unique_ptr<Iterator> index_iter = index_block_->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> index_iter = index_block_->NewIterator(comparator_);
   index_iter->Seek(key.internal_key());
   if (index_iter->Valid()) {
     std::unique_ptr<Iterator> block_iter;
@@ -223,7 +243,7 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
       if (!ParseInternalKey(block_iter->key(), &parsed)) {
         return Status::Corruption("bad internal key in SSTable");
       }
-      if (parsed.user_key == key.user_key()) {
+      if (comparator_.CompareUserKeys(parsed.user_key, key.user_key()) == 0) {
         if (parsed.type == kTypeValue) {
           value->assign(block_iter->value());
           *result = GetResult::kFound;
@@ -236,14 +256,19 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
   } else {
     s = index_iter->status();
   }
-  if (s.ok() && *result == GetResult::kNotFound && filter_ != nullptr && stats != nullptr) {
+  if (s.ok() && *result == GetResult::kNotFound && HasFilter() && stats != nullptr) {
     Count(&stats->bloom_false_positive);
   }
   return s;
 }
 
+bool TableReader::FilterMayMatch(std::string_view user_key) const {
+  if (filter_ != nullptr) return filter_->KeyMayMatch(user_key);
+  return options_.filter_policy->KeyMayMatch(user_key, *policy_filter_);
+}
+
 uint64_t TableReader::ApproximateOffsetOf(std::string_view internal_key) const {
-  std::unique_ptr<Iterator> it = index_block_->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = index_block_->NewIterator(comparator_);
   it->Seek(internal_key);
   if (it->Valid()) {
     BlockHandle handle;

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,7 +35,9 @@
 #include "sstable/bloom_filter.h"
 #include "sstable/format.h"
 #include "sstable/table_properties.h"
+#include "strata/comparator.h"
 #include "strata/file_system.h"
+#include "strata/filter_policy.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
 #include "strata/status.h"
@@ -73,6 +76,12 @@ class TableReader {
     uint64_t file_number = 0;
     // Counters to update; nullptr counts nothing. Not owned.
     TableReadStats* stats = nullptr;
+    // The order the table's keys were written in. Not owned.
+    const Comparator* comparator = BytewiseComparator();
+    // The DB's filter policy (nullptr: the built-in bloom filter). A table
+    // whose filter was built by a policy of another name is read without
+    // its filter. Not owned.
+    const FilterPolicy* filter_policy = nullptr;
   };
 
   // Opens the table in file, whose size is file_size. Corruption if the
@@ -96,7 +105,8 @@ class TableReader {
 
   // Looks up the newest entry for key.user_key() with sequence <= the
   // lookup's. Sets *result to kFound (and *value), kDeleted (a tombstone) or
-  // kNotFound. Consults the bloom filter first, counting in stats. A
+  // kNotFound. Consults the filter first (if the reader understands it),
+  // counting in stats. A
   // non-OK status leaves *result unspecified.
   Status Get(const ReadOptions& read_options, const LookupKey& key, std::string* value,
              GetResult* result) const;
@@ -111,6 +121,9 @@ class TableReader {
  private:
   TableReader(const Options& options, std::unique_ptr<RandomAccessFile> file, uint64_t file_size);
 
+  // False if the table's filter (bloom or the policy's) rules user_key out.
+  bool FilterMayMatch(std::string_view user_key) const;
+  bool HasFilter() const { return filter_ != nullptr || policy_filter_.has_value(); }
   // Reads and checks the metadata blocks; called once by Open.
   Status ReadMetadata(const Footer& footer);
   Status ReadMetaBlock(const BlockHandle& handle, std::string* contents) const;
@@ -127,10 +140,14 @@ class TableReader {
 
   // Const after Open.
   const Options options_;
+  const InternalKeyComparator comparator_;
   const std::unique_ptr<RandomAccessFile> file_;
   const uint64_t file_size_;
   std::unique_ptr<Block> index_block_;
-  std::unique_ptr<BloomFilterReader> filter_;  // null if the table has none
+  // At most one is set: the built-in bloom filter, or the contents of a
+  // filter built by options_.filter_policy.
+  std::unique_ptr<BloomFilterReader> filter_;
+  std::optional<std::string> policy_filter_;
   TableProperties properties_;
 };
 
