@@ -106,22 +106,34 @@ class InternalKeyComparator {
 
   // User keys in the user comparator's order (<0, 0, >0).
   int CompareUserKeys(std::string_view a, std::string_view b) const {
-    return bytewise_ ? a.compare(b) : user_->Compare(a, b);
+    if (bytewise_) [[likely]]
+      return a.compare(b);
+    return user_->Compare(a, b);
   }
 
   // User key ascending, then trailer (sequence, type) descending.
   // REQUIRES: both are at least kInternalKeyTrailerSize bytes.
   int Compare(std::string_view a, std::string_view b) const {
-    int r = CompareUserKeys(ExtractUserKey(a), ExtractUserKey(b));
+    // The custom order is out of line: a call here would make the bytewise
+    // path save and restore registers on every comparison.
+    if (!bytewise_) [[unlikely]]
+      return CompareWithUserComparator(a, b);
+    int r = ExtractUserKey(a).compare(ExtractUserKey(b));
     if (r != 0) return r;
+    return CompareTrailers(a, b);
+  }
+
+ private:
+  static int CompareTrailers(std::string_view a, std::string_view b) {
     uint64_t ta = ExtractTrailer(a);
     uint64_t tb = ExtractTrailer(b);
     if (ta > tb) return -1;
     if (ta < tb) return 1;
     return 0;
   }
+  // Compare for a comparator other than BytewiseComparator() (comparator.cc).
+  int CompareWithUserComparator(std::string_view a, std::string_view b) const;
 
- private:
   const Comparator* user_;
   bool bytewise_;  // user_ is BytewiseComparator(): compare inline
 };
