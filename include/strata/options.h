@@ -38,9 +38,14 @@ struct STRATA_EXPORT Options {
   // Fail Open with InvalidArgument if the database already exists.
   bool error_if_exists = false;
 
-  // The order of user keys. Its name is stored when the database is
-  // created, and opening it with a comparator of another name fails with
-  // InvalidArgument. Not owned: it must outlive the DB. Default: bytewise.
+  // The order of user keys, used by every layer (memtable, tables and
+  // their indexes, compaction, iterators, CheckDB/RepairDB/dumps). Its
+  // Name() is stored in the MANIFEST when the database is created, and
+  // opening it with a comparator of another name fails with InvalidArgument
+  // naming both. Must not be null (Open fails with InvalidArgument). Not
+  // owned: it must outlive the DB. The bytewise default compares inline; a
+  // custom one costs a virtual call per key comparison.
+  // Default: BytewiseComparator().
   const Comparator* comparator = BytewiseComparator();
 
   // Treat any corruption found while opening as fatal. When false, records
@@ -74,9 +79,15 @@ struct STRATA_EXPORT Options {
   int bloom_bits_per_key = 10;
 
   // The filter each new table gets, replacing the built-in bloom filter of
-  // bloom_bits_per_key. A table whose filter another policy built is read
-  // without it. nullptr: the built-in bloom filter. Not owned: it must
-  // outlive the DB. Default: nullptr.
+  // bloom_bits_per_key (which is then ignored). CreateFilter receives the
+  // table's distinct user keys, in comparator order, all at once (the table
+  // builder holds them until the table is finished). Each table records the
+  // policy's Name(); a table whose filter another policy built is read
+  // without it (every lookup reads the table). NewBloomFilterPolicy(n)
+  // builds the same tables as bloom_bits_per_key = n. Lookups that consult a
+  // custom filter count in strata.stats' bloom counters. nullptr: the
+  // built-in bloom filter. Not owned: it must outlive the DB.
+  // Default: nullptr.
   const FilterPolicy* filter_policy = nullptr;
 
   // Compression of data blocks. A block stays uncompressed when compression

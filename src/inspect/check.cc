@@ -23,8 +23,9 @@ namespace {
 
 class Checker {
  public:
-  Checker(const std::string& path, FileSystem* fs, CheckReport* report)
-      : path_(path), fs_(fs), report_(report) {}
+  Checker(const std::string& path, FileSystem* fs, const Comparator* comparator,
+          CheckReport* report)
+      : path_(path), fs_(fs), comparator_(comparator), report_(report) {}
 
   Status Run(const Options& options) {
     std::vector<DbFile> files;
@@ -103,7 +104,7 @@ class Checker {
     std::unique_ptr<RandomAccessFile> in;
     Status s = OpenWithSize(fs_, fname, &in, &size);
     if (!s.ok()) return s;
-    TableWalker walker(in.get(), size);
+    TableWalker walker(in.get(), size, comparator_);
     if (walker.ReadMetadata()) walker.ReadDataBlocks(nullptr);
     if (!walker.status().ok()) return walker.status();
     report_->tables++;
@@ -181,6 +182,7 @@ class Checker {
 
   const std::string path_;
   FileSystem* const fs_;
+  const Comparator* const comparator_;
   CheckReport* const report_;
 
   std::string current_manifest_;  // the file name, once read
@@ -193,12 +195,13 @@ class Checker {
 
 Status CheckDB(const std::string& path, const Options& options, CheckReport* report) {
   *report = CheckReport();
+  if (options.comparator == nullptr) return Status::InvalidArgument("comparator must not be null");
   FileSystem* fs = FileSystemFor(options);
   std::vector<DbFile> files;
   DbLock lock;
   Status s = ListAndLockDb(fs, path, &files, &lock);
   if (!s.ok()) return s;
-  return Checker(path, fs, report).Run(options);
+  return Checker(path, fs, options.comparator, report).Run(options);
 }
 
 }  // namespace strata

@@ -81,11 +81,12 @@ Status DumpTable(const std::string& file, const Options& options, bool with_entr
                  TableDump* dump) {
   *dump = TableDump();
   dump->file = BaseName(file);
+  if (options.comparator == nullptr) return Status::InvalidArgument("comparator must not be null");
   std::unique_ptr<RandomAccessFile> in;
   Status s = OpenWithSize(FileSystemFor(options), file, &in, &dump->file_size);
   if (!s.ok()) return s;
 
-  TableWalker walker(in.get(), dump->file_size);
+  TableWalker walker(in.get(), dump->file_size, options.comparator);
   bool index_ok = walker.ReadMetadata();
   if (index_ok && with_entries) {
     walker.ReadDataBlocks([dump](std::string_view key, std::string_view value) {
@@ -157,28 +158,31 @@ Status DumpLog(const std::string& file, const Options& options, LogDump* dump) {
 Status DumpManifestFile(const std::string& file, const Options& options, ManifestDump* dump) {
   *dump = ManifestDump();
   dump->file = BaseName(file);
+  if (options.comparator == nullptr) return Status::InvalidArgument("comparator must not be null");
   auto problem = [dump](uint64_t offset, std::string message) {
     dump->problems.push_back({dump->file, offset, std::move(message)});
   };
-  ManifestReplayer replayer;
-  Status s = replayer.Replay(
-      FileSystemFor(options), file,
-      [dump, &problem](uint64_t offset, const VersionEdit& edit, const Status& decoded) {
-        if (!decoded.ok()) {
-          ManifestEditInfo info;
-          info.offset = offset;
-          info.error = std::string(decoded.message());
-          problem(offset, "record is not a version edit: " + info.error);
-          dump->edits.push_back(std::move(info));
-          return;
-        }
-        ManifestEditInfo info = EditInfo(edit);
-        info.offset = offset;
-        dump->edits.push_back(std::move(info));
-        if (edit.comparator() && *edit.comparator() != kComparatorName) {
-          problem(offset, "made with another key order: " + *edit.comparator());
-        }
-      });
+  ManifestReplayer replayer(options.comparator);
+  const std::string comparator_name = options.comparator->Name();
+  Status s = replayer.Replay(FileSystemFor(options), file,
+                             [dump, &problem, &comparator_name](
+                                 uint64_t offset, const VersionEdit& edit, const Status& decoded) {
+                               if (!decoded.ok()) {
+                                 ManifestEditInfo info;
+                                 info.offset = offset;
+                                 info.error = std::string(decoded.message());
+                                 problem(offset, "record is not a version edit: " + info.error);
+                                 dump->edits.push_back(std::move(info));
+                                 return;
+                               }
+                               ManifestEditInfo info = EditInfo(edit);
+                               info.offset = offset;
+                               dump->edits.push_back(std::move(info));
+                               if (edit.comparator() && *edit.comparator() != comparator_name) {
+                                 problem(offset, "made with comparator " + *edit.comparator() +
+                                                     ", not " + comparator_name);
+                               }
+                             });
   dump->file_size = replayer.file_size();
   if (!s.ok()) return s;
   if (!replayer.read_status().ok()) return replayer.read_status();
@@ -217,7 +221,8 @@ Status DumpManifestFile(const std::string& file, const Options& options, Manifes
         problem(0, "file #" + std::to_string(f.number) + " is not below the next file number");
       }
       if (i > 0 && level > 0 &&
-          CompareUserKeys(ExtractUserKey(files[i - 1]->largest), ExtractUserKey(f.smallest)) >= 0) {
+          version->comparator().CompareUserKeys(ExtractUserKey(files[i - 1]->largest),
+                                                ExtractUserKey(f.smallest)) >= 0) {
         problem(0, "level " + std::to_string(level) + ": files #" +
                        std::to_string(files[i - 1]->number) + " and #" + std::to_string(f.number) +
                        " overlap");

@@ -54,6 +54,7 @@ class Repairer {
   Repairer(const std::string& path, const Options& options, RepairReport* report)
       : path_(path),
         options_(options),
+        icmp_(options.comparator),
         fs_(FileSystemFor(options)),
         report_(report),
         block_cache_(1 << 20),
@@ -133,7 +134,7 @@ class Repairer {
     std::unique_ptr<RandomAccessFile> in;
     Status s = OpenWithSize(fs_, fname, &in, &size);
     if (!s.ok()) return s;
-    TableWalker walker(in.get(), size);
+    TableWalker walker(in.get(), size, options_.comparator);
     const bool index_ok = walker.ReadMetadata();
     if (index_ok) walker.ReadDataBlocks(nullptr);
     if (!walker.status().ok()) return walker.status();
@@ -163,8 +164,8 @@ class Repairer {
 
     // A second pass copies the good blocks' entries: the first one found
     // which blocks are good without keeping anything.
-    MemTable mem;
-    TableWalker copier(in.get(), size);
+    MemTable mem(icmp_);
+    TableWalker copier(in.get(), size, options_.comparator);
     if (copier.ReadMetadata()) {
       copier.ReadDataBlocks([&mem](std::string_view key, std::string_view value) {
         ParsedInternalKey parsed;
@@ -198,7 +199,7 @@ class Repairer {
     Status s = OpenWithSize(fs_, fname, &in, &size);
     if (!s.ok()) return s;
 
-    MemTable mem;
+    MemTable mem(icmp_);
     wal::LogScanner scanner(in.get(), size);
     std::string_view record;
     std::string scratch;
@@ -269,7 +270,7 @@ class Repairer {
     }
     const uint64_t manifest_number = next_file_++;
     VersionEdit edit;
-    edit.SetComparatorName(kComparatorName);
+    edit.SetComparatorName(options_.comparator->Name());
     edit.SetLogNumber(next_file_);  // every WAL was converted or set aside
     edit.SetNextFileNumber(next_file_);
     edit.SetLastSequence(last_sequence_);
@@ -331,6 +332,7 @@ class Repairer {
 
   const std::string path_;
   const Options options_;
+  const InternalKeyComparator icmp_;  // for the memtables salvaged entries go through
   FileSystem* const fs_;
   RepairReport* const report_;
   LRUCache block_cache_;  // for BuildTable's read-back check
@@ -352,6 +354,7 @@ class Repairer {
 
 Status RepairDB(const std::string& path, const Options& options, RepairReport* report) {
   *report = RepairReport();
+  if (options.comparator == nullptr) return Status::InvalidArgument("comparator must not be null");
   return Repairer(path, options, report).Run();
 }
 

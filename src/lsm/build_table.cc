@@ -13,6 +13,8 @@ TableBuilderOptions TableOptionsFrom(const Options& options) {
   t.block_restart_interval = options.block_restart_interval;
   t.bloom_bits_per_key = options.bloom_bits_per_key;
   t.compression = options.compression;
+  t.comparator = options.comparator;
+  t.filter_policy = options.filter_policy;
   return t;
 }
 

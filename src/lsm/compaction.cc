@@ -24,14 +24,15 @@ uint64_t TotalBytes(const FileList& files) {
 }
 
 // The user-key range [*smallest, *largest] covered by files (non-empty).
-void UserKeyRange(const FileList& files, std::string_view* smallest, std::string_view* largest) {
+void UserKeyRange(const InternalKeyComparator& comparator, const FileList& files,
+                  std::string_view* smallest, std::string_view* largest) {
   *smallest = ExtractUserKey(files.front()->smallest);
   *largest = ExtractUserKey(files.front()->largest);
   for (const auto& f : files) {
     std::string_view s = ExtractUserKey(f->smallest);
     std::string_view l = ExtractUserKey(f->largest);
-    if (CompareUserKeys(s, *smallest) < 0) *smallest = s;
-    if (CompareUserKeys(l, *largest) > 0) *largest = l;
+    if (comparator.CompareUserKeys(s, *smallest) < 0) *smallest = s;
+    if (comparator.CompareUserKeys(l, *largest) > 0) *largest = l;
   }
 }
 
@@ -100,13 +101,14 @@ bool Compaction::IsTrivialMove(const Options& options) const {
 }
 
 bool Compaction::IsBottommostForKey(std::string_view user_key) {
+  const InternalKeyComparator& comparator = input_version_->comparator();
   for (int level = output_level_ + 1; level < kNumLevels; level++) {
     const FileList& files = input_version_->files(level);
     size_t& i = level_ptrs_[level];
     while (i < files.size()) {
       const FileMetaData& f = *files[i];
-      if (CompareUserKeys(user_key, ExtractUserKey(f.largest)) <= 0) {
-        if (CompareUserKeys(user_key, ExtractUserKey(f.smallest)) >= 0) return false;
+      if (comparator.CompareUserKeys(user_key, ExtractUserKey(f.largest)) <= 0) {
+        if (comparator.CompareUserKeys(user_key, ExtractUserKey(f.smallest)) >= 0) return false;
         break;
       }
       i++;  // keys only grow, so this file is behind us for good
@@ -117,7 +119,8 @@ bool Compaction::IsBottommostForKey(std::string_view user_key) {
 
 bool Compaction::ShouldStopBefore(std::string_view internal_key, uint64_t max_grandparent_overlap) {
   while (grandparent_index_ < grandparents_.size() &&
-         CompareInternalKeys(internal_key, grandparents_[grandparent_index_]->largest) > 0) {
+         input_version_->comparator().Compare(internal_key,
+                                              grandparents_[grandparent_index_]->largest) > 0) {
     if (seen_key_) overlapped_bytes_ += grandparents_[grandparent_index_]->file_size;
     grandparent_index_++;
   }
@@ -156,10 +159,11 @@ bool CompactionsInProgress::Conflicts(const Compaction& c) const {
   for (uint64_t number : c.InputNumbers()) {
     if (IsBusy(number)) return true;
   }
+  const InternalKeyComparator& comparator = c.input_version().comparator();
   for (const Compaction* r : running_) {
     if (r->output_level() == c.output_level() &&
-        CompareUserKeys(r->smallest_user_key(), c.largest_user_key()) <= 0 &&
-        CompareUserKeys(c.smallest_user_key(), r->largest_user_key()) <= 0) {
+        comparator.CompareUserKeys(r->smallest_user_key(), c.largest_user_key()) <= 0 &&
+        comparator.CompareUserKeys(c.smallest_user_key(), r->largest_user_key()) <= 0) {
       return true;
     }
   }
@@ -168,14 +172,15 @@ bool CompactionsInProgress::Conflicts(const Compaction& c) const {
 
 bool CompactionPicker::Complete(Compaction* c, const CompactionsInProgress& busy) const {
   std::string_view smallest, largest;
-  UserKeyRange(c->inputs_[0], &smallest, &largest);
+  const InternalKeyComparator& comparator = c->input_version_->comparator();
+  UserKeyRange(comparator, c->inputs_[0], &smallest, &largest);
   if (c->output_level_ != c->level_) {
     c->inputs_[1] = c->input_version_->OverlappingFiles(c->output_level_, &smallest, &largest);
   }
   if (!c->inputs_[1].empty()) {
     FileList all = c->inputs_[0];
     all.insert(all.end(), c->inputs_[1].begin(), c->inputs_[1].end());
-    UserKeyRange(all, &smallest, &largest);
+    UserKeyRange(comparator, all, &smallest, &largest);
   }
   c->smallest_user_key_.assign(smallest);
   c->largest_user_key_.assign(largest);
@@ -203,15 +208,17 @@ std::unique_ptr<Compaction> CompactionPicker::PickLevel(std::shared_ptr<const Ve
                                                         const CompactionsInProgress& busy) const {
   const FileList& files = version->files(level);
   const FileList& below = version->files(level + 1);
+  const InternalKeyComparator& comparator = version->comparator();
   // Every free file, by how much it overlaps below per byte of its own.
   std::vector<std::pair<double, std::shared_ptr<const FileMetaData>>> candidates;
   for (const auto& f : files) {
     if (busy.IsBusy(f->number)) continue;
     // The files below overlapping f are consecutive; sum them in one walk.
     uint64_t overlap = 0;
-    for (size_t i = FindFile(below, f->smallest); i < below.size(); i++) {
+    for (size_t i = FindFile(comparator, below, f->smallest); i < below.size(); i++) {
       const FileMetaData& g = *below[i];
-      if (CompareUserKeys(ExtractUserKey(g.smallest), ExtractUserKey(f->largest)) > 0) break;
+      if (comparator.CompareUserKeys(ExtractUserKey(g.smallest), ExtractUserKey(f->largest)) > 0)
+        break;
       overlap += g.file_size;
     }
     candidates.emplace_back(static_cast<double>(overlap) / static_cast<double>(f->file_size + 1),

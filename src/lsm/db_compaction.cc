@@ -104,10 +104,10 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
     if (which == 0 && c->level() == 0) {
       for (const auto& f : files) children.push_back(table_cache_->NewIterator(read_options, *f));
     } else {
-      children.push_back(NewLevelIterator(read_options, table_cache_.get(), &files));
+      children.push_back(NewLevelIterator(read_options, table_cache_.get(), icmp_, &files));
     }
   }
-  std::unique_ptr<Iterator> input = NewMergingIterator(std::move(children));
+  std::unique_ptr<Iterator> input = NewMergingIterator(icmp_, std::move(children));
 
   const uint64_t max_overlap = kMaxGrandparentOverlapFiles * options_.target_file_size;
   std::unique_ptr<WritableFile> file;
@@ -132,7 +132,7 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
       break;
     }
     bool new_user_key =
-        !has_current_user_key || CompareUserKeys(ikey.user_key, current_user_key) != 0;
+        !has_current_user_key || icmp_.CompareUserKeys(ikey.user_key, current_user_key) != 0;
     if (new_user_key) {
       if (builder != nullptr && (builder->FileSize() >= options_.target_file_size ||
                                  c->ShouldStopBefore(key, max_overlap))) {

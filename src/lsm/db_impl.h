@@ -225,6 +225,9 @@ class DBImpl final : public DB {
 
   // --- Constant after construction (safe to use from any thread). ---
   const Options options_;
+  // options_.comparator as the order of internal keys, for every key this
+  // class compares or hands to a memtable.
+  const InternalKeyComparator icmp_;
   FileSystem* const fs_;
   const std::string dbname_;
   const CompactionPicker picker_;

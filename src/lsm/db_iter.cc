@@ -16,8 +16,12 @@ namespace {
 
 class DBIter final : public Iterator {
  public:
-  DBIter(std::unique_ptr<Iterator> iter, SequenceNumber sequence, std::shared_ptr<const void> pin)
-      : pin_(std::move(pin)), iter_(std::move(iter)), sequence_(sequence) {}
+  DBIter(const InternalKeyComparator& comparator, std::unique_ptr<Iterator> iter,
+         SequenceNumber sequence, std::shared_ptr<const void> pin)
+      : comparator_(comparator),
+        pin_(std::move(pin)),
+        iter_(std::move(iter)),
+        sequence_(sequence) {}
 
   bool Valid() const override { return valid_; }
 
@@ -89,7 +93,7 @@ class DBIter final : public Iterator {
           ClearSaved();
           return;
         }
-        if (CompareUserKeys(ExtractUserKey(iter_->key()), saved_key_) < 0) break;
+        if (comparator_.CompareUserKeys(ExtractUserKey(iter_->key()), saved_key_) < 0) break;
       }
       direction_ = Direction::kReverse;
     }
@@ -117,7 +121,7 @@ class DBIter final : public Iterator {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) break;
       if (ikey.sequence > sequence_) continue;  // written after the snapshot
-      if (skipping && CompareUserKeys(ikey.user_key, saved_key_) <= 0) continue;
+      if (skipping && comparator_.CompareUserKeys(ikey.user_key, saved_key_) <= 0) continue;
       if (ikey.type == kTypeDeletion) {
         // Hide every older version of this key.
         saved_key_.assign(ikey.user_key);
@@ -140,7 +144,8 @@ class DBIter final : public Iterator {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) break;
       if (ikey.sequence > sequence_) continue;
-      if (last_type != kTypeDeletion && CompareUserKeys(ikey.user_key, saved_key_) < 0) {
+      if (last_type != kTypeDeletion &&
+          comparator_.CompareUserKeys(ikey.user_key, saved_key_) < 0) {
         break;  // passed every entry of saved_key_, whose newest was a value
       }
       last_type = ikey.type;
@@ -163,7 +168,8 @@ class DBIter final : public Iterator {
     }
   }
 
-  std::shared_ptr<const void> pin_;  // declared first: destroyed after iter_
+  const InternalKeyComparator comparator_;
+  std::shared_ptr<const void> pin_;  // declared before iter_: destroyed after it
   std::unique_ptr<Iterator> iter_;
   const SequenceNumber sequence_;
   Direction direction_ = Direction::kForward;
@@ -175,9 +181,10 @@ class DBIter final : public Iterator {
 
 }  // namespace
 
-std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal, SequenceNumber sequence,
+std::unique_ptr<Iterator> NewDBIterator(const InternalKeyComparator& comparator,
+                                        std::unique_ptr<Iterator> internal, SequenceNumber sequence,
                                         std::shared_ptr<const void> pin) {
-  return std::make_unique<DBIter>(std::move(internal), sequence, std::move(pin));
+  return std::make_unique<DBIter>(comparator, std::move(internal), sequence, std::move(pin));
 }
 
 }  // namespace strata

@@ -15,9 +15,10 @@
 
 namespace strata {
 
-// `internal` yields internal keys in CompareInternalKeys order. `pin` is kept
+// `internal` yields internal keys in comparator's order. `pin` is kept
 // alive as long as the iterator (the memtables and tables `internal` reads).
-std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal, SequenceNumber sequence,
+std::unique_ptr<Iterator> NewDBIterator(const InternalKeyComparator& comparator,
+                                        std::unique_ptr<Iterator> internal, SequenceNumber sequence,
                                         std::shared_ptr<const void> pin);
 
 }  // namespace strata

@@ -18,6 +18,9 @@ namespace strata {
 namespace {
 
 Status ValidateOptions(const Options& options) {
+  if (options.comparator == nullptr) {
+    return Status::InvalidArgument("comparator must not be null");
+  }
   if (options.write_buffer_size < (64 << 10)) {
     return Status::InvalidArgument("write_buffer_size must be at least 64 KiB");
   }
@@ -116,6 +119,7 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
 
 DBImpl::DBImpl(const Options& options, const std::string& dbname)
     : options_(options),
+      icmp_(options.comparator),
       fs_(FileSystemFor(options)),
       dbname_(dbname),
       picker_(options),
@@ -226,7 +230,7 @@ Status DBImpl::ReplayLogs(SequenceNumber* max_sequence) {
   // background like any other, so the memtable-to-WAL correspondence that
   // deleting a WAL after its flush relies on holds after recovery too.
   for (uint64_t number : logs) {
-    auto mem = std::make_shared<MemTable>();
+    auto mem = std::make_shared<MemTable>(icmp_);
     s = ReplayLog(number, mem.get(), max_sequence);
     if (!s.ok()) return s;
     if (mem->Empty()) continue;
@@ -294,7 +298,7 @@ Status DBImpl::NewLogFile() {
   logfile_ = std::move(file);
   log_ = std::make_unique<wal::Writer>(logfile_.get());
   logfile_number_ = number;
-  mem_ = std::make_shared<MemTable>();
+  mem_ = std::make_shared<MemTable>(icmp_);
   return Status::OK();
 }
 

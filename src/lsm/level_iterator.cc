@@ -6,10 +6,11 @@
 
 namespace strata {
 
-size_t FindFile(const std::vector<std::shared_ptr<const FileMetaData>>& files,
+size_t FindFile(const InternalKeyComparator& comparator,
+                const std::vector<std::shared_ptr<const FileMetaData>>& files,
                 std::string_view internal_key) {
   auto it = std::partition_point(files.begin(), files.end(), [&](const auto& f) {
-    return CompareInternalKeys(f->largest, internal_key) < 0;
+    return comparator.Compare(f->largest, internal_key) < 0;
   });
   return static_cast<size_t>(it - files.begin());
 }
@@ -19,8 +20,9 @@ namespace {
 class LevelIterator final : public Iterator {
  public:
   LevelIterator(const ReadOptions& options, TableCache* table_cache,
+                const InternalKeyComparator& comparator,
                 const std::vector<std::shared_ptr<const FileMetaData>>* files)
-      : options_(options), table_cache_(table_cache), files_(*files) {}
+      : options_(options), table_cache_(table_cache), comparator_(comparator), files_(*files) {}
 
   bool Valid() const override { return table_ != nullptr && table_->Valid(); }
 
@@ -37,7 +39,7 @@ class LevelIterator final : public Iterator {
   }
 
   void Seek(std::string_view target) override {
-    size_t index = FindFile(files_, target);
+    size_t index = FindFile(comparator_, files_, target);
     OpenFile(index < files_.size() ? index : kNone);
     if (table_ != nullptr) table_->Seek(target);
     SkipEmptyForward();
@@ -92,6 +94,7 @@ class LevelIterator final : public Iterator {
 
   const ReadOptions options_;
   TableCache* const table_cache_;
+  const InternalKeyComparator comparator_;
   const std::vector<std::shared_ptr<const FileMetaData>>& files_;
   size_t index_ = kNone;
   std::unique_ptr<Iterator> table_;
@@ -101,9 +104,9 @@ class LevelIterator final : public Iterator {
 }  // namespace
 
 std::unique_ptr<Iterator> NewLevelIterator(
-    const ReadOptions& options, TableCache* table_cache,
+    const ReadOptions& options, TableCache* table_cache, const InternalKeyComparator& comparator,
     const std::vector<std::shared_ptr<const FileMetaData>>* files) {
-  return std::make_unique<LevelIterator>(options, table_cache, files);
+  return std::make_unique<LevelIterator>(options, table_cache, comparator, files);
 }
 
 }  // namespace strata

@@ -18,12 +18,14 @@
 namespace strata {
 
 std::unique_ptr<Iterator> NewLevelIterator(
-    const ReadOptions& options, TableCache* table_cache,
+    const ReadOptions& options, TableCache* table_cache, const InternalKeyComparator& comparator,
     const std::vector<std::shared_ptr<const FileMetaData>>* files);
 
-// Index of the first file whose largest key is >= internal_key (files.size()
-// if none). REQUIRES: files sorted and disjoint.
-size_t FindFile(const std::vector<std::shared_ptr<const FileMetaData>>& files,
+// Index of the first file whose largest key is >= internal_key in
+// comparator's order (files.size() if none). REQUIRES: files sorted and
+// disjoint in that order.
+size_t FindFile(const InternalKeyComparator& comparator,
+                const std::vector<std::shared_ptr<const FileMetaData>>& files,
                 std::string_view internal_key);
 
 }  // namespace strata

@@ -47,9 +47,11 @@ Status ManifestReplayer::Replay(FileSystem* fs, const std::string& path, const E
     }
     if (edit.comparator()) {
       comparator_ = *edit.comparator();
-      if (*comparator_ != kComparatorName && first_bad_edit_.ok()) {
+      if (expected_comparator_ != nullptr && *comparator_ != expected_comparator_->Name() &&
+          first_bad_edit_.ok()) {
         first_bad_edit_ =
-            Status::InvalidArgument("database was made with another key order", *comparator_);
+            Status::InvalidArgument("database was made with comparator " + *comparator_ + ", not " +
+                                    expected_comparator_->Name());
       }
     }
     if (edit.log_number()) log_number_ = *edit.log_number();

@@ -10,8 +10,8 @@
 // it has seen. It never stops at damage: it records it, so the dump can list
 // everything wrong with a file, and RecoveryStatus() says whether Open may
 // use the state, as Open always has:
-//   1. a record that does not decode, or names another key order, is an
-//      error (the first one, in file order);
+//   1. a record that does not decode, or names a comparator other than the
+//      one given to the replayer, is an error (the first one, in file order);
 //   2. then an I/O error that stopped reading;
 //   3. then damage in the middle of the file (acknowledged edits lost);
 //   4. then a damaged last record: unlike a WAL's, the MANIFEST's last record
@@ -56,7 +56,17 @@ class ManifestReplayer {
   using EditHook =
       std::function<void(uint64_t offset, const VersionEdit& edit, const Status& decoded)>;
 
-  ManifestReplayer() = default;
+  // comparator: the order the caller means to read the database in. A
+  // MANIFEST that names another comparator is refused (rule 1), and the
+  // versions built order files by it. Not owned; must outlive the replayer.
+  //
+  // nullptr: any comparator name is accepted, for callers that want only the
+  // counters (log number, last sequence...) and the file list, not an order
+  // (the backup engine, which does not know the database's comparator). The
+  // version then orders files bytewise: do not search it.
+  explicit ManifestReplayer(const Comparator* comparator)
+      : expected_comparator_(comparator),
+        builder_(comparator != nullptr ? comparator : BytewiseComparator()) {}
   ManifestReplayer(const ManifestReplayer&) = delete;
   ManifestReplayer& operator=(const ManifestReplayer&) = delete;
 
@@ -94,6 +104,7 @@ class ManifestReplayer {
 
  private:
   std::string name_;  // the MANIFEST's file name, for messages
+  const Comparator* const expected_comparator_;
   VersionBuilder builder_;
   std::optional<std::string> comparator_;
   std::optional<uint64_t> log_number_;

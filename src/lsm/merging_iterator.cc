@@ -14,8 +14,9 @@ namespace {
 
 class MergingIterator final : public Iterator {
  public:
-  explicit MergingIterator(std::vector<std::unique_ptr<Iterator>> children)
-      : children_(std::move(children)) {
+  MergingIterator(const InternalKeyComparator& comparator,
+                  std::vector<std::unique_ptr<Iterator>> children)
+      : comparator_(comparator), children_(std::move(children)) {
     heap_.reserve(children_.size());
   }
 
@@ -42,14 +43,14 @@ class MergingIterator final : public Iterator {
     NextImpl();
     // Each child is ordered, so the merge must be. Not strictly: two sources
     // may hold one internal key (see the direction switch).
-    STRATA_INVARIANT(!Valid() || CompareInternalKeys(previous_key_, key()) <= 0);
+    STRATA_INVARIANT(!Valid() || comparator_.Compare(previous_key_, key()) <= 0);
   }
 
   void Prev() override {
     assert(Valid());
     if constexpr (kInvariantChecks) previous_key_.assign(key());
     PrevImpl();
-    STRATA_INVARIANT(!Valid() || CompareInternalKeys(previous_key_, key()) >= 0);
+    STRATA_INVARIANT(!Valid() || comparator_.Compare(previous_key_, key()) >= 0);
   }
 
   std::string_view key() const override { return current()->key(); }
@@ -74,7 +75,7 @@ class MergingIterator final : public Iterator {
       for (auto& child : children_) {
         if (child.get() == current()) continue;
         child->Seek(key);
-        if (child->Valid() && CompareInternalKeys(child->key(), key) == 0) child->Next();
+        if (child->Valid() && comparator_.Compare(child->key(), key) == 0) child->Next();
       }
       current()->Next();
       Rebuild(Direction::kForward);
@@ -111,7 +112,7 @@ class MergingIterator final : public Iterator {
   // std::*_heap keep the "largest" element by this order on top, so forward
   // iteration inverts the key order to keep the smallest key there.
   bool HeapBefore(const Iterator* a, const Iterator* b) const {
-    int r = CompareInternalKeys(a->key(), b->key());
+    int r = comparator_.Compare(a->key(), b->key());
     return direction_ == Direction::kForward ? r > 0 : r < 0;
   }
 
@@ -156,6 +157,7 @@ class MergingIterator final : public Iterator {
     }
   }
 
+  const InternalKeyComparator comparator_;
   std::vector<std::unique_ptr<Iterator>> children_;
   std::vector<Iterator*> heap_;  // the valid children, heap-ordered by direction_
   Direction direction_ = Direction::kForward;
@@ -164,9 +166,10 @@ class MergingIterator final : public Iterator {
 
 }  // namespace
 
-std::unique_ptr<Iterator> NewMergingIterator(std::vector<std::unique_ptr<Iterator>> children) {
+std::unique_ptr<Iterator> NewMergingIterator(const InternalKeyComparator& comparator,
+                                             std::vector<std::unique_ptr<Iterator>> children) {
   if (children.size() == 1) return std::move(children[0]);
-  return std::make_unique<MergingIterator>(std::move(children));
+  return std::make_unique<MergingIterator>(comparator, std::move(children));
 }
 
 }  // namespace strata

@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "strata/iterator.h"
+#include "util/internal_key.h"
 
 namespace strata {
 
-// Keys are internal keys, ordered by CompareInternalKeys.
-std::unique_ptr<Iterator> NewMergingIterator(std::vector<std::unique_ptr<Iterator>> children);
+// Keys are internal keys, ordered by comparator (every child in that order).
+std::unique_ptr<Iterator> NewMergingIterator(const InternalKeyComparator& comparator,
+                                             std::vector<std::unique_ptr<Iterator>> children);
 
 }  // namespace strata
 

@@ -47,6 +47,8 @@ Status TableCache::FindTable(const FileMetaData& file, LRUCache::Handle** handle
   topts.stats = stats_;
   // With a memory budget, index and filter blocks count against it.
   topts.cache_index_and_filter = options_.memory_budget != 0;
+  topts.comparator = options_.comparator;
+  topts.filter_policy = options_.filter_policy;
   std::unique_ptr<TableReader> table;
   s = TableReader::Open(topts, std::move(raf), file.file_size, &table);
   if (!s.ok()) return Status(s.IsCorruption() ? Status::Corruption(fname, s.ToString()) : s);

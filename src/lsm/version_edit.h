@@ -26,10 +26,6 @@ namespace strata {
 
 inline constexpr int kNumLevels = 7;
 
-// The name stored in every MANIFEST and checked at Open: keys are ordered
-// bytewise, and a database made with another order must not be opened.
-inline constexpr std::string_view kComparatorName = "strata.BytewiseComparator";
-
 // What the engine knows of one table file.
 struct FileMetaData {
   uint64_t number = 0;

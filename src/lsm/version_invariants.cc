@@ -9,16 +9,17 @@
 namespace strata {
 
 void CheckVersionInvariants(const Version& v) {
+  const InternalKeyComparator& comparator = v.comparator();
   for (int level = 0; level < kNumLevels; level++) {
     const auto& files = v.files(level);
     for (size_t i = 0; i < files.size(); i++) {
-      STRATA_INVARIANT(CompareInternalKeys(files[i]->smallest, files[i]->largest) <= 0);
+      STRATA_INVARIANT(comparator.Compare(files[i]->smallest, files[i]->largest) <= 0);
       if (i == 0) continue;
       if (level == 0) {
         STRATA_INVARIANT(files[i - 1]->number > files[i]->number);
       } else {
-        STRATA_INVARIANT(CompareUserKeys(ExtractUserKey(files[i - 1]->largest),
-                                         ExtractUserKey(files[i]->smallest)) < 0);
+        STRATA_INVARIANT(comparator.CompareUserKeys(ExtractUserKey(files[i - 1]->largest),
+                                                    ExtractUserKey(files[i]->smallest)) < 0);
       }
     }
   }

@@ -18,12 +18,6 @@ namespace {
 // A MANIFEST longer than this is replaced by a snapshot of the state.
 constexpr uint64_t kMaxManifestBytes = 16 << 20;
 
-bool BeforeBySmallest(const std::shared_ptr<const FileMetaData>& a,
-                      const std::shared_ptr<const FileMetaData>& b) {
-  int r = CompareInternalKeys(a->smallest, b->smallest);
-  return r != 0 ? r < 0 : a->number < b->number;
-}
-
 }  // namespace
 
 uint64_t Version::LevelBytes(int level) const {
@@ -38,9 +32,9 @@ std::vector<std::shared_ptr<const FileMetaData>> Version::OverlappingFiles(
   std::vector<std::shared_ptr<const FileMetaData>> result;
   for (const auto& f : files_[level]) {
     bool before = smallest_user_key != nullptr &&
-                  CompareUserKeys(ExtractUserKey(f->largest), *smallest_user_key) < 0;
+                  comparator_.CompareUserKeys(ExtractUserKey(f->largest), *smallest_user_key) < 0;
     bool after = largest_user_key != nullptr &&
-                 CompareUserKeys(ExtractUserKey(f->smallest), *largest_user_key) > 0;
+                 comparator_.CompareUserKeys(ExtractUserKey(f->smallest), *largest_user_key) > 0;
     if (!before && !after) result.push_back(f);
   }
   return result;
@@ -62,8 +56,8 @@ Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache
     return result == TableReader::GetResult::kFound ? Status::OK() : Status::NotFound(user_key);
   };
   for (const auto& f : files_[0]) {
-    if (CompareUserKeys(user_key, ExtractUserKey(f->smallest)) < 0 ||
-        CompareUserKeys(user_key, ExtractUserKey(f->largest)) > 0) {
+    if (comparator_.CompareUserKeys(user_key, ExtractUserKey(f->smallest)) < 0 ||
+        comparator_.CompareUserKeys(user_key, ExtractUserKey(f->largest)) > 0) {
       continue;
     }
     Status s = lookup(*f);
@@ -71,10 +65,10 @@ Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache
   }
   for (int level = 1; level < kNumLevels; level++) {
     const auto& files = files_[level];
-    size_t index = FindFile(files, key.internal_key());
+    size_t index = FindFile(comparator_, files, key.internal_key());
     if (index == files.size()) continue;
     const FileMetaData& f = *files[index];
-    if (CompareUserKeys(user_key, ExtractUserKey(f.smallest)) < 0) continue;
+    if (comparator_.CompareUserKeys(user_key, ExtractUserKey(f.smallest)) < 0) continue;
     Status s = lookup(f);
     if (*found) return s;
   }
@@ -86,7 +80,7 @@ void Version::AddIterators(const ReadOptions& options, TableCache* table_cache,
   for (const auto& f : files_[0]) iters->push_back(table_cache->NewIterator(options, *f));
   for (int level = 1; level < kNumLevels; level++) {
     if (!files_[level].empty()) {
-      iters->push_back(NewLevelIterator(options, table_cache, &files_[level]));
+      iters->push_back(NewLevelIterator(options, table_cache, comparator_, &files_[level]));
     }
   }
 }
@@ -96,7 +90,7 @@ VersionSet::VersionSet(const std::string& dbname, const Options& options, FileSy
   // Nothing else can see the VersionSet yet; the analysis needs the
   // capability to let Install touch guarded members.
   mu_->AssertHeld();
-  Install(std::make_shared<const Version>());
+  Install(std::make_shared<const Version>(options.comparator));
 }
 
 void VersionSet::Install(std::shared_ptr<const Version> v) {
@@ -119,7 +113,7 @@ std::set<uint64_t> VersionSet::LiveFiles() {
   return live;
 }
 
-VersionBuilder::VersionBuilder(const Version& base) {
+VersionBuilder::VersionBuilder(const Version& base) : comparator_(base.comparator()) {
   for (int level = 0; level < kNumLevels; level++) {
     for (const auto& f : base.files(level)) levels_[level].emplace(f->number, f);
   }
@@ -136,7 +130,7 @@ void VersionBuilder::AddFile(int level, std::shared_ptr<const FileMetaData> file
 }
 
 std::shared_ptr<const Version> VersionBuilder::Build() const {
-  auto v = std::make_shared<Version>();
+  auto v = std::make_shared<Version>(comparator_.user_comparator());
   for (int level = 0; level < kNumLevels; level++) {
     auto& files = v->files_[level];
     files.reserve(levels_[level].size());
@@ -145,7 +139,11 @@ std::shared_ptr<const Version> VersionBuilder::Build() const {
   // By number, newest first, in level 0; by key range elsewhere.
   std::reverse(v->files_[0].begin(), v->files_[0].end());
   for (int level = 1; level < kNumLevels; level++) {
-    std::sort(v->files_[level].begin(), v->files_[level].end(), BeforeBySmallest);
+    std::sort(v->files_[level].begin(), v->files_[level].end(),
+              [this](const auto& a, const auto& b) {
+                int r = comparator_.Compare(a->smallest, b->smallest);
+                return r != 0 ? r < 0 : a->number < b->number;
+              });
   }
   return v;
 }
@@ -162,7 +160,7 @@ std::shared_ptr<const Version> VersionSet::Apply(const Version& base,
 std::string VersionSet::SnapshotRecord(const Version& version) const {
   mu_->AssertHeld();
   VersionEdit edit;
-  edit.SetComparatorName(kComparatorName);
+  edit.SetComparatorName(options_.comparator->Name());
   edit.SetLogNumber(log_number_);
   edit.SetNextFileNumber(next_file_number_);
   edit.SetLastSequence(last_sequence_);
@@ -204,7 +202,7 @@ Status VersionSet::Recover() {
   uint64_t number;
   Status s = ReadCurrentFile(fs_, dbname_, &manifest, &number);
   if (!s.ok()) return s;
-  ManifestReplayer replayer;
+  ManifestReplayer replayer(options_.comparator);
   s = replayer.Replay(fs_, dbname_ + "/" + manifest);
   if (s.IsNotFound()) return Status::Corruption("CURRENT names a missing MANIFEST", manifest);
   if (s.ok()) s = replayer.RecoveryStatus();

@@ -47,6 +47,11 @@ namespace strata {
 
 class Version {
  public:
+  // An empty version over user keys in user_comparator's order.
+  explicit Version(const Comparator* user_comparator) : comparator_(user_comparator) {}
+
+  // The order of the keys in this version's files.
+  const InternalKeyComparator& comparator() const { return comparator_; }
   const std::vector<std::shared_ptr<const FileMetaData>>& files(int level) const {
     return files_[level];
   }
@@ -72,6 +77,7 @@ class Version {
 
  private:
   friend class VersionBuilder;
+  InternalKeyComparator comparator_;
   std::vector<std::shared_ptr<const FileMetaData>> files_[kNumLevels];
 };
 
@@ -79,10 +85,13 @@ class Version {
 // Version of the result. Recovery, LogAndApply, the MANIFEST dump and tests
 // all build versions this way, so they order files the same way: level 0
 // newest (largest number) first, so a lookup can stop at the first file that
-// knows the key; deeper levels by smallest key, for binary search.
+// knows the key; deeper levels by smallest key (in the comparator's order),
+// for binary search.
 class VersionBuilder {
  public:
-  VersionBuilder() = default;
+  // An empty base, keys in user_comparator's order.
+  explicit VersionBuilder(const Comparator* user_comparator) : comparator_(user_comparator) {}
+  // base's files and order.
   explicit VersionBuilder(const Version& base);
 
   // Removes the edit's deleted files, then adds its new ones. A file added
@@ -99,13 +108,16 @@ class VersionBuilder {
   std::shared_ptr<const Version> Build() const;
 
  private:
+  InternalKeyComparator comparator_;
   // By file number, which is unique across levels in a sound database.
   std::map<uint64_t, std::shared_ptr<const FileMetaData>> levels_[kNumLevels];
 };
 
 class VersionSet {
  public:
-  // mu is the DB mutex, which callers hold for every call.
+  // mu is the DB mutex, which callers hold for every call. The MANIFEST
+  // records options.comparator's name; Recover refuses a MANIFEST that
+  // names another.
   VersionSet(const std::string& dbname, const Options& options, FileSystem* fs, Mutex* mu);
   VersionSet(const VersionSet&) = delete;
   VersionSet& operator=(const VersionSet&) = delete;

@@ -27,7 +27,7 @@ std::string_view DecodeLengthPrefixed(const char* p) {
 }  // namespace
 
 int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
-  return CompareInternalKeys(DecodeLengthPrefixed(a), DecodeLengthPrefixed(b));
+  return comparator.Compare(DecodeLengthPrefixed(a), DecodeLengthPrefixed(b));
 }
 
 // Adapts the skip list's iterator to strata::Iterator. Seek targets are
@@ -59,7 +59,8 @@ class MemTable::MemTableIterator final : public Iterator {
   std::string scratch_;  // the encoded target of the last Seek
 };
 
-MemTable::MemTable() : table_(KeyComparator(), &arena_) {}
+MemTable::MemTable(const InternalKeyComparator& comparator)
+    : comparator_(comparator), table_(KeyComparator{comparator}, &arena_) {}
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
                    std::string_view value) {
@@ -97,7 +98,7 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) const {
   if (!iter.Valid()) return false;
 
   std::string_view ikey = DecodeLengthPrefixed(iter.key());
-  if (CompareUserKeys(ExtractUserKey(ikey), key.user_key()) != 0) return false;
+  if (comparator_.CompareUserKeys(ExtractUserKey(ikey), key.user_key()) != 0) return false;
 
   switch (static_cast<ValueType>(ExtractTrailer(ikey) & 0xff)) {
     case kTypeValue:

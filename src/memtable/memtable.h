@@ -7,8 +7,9 @@
 //
 // where the internal key is user_key ++ fixed64(sequence << 8 | type) as in
 // util/internal_key.h. A SkipList of pointers to these entries orders them by
-// CompareInternalKeys: user key ascending (unsigned bytes), then sequence
-// descending, so the newest version of a key comes first.
+// the InternalKeyComparator given at construction: user key ascending (in the
+// database's Comparator order), then sequence descending, so the newest
+// version of a key comes first.
 //
 // Invariants: entries are never modified or removed; every view a Get or an
 // iterator hands out stays valid until the MemTable is destroyed. No two
@@ -39,7 +40,7 @@ namespace strata {
 
 class MemTable {
  public:
-  MemTable();
+  explicit MemTable(const InternalKeyComparator& comparator);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
@@ -58,7 +59,7 @@ class MemTable {
   bool Get(const LookupKey& key, std::string* value, Status* s) const;
 
   // An iterator over every entry: key() is the internal key, value() the
-  // value, ordered by CompareInternalKeys. Seek takes an internal key.
+  // value, ordered by the comparator. Seek takes an internal key.
   // status() is always OK. Lock-free. REQUIRES: the memtable outlives it.
   std::unique_ptr<Iterator> NewIterator() const;
 
@@ -73,11 +74,13 @@ class MemTable {
  private:
   // Orders entry pointers by the internal keys they start with.
   struct KeyComparator {
+    InternalKeyComparator comparator;
     int operator()(const char* a, const char* b) const;
   };
   using Table = SkipList<const char*, KeyComparator>;
   class MemTableIterator;
 
+  const InternalKeyComparator comparator_;
   // Declared before table_: the skip list allocates its head node from the
   // arena in its constructor.
   Arena arena_;

@@ -30,11 +30,15 @@ const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared, uint
 // restart point at or before current_.
 class BlockIter final : public Iterator {
  public:
-  BlockIter(const char* data, uint32_t restart_offset, uint32_t num_restarts, KeyOrder order)
+  // internal: keys are internal keys in comparator's order; otherwise names
+  // in bytewise order (comparator unused).
+  BlockIter(const char* data, uint32_t restart_offset, uint32_t num_restarts, bool internal,
+            const InternalKeyComparator& comparator)
       : data_(data),
         restart_offset_(restart_offset),
         num_restarts_(num_restarts),
-        order_(order),
+        internal_(internal),
+        comparator_(comparator),
         current_(restart_offset),
         restart_index_(num_restarts) {}
 
@@ -72,7 +76,7 @@ class BlockIter final : public Iterator {
   }
 
   void Seek(std::string_view target) override {
-    assert(order_ == KeyOrder::kBytewise || target.size() >= kInternalKeyTrailerSize);
+    assert(!internal_ || target.size() >= kInternalKeyTrailerSize);
     if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
     // Binary search for the last restart point whose key is < target, then
     // scan forward from it to the first key >= target.
@@ -109,7 +113,7 @@ class BlockIter final : public Iterator {
 
  private:
   int Compare(std::string_view a, std::string_view b) const {
-    return order_ == KeyOrder::kInternal ? CompareInternalKeys(a, b) : CompareUserKeys(a, b);
+    return internal_ ? comparator_.Compare(a, b) : a.compare(b);
   }
 
   uint32_t RestartPoint(uint32_t index) const {
@@ -140,9 +144,7 @@ class BlockIter final : public Iterator {
     return true;
   }
 
-  bool KeyLengthOk(size_t size) const {
-    return order_ == KeyOrder::kBytewise || size >= kInternalKeyTrailerSize;
-  }
+  bool KeyLengthOk(size_t size) const { return !internal_ || size >= kInternalKeyTrailerSize; }
 
   // Decodes the entry after the current one. Returns false at the end of the
   // block or on corruption (then status() says so).
@@ -185,7 +187,8 @@ class BlockIter final : public Iterator {
   const char* const data_;
   const uint32_t restart_offset_;
   const uint32_t num_restarts_;
-  const KeyOrder order_;
+  const bool internal_;
+  const InternalKeyComparator comparator_;
 
   uint32_t current_;
   uint32_t restart_index_;
@@ -225,8 +228,14 @@ Status Block::Parse(std::string contents, std::unique_ptr<Block>* block) {
   return Status::OK();
 }
 
-std::unique_ptr<Iterator> Block::NewIterator(KeyOrder order) const {
-  return std::make_unique<BlockIter>(contents_.data(), restart_offset_, num_restarts_, order);
+std::unique_ptr<Iterator> Block::NewIterator(const InternalKeyComparator& comparator) const {
+  return std::make_unique<BlockIter>(contents_.data(), restart_offset_, num_restarts_, true,
+                                     comparator);
+}
+
+std::unique_ptr<Iterator> Block::NewNameIterator() const {
+  return std::make_unique<BlockIter>(contents_.data(), restart_offset_, num_restarts_, false,
+                                     InternalKeyComparator(BytewiseComparator()));
 }
 
 }  // namespace strata

@@ -23,13 +23,9 @@
 
 #include "strata/iterator.h"
 #include "strata/status.h"
+#include "util/internal_key.h"
 
 namespace strata {
-
-// How a block's keys are ordered: data and index blocks hold internal keys
-// (CompareInternalKeys); the metaindex and properties blocks hold names
-// (bytewise).
-enum class KeyOrder { kBytewise, kInternal };
 
 class Block {
  public:
@@ -43,10 +39,13 @@ class Block {
   // Bytes of the block, restart array included (its block-cache charge).
   size_t size() const { return contents_.size(); }
 
-  // An iterator over the entries, ordered by order: Seek targets are
-  // compared that way. The block must outlive the iterator.
-  // REQUIRES: for kInternal, every Seek target is an internal key.
-  std::unique_ptr<Iterator> NewIterator(KeyOrder order) const;
+  // An iterator over a block of internal keys (data and index blocks), in
+  // comparator's order: Seek targets are compared that way. The block must
+  // outlive the iterator. REQUIRES: every Seek target is an internal key.
+  std::unique_ptr<Iterator> NewIterator(const InternalKeyComparator& comparator) const;
+  // An iterator over a block of names in bytewise order (the metaindex and
+  // properties blocks), whatever the database's comparator.
+  std::unique_ptr<Iterator> NewNameIterator() const;
 
  private:
   Block(std::string contents, uint32_t restart_offset, uint32_t num_restarts);

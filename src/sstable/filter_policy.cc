@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "sstable/bloom_filter.h"
+#include "sstable/filter_policy_internal.h"
 
 namespace strata {
 
@@ -33,11 +34,18 @@ class BuiltinBloomFilterPolicy final : public FilterPolicy {
     return BloomFilterMayMatch(filter, key);
   }
 
+  int bits_per_key() const { return bits_per_key_; }
+
  private:
   const int bits_per_key_;
 };
 
 }  // namespace
+
+int BuiltinBloomBitsPerKey(const FilterPolicy& policy) {
+  const auto* builtin = dynamic_cast<const BuiltinBloomFilterPolicy*>(&policy);
+  return builtin == nullptr ? 0 : builtin->bits_per_key();
+}
 
 const FilterPolicy* NewBloomFilterPolicy(int bits_per_key) {
   return new BuiltinBloomFilterPolicy(bits_per_key);

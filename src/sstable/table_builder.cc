@@ -25,9 +25,7 @@ constexpr uint64_t kMaxEntrySize = uint64_t{1} << 31;
 // Replaces a user key that was shortened with the internal key that sorts
 // first among its versions, so the result still sorts after every version
 // of the original user key.
-void SetShortenedUserKey(std::string* internal_key, std::string_view user_key,
-                         std::string shortened) {
-  assert(CompareUserKeys(user_key, shortened) < 0);
+void SetShortenedUserKey(std::string* internal_key, std::string shortened) {
   AppendInternalKey(&shortened, {}, kMaxSequenceNumber, kValueTypeForSeek);
   *internal_key = std::move(shortened);
 }
@@ -38,7 +36,7 @@ void SetShortenedUserKey(std::string* internal_key, std::string_view user_key,
 // below limit's byte; otherwise cut after the next byte of start that is not
 // 0xff, that byte incremented (still below limit, whose byte at the first
 // difference is larger).
-void ShortenToSeparator(std::string* start, std::string_view limit) {
+void BytewiseShortenToSeparator(std::string* start, std::string_view limit) {
   const std::string_view user_start = ExtractUserKey(*start);
   const std::string_view user_limit = ExtractUserKey(limit);
   const size_t min_length = std::min(user_start.size(), user_limit.size());
@@ -53,34 +51,58 @@ void ShortenToSeparator(std::string* start, std::string_view limit) {
   if (cut + 1 >= user_start.size()) return;  // would not be shorter
   std::string shortened(user_start.substr(0, cut + 1));
   shortened[cut] = static_cast<char>(static_cast<uint8_t>(shortened[cut]) + 1);
-  assert(CompareUserKeys(shortened, user_limit) < 0);
-  SetShortenedUserKey(start, user_start, std::move(shortened));
+  assert(user_start.compare(shortened) < 0 && std::string_view(shortened).compare(user_limit) < 0);
+  SetShortenedUserKey(start, std::move(shortened));
 }
 
 // Shortens *key (an internal key) to a short key k >= *key: the user key cut
 // after its first byte that is not 0xff, that byte incremented.
-void ShortenToSuccessor(std::string* key) {
+void BytewiseShortenToSuccessor(std::string* key) {
   const std::string_view user_key = ExtractUserKey(*key);
   for (size_t i = 0; i + 1 < user_key.size(); i++) {
     const auto byte = static_cast<uint8_t>(user_key[i]);
     if (byte == 0xff) continue;
     std::string shortened(user_key.substr(0, i + 1));
     shortened[i] = static_cast<char>(byte + 1);
-    SetShortenedUserKey(key, user_key, std::move(shortened));
+    assert(user_key.compare(shortened) < 0);
+    SetShortenedUserKey(key, std::move(shortened));
     return;
   }
+}
+
+// The same for a custom comparator, through its FindShortestSeparator (limit
+// non-empty) or FindShortSuccessor. The result is checked, so a comparator
+// whose helpers break their contract costs index size, never order: the
+// shortened user key must be shorter, sort after start's and before limit's.
+void ComparatorShorten(const Comparator& user, std::string* key, std::string_view limit) {
+  const std::string_view user_key = ExtractUserKey(*key);
+  std::string shortened(user_key);
+  if (limit.empty()) {
+    user.FindShortSuccessor(&shortened);
+  } else {
+    user.FindShortestSeparator(&shortened, ExtractUserKey(limit));
+  }
+  if (shortened.size() >= user_key.size() || user.Compare(user_key, shortened) >= 0) return;
+  if (!limit.empty() && user.Compare(shortened, ExtractUserKey(limit)) >= 0) return;
+  SetShortenedUserKey(key, std::move(shortened));
 }
 
 }  // namespace
 
 TableBuilder::TableBuilder(const TableBuilderOptions& options, WritableFile* file)
     : options_(options),
+      comparator_(options.comparator),
       file_(file),
       data_block_(options.block_restart_interval),
       index_block_(kMetaRestartInterval) {
   assert(options.block_size > 0 && options.block_size < kMaxEntrySize);
-  if (options.bloom_bits_per_key > 0) {
-    filter_ = std::make_unique<BloomFilterBuilder>(options.bloom_bits_per_key);
+  const int bloom_bits = options.filter_policy == nullptr
+                             ? options.bloom_bits_per_key
+                             : BuiltinBloomBitsPerKey(*options.filter_policy);
+  if (bloom_bits > 0) {
+    filter_ = std::make_unique<BloomFilterBuilder>(bloom_bits);
+  } else if (options.filter_policy != nullptr) {
+    policy_ = options.filter_policy;
   }
   properties_.compression = options.compression;
 }
@@ -92,7 +114,7 @@ void TableBuilder::Add(std::string_view internal_key, std::string_view value) {
   ParsedInternalKey parsed;
   [[maybe_unused]] const bool valid = ParseInternalKey(internal_key, &parsed);
   assert(valid);
-  assert(properties_.num_entries == 0 || CompareInternalKeys(last_key_, internal_key) < 0);
+  assert(properties_.num_entries == 0 || comparator_.Compare(last_key_, internal_key) < 0);
   if (!status_.ok()) return;
   if (internal_key.size() + value.size() >= kMaxEntrySize) {
     status_ = Status::InvalidArgument("table entry larger than 2 GiB");
@@ -101,8 +123,14 @@ void TableBuilder::Add(std::string_view internal_key, std::string_view value) {
 
   if (pending_index_entry_) AddIndexEntry(internal_key);
   const bool first = properties_.num_entries == 0;
-  if (filter_ != nullptr && (first || parsed.user_key != ExtractUserKey(last_key_))) {
-    filter_->AddKey(parsed.user_key);
+  if ((filter_ != nullptr || policy_ != nullptr) &&
+      (first || comparator_.CompareUserKeys(parsed.user_key, ExtractUserKey(last_key_)) != 0)) {
+    if (filter_ != nullptr) {
+      filter_->AddKey(parsed.user_key);
+    } else {
+      policy_keys_.append(parsed.user_key);
+      policy_key_ends_.push_back(policy_keys_.size());
+    }
   }
 
   if (first) {
@@ -134,10 +162,12 @@ void TableBuilder::FlushDataBlock() {
 
 void TableBuilder::AddIndexEntry(std::string_view next_key) {
   std::string separator = last_key_;
-  if (next_key.empty()) {
-    ShortenToSuccessor(&separator);
+  if (!comparator_.bytewise()) {
+    ComparatorShorten(*comparator_.user_comparator(), &separator, next_key);
+  } else if (next_key.empty()) {
+    BytewiseShortenToSuccessor(&separator);
   } else {
-    ShortenToSeparator(&separator, next_key);
+    BytewiseShortenToSeparator(&separator, next_key);
   }
   std::string handle;
   pending_handle_.EncodeTo(&handle);
@@ -180,12 +210,15 @@ Status TableBuilder::Finish() {
 
   std::string metaindex;
   BlockBuilder metaindex_block(kMetaRestartInterval);
-  if (filter_ != nullptr) {
+  if (filter_ != nullptr || policy_ != nullptr) {
     BlockHandle filter_handle;
-    WriteBlock(filter_->Finish(), kNoCompression, &filter_handle);
+    WriteBlock(filter_ != nullptr ? filter_->Finish() : PolicyFilter(), kNoCompression,
+               &filter_handle);
     properties_.filter_size = offset_ - filter_handle.offset();
     filter_handle.EncodeTo(&metaindex);
-    metaindex_block.Add("filter.bloom", metaindex);
+    metaindex_block.Add(
+        filter_ != nullptr ? std::string(kBloomFilterMetaName) : PolicyFilterMetaName(*policy_),
+        metaindex);
   }
 
   BlockHandle index_handle;
@@ -205,6 +238,19 @@ Status TableBuilder::Finish() {
   if (status_.ok()) status_ = footer.EncodeTo(&encoded_footer);
   Append(encoded_footer);
   return status_;
+}
+
+std::string TableBuilder::PolicyFilter() const {
+  std::vector<std::string_view> keys;
+  keys.reserve(policy_key_ends_.size());
+  size_t start = 0;
+  for (size_t end : policy_key_ends_) {
+    keys.emplace_back(policy_keys_.data() + start, end - start);
+    start = end;
+  }
+  std::string filter;
+  policy_->CreateFilter(keys.data(), static_cast<int>(keys.size()), &filter);
+  return filter;
 }
 
 void TableBuilder::Abandon() {

@@ -3,11 +3,12 @@
 //
 // Entries go into data blocks of about block_size bytes (a block is cut once
 // its estimated size reaches block_size), each compressed unless that saves
-// less than 12.5%. Finish appends, in order: the bloom filter block over the
-// distinct user keys (unless bloom_bits_per_key is 0), the index block (one
-// entry per data block: a short separator key -> BlockHandle), the properties
-// block, the metaindex block ("filter.bloom" and "properties" -> handles) and
-// the 48-byte footer.
+// less than 12.5%. Finish appends, in order: the filter block over the
+// distinct user keys (the built-in bloom filter unless bloom_bits_per_key is
+// 0, or filter_policy's filter), the index block (one entry per data block: a
+// short separator key -> BlockHandle), the properties block, the metaindex
+// block ("filter.bloom" or "filter.policy.<name>", and "properties" ->
+// handles) and the 48-byte footer.
 //
 // Errors: the first failed write is kept in status(); later calls do nothing.
 //
@@ -21,14 +22,19 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sstable/block_builder.h"
 #include "sstable/bloom_filter.h"
+#include "sstable/filter_policy_internal.h"
 #include "sstable/format.h"
 #include "sstable/table_properties.h"
+#include "strata/comparator.h"
 #include "strata/file_system.h"
+#include "strata/filter_policy.h"
 #include "strata/options.h"
 #include "strata/status.h"
+#include "util/internal_key.h"
 
 namespace strata {
 
@@ -38,6 +44,13 @@ struct TableBuilderOptions {
   int block_restart_interval = 16;  // keys between restart points in data blocks
   int bloom_bits_per_key = 10;      // 0: no filter block
   CompressionType compression = kLZ4Compression;
+  // The order of user keys (keys must be added in it; index separators are
+  // shortened with its FindShortestSeparator/FindShortSuccessor). Not owned.
+  const Comparator* comparator = BytewiseComparator();
+  // nullptr: the built-in bloom filter of bloom_bits_per_key. Otherwise the
+  // policy builds the filter (NewBloomFilterPolicy's tables are the same
+  // bytes as the built-in filter's). Not owned.
+  const FilterPolicy* filter_policy = nullptr;
 };
 
 class TableBuilder {
@@ -52,7 +65,7 @@ class TableBuilder {
 
   // Adds one entry; copies what it keeps.
   // REQUIRES: internal_key is a valid internal key, greater than every key
-  // added before (CompareInternalKeys); Finish and Abandon not called.
+  // added before (in the comparator's internal-key order); Finish and Abandon not called.
   void Add(std::string_view internal_key, std::string_view value);
 
   // Writes the last data block, the filter, index, properties and metaindex
@@ -81,8 +94,11 @@ class TableBuilder {
   // key between its last key and next_key (a successor if next_key is empty).
   void AddIndexEntry(std::string_view next_key);
   void Append(std::string_view data);
+  // The custom policy's filter over the distinct user keys added.
+  std::string PolicyFilter() const;
 
   const TableBuilderOptions options_;
+  const InternalKeyComparator comparator_;
   WritableFile* const file_;
 
   uint64_t offset_ = 0;
@@ -91,7 +107,14 @@ class TableBuilder {
 
   BlockBuilder data_block_;
   BlockBuilder index_block_;
-  std::unique_ptr<BloomFilterBuilder> filter_;  // null when bloom_bits_per_key is 0
+  // At most one of the two filters: the built-in bloom filter (also for
+  // NewBloomFilterPolicy), or a custom policy's, whose CreateFilter needs the
+  // table's distinct user keys at Finish: kept in policy_keys_ (concatenated)
+  // and policy_key_ends_ (where each ends).
+  std::unique_ptr<BloomFilterBuilder> filter_;
+  const FilterPolicy* policy_ = nullptr;
+  std::string policy_keys_;
+  std::vector<size_t> policy_key_ends_;
   TableProperties properties_;
   std::string last_key_;
 

@@ -66,7 +66,7 @@ Status DecodeTableProperties(std::string contents, TableProperties* props) {
   // One bit per known name seen, so a missing one is caught.
   constexpr size_t kNumKnown = std::size(kNumericProperties) + 3;
   uint32_t seen = 0;
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kBytewise);
+  std::unique_ptr<Iterator> it = block->NewNameIterator();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view name = it->key();
     std::string_view value = it->value();

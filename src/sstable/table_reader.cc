@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "buffer/lru_cache.h"
+#include "sstable/filter_policy_internal.h"
 #include "sstable/two_level_iterator.h"
 #include "util/coding.h"
 #include "util/pinning_iterator.h"
@@ -33,7 +34,10 @@ bool HandleWithin(const BlockHandle& handle, uint64_t limit) {
 
 TableReader::TableReader(const Options& options, std::unique_ptr<RandomAccessFile> file,
                          uint64_t file_size)
-    : options_(options), file_(std::move(file)), file_size_(file_size) {}
+    : options_(options),
+      comparator_(options.comparator),
+      file_(std::move(file)),
+      file_size_(file_size) {}
 
 TableReader::~TableReader() {
   if (!CachesMetaBlocks()) return;
@@ -96,14 +100,22 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   if (s.ok()) s = Block::Parse(std::move(contents), &metaindex);
   if (!s.ok()) return s;
 
+  // The built-in bloom filter is always understood; a custom policy's only
+  // by a reader with a policy of that name. A table has at most one.
+  const std::string policy_name = options_.filter_policy == nullptr
+                                      ? std::string()
+                                      : PolicyFilterMetaName(*options_.filter_policy);
   BlockHandle filter_handle, properties_handle;
-  bool has_filter = false, has_properties = false;
-  std::unique_ptr<Iterator> it = metaindex->NewIterator(KeyOrder::kBytewise);
+  bool has_bloom = false, has_policy_filter = false, has_properties = false;
+  std::unique_ptr<Iterator> it = metaindex->NewNameIterator();
   for (it->SeekToFirst(); it->Valid() && s.ok(); it->Next()) {
     std::string_view value = it->value();
-    if (it->key() == "filter.bloom") {
+    if (it->key() == kBloomFilterMetaName) {
       s = filter_handle.DecodeFrom(&value);
-      has_filter = true;
+      has_bloom = true;
+    } else if (!policy_name.empty() && it->key() == policy_name) {
+      s = filter_handle.DecodeFrom(&value);
+      has_policy_filter = true;
     } else if (it->key() == "properties") {
       s = properties_handle.DecodeFrom(&value);
       has_properties = true;
@@ -120,14 +132,23 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   }
   if (s.ok()) s = ReadMetaBlock(footer.index_handle, &contents);
   if (s.ok()) s = Block::Parse(std::move(contents), &index_block_);
-  if (s.ok() && has_filter) {
+  if (s.ok() && has_bloom && has_policy_filter) {
+    s = Status::Corruption("SSTable with two filter blocks");
+  }
+  if (s.ok() && has_bloom) {
     s = ReadMetaBlock(filter_handle, &contents);
     if (s.ok()) s = BloomFilterReader::Parse(std::move(contents), &filter_);
+  }
+  if (s.ok() && has_policy_filter) {
+    // Kept in the reader even with cache_index_and_filter: the cache holds
+    // only the built-in filter's parsed form.
+    s = ReadMetaBlock(filter_handle, &contents);
+    if (s.ok()) policy_filter_ = std::move(contents);
   }
   if (!s.ok()) return s;
   index_handle_ = footer.index_handle;
   filter_handle_ = filter_handle;
-  has_filter_ = has_filter;
+  has_filter_ = has_bloom;
   return s;
 }
 
@@ -210,14 +231,14 @@ void TableReader::MoveMetaBlocksIntoCache() {
 }
 
 Status TableReader::CheckIndex() const {
-  std::unique_ptr<Iterator> it = index_block_->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = index_block_->NewIterator(comparator_);
   uint64_t next_offset = 0;
   uint64_t num_blocks = 0;
   std::string previous_key;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ParsedInternalKey parsed;
     if (!ParseInternalKey(it->key(), &parsed) ||
-        (num_blocks > 0 && CompareInternalKeys(previous_key, it->key()) >= 0)) {
+        (num_blocks > 0 && comparator_.Compare(previous_key, it->key()) >= 0)) {
       return Status::Corruption("SSTable index keys out of order");
     }
     BlockHandle handle;
@@ -253,8 +274,9 @@ Status TableReader::ReadBlockFromFile(const BlockHandle& handle, bool verify_che
 namespace {
 
 // An iterator over a block read for this iterator alone, which owns it.
-std::unique_ptr<Iterator> NewUncachedBlockIterator(std::unique_ptr<Block> block) {
-  std::unique_ptr<Iterator> iter = block->NewIterator(KeyOrder::kInternal);
+std::unique_ptr<Iterator> NewUncachedBlockIterator(std::unique_ptr<Block> block,
+                                                   const InternalKeyComparator& comparator) {
+  std::unique_ptr<Iterator> iter = block->NewIterator(comparator);
   return NewPinningIterator(std::move(block), std::move(iter));
 }
 
@@ -273,7 +295,7 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   std::unique_ptr<Block> block;
   if (cache == nullptr) {
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
-    if (s.ok()) *iter = NewUncachedBlockIterator(std::move(block));
+    if (s.ok()) *iter = NewUncachedBlockIterator(std::move(block), comparator_);
     return s;
   }
 
@@ -285,7 +307,7 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
     if (!s.ok()) return s;
     if (!read_options.fill_cache) {
-      *iter = NewUncachedBlockIterator(std::move(block));
+      *iter = NewUncachedBlockIterator(std::move(block), comparator_);
       return s;
     }
     const size_t charge = block->size();
@@ -293,7 +315,7 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   }
   CacheHandleRef pin(cache, cache_handle);
   auto* cached = static_cast<const Block*>(pin.value());
-  *iter = NewPinningIterator(std::move(pin), cached->NewIterator(KeyOrder::kInternal));
+  *iter = NewPinningIterator(std::move(pin), cached->NewIterator(comparator_));
   return s;
 }
 
@@ -301,7 +323,7 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
   MetaBlockRef<Block> index;
   Status s = GetIndexBlock(&index);
   if (!s.ok()) return NewEmptyIterator(s);
-  std::unique_ptr<Iterator> index_iter = index.block->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> index_iter = index.block->NewIterator(comparator_);
   if (index.pin != nullptr) {
     index_iter = NewPinningIterator(std::move(index.pin), std::move(index_iter));
   }
@@ -319,9 +341,10 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
   MetaBlockRef<BloomFilterReader> filter;
   Status s = GetFilter(&filter);
   if (!s.ok()) return s;
-  if (filter.block != nullptr) {
+  const bool has_filter = filter.block != nullptr || policy_filter_.has_value();
+  if (has_filter) {
     if (stats != nullptr) Count(&stats->bloom_checked);
-    if (!filter.block->KeyMayMatch(key.user_key())) {
+    if (!FilterMayMatch(filter.block, key.user_key())) {
       if (stats != nullptr) Count(&stats->bloom_useful);
       return Status::OK();
     }
@@ -330,7 +353,7 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
   MetaBlockRef<Block> index;
   s = GetIndexBlock(&index);
   if (!s.ok()) return s;
-  std::unique_ptr<Iterator> index_iter = index.block->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> index_iter = index.block->NewIterator(comparator_);
   index_iter->Seek(key.internal_key());
   if (index_iter->Valid()) {
     std::unique_ptr<Iterator> block_iter;
@@ -342,7 +365,7 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
       if (!ParseInternalKey(block_iter->key(), &parsed)) {
         return Status::Corruption("bad internal key in SSTable");
       }
-      if (parsed.user_key == key.user_key()) {
+      if (comparator_.CompareUserKeys(parsed.user_key, key.user_key()) == 0) {
         if (parsed.type == kTypeValue) {
           value->assign(block_iter->value());
           *result = GetResult::kFound;
@@ -355,17 +378,22 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
   } else {
     s = index_iter->status();
   }
-  if (s.ok() && *result == GetResult::kNotFound && filter.block != nullptr && stats != nullptr) {
+  if (s.ok() && *result == GetResult::kNotFound && has_filter && stats != nullptr) {
     Count(&stats->bloom_false_positive);
   }
   return s;
+}
+
+bool TableReader::FilterMayMatch(const BloomFilterReader* bloom, std::string_view user_key) const {
+  if (bloom != nullptr) return bloom->KeyMayMatch(user_key);
+  return options_.filter_policy->KeyMayMatch(user_key, *policy_filter_);
 }
 
 uint64_t TableReader::ApproximateOffsetOf(std::string_view internal_key) const {
   MetaBlockRef<Block> index;
   // An index that cannot be read again makes the estimate the table's end.
   if (!GetIndexBlock(&index).ok()) return properties_.data_size;
-  std::unique_ptr<Iterator> it = index.block->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = index.block->NewIterator(comparator_);
   it->Seek(internal_key);
   if (it->Valid()) {
     BlockHandle handle;

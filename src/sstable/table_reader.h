@@ -34,6 +34,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,7 +43,9 @@
 #include "sstable/bloom_filter.h"
 #include "sstable/format.h"
 #include "sstable/table_properties.h"
+#include "strata/comparator.h"
 #include "strata/file_system.h"
+#include "strata/filter_policy.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
 #include "strata/status.h"
@@ -82,6 +85,12 @@ class TableReader {
     // Keep the index and filter blocks in block_cache (evictable) rather
     // than in the reader. Ignored without a block_cache.
     bool cache_index_and_filter = false;
+    // The order the table's keys were written in. Not owned.
+    const Comparator* comparator = BytewiseComparator();
+    // The DB's filter policy (nullptr: the built-in bloom filter). A table
+    // whose filter was built by a policy of another name is read without
+    // its filter. Not owned.
+    const FilterPolicy* filter_policy = nullptr;
   };
 
   // Opens the table in file, whose size is file_size. Corruption if the
@@ -105,7 +114,8 @@ class TableReader {
 
   // Looks up the newest entry for key.user_key() with sequence <= the
   // lookup's. Sets *result to kFound (and *value), kDeleted (a tombstone) or
-  // kNotFound. Consults the bloom filter first, counting in stats. A
+  // kNotFound. Consults the filter first (if the reader understands it),
+  // counting in stats. A
   // non-OK status leaves *result unspecified.
   Status Get(const ReadOptions& read_options, const LookupKey& key, std::string* value,
              GetResult* result) const;
@@ -120,6 +130,10 @@ class TableReader {
  private:
   TableReader(const Options& options, std::unique_ptr<RandomAccessFile> file, uint64_t file_size);
 
+  // False if the table's filter (bloom or the policy's) rules user_key out.
+  // Through the built-in bloom filter when bloom is set, else through the
+  // custom policy's filter. REQUIRES: one of them exists.
+  bool FilterMayMatch(const BloomFilterReader* bloom, std::string_view user_key) const;
   // Reads and checks the metadata blocks; called once by Open.
   Status ReadMetadata(const Footer& footer);
   Status ReadMetaBlock(const BlockHandle& handle, std::string* contents) const;
@@ -160,6 +174,7 @@ class TableReader {
 
   // Const after Open.
   const Options options_;
+  const InternalKeyComparator comparator_;
   const std::unique_ptr<RandomAccessFile> file_;
   const uint64_t file_size_;
   // Without cache_index_and_filter: the blocks themselves (filter_ null if
@@ -168,7 +183,10 @@ class TableReader {
   std::unique_ptr<BloomFilterReader> filter_;
   BlockHandle index_handle_;
   BlockHandle filter_handle_;
-  bool has_filter_ = false;
+  bool has_filter_ = false;  // the built-in bloom filter, cached or not
+  // The contents of a filter built by options_.filter_policy, always held
+  // here. A table has at most one of the two filters.
+  std::optional<std::string> policy_filter_;
   TableProperties properties_;
 };
 

@@ -6,6 +6,7 @@
 #include <cassert>
 
 #include "sstable/block.h"
+#include "sstable/filter_policy_internal.h"
 #include "util/internal_key.h"
 
 namespace strata {
@@ -27,8 +28,9 @@ std::string WithStatus(std::string_view what, const Status& s) {
 
 }  // namespace
 
-TableWalker::TableWalker(const RandomAccessFile* file, uint64_t file_size)
-    : file_(file), file_size_(file_size) {}
+TableWalker::TableWalker(const RandomAccessFile* file, uint64_t file_size,
+                         const Comparator* comparator)
+    : file_(file), file_size_(file_size), comparator_(comparator) {}
 
 TableWalker::~TableWalker() = default;
 
@@ -99,10 +101,11 @@ void TableWalker::ReadMetaindex() {
     AddDamage(handle.offset(), WithStatus("metaindex block", s));
     return;
   }
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kBytewise);
+  std::unique_ptr<Iterator> it = block->NewNameIterator();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view value = it->value();
-    if (it->key() == "filter.bloom") {
+    if (it->key() == kBloomFilterMetaName || it->key().starts_with(kPolicyFilterMetaPrefix)) {
+      filter_is_bloom_ = it->key() == kBloomFilterMetaName;
       has_filter_ = filter_handle_.DecodeFrom(&value).ok();
       if (!has_filter_) AddDamage(handle.offset(), "metaindex: bad filter block handle");
     } else if (it->key() == "properties") {
@@ -129,7 +132,7 @@ void TableWalker::ReadMetaindex() {
     has_properties_ = false;
   }
 
-  if (has_filter_ && ReadMetaBlock(filter_handle_, "filter", &contents)) {
+  if (has_filter_ && ReadMetaBlock(filter_handle_, "filter", &contents) && filter_is_bloom_) {
     s = BloomFilterReader::Parse(std::move(contents), &filter_);
     if (!s.ok()) AddDamage(filter_handle_.offset(), WithStatus("filter block", s));
   }
@@ -148,7 +151,7 @@ void TableWalker::ReadIndex(const BlockHandle& handle) {
   const uint64_t data_limit =
       has_properties_ ? properties_.data_size : file_size_ - Footer::kEncodedLength;
   uint64_t next_offset = 0;
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = block->NewIterator(comparator_);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string where = "index entry " + std::to_string(index_.size() + 1);
     ParsedInternalKey parsed;
@@ -156,7 +159,7 @@ void TableWalker::ReadIndex(const BlockHandle& handle) {
       AddDamage(handle.offset(), where + ": separator is not an internal key");
       return;
     }
-    if (!index_.empty() && CompareInternalKeys(index_.back().separator, it->key()) >= 0) {
+    if (!index_.empty() && comparator_.Compare(index_.back().separator, it->key()) >= 0) {
       AddDamage(handle.offset(), where + ": separator out of order");
       return;
     }
@@ -202,7 +205,7 @@ bool TableWalker::CheckDataBlock(size_t i,
   }
   const std::string_view lower = i == 0 ? std::string_view() : index_[i - 1].separator;
   std::string previous = last_key_;
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = block->NewIterator(comparator_);
   size_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), n++) {
     const std::string at = where + ", entry " + std::to_string(n + 1);
@@ -212,12 +215,12 @@ bool TableWalker::CheckDataBlock(size_t i,
       AddDamage(offset, at + ": not an internal key");
       return false;
     }
-    if (!previous.empty() && CompareInternalKeys(previous, key) >= 0) {
+    if (!previous.empty() && comparator_.Compare(previous, key) >= 0) {
       AddDamage(offset, at + ": key out of order");
       return false;
     }
-    if (CompareInternalKeys(key, entry.separator) > 0 ||
-        (!lower.empty() && CompareInternalKeys(key, lower) <= 0)) {
+    if (comparator_.Compare(key, entry.separator) > 0 ||
+        (!lower.empty() && comparator_.Compare(key, lower) <= 0)) {
       AddDamage(offset, at + ": key outside the block's index range");
       return false;
     }

@@ -28,7 +28,9 @@
 #include "sstable/bloom_filter.h"
 #include "sstable/format.h"
 #include "sstable/table_properties.h"
+#include "strata/comparator.h"
 #include "strata/file_system.h"
+#include "util/internal_key.h"
 
 namespace strata {
 
@@ -46,7 +48,9 @@ class TableWalker {
   };
   using EntryFn = std::function<void(std::string_view internal_key, std::string_view value)>;
 
-  TableWalker(const RandomAccessFile* file, uint64_t file_size);
+  // comparator: the order the table's keys were written in (the
+  // database's). Not owned; must outlive the walker.
+  TableWalker(const RandomAccessFile* file, uint64_t file_size, const Comparator* comparator);
   TableWalker(const TableWalker&) = delete;
   TableWalker& operator=(const TableWalker&) = delete;
   ~TableWalker();
@@ -74,6 +78,8 @@ class TableWalker {
   bool has_properties() const { return has_properties_; }
   const BlockHandle& properties_handle() const { return properties_handle_; }
   const TableProperties& properties() const { return properties_; }
+  // A filter block, the built-in bloom filter's or a custom policy's (the
+  // walker checks keys against the bloom filter only).
   bool has_filter() const { return has_filter_; }
   const BlockHandle& filter_handle() const { return filter_handle_; }
   const std::vector<IndexEntry>& index() const { return index_; }
@@ -98,6 +104,7 @@ class TableWalker {
 
   const RandomAccessFile* const file_;
   const uint64_t file_size_;
+  const InternalKeyComparator comparator_;
   Status status_;
   std::vector<Damage> damage_;
 
@@ -107,6 +114,7 @@ class TableWalker {
   BlockHandle properties_handle_;
   TableProperties properties_;
   bool has_filter_ = false;
+  bool filter_is_bloom_ = false;
   BlockHandle filter_handle_;
   std::unique_ptr<BloomFilterReader> filter_;
   bool index_read_ = false;

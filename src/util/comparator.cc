@@ -1,6 +1,7 @@
 // The bytewise Comparator (include/strata/comparator.h): unsigned bytes,
 // lexicographic. Its separator and successor shorten index keys the way the
-// table builder's own bytewise helpers do.
+// table builder's own bytewise helpers do. Also InternalKeyComparator's out-of-
+// line path for custom comparators.
 //
 // Thread-safety: the singleton is immutable.
 
@@ -8,6 +9,8 @@
 
 #include <algorithm>
 #include <cstdint>
+
+#include "util/internal_key.h"
 
 namespace strata {
 
@@ -51,6 +54,12 @@ class BytewiseComparatorImpl final : public Comparator {
 const Comparator* BytewiseComparator() {
   static const BytewiseComparatorImpl singleton;
   return &singleton;
+}
+
+int InternalKeyComparator::CompareWithUserComparator(std::string_view a, std::string_view b) const {
+  int r = user_->Compare(ExtractUserKey(a), ExtractUserKey(b));
+  if (r != 0) return r;
+  return CompareTrailers(a, b);
 }
 
 }  // namespace strata

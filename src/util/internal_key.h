@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "strata/comparator.h"
 #include "util/coding.h"
 
 namespace strata {
@@ -88,19 +89,54 @@ inline uint64_t ExtractTrailer(std::string_view ikey) {
   return DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerSize);
 }
 
-// Bytewise comparison of user keys as unsigned bytes (<0, 0, >0).
-inline int CompareUserKeys(std::string_view a, std::string_view b) { return a.compare(b); }
+// The order of internal keys over a user Comparator. With
+// BytewiseComparator() user keys are compared inline (no virtual call): the
+// default order keeps the speed it had before comparators were pluggable,
+// at the cost of one predictable branch per comparison.
+class InternalKeyComparator {
+ public:
+  // REQUIRES: user_comparator is non-null and outlives every copy.
+  explicit InternalKeyComparator(const Comparator* user_comparator)
+      : user_(user_comparator), bytewise_(user_comparator == BytewiseComparator()) {
+    assert(user_comparator != nullptr);
+  }
 
-// The total order on internal keys described at the top of this file.
-inline int CompareInternalKeys(std::string_view a, std::string_view b) {
-  int r = CompareUserKeys(ExtractUserKey(a), ExtractUserKey(b));
-  if (r != 0) return r;
-  uint64_t ta = ExtractTrailer(a);
-  uint64_t tb = ExtractTrailer(b);
-  if (ta > tb) return -1;
-  if (ta < tb) return 1;
-  return 0;
-}
+  const Comparator* user_comparator() const { return user_; }
+  bool bytewise() const { return bytewise_; }
+
+  // User keys in the user comparator's order (<0, 0, >0).
+  int CompareUserKeys(std::string_view a, std::string_view b) const {
+    if (bytewise_) [[likely]]
+      return a.compare(b);
+    return user_->Compare(a, b);
+  }
+
+  // User key ascending, then trailer (sequence, type) descending.
+  // REQUIRES: both are at least kInternalKeyTrailerSize bytes.
+  int Compare(std::string_view a, std::string_view b) const {
+    // The custom order is out of line: a call here would make the bytewise
+    // path save and restore registers on every comparison.
+    if (!bytewise_) [[unlikely]]
+      return CompareWithUserComparator(a, b);
+    int r = ExtractUserKey(a).compare(ExtractUserKey(b));
+    if (r != 0) return r;
+    return CompareTrailers(a, b);
+  }
+
+ private:
+  static int CompareTrailers(std::string_view a, std::string_view b) {
+    uint64_t ta = ExtractTrailer(a);
+    uint64_t tb = ExtractTrailer(b);
+    if (ta > tb) return -1;
+    if (ta < tb) return 1;
+    return 0;
+  }
+  // Compare for a comparator other than BytewiseComparator() (comparator.cc).
+  int CompareWithUserComparator(std::string_view a, std::string_view b) const;
+
+  const Comparator* user_;
+  bool bytewise_;  // user_ is BytewiseComparator(): compare inline
+};
 
 // A memtable lookup key for (user_key, sequence): a varint32 length followed
 // by the internal key, the same shape as a memtable entry's key, so one

@@ -2,7 +2,7 @@
 // STRATA_INVARIANTS is defined (the CMake option of that name, OFF by
 // default, ON in the sanitizer builds: make sanitize-asan, sanitize-tsan).
 //
-//   STRATA_INVARIANT(CompareInternalKeys(prev, key) < 0);
+//   STRATA_INVARIANT(comparator.Compare(prev, key) < 0);
 //
 // A broken invariant prints the condition and where, then aborts. Unlike
 // assert, the checks may cost more than the code they guard (walking a whole

@@ -82,7 +82,7 @@ class PickerRunner {
     options_.l0_compaction_trigger = static_cast<int>(Number(c.args, "trigger", 4));
     options_.target_file_size = Number(c.args, "target_file_size", 64 << 10);
     options_.max_bytes_for_level_base = Number(c.args, "level_base", 256 << 10);
-    VersionBuilder builder;
+    VersionBuilder builder(BytewiseComparator());
     for (const std::string& line : c.input) {
       std::istringstream words(line);
       std::string level_word, number_word, range;

@@ -27,7 +27,8 @@ using test::UserPosition;
 
 std::unique_ptr<Iterator> DBIterOver(const std::string& entries, SequenceNumber sequence,
                                      size_t fail_at = test::VectorIterator::kNoFailure) {
-  return NewDBIterator(NewVectorIterator(entries, fail_at), sequence, nullptr);
+  return NewDBIterator(InternalKeyComparator(BytewiseComparator()),
+                       NewVectorIterator(entries, fail_at), sequence, nullptr);
 }
 
 void RunMoves(Iterator* it, const std::string& script) {
@@ -158,7 +159,8 @@ TEST(DBIterTest, InputErrorInsideAKeyBackwardHidesTheKey) {
 TEST(DBIterTest, MalformedInternalKeyIsCorruption) {
   test::Entries entries = test::ParseEntries("a.1=a");
   entries.emplace_back("bad", "x");  // shorter than an internal key's trailer
-  auto it = NewDBIterator(std::make_unique<test::VectorIterator>(entries), 10, nullptr);
+  auto it = NewDBIterator(InternalKeyComparator(BytewiseComparator()),
+                          std::make_unique<test::VectorIterator>(entries), 10, nullptr);
   it->SeekToFirst();
   ASSERT_EQ(UserPosition(*it), "a=a");
   it->Next();
@@ -173,7 +175,8 @@ TEST(DBIterTest, PinLivesAsLongAsTheIterator) {
     released = true;
   });
   std::weak_ptr<const void> watch = pin;
-  auto it = NewDBIterator(NewVectorIterator("a.1=a"), 10, std::move(pin));
+  auto it = NewDBIterator(InternalKeyComparator(BytewiseComparator()), NewVectorIterator("a.1=a"),
+                          10, std::move(pin));
   it->SeekToFirst();
   EXPECT_FALSE(released);
   EXPECT_FALSE(watch.expired());
@@ -198,7 +201,7 @@ TEST(DBIterTest, RandomMovesMatchAModelAtRandomSnapshots) {
       }
     }
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-      return CompareInternalKeys(a.first, b.first) < 0;
+      return InternalKeyComparator(BytewiseComparator()).Compare(a.first, b.first) < 0;
     });
     const SequenceNumber snapshot = rnd.Uniform(last + 2);
     // The model: each key's newest entry at or below the snapshot, if a value.
@@ -218,7 +221,8 @@ TEST(DBIterTest, RandomMovesMatchAModelAtRandomSnapshots) {
       }
     }
 
-    auto it = NewDBIterator(std::make_unique<test::VectorIterator>(entries), snapshot, nullptr);
+    auto it = NewDBIterator(InternalKeyComparator(BytewiseComparator()),
+                            std::make_unique<test::VectorIterator>(entries), snapshot, nullptr);
     test::CheckRandomMoves(it.get(), model, &rnd, 300, [&] {
       return std::string(rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(11)));
     });

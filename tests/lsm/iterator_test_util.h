@@ -62,8 +62,9 @@ inline Entries ParseEntries(const std::string& text) {
   std::istringstream in(text);
   std::string word;
   while (in >> word) entries.push_back(ParseEntry(word));
-  std::sort(entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return CompareInternalKeys(a.first, b.first) < 0; });
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return InternalKeyComparator(BytewiseComparator()).Compare(a.first, b.first) < 0;
+  });
   return entries;
 }
 
@@ -91,7 +92,7 @@ class VectorIterator final : public Iterator {
   void SeekToLast() override { Land(entries_.empty() ? entries_.size() : entries_.size() - 1); }
   void Seek(std::string_view target) override {
     auto it = std::partition_point(entries_.begin(), entries_.end(), [&](const auto& e) {
-      return CompareInternalKeys(e.first, target) < 0;
+      return InternalKeyComparator(BytewiseComparator()).Compare(e.first, target) < 0;
     });
     Land(static_cast<size_t>(it - entries_.begin()));
   }

@@ -42,7 +42,8 @@ class LevelIteratorTest : public testing::Test {
   }
 
   std::unique_ptr<Iterator> NewIterator() {
-    return NewLevelIterator(ReadOptions(), &table_cache_, &files_);
+    return NewLevelIterator(ReadOptions(), &table_cache_,
+                            InternalKeyComparator(BytewiseComparator()), &files_);
   }
 
   void RunMoves(const std::string& script) {
@@ -135,7 +136,9 @@ TEST_F(LevelIteratorTest, FindFileIsABinarySearchOnLargestKeys) {
   AddFile("b.1=b c.1=c");
   AddFile("e.1=e");
   AddFile("g.1=g h.1=h");
-  auto find = [&](const std::string& target) { return FindFile(files_, InternalTarget(target)); };
+  auto find = [&](const std::string& target) {
+    return FindFile(InternalKeyComparator(BytewiseComparator()), files_, InternalTarget(target));
+  };
   EXPECT_EQ(find("a.1"), 0u);
   EXPECT_EQ(find("c.1"), 0u);
   EXPECT_EQ(find("c.0"), 1u);  // after c.1 in internal-key order
@@ -144,14 +147,17 @@ TEST_F(LevelIteratorTest, FindFileIsABinarySearchOnLargestKeys) {
   EXPECT_EQ(find("f.1"), 2u);
   EXPECT_EQ(find("h.1"), 2u);
   EXPECT_EQ(find("i.1"), 3u);
-  EXPECT_EQ(FindFile(FileList(), InternalTarget("a.1")), 0u);
+  EXPECT_EQ(
+      FindFile(InternalKeyComparator(BytewiseComparator()), FileList(), InternalTarget("a.1")), 0u);
 }
 
 TEST_F(LevelIteratorTest, RandomMovesMatchAModel) {
   // Twelve files of up to 20 consecutive keys, some files far apart.
   Random rnd(77);
   std::map<std::string, std::string, bool (*)(const std::string&, const std::string&)> model(
-      [](const std::string& a, const std::string& b) { return CompareInternalKeys(a, b) < 0; });
+      [](const std::string& a, const std::string& b) {
+        return InternalKeyComparator(BytewiseComparator()).Compare(a, b) < 0;
+      });
   int next_key = 0;
   for (int f = 0; f < 12; f++) {
     next_key += static_cast<int>(rnd.Uniform(30));

@@ -26,7 +26,7 @@ using test::RunScript;
 std::unique_ptr<Iterator> Merge(const std::vector<std::string>& children) {
   std::vector<std::unique_ptr<Iterator>> iters;
   for (const std::string& child : children) iters.push_back(NewVectorIterator(child));
-  return NewMergingIterator(std::move(iters));
+  return NewMergingIterator(InternalKeyComparator(BytewiseComparator()), std::move(iters));
 }
 
 void RunMoves(Iterator* it, const std::string& script) {
@@ -148,7 +148,7 @@ TEST(MergingIteratorTest, ChildErrorStopsTheMergeAndIsReported) {
   std::vector<std::unique_ptr<Iterator>> children;
   children.push_back(NewVectorIterator("a.1=1 b.1=2 d.1=4 e.1=5"));
   children.push_back(NewVectorIterator("a.2=x c.1=3 f.1=6", 1));
-  auto it = NewMergingIterator(std::move(children));
+  auto it = NewMergingIterator(InternalKeyComparator(BytewiseComparator()), std::move(children));
   RunMoves(it.get(), R"(
     first -> a.2=x
     next  -> (error: IO error: injected read error)
@@ -159,7 +159,7 @@ TEST(MergingIteratorTest, ChildErrorAfterADirectionChange) {
   std::vector<std::unique_ptr<Iterator>> children;
   children.push_back(NewVectorIterator("b.1=2 d.1=4"));
   children.push_back(NewVectorIterator("a.1=1 c.1=3 e.1=5", 0));  // a.1 unreadable
-  auto it = NewMergingIterator(std::move(children));
+  auto it = NewMergingIterator(InternalKeyComparator(BytewiseComparator()), std::move(children));
   // Seek lands the failing child on c.1, readable; going back moves it
   // from c.1 onto a.1, which is not: the merge stops at the error rather
   // than return b.1 from the other child as if nothing were missing.
@@ -175,7 +175,7 @@ TEST(MergingIteratorTest, ChildFailingAtSeekMakesTheMergeInvalid) {
   std::vector<std::unique_ptr<Iterator>> children;
   children.push_back(NewVectorIterator("a.1=1 b.1=2"));
   children.push_back(NewVectorIterator("a.2=x", 0));  // fails on its first entry
-  auto it = NewMergingIterator(std::move(children));
+  auto it = NewMergingIterator(InternalKeyComparator(BytewiseComparator()), std::move(children));
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid());
   EXPECT_TRUE(it->status().IsIOError()) << it->status().ToString();
@@ -187,7 +187,9 @@ TEST(MergingIteratorTest, RandomMovesMatchAModel) {
     SCOPED_TRACE("round " + std::to_string(round));
     // Up to five children; every entry unique (distinct sequence numbers).
     std::map<std::string, std::string, bool (*)(const std::string&, const std::string&)> model(
-        [](const std::string& a, const std::string& b) { return CompareInternalKeys(a, b) < 0; });
+        [](const std::string& a, const std::string& b) {
+          return InternalKeyComparator(BytewiseComparator()).Compare(a, b) < 0;
+        });
     const int num_children = static_cast<int>(rnd.Uniform(6));
     std::vector<test::Entries> child_entries(num_children);
     uint64_t seq = 1;
@@ -202,11 +204,11 @@ TEST(MergingIteratorTest, RandomMovesMatchAModel) {
     std::vector<std::unique_ptr<Iterator>> children;
     for (auto& entries : child_entries) {
       std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-        return CompareInternalKeys(a.first, b.first) < 0;
+        return InternalKeyComparator(BytewiseComparator()).Compare(a.first, b.first) < 0;
       });
       children.push_back(std::make_unique<test::VectorIterator>(std::move(entries)));
     }
-    auto it = NewMergingIterator(std::move(children));
+    auto it = NewMergingIterator(InternalKeyComparator(BytewiseComparator()), std::move(children));
 
     test::CheckRandomMoves(it.get(), model, &rnd, 300, [&] {
       return MakeInternalKey(

@@ -33,7 +33,7 @@ FileMetaData File(uint64_t number, uint64_t size, std::string_view smallest,
 // keys and numbers that need every varint width.
 VersionEdit FullEdit() {
   VersionEdit edit;
-  edit.SetComparatorName(kComparatorName);
+  edit.SetComparatorName(BytewiseComparator()->Name());
   edit.SetLogNumber(12345);
   edit.SetNextFileNumber(std::numeric_limits<uint64_t>::max());
   edit.SetLastSequence(kMaxSequenceNumber);
@@ -94,7 +94,7 @@ TEST(VersionEditTest, RoundTripEveryField) {
   Status s = decoded.DecodeFrom(encoded);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ExpectSameEdit(edit, decoded);
-  EXPECT_EQ(*decoded.comparator(), kComparatorName);
+  EXPECT_EQ(*decoded.comparator(), BytewiseComparator()->Name());
   EXPECT_EQ(*decoded.log_number(), 12345u);
   EXPECT_EQ(*decoded.next_file_number(), std::numeric_limits<uint64_t>::max());
   EXPECT_EQ(*decoded.last_sequence(), kMaxSequenceNumber);

@@ -196,7 +196,7 @@ TEST_F(VersionSetTest, LiveFilesIncludeVersionsReadersHold) {
 }
 
 TEST_F(VersionSetTest, BuilderOrdersLevelZeroNewestFirstAndDeeperLevelsByKey) {
-  VersionBuilder builder;
+  VersionBuilder builder(BytewiseComparator());
   builder.AddFile(0, File(3, "a", "z"));
   builder.AddFile(0, File(7, "a", "z"));
   builder.AddFile(0, File(5, "a", "z"));
@@ -322,7 +322,8 @@ TEST_F(VersionSetTest, ManifestOfAnotherKeyOrderOrWithoutCountersIsRefused) {
       ASSERT_TRUE(fs_.NewWritableFile(manifest, &file).ok());
       wal::Writer log(file.get());
       VersionEdit edit;
-      edit.SetComparatorName(c.other_comparator ? "other.Comparator" : kComparatorName);
+      edit.SetComparatorName(c.other_comparator ? "other.Comparator"
+                                                : BytewiseComparator()->Name());
       if (c.with_counters) {
         edit.SetLogNumber(0);
         edit.SetNextFileNumber(6);
@@ -388,7 +389,7 @@ TEST_F(VersionSetTest, ReplayerReportsEachEditWithItsOffset) {
   CreateAndOpen();
   ASSERT_TRUE(AddFile(1, File(10, "a", "b")).ok());
   ASSERT_TRUE(AddFile(2, File(11, "c", "d")).ok());
-  ManifestReplayer replayer;
+  ManifestReplayer replayer(BytewiseComparator());
   std::vector<uint64_t> offsets;
   std::vector<size_t> new_files;
   ASSERT_TRUE(replayer

@@ -276,7 +276,7 @@ TEST(WriteBatchTest, InsertIntoNumbersUpdatesFromTheBatchSequence) {
   batch.Delete("a");
   batch.Put("b", "2");
   WriteBatchInternal::SetSequence(&batch, 100);
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   ASSERT_TRUE(WriteBatchInternal::InsertInto(&batch, &mem).ok());
   EXPECT_EQ(mem.NumEntries(), 3u);
 
@@ -296,7 +296,7 @@ TEST(WriteBatchTest, InsertIntoRejectsADamagedBatch) {
   // Claims three updates, holds one.
   ASSERT_TRUE(
       WriteBatchInternal::SetContents(&batch, Encoded(3, Bytes({0x01, 1, 'a', 1, '1'}))).ok());
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   Status s = WriteBatchInternal::InsertInto(&batch, &mem);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
 }

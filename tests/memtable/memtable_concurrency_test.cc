@@ -97,7 +97,7 @@ class SharedState {
 
  private:
   const Schedule schedule_;
-  MemTable mem_;
+  MemTable mem_{InternalKeyComparator(BytewiseComparator())};
   std::atomic<SequenceNumber> published_{0};
 };
 
@@ -159,7 +159,7 @@ std::string CheckScan(const SharedState& state, bool forward) {
   while (iter->Valid()) {
     const std::string_view ikey = iter->key();
     if (!prev.empty()) {
-      const int order = CompareInternalKeys(prev, ikey);
+      const int order = InternalKeyComparator(BytewiseComparator()).Compare(prev, ikey);
       if (forward ? order >= 0 : order <= 0) return "scan out of order";
     }
     SequenceNumber seq = 0;

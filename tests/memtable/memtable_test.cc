@@ -76,7 +76,7 @@ std::vector<Entry> Scan(Iterator* iter) {
 }
 
 TEST(MemTableTest, EmptyMemTable) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   EXPECT_TRUE(mem.Empty());
   EXPECT_EQ(0u, mem.NumEntries());
   EXPECT_EQ(0u, mem.NumDeletes());
@@ -91,7 +91,7 @@ TEST(MemTableTest, EmptyMemTable) {
 }
 
 TEST(MemTableTest, AddThenGetValue) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(1, kTypeValue, "apple", "red");
   mem.Add(2, kTypeValue, "banana", "yellow");
   EXPECT_FALSE(mem.Empty());
@@ -101,7 +101,7 @@ TEST(MemTableTest, AddThenGetValue) {
 }
 
 TEST(MemTableTest, PrefixesAndExtensionsAreDifferentKeys) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(1, kTypeValue, "ab", "v");
   EXPECT_EQ(Absent(), Lookup(mem, "a", 10));
   EXPECT_EQ(Absent(), Lookup(mem, "abc", 10));
@@ -110,7 +110,7 @@ TEST(MemTableTest, PrefixesAndExtensionsAreDifferentKeys) {
 }
 
 TEST(MemTableTest, NewerValueReplacesOlder) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(1, kTypeValue, "k", "v1");
   mem.Add(2, kTypeValue, "k", "v2");
   EXPECT_EQ(Value("v2"), Lookup(mem, "k", 2));
@@ -118,7 +118,7 @@ TEST(MemTableTest, NewerValueReplacesOlder) {
 }
 
 TEST(MemTableTest, TombstoneShadowsOlderValue) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(1, kTypeValue, "k", "v1");
   mem.Add(2, kTypeDeletion, "k", "");
   EXPECT_EQ(Deleted(), Lookup(mem, "k", 2));
@@ -130,7 +130,7 @@ TEST(MemTableTest, TombstoneShadowsOlderValue) {
 }
 
 TEST(MemTableTest, TombstoneForUnknownKeyIsStillAnAnswer) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(5, kTypeDeletion, "gone", "");
   // true with NotFound: older sources must not be consulted.
   EXPECT_EQ(Deleted(), Lookup(mem, "gone", 5));
@@ -138,7 +138,7 @@ TEST(MemTableTest, TombstoneForUnknownKeyIsStillAnAnswer) {
 }
 
 TEST(MemTableTest, SnapshotSeesOlderVersion) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(10, kTypeValue, "k", "v10");
   mem.Add(20, kTypeValue, "k", "v20");
   mem.Add(30, kTypeDeletion, "k", "");
@@ -155,7 +155,7 @@ TEST(MemTableTest, SnapshotSeesOlderVersion) {
 }
 
 TEST(MemTableTest, SnapshotDoesNotLeakIntoNeighbouringKeys) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(5, kTypeValue, "a", "a5");
   mem.Add(1, kTypeValue, "b", "b1");
   mem.Add(9, kTypeValue, "c", "c9");
@@ -166,7 +166,7 @@ TEST(MemTableTest, SnapshotDoesNotLeakIntoNeighbouringKeys) {
 }
 
 TEST(MemTableTest, BinaryKeysAndValues) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   const std::string nul_key("a\0b", 3);
   const std::string nul_value("\0\0x\0", 4);
   const std::string high_key("\xff\xfe", 2);
@@ -180,7 +180,7 @@ TEST(MemTableTest, BinaryKeysAndValues) {
 }
 
 TEST(MemTableTest, KeysOrderAsUnsignedBytes) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   // Added out of order; 0x80 and 0xff must sort after 0x7f (signed char
   // comparison would put them first).
   const std::vector<std::string> sorted = {
@@ -203,7 +203,7 @@ TEST(MemTableTest, KeysOrderAsUnsignedBytes) {
 }
 
 TEST(MemTableTest, EmptyValueAndEmptyKey) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(1, kTypeValue, "k", "");
   mem.Add(2, kTypeValue, "", "empty key");
   EXPECT_EQ(Value(""), Lookup(mem, "k", 5));
@@ -211,7 +211,7 @@ TEST(MemTableTest, EmptyValueAndEmptyKey) {
 }
 
 TEST(MemTableTest, LargeValue) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   const size_t kSize = size_t{64} << 20;  // 64 MiB
   std::string big(kSize, '\0');
   for (size_t i = 0; i < kSize; i += 4096) big[i] = static_cast<char>(i / 4096);
@@ -237,7 +237,7 @@ TEST(MemTableTest, LargeValue) {
 }
 
 TEST(MemTableTest, IteratorOrdersVersionsNewestFirst) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(3, kTypeValue, "b", "b3");
   mem.Add(1, kTypeValue, "a", "a1");
   mem.Add(7, kTypeDeletion, "b", "");
@@ -270,7 +270,7 @@ TEST(MemTableTest, IteratorOrdersVersionsNewestFirst) {
 }
 
 TEST(MemTableTest, IteratorSeekTakesAnInternalKey) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(1, kTypeValue, "a", "a1");
   mem.Add(3, kTypeValue, "b", "b3");
   mem.Add(7, kTypeDeletion, "b", "");
@@ -312,7 +312,7 @@ TEST(MemTableTest, IteratorSeekTakesAnInternalKey) {
 }
 
 TEST(MemTableTest, CountersTrackEntriesAndDeletes) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   mem.Add(1, kTypeValue, "a", "1");
   mem.Add(2, kTypeDeletion, "a", "");
   mem.Add(3, kTypeDeletion, "b", "");
@@ -323,7 +323,7 @@ TEST(MemTableTest, CountersTrackEntriesAndDeletes) {
 }
 
 TEST(MemTableTest, ApproximateMemoryUsageGrows) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   const size_t initial = mem.ApproximateMemoryUsage();
   const std::string value(1000, 'v');
   size_t previous = initial;
@@ -340,13 +340,13 @@ TEST(MemTableTest, ApproximateMemoryUsageGrows) {
 // Internal keys in CompareInternalKeys order, for the model.
 struct InternalKeyLess {
   bool operator()(const std::string& a, const std::string& b) const {
-    return CompareInternalKeys(a, b) < 0;
+    return InternalKeyComparator(BytewiseComparator()).Compare(a, b) < 0;
   }
 };
 
 TEST(MemTableTest, RandomOperationsMatchStdMap) {
   Random rnd(42);
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   std::map<std::string, std::string, InternalKeyLess> model;  // internal key -> value
   const int kOps = 3000;
   auto random_user_key = [&rnd] {

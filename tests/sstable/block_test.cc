@@ -35,7 +35,7 @@ std::string BuildBlock(const std::map<std::string, std::string>& entries, int re
 // Checks forward and backward iteration, and Seek to each key, to the gap
 // before each key, and past the end.
 void CheckAgainstMap(const Block& block, const std::map<std::string, std::string>& entries) {
-  std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kBytewise);
+  std::unique_ptr<Iterator> it = block.NewNameIterator();
   auto expected = entries.begin();
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
     ASSERT_NE(expected, entries.end());
@@ -87,7 +87,7 @@ TEST(BlockTest, EmptyBlock) {
   std::string contents(builder.Finish());
   EXPECT_EQ(std::string(4, '\0'), contents);  // fixed32 num_restarts = 0
   auto block = ParseOrDie(contents);
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kBytewise);
+  std::unique_ptr<Iterator> it = block->NewNameIterator();
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid());
   it->SeekToLast();
@@ -166,7 +166,7 @@ TEST(BlockTest, BinaryKeysAndValues) {
 TEST(BlockTest, SeekBeforeFirstAndAfterLast) {
   std::map<std::string, std::string> entries = {{"b", "1"}, {"d", "2"}, {"f", "3"}};
   auto block = ParseOrDie(BuildBlock(entries, 2));
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kBytewise);
+  std::unique_ptr<Iterator> it = block->NewNameIterator();
   it->Seek("");
   ASSERT_TRUE(it->Valid());
   EXPECT_EQ("b", it->key());
@@ -196,7 +196,7 @@ TEST(BlockTest, InternalKeyOrder) {
   };
   for (size_t i = 0; i < keys.size(); i++) builder.Add(keys[i], std::to_string(i));
   auto block = ParseOrDie(builder.Finish());
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = block->NewIterator(InternalKeyComparator(BytewiseComparator()));
   it->Seek(MakeInternalKey("a", 257, kValueTypeForSeek));
   ASSERT_TRUE(it->Valid());
   EXPECT_EQ(keys[1], it->key());
@@ -254,17 +254,18 @@ TEST(BlockTest, DamagedEntriesGiveCorruptionNotOutOfBounds) {
       bad[pos] = static_cast<char>(bad[pos] ^ delta);
       std::unique_ptr<Block> block;
       ASSERT_TRUE(Block::Parse(bad, &block).ok());
-      for (KeyOrder order : {KeyOrder::kBytewise, KeyOrder::kInternal}) {
-        std::unique_ptr<Iterator> it = block->NewIterator(order);
+      for (bool names : {true, false}) {
+        std::unique_ptr<Iterator> it =
+            names ? block->NewNameIterator()
+                  : block->NewIterator(InternalKeyComparator(BytewiseComparator()));
         for (it->SeekToFirst(); it->Valid(); it->Next()) {
         }
         bool corrupt = it->status().IsCorruption();
         for (it->SeekToLast(); it->Valid(); it->Prev()) {
         }
-        it->Seek(order == KeyOrder::kBytewise ? std::string("key300")
-                                              : MakeInternalKey("key300", 5, kTypeValue));
+        it->Seek(names ? std::string("key300") : MakeInternalKey("key300", 5, kTypeValue));
         corrupt = corrupt || it->status().IsCorruption();
-        if (corrupt && order == KeyOrder::kBytewise) corruptions++;
+        if (corrupt && names) corruptions++;
         EXPECT_FALSE(!it->status().ok() && !it->status().IsCorruption());
       }
     }
@@ -282,7 +283,7 @@ TEST(BlockTest, OversizedLengthsAreCorruption) {
   PutFixed32(&s, 0);
   PutFixed32(&s, 1);
   auto block = ParseOrDie(s);
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kBytewise);
+  std::unique_ptr<Iterator> it = block->NewNameIterator();
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid());
   EXPECT_TRUE(it->status().IsCorruption());
@@ -296,18 +297,18 @@ TEST(BlockTest, OversizedLengthsAreCorruption) {
   PutFixed32(&s, 0);
   PutFixed32(&s, 1);
   block = ParseOrDie(s);
-  it = block->NewIterator(KeyOrder::kBytewise);
+  it = block->NewNameIterator();
   it->Seek("a");
   EXPECT_FALSE(it->Valid());
   EXPECT_TRUE(it->status().IsCorruption());
 
   // Keys shorter than an internal key's trailer, read as internal keys.
   block = ParseOrDie(BuildBlock({{"short", "v"}}, 1));
-  it = block->NewIterator(KeyOrder::kInternal);
+  it = block->NewIterator(InternalKeyComparator(BytewiseComparator()));
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid());
   EXPECT_TRUE(it->status().IsCorruption());
-  it = block->NewIterator(KeyOrder::kInternal);
+  it = block->NewIterator(InternalKeyComparator(BytewiseComparator()));
   it->Seek(MakeInternalKey("a", 1, kTypeValue));
   EXPECT_TRUE(it->status().IsCorruption());
 }

@@ -29,7 +29,7 @@ namespace {
 
 struct InternalKeyLess {
   bool operator()(const std::string& a, const std::string& b) const {
-    return CompareInternalKeys(a, b) < 0;
+    return InternalKeyComparator(BytewiseComparator()).Compare(a, b) < 0;
   }
 };
 using Model = std::map<std::string, std::string, InternalKeyLess>;
@@ -305,7 +305,7 @@ std::vector<uint8_t> DataBlockTypes(const std::string& path) {
   std::unique_ptr<Block> index;
   EXPECT_TRUE(Block::Parse(std::move(contents), &index).ok());
   std::vector<uint8_t> types;
-  std::unique_ptr<Iterator> it = index->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = index->NewIterator(InternalKeyComparator(BytewiseComparator()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view value = it->value();
     BlockHandle handle;
@@ -644,7 +644,7 @@ SmallTable BuildSmallTable(const test::TempDir& dir, CompressionType compression
   EXPECT_TRUE(ReadBlock(*raf, footer.index_handle, true, &contents).ok());
   std::unique_ptr<Block> index;
   EXPECT_TRUE(Block::Parse(std::move(contents), &index).ok());
-  std::unique_ptr<Iterator> it = index->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = index->NewIterator(InternalKeyComparator(BytewiseComparator()));
   it->SeekToFirst();
   std::string_view value = it->value();
   EXPECT_TRUE(t.first_block.DecodeFrom(&value).ok());

@@ -57,7 +57,7 @@ Walk WalkTable(const std::string& path) {
   std::unique_ptr<RandomAccessFile> file;
   EXPECT_TRUE(DefaultFileSystem()->GetFileSize(path, &size).ok());
   EXPECT_TRUE(DefaultFileSystem()->NewRandomAccessFile(path, &file).ok());
-  TableWalker walker(file.get(), size);
+  TableWalker walker(file.get(), size, BytewiseComparator());
   walk.metadata_ok = walker.ReadMetadata();
   if (walk.metadata_ok) {
     walker.ReadDataBlocks([&walk](std::string_view key, std::string_view value) {
@@ -107,8 +107,8 @@ TEST(TableWalkerTest, DamagedDataBlockIsSkippedAndLocated) {
   // to separator 5.
   Entries expected;
   for (const auto& entry : entries) {
-    if (CompareInternalKeys(entry.first, index[4].separator) <= 0 ||
-        CompareInternalKeys(entry.first, index[5].separator) > 0) {
+    if (InternalKeyComparator(BytewiseComparator()).Compare(entry.first, index[4].separator) <= 0 ||
+        InternalKeyComparator(BytewiseComparator()).Compare(entry.first, index[5].separator) > 0) {
       expected.push_back(entry);
     }
   }
@@ -124,7 +124,7 @@ TEST(TableWalkerTest, DamagedFilterLosesNoData) {
   std::unique_ptr<RandomAccessFile> file;
   ASSERT_TRUE(DefaultFileSystem()->GetFileSize(path, &size).ok());
   ASSERT_TRUE(DefaultFileSystem()->NewRandomAccessFile(path, &file).ok());
-  TableWalker probe(file.get(), size);
+  TableWalker probe(file.get(), size, BytewiseComparator());
   ASSERT_TRUE(probe.ReadMetadata());
   ASSERT_TRUE(probe.has_filter());
   const uint64_t filter_offset = probe.filter_handle().offset();

@@ -72,7 +72,7 @@ void BM_BlockSeek(benchmark::State& state) {
     state.SkipWithError("block does not parse");
     return;
   }
-  std::unique_ptr<Iterator> it = block->NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> it = block->NewIterator(InternalKeyComparator(BytewiseComparator()));
   std::mt19937_64 rng(301);
   std::vector<std::string> targets;
   for (int i = 0; i < 1024; i++) {
