@@ -28,6 +28,33 @@ enum CompressionType : unsigned char {
   kZstdCompression = 3,
 };
 
+// What Open does with damage it finds in a write-ahead log (docs/FORMAT.md,
+// "WAL recovery modes", says which to choose when). Every mode accepts what
+// a clean shutdown leaves (complete records) and zeros after the last one;
+// they differ in what else they accept. Damage dropped is counted in the
+// property "strata.wal-corrupted-records".
+enum class WALRecoveryMode : unsigned char {
+  // A torn or damaged last record (a crash while appending) is dropped
+  // silently. Damage before it (acknowledged writes lost) fails Open with
+  // Corruption under paranoid_checks; otherwise those records are skipped
+  // and counted, and the records after them are replayed.
+  kTolerateCorruptedTailRecords = 0,
+  // Any damage, a torn last record included, fails Open with Corruption.
+  // For a database whose every write was synced and whose files must be
+  // exactly what was acknowledged (or nothing).
+  kAbsoluteConsistency = 1,
+  // Replay stops at the first damaged record: that record, every later one
+  // and every later WAL are left out, so the result is a consistent prefix
+  // of the writes (no write present while an earlier one is missing). Open
+  // then flushes the prefix, so the left-out WALs are deleted and the next
+  // Open, in any mode, sees the same prefix.
+  kPointInTimeRecovery = 2,
+  // Every damaged record is skipped and counted, whatever paranoid_checks
+  // says, and the rest replayed: the most data, but a later write may be
+  // present while an earlier one is lost.
+  kSkipAnyCorruptedRecords = 3,
+};
+
 // Options for opening a database. The defaults suit a general-purpose store.
 struct STRATA_EXPORT Options {
   // Create the database directory and files if they are missing.
@@ -41,11 +68,17 @@ struct STRATA_EXPORT Options {
   // InvalidArgument. Not owned: it must outlive the DB. Default: bytewise.
   const Comparator* comparator = BytewiseComparator();
 
-  // Treat any corruption found while opening as fatal. When false, records
-  // that fail their checksum in the middle of a write-ahead log are skipped
-  // and counted (property "strata.wal-corrupted-records"), so the rest of the
-  // database stays available. A torn tail left by a crash is never an error.
+  // Check tables more thoroughly when they are opened (their index, in full)
+  // and, under wal_recovery_mode kTolerateCorruptedTailRecords (the
+  // default), treat damage in the middle of a write-ahead log as fatal
+  // rather than skipping and counting it. The other recovery modes decide
+  // the WAL's handling alone. A torn tail left by a crash is never an error
+  // (except under kAbsoluteConsistency). Default: false.
   bool paranoid_checks = false;
+
+  // What Open does with damaged write-ahead log records; see
+  // WALRecoveryMode. Default: kTolerateCorruptedTailRecords.
+  WALRecoveryMode wal_recovery_mode = WALRecoveryMode::kTolerateCorruptedTailRecords;
 
   // Bytes of writes buffered in the active memtable before it becomes
   // immutable and a new one (with a new WAL file) takes over. Larger values
