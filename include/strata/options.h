@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "strata/comparator.h"
 #include "strata/export.h"
@@ -178,6 +179,17 @@ struct STRATA_EXPORT ReadOptions {
   // Keep the blocks this read loads in the block cache. Set false for large
   // one-off scans so they do not evict the hot set.
   bool fill_cache = true;
+
+  // Iterator bounds: an iterator yields only keys in [*iterate_lower_bound,
+  // *iterate_upper_bound), in both directions, whatever Seek asks (a Seek
+  // below the lower bound lands on it; SeekToFirst and SeekToLast go to the
+  // first and last key within the bounds). nullptr: unbounded on that side.
+  // The engine skips tables and blocks wholly outside the bounds, so a
+  // bounded scan of a small range reads few blocks. Get ignores them. Not
+  // owned: the string_view and the bytes it views must outlive the
+  // iterator. Default: nullptr (no bound).
+  const std::string_view* iterate_lower_bound = nullptr;
+  const std::string_view* iterate_upper_bound = nullptr;
 };
 
 // Options for one write.

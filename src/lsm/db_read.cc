@@ -73,7 +73,8 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   children.push_back(state->mem->NewIterator());
   for (const auto& imm : state->imm) children.push_back(imm->NewIterator());
   state->version->AddIterators(options, table_cache_.get(), &children);
-  return NewDBIterator(NewMergingIterator(std::move(children)), sequence, std::move(state));
+  return NewDBIterator(NewMergingIterator(std::move(children)), sequence, std::move(state),
+                       IterateBounds(options));
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

@@ -162,6 +162,10 @@ int RunScan(Session& session, const Common& common, const ScanArgs& args) {
 
   ReadOptions options;
   options.fill_cache = false;  // a scan should not evict the hot blocks
+  // The bounds let the engine skip the tables and blocks outside the range.
+  const std::string_view lower_bound = lower, upper_bound = upper;
+  options.iterate_lower_bound = &lower_bound;
+  if (has_upper) options.iterate_upper_bound = &upper_bound;
   std::unique_ptr<Iterator> it = db->NewIterator(options);
   if (!args.reverse) {
     it->Seek(lower);
