@@ -41,6 +41,20 @@ class STRATA_EXPORT DB {
   // IOError if it cannot be recovered.
   static Status Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db);
 
+  // Opens the database in `path` for reading only, as it is at this call.
+  // Takes no lock and creates, changes or deletes no file: the WALs are
+  // replayed into memory only (options.wal_recovery_mode applies; a
+  // point-in-time stop is not flushed), so it works on a directory the
+  // process cannot write, and any number of read-only instances may open a
+  // database one writer has open, in any process; each sees the data as of
+  // its open and never the writer's later writes. Put, Delete, Write, Flush,
+  // CompactRange and Resume return NotSupported. Its tables open at once (as
+  // many as max_open_files keeps), so a writer's compaction cannot pull them
+  // away; past that many, one deleted meanwhile reads as Corruption: reopen.
+  // Errors as for Open, and InvalidArgument if there is no database.
+  static Status OpenReadOnly(const Options& options, const std::string& path,
+                             std::unique_ptr<DB>* db);
+
   DB() = default;
   DB(const DB&) = delete;
   DB& operator=(const DB&) = delete;

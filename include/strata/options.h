@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "strata/comparator.h"
 #include "strata/export.h"
@@ -30,6 +31,33 @@ enum CompressionType : unsigned char {
   kZstdCompression = 3,
 };
 
+// What Open does with damage it finds in a write-ahead log (docs/FORMAT.md,
+// "WAL recovery modes", says which to choose when). Every mode accepts what
+// a clean shutdown leaves (complete records) and zeros after the last one;
+// they differ in what else they accept. Damage dropped is counted in the
+// property "strata.wal-corrupted-records".
+enum class WALRecoveryMode : unsigned char {
+  // A torn or damaged last record (a crash while appending) is dropped
+  // silently. Damage before it (acknowledged writes lost) fails Open with
+  // Corruption under paranoid_checks; otherwise those records are skipped
+  // and counted, and the records after them are replayed.
+  kTolerateCorruptedTailRecords = 0,
+  // Any damage, a torn last record included, fails Open with Corruption.
+  // For a database whose every write was synced and whose files must be
+  // exactly what was acknowledged (or nothing).
+  kAbsoluteConsistency = 1,
+  // Replay stops at the first damaged record: that record, every later one
+  // and every later WAL are left out, so the result is a consistent prefix
+  // of the writes (no write present while an earlier one is missing). Open
+  // then flushes the prefix, so the left-out WALs are deleted and the next
+  // Open, in any mode, sees the same prefix.
+  kPointInTimeRecovery = 2,
+  // Every damaged record is skipped and counted, whatever paranoid_checks
+  // says, and the rest replayed: the most data, but a later write may be
+  // present while an earlier one is lost.
+  kSkipAnyCorruptedRecords = 3,
+};
+
 // Options for opening a database. The defaults suit a general-purpose store.
 struct STRATA_EXPORT Options {
   // Create the database directory and files if they are missing.
@@ -48,11 +76,17 @@ struct STRATA_EXPORT Options {
   // Default: BytewiseComparator().
   const Comparator* comparator = BytewiseComparator();
 
-  // Treat any corruption found while opening as fatal. When false, records
-  // that fail their checksum in the middle of a write-ahead log are skipped
-  // and counted (property "strata.wal-corrupted-records"), so the rest of the
-  // database stays available. A torn tail left by a crash is never an error.
+  // Check tables more thoroughly when they are opened (their index, in full)
+  // and, under wal_recovery_mode kTolerateCorruptedTailRecords (the
+  // default), treat damage in the middle of a write-ahead log as fatal
+  // rather than skipping and counting it. The other recovery modes decide
+  // the WAL's handling alone. A torn tail left by a crash is never an error
+  // (except under kAbsoluteConsistency). Default: false.
   bool paranoid_checks = false;
+
+  // What Open does with damaged write-ahead log records; see
+  // WALRecoveryMode. Default: kTolerateCorruptedTailRecords.
+  WALRecoveryMode wal_recovery_mode = WALRecoveryMode::kTolerateCorruptedTailRecords;
 
   // Bytes of writes buffered in the active memtable before it becomes
   // immutable and a new one (with a new WAL file) takes over. Larger values
@@ -187,6 +221,17 @@ struct STRATA_EXPORT ReadOptions {
   // Keep the blocks this read loads in the block cache. Set false for large
   // one-off scans so they do not evict the hot set.
   bool fill_cache = true;
+
+  // Iterator bounds: an iterator yields only keys in [*iterate_lower_bound,
+  // *iterate_upper_bound), in both directions, whatever Seek asks (a Seek
+  // below the lower bound lands on it; SeekToFirst and SeekToLast go to the
+  // first and last key within the bounds). nullptr: unbounded on that side.
+  // The engine skips tables and blocks wholly outside the bounds, so a
+  // bounded scan of a small range reads few blocks. Get ignores them. Not
+  // owned: the string_view and the bytes it views must outlive the
+  // iterator. Default: nullptr (no bound).
+  const std::string_view* iterate_lower_bound = nullptr;
+  const std::string_view* iterate_upper_bound = nullptr;
 };
 
 // Options for one write.

@@ -201,6 +201,7 @@ std::unique_ptr<Compaction> DBImpl::PickManualCompaction(int level, const std::s
 }
 
 Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
+  if (Status s = CheckWritable(); !s.ok()) return s;
   Status s = Flush();
   if (!s.ok()) return s;
   MutexLock lock(&mutex_);

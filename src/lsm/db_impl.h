@@ -70,7 +70,9 @@ struct ReadState {
 
 class DBImpl final : public DB {
  public:
-  DBImpl(const Options& options, const std::string& dbname);
+  // read_only: opened by DB::OpenReadOnly (see db.h): no lock, no file
+  // written, no background thread; every write returns NotSupported.
+  DBImpl(const Options& options, const std::string& dbname, bool read_only = false);
   ~DBImpl() override;
 
   using DB::Delete;
@@ -156,8 +158,17 @@ class DBImpl final : public DB {
 
   // db_open.cc
   Status Recover();
+  // OpenReadOnly's recovery: the MANIFEST as of now and the WALs it needs,
+  // into memory only. Sets *raced if a writer changed the file set while it
+  // read (a WAL it needed went away): the caller tries again.
+  Status RecoverReadOnly(bool* raced);
+  // NotSupported if this DB was opened read-only.
+  Status CheckWritable() const;
   Status ReplayLogs(SequenceNumber* max_sequence) REQUIRES(mutex_);
-  Status ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence);
+  // Replays WAL `number` into mem as options_.wal_recovery_mode says. Sets
+  // *stop when kPointInTimeRecovery met damage: the WALs after it must not
+  // be replayed.
+  Status ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence, bool* stop);
   Status NewLogFile() REQUIRES(mutex_, leader_);
   void RemoveObsoleteFiles() REQUIRES(mutex_);
 
@@ -230,6 +241,7 @@ class DBImpl final : public DB {
   const InternalKeyComparator icmp_;
   FileSystem* const fs_;
   const std::string dbname_;
+  const bool read_only_;
   const CompactionPicker picker_;
   // The buffer pool: uncompressed blocks of every table and, with a memory
   // budget, their index and filter blocks and the memtables' reservation.
@@ -276,6 +288,9 @@ class DBImpl final : public DB {
   // budget). Declared after block_cache_, so it is given back before the
   // cache can go.
   CacheReservation memtable_charge_ GUARDED_BY(mutex_);
+  // Set by ReplayLogs when kPointInTimeRecovery stopped replaying early:
+  // Open flushes what was replayed so the WALs left out become obsolete.
+  bool replay_stopped_ GUARDED_BY(mutex_) = false;
 
   // --- The write leader's alone (see WriteLeader); used without mutex_. ---
   // MakeRoomForWrite swaps logfile_ and log_ only while the leader also

@@ -5,6 +5,11 @@
 //            key() and value() read straight from iter_.
 //   reverse: iter_ is just before every entry of key() (or invalid); key()
 //            and value() are copies in saved_key_ and saved_value_.
+//
+// Bounds: SeekToFirst seeks to the lower bound, Seek never below it, and
+// SeekToLast to just before the upper bound; a walk forward ends at the first
+// user key at or above the upper bound and a walk backward at the first
+// below the lower one, without reading further.
 
 #include "lsm/db_iter.h"
 
@@ -17,11 +22,12 @@ namespace {
 class DBIter final : public Iterator {
  public:
   DBIter(const InternalKeyComparator& comparator, std::unique_ptr<Iterator> iter,
-         SequenceNumber sequence, std::shared_ptr<const void> pin)
+         SequenceNumber sequence, std::shared_ptr<const void> pin, IterateBounds bounds)
       : comparator_(comparator),
         pin_(std::move(pin)),
         iter_(std::move(iter)),
-        sequence_(sequence) {}
+        sequence_(sequence),
+        bounds_(bounds) {}
 
   bool Valid() const override { return valid_; }
 
@@ -39,6 +45,10 @@ class DBIter final : public Iterator {
   Status status() const override { return status_.ok() ? iter_->status() : status_; }
 
   void SeekToFirst() override {
+    if (bounds_.lower != nullptr) {
+      Seek(*bounds_.lower);
+      return;
+    }
     direction_ = Direction::kForward;
     ClearSaved();
     iter_->SeekToFirst();
@@ -48,11 +58,22 @@ class DBIter final : public Iterator {
   void SeekToLast() override {
     direction_ = Direction::kReverse;
     ClearSaved();
-    iter_->SeekToLast();
+    if (bounds_.upper != nullptr) {
+      // The first entry at or after the bound, then the one before it.
+      iter_->Seek(MakeInternalKey(*bounds_.upper, kMaxSequenceNumber, kValueTypeForSeek));
+      if (iter_->Valid()) {
+        iter_->Prev();
+      } else if (iter_->status().ok()) {
+        iter_->SeekToLast();
+      }
+    } else {
+      iter_->SeekToLast();
+    }
     FindPrevUserEntry();
   }
 
   void Seek(std::string_view target) override {
+    if (bounds_.BelowLower(target)) target = *bounds_.lower;
     // target may view saved_key_ itself (Seek(key()) after a Prev), so the
     // seek key is built before saved_key_ is touched.
     std::string seek_key = MakeInternalKey(target, sequence_, kValueTypeForSeek);
@@ -71,6 +92,8 @@ class DBIter final : public Iterator {
       direction_ = Direction::kForward;
       if (iter_->Valid()) {
         iter_->Next();
+      } else if (bounds_.lower != nullptr) {
+        iter_->Seek(MakeInternalKey(*bounds_.lower, kMaxSequenceNumber, kValueTypeForSeek));
       } else {
         iter_->SeekToFirst();
       }
@@ -120,7 +143,8 @@ class DBIter final : public Iterator {
     for (; iter_->Valid(); iter_->Next()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) break;
-      if (ikey.sequence > sequence_) continue;  // written after the snapshot
+      if (bounds_.AtOrAboveUpper(ikey.user_key)) break;  // iter_ goes no further
+      if (ikey.sequence > sequence_) continue;           // written after the snapshot
       if (skipping && comparator_.CompareUserKeys(ikey.user_key, saved_key_) <= 0) continue;
       if (ikey.type == kTypeDeletion) {
         // Hide every older version of this key.
@@ -143,6 +167,9 @@ class DBIter final : public Iterator {
     for (; iter_->Valid(); iter_->Prev()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) break;
+      // Every entry of saved_key_ is passed when a key below the bound
+      // shows: iter_ goes no further.
+      if (bounds_.BelowLower(ikey.user_key)) break;
       if (ikey.sequence > sequence_) continue;
       if (last_type != kTypeDeletion &&
           comparator_.CompareUserKeys(ikey.user_key, saved_key_) < 0) {
@@ -172,6 +199,7 @@ class DBIter final : public Iterator {
   std::shared_ptr<const void> pin_;  // declared before iter_: destroyed after it
   std::unique_ptr<Iterator> iter_;
   const SequenceNumber sequence_;
+  const IterateBounds bounds_;
   Direction direction_ = Direction::kForward;
   bool valid_ = false;
   Status status_;
@@ -183,8 +211,9 @@ class DBIter final : public Iterator {
 
 std::unique_ptr<Iterator> NewDBIterator(const InternalKeyComparator& comparator,
                                         std::unique_ptr<Iterator> internal, SequenceNumber sequence,
-                                        std::shared_ptr<const void> pin) {
-  return std::make_unique<DBIter>(comparator, std::move(internal), sequence, std::move(pin));
+                                        std::shared_ptr<const void> pin, IterateBounds bounds) {
+  return std::make_unique<DBIter>(comparator, std::move(internal), sequence, std::move(pin),
+                                  bounds);
 }
 
 }  // namespace strata

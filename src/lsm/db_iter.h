@@ -12,14 +12,17 @@
 
 #include "strata/iterator.h"
 #include "util/internal_key.h"
+#include "util/iterate_bounds.h"
 
 namespace strata {
 
 // `internal` yields internal keys in comparator's order. `pin` is kept
 // alive as long as the iterator (the memtables and tables `internal` reads).
+// The iterator yields only user keys within `bounds` (see IterateBounds),
+// and stops reading `internal` at the first key past them.
 std::unique_ptr<Iterator> NewDBIterator(const InternalKeyComparator& comparator,
                                         std::unique_ptr<Iterator> internal, SequenceNumber sequence,
-                                        std::shared_ptr<const void> pin);
+                                        std::shared_ptr<const void> pin, IterateBounds bounds = {});
 
 }  // namespace strata
 

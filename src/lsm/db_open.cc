@@ -3,14 +3,23 @@
 // Open: lock the directory, read CURRENT and the MANIFEST, replay every WAL
 // at or after the MANIFEST's log number (oldest first) into a memtable, start
 // a new MANIFEST and a new WAL, sync the directory, then delete the files no
-// version needs. A torn WAL tail is expected after a crash and ignored;
-// corruption before the tail is skipped and counted, or fatal under
-// paranoid_checks.
+// version needs. What a damaged WAL record does is options.wal_recovery_mode's
+// choice (options.h): by default a torn tail is expected after a crash and
+// ignored, and corruption before the tail is skipped and counted, or fatal
+// under paranoid_checks. A point-in-time stop is flushed before Open returns,
+// so the WALs it left out are deleted and never replayed later.
+//
+// OpenReadOnly: no lock, no file written. It reads the MANIFEST as of now,
+// replays the WALs it needs into memory, then reads the MANIFEST again: a
+// writer that flushed meanwhile may have deleted a WAL this open needed (its
+// data now in a table the first read did not see), which shows as a missing
+// WAL or an advanced log number, and the open starts over.
 
 #include <algorithm>
 
 #include "lsm/db_impl.h"
 #include "lsm/filename.h"
+#include "lsm/manifest_replayer.h"
 #include "lsm/write_batch_internal.h"
 #include "wal/log_reader.h"
 
@@ -57,6 +66,10 @@ Status ValidateOptions(const Options& options) {
   if (options.max_background_jobs < 1) {
     return Status::InvalidArgument("max_background_jobs must be at least 1");
   }
+  if (static_cast<unsigned>(options.wal_recovery_mode) >
+      static_cast<unsigned>(WALRecoveryMode::kSkipAnyCorruptedRecords)) {
+    return Status::InvalidArgument("unknown wal_recovery_mode");
+  }
   if (options.max_open_files < 10) {
     return Status::InvalidArgument("max_open_files must be at least 10");
   }
@@ -101,6 +114,14 @@ class ReplayReporter final : public wal::Reader::Reporter {
   Status first;
 };
 
+// How many times OpenReadOnly starts over when a writer changed the file
+// set under it, before it gives up with Busy.
+constexpr int kReadOnlyOpenAttempts = 10;
+
+// Of max_open_files, the descriptors the table cache leaves for other files
+// (kReservedFiles in table_cache.cc): the rest is how many tables it holds.
+constexpr size_t kTableCacheReservedFiles = 10;
+
 }  // namespace
 
 DB::~DB() = default;
@@ -117,11 +138,32 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
   return s;
 }
 
-DBImpl::DBImpl(const Options& options, const std::string& dbname)
+Status DB::OpenReadOnly(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
+  if (db == nullptr) return Status::InvalidArgument("DB::OpenReadOnly: db must not be null");
+  db->reset();
+  if (path.empty()) return Status::InvalidArgument("DB::OpenReadOnly: empty path");
+  Status s = ValidateOptions(options);
+  if (!s.ok()) return s;
+  for (int attempt = 0; attempt < kReadOnlyOpenAttempts; attempt++) {
+    auto impl = std::make_unique<DBImpl>(options, path, /*read_only=*/true);
+    bool raced = false;
+    s = impl->RecoverReadOnly(&raced);
+    if (s.ok()) {
+      *db = std::move(impl);
+      return s;
+    }
+    if (!raced) return s;
+  }
+  return Status::Busy(
+      path, "changed by a writer during every attempt to open it read-only (" + s.ToString() + ")");
+}
+
+DBImpl::DBImpl(const Options& options, const std::string& dbname, bool read_only)
     : options_(options),
       icmp_(options.comparator),
       fs_(FileSystemFor(options)),
       dbname_(dbname),
+      read_only_(read_only),
       picker_(options),
       block_cache_(options.block_cache != nullptr
                        ? options.block_cache
@@ -205,11 +247,83 @@ Status DBImpl::Recover() {
   InstallReadState();
   ChargeMemTables();
   RemoveObsoleteFiles();
+  // A point-in-time stop left WALs out: once what was replayed is in tables,
+  // the log number passes them all and they are deleted, so no later Open
+  // (in any mode) replays what this one left out. No background thread
+  // runs yet.
+  while (replay_stopped_ && !imm_.empty()) {
+    s = FlushOldestMemTable();
+    if (!s.ok()) return s;
+  }
   // The replayed memtables, if any, are flushed in the background.
   for (int i = 0; i < options_.max_background_jobs; i++) {
     bg_threads_.emplace_back(&DBImpl::BackgroundThread, this);
   }
   return Status::OK();
+}
+
+Status DBImpl::RecoverReadOnly(bool* raced) {
+  *raced = false;
+  if (!fs_->FileExists(CurrentFileName(dbname_))) {
+    return Status::InvalidArgument(dbname_, "is not a database (no CURRENT file)");
+  }
+  std::string manifest;
+  uint64_t first_number = 0;
+  Status s = ReadCurrentFile(fs_, dbname_, &manifest, &first_number);
+  if (!s.ok()) return s;
+  MutexLock lock(&mutex_);
+  versions_ = std::make_unique<VersionSet>(dbname_, options_, fs_, &mutex_);
+  s = versions_->Recover();
+  if (!s.ok()) {
+    // Damage, or CURRENT named a MANIFEST the writer replaced and deleted
+    // meanwhile: then CURRENT names another one now.
+    uint64_t number = 0;
+    *raced = ReadCurrentFile(fs_, dbname_, &manifest, &number).ok() && number != first_number;
+    return s;
+  }
+  // A compaction in the writer may delete tables this open's version names.
+  // A table opened now stays readable while the table cache keeps it (the
+  // descriptor outlives the unlink), so open as many as it holds; one
+  // already gone means the writer moved on: start over.
+  const std::shared_ptr<const Version> version = versions_->current();
+  size_t room = static_cast<size_t>(options_.max_open_files) - kTableCacheReservedFiles;
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : version->files(level)) {
+      if (room == 0) break;
+      room--;
+      s = table_cache_->NewIterator(ReadOptions(), *f)->status();
+      if (s.ok()) continue;
+      *raced = !fs_->FileExists(TableFileName(dbname_, f->number));
+      return s;
+    }
+  }
+
+  SequenceNumber max_sequence = versions_->LastSequence();
+  s = ReplayLogs(&max_sequence);
+  if (s.IsNotFound()) *raced = true;  // a WAL listed, then deleted by a flush
+  if (!s.ok()) return s;
+
+  // Every WAL at or after the log number read first is still there (none
+  // was deleted during the replay) exactly when the log number has not
+  // moved: the writer deletes WALs only behind its MANIFEST's log number.
+  uint64_t number = 0;
+  ManifestReplayer again(options_.comparator);
+  s = ReadCurrentFile(fs_, dbname_, &manifest, &number);
+  if (s.ok()) s = again.Replay(fs_, dbname_ + "/" + manifest);
+  if (s.ok()) s = again.RecoveryStatus();
+  if (!s.ok() || *again.log_number() != versions_->LogNumber()) {
+    *raced = true;
+    return s.ok() ? Status::Busy(dbname_, "a writer flushed during the read-only open") : s;
+  }
+  versions_->SetLastSequence(max_sequence);
+  mem_ = std::make_shared<MemTable>(icmp_);
+  InstallReadState();
+  return Status::OK();
+}
+
+Status DBImpl::CheckWritable() const {
+  if (!read_only_) return Status::OK();
+  return Status::NotSupported(dbname_, "is open read-only");
 }
 
 Status DBImpl::ReplayLogs(SequenceNumber* max_sequence) {
@@ -231,19 +345,29 @@ Status DBImpl::ReplayLogs(SequenceNumber* max_sequence) {
   // deleting a WAL after its flush relies on holds after recovery too.
   for (uint64_t number : logs) {
     auto mem = std::make_shared<MemTable>(icmp_);
-    s = ReplayLog(number, mem.get(), max_sequence);
+    const uint64_t corrupted_before = wal_corrupted_records_;
+    bool stop = false;
+    s = ReplayLog(number, mem.get(), max_sequence, &stop);
     if (!s.ok()) return s;
-    if (mem->Empty()) continue;
-    // The crashed process may have left the WAL's pages unwritten: make
-    // what recovery found durable before a new (synced) write can follow it.
-    s = fs_->SyncFile(LogFileName(dbname_, number));
-    if (!s.ok()) return s;
-    imm_.push_back({std::move(mem), number, nullptr});
+    if (!mem->Empty()) {
+      // The crashed process may have left the WAL's pages unwritten: make
+      // what recovery found durable before a new (synced) write can follow
+      // it. A read-only open writes nothing.
+      if (!read_only_) s = fs_->SyncFile(LogFileName(dbname_, number));
+      if (!s.ok()) return s;
+      imm_.push_back({std::move(mem), number, nullptr});
+    }
+    if (stop) {
+      // A torn tail in the newest WAL leaves nothing out that a later Open
+      // could replay; anything else does (see Recover).
+      replay_stopped_ = number != logs.back() || wal_corrupted_records_ > corrupted_before;
+      break;
+    }
   }
   return Status::OK();
 }
 
-Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence) {
+Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence, bool* stop) {
   std::string fname = LogFileName(dbname_, number);
   std::unique_ptr<SequentialFile> file;
   Status s = fs_->NewSequentialFile(fname, &file);
@@ -254,7 +378,15 @@ Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_seq
   std::string_view record;
   std::string scratch;
   WriteBatch batch;
-  while (reader.ReadRecord(&record, &scratch)) {
+  const WALRecoveryMode mode = options_.wal_recovery_mode;
+  // Whether the damage met so far ends the replay here: the reader reports
+  // damage just before it returns the record after it, which is then left
+  // out too.
+  auto stops_at_damage = [&] {
+    return reporter.records > 0 && (mode == WALRecoveryMode::kAbsoluteConsistency ||
+                                    mode == WALRecoveryMode::kPointInTimeRecovery);
+  };
+  while (reader.ReadRecord(&record, &scratch) && !stops_at_damage()) {
     // Checked whole before any of it is applied, so a damaged batch is
     // dropped whole, never applied in part.
     s = WriteBatchInternal::Decode(record, &batch);
@@ -273,8 +405,25 @@ Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_seq
   if (!reader.status().ok()) return reader.status();
   wal_corrupted_records_ += reporter.records;
   wal_corrupted_bytes_ += reporter.dropped_bytes;
-  if (reporter.records > 0 && options_.paranoid_checks) {
-    return Status::Corruption(fname, reporter.first.ToString());
+  const bool damaged = reporter.records > 0;
+  switch (mode) {
+    case WALRecoveryMode::kTolerateCorruptedTailRecords:
+      if (damaged && options_.paranoid_checks) {
+        return Status::Corruption(fname, reporter.first.ToString());
+      }
+      break;
+    case WALRecoveryMode::kAbsoluteConsistency:
+      if (damaged) return Status::Corruption(fname, reporter.first.ToString());
+      if (reader.TornTail()) {
+        return Status::Corruption(fname, "torn or damaged last record (kAbsoluteConsistency)");
+      }
+      break;
+    case WALRecoveryMode::kPointInTimeRecovery:
+      // A torn tail is a write lost too: a later WAL's writes came after it.
+      *stop = damaged || reader.TornTail();
+      break;
+    case WALRecoveryMode::kSkipAnyCorruptedRecords:
+      break;
   }
   return Status::OK();
 }

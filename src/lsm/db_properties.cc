@@ -58,6 +58,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
     *value = std::to_string(snapshots_.size());
   } else if (name == "wal-corrupted-records") {
     *value = std::to_string(wal_corrupted_records_.load());
+  } else if (name == "data-blocks-read") {
+    *value = std::to_string(table_stats_.data_blocks_read.load());
   } else if (name == "stall-count" || name == "stall-micros") {
     uint64_t total = 0;
     for (int i = 0; i < WriteController::kNumStallCauses; i++) {
@@ -205,6 +207,9 @@ std::string DBImpl::StatsString() {
       "  (key absent, table not read)\n"
       "false positives %10" PRIu64
       "  (%.2f%% of lookups of absent keys)\n"
+      "** Table reads **\n"
+      "data blocks     %10" PRIu64
+      "  (opened by Gets and iterators, cached or not)\n"
       "** Flushes **\n"
       "flushes         %10" PRIu64 "  (%.2f MiB written, %.1f ms each on average)\n",
       MiB(static_cast<double>(cache.capacity)), MiB(static_cast<double>(cache.usage)),
@@ -214,7 +219,8 @@ std::string DBImpl::StatsString() {
       useful + false_positive == 0 ? 0.0
                                    : 100.0 * static_cast<double>(false_positive) /
                                          static_cast<double>(useful + false_positive),
-      flushes, MiB(static_cast<double>(stats_.flush_bytes.load())),
+      table_stats_.data_blocks_read.load(), flushes,
+      MiB(static_cast<double>(stats_.flush_bytes.load())),
       flushes == 0 ? 0.0 : stats_.flush_micros.load() / 1000.0 / static_cast<double>(flushes));
   result += buf;
   result += MemoryString(cache);

@@ -74,7 +74,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   for (const auto& imm : state->imm) children.push_back(imm->NewIterator());
   state->version->AddIterators(options, table_cache_.get(), &children);
   return NewDBIterator(icmp_, NewMergingIterator(icmp_, std::move(children)), sequence,
-                       std::move(state));
+                       std::move(state), IterateBounds(options, icmp_));
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

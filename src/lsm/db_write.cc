@@ -65,6 +65,8 @@ Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
 }
 
 Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
+  // Put, Delete, Write and Flush all come here.
+  if (Status s = CheckWritable(); !s.ok()) return s;
   Writer w(&mutex_);
   w.batch = updates;
   w.sync = options.sync;
@@ -297,6 +299,7 @@ Status DBImpl::ResumeLocked() {
 }
 
 Status DBImpl::Resume() {
+  if (Status s = CheckWritable(); !s.ok()) return s;
   MutexLock lock(&mutex_);
   Status s = ResumeLocked();
   // OK only once the memtables waiting for a flush are in tables: that is

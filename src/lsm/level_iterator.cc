@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "util/iterate_bounds.h"
+
 namespace strata {
 
 size_t FindFile(const InternalKeyComparator& comparator,
@@ -22,7 +24,11 @@ class LevelIterator final : public Iterator {
   LevelIterator(const ReadOptions& options, TableCache* table_cache,
                 const InternalKeyComparator& comparator,
                 const std::vector<std::shared_ptr<const FileMetaData>>* files)
-      : options_(options), table_cache_(table_cache), comparator_(comparator), files_(*files) {}
+      : options_(options),
+        bounds_(options_, comparator),
+        table_cache_(table_cache),
+        comparator_(comparator),
+        files_(*files) {}
 
   bool Valid() const override { return table_ != nullptr && table_->Valid(); }
 
@@ -32,8 +38,24 @@ class LevelIterator final : public Iterator {
     SkipEmptyForward();
   }
 
+  // With an upper bound, the last entry below it (the tables' iterators
+  // bound their SeekToLast alike): a Seek may leave this iterator invalid
+  // while later tables hold entries past the bound, and a merging iterator
+  // turning backward relies on SeekToLast landing before the key it turns
+  // at.
   void SeekToLast() override {
-    OpenFile(files_.empty() ? kNone : files_.size() - 1);
+    size_t index = files_.empty() ? kNone : files_.size() - 1;
+    if (bounds_.upper != nullptr && index != kNone) {
+      const std::string end =
+          MakeInternalKey(*bounds_.upper, kMaxSequenceNumber, kValueTypeForSeek);
+      size_t first_reaching = FindFile(comparator_, files_, end);
+      if (first_reaching < files_.size()) {
+        index = comparator_.Compare(files_[first_reaching]->smallest, end) < 0 ? first_reaching
+                : first_reaching > 0                                           ? first_reaching - 1
+                                                                               : kNone;
+      }
+    }
+    OpenFile(index);
     if (table_ != nullptr) table_->SeekToLast();
     SkipEmptyBackward();
   }
@@ -78,21 +100,34 @@ class LevelIterator final : public Iterator {
 
   // A table that errs stops the iteration there: it is invalid and status()
   // carries the error, never skipping data silently.
+  //
+  // The iterator bounds end a walk at a table wholly outside them, which is
+  // never opened: the files are sorted and disjoint, so every table after
+  // it (forward) or before it (backward) is outside too.
   void SkipEmptyForward() {
     while (table_ != nullptr && !table_->Valid() && table_->status().ok()) {
-      OpenFile(index_ + 1 < files_.size() ? index_ + 1 : kNone);
+      size_t next = index_ + 1 < files_.size() ? index_ + 1 : kNone;
+      if (next != kNone && bounds_.AtOrAboveUpper(ExtractUserKey(files_[next]->smallest))) {
+        next = kNone;
+      }
+      OpenFile(next);
       if (table_ != nullptr) table_->SeekToFirst();
     }
   }
 
   void SkipEmptyBackward() {
     while (table_ != nullptr && !table_->Valid() && table_->status().ok()) {
-      OpenFile(index_ > 0 ? index_ - 1 : kNone);
+      size_t prev = index_ > 0 ? index_ - 1 : kNone;
+      if (prev != kNone && bounds_.BelowLower(ExtractUserKey(files_[prev]->largest))) {
+        prev = kNone;
+      }
+      OpenFile(prev);
       if (table_ != nullptr) table_->SeekToLast();
     }
   }
 
   const ReadOptions options_;
+  const IterateBounds bounds_;
   TableCache* const table_cache_;
   const InternalKeyComparator comparator_;
   const std::vector<std::shared_ptr<const FileMetaData>>& files_;

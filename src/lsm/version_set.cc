@@ -11,6 +11,7 @@
 #include "lsm/level_iterator.h"
 #include "lsm/manifest_replayer.h"
 #include "lsm/version_invariants.h"
+#include "util/iterate_bounds.h"
 
 namespace strata {
 namespace {
@@ -77,10 +78,19 @@ Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache
 
 void Version::AddIterators(const ReadOptions& options, TableCache* table_cache,
                            std::vector<std::unique_ptr<Iterator>>* iters) const {
-  for (const auto& f : files_[0]) iters->push_back(table_cache->NewIterator(options, *f));
+  // Tables wholly outside the iterator bounds get no iterator at all, so
+  // they are not even opened.
+  const IterateBounds bounds(options, comparator_);
+  auto overlaps = [&bounds](const FileMetaData& f) {
+    return bounds.Overlaps(ExtractUserKey(f.smallest), ExtractUserKey(f.largest));
+  };
+  for (const auto& f : files_[0]) {
+    if (overlaps(*f)) iters->push_back(table_cache->NewIterator(options, *f));
+  }
   for (int level = 1; level < kNumLevels; level++) {
-    if (!files_[level].empty()) {
-      iters->push_back(NewLevelIterator(options, table_cache, comparator_, &files_[level]));
+    const auto& files = files_[level];
+    if (std::any_of(files.begin(), files.end(), [&](const auto& f) { return overlaps(*f); })) {
+      iters->push_back(NewLevelIterator(options, table_cache, comparator_, &files));
     }
   }
 }

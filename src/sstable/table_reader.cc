@@ -8,6 +8,7 @@
 #include "sstable/filter_policy_internal.h"
 #include "sstable/two_level_iterator.h"
 #include "util/coding.h"
+#include "util/iterate_bounds.h"
 #include "util/pinning_iterator.h"
 
 namespace strata {
@@ -290,6 +291,7 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   if (!s.ok()) return s;
   if (!IsDataBlockHandle(handle))
     return Status::Corruption("SSTable data block handle out of range");
+  if (options_.stats != nullptr) Count(&options_.stats->data_blocks_read);
 
   LRUCache* cache = options_.block_cache;
   std::unique_ptr<Block> block;
@@ -327,11 +329,33 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
   if (index.pin != nullptr) {
     index_iter = NewPinningIterator(std::move(index.pin), std::move(index_iter));
   }
+  // An index key is >= every key of its block and < every key of the next
+  // one, so its user key bounds the blocks around it: with an upper bound,
+  // a walk forward ends after the block whose index key reaches it; with a
+  // lower bound, a walk backward ends before a block whose index key is
+  // below it. Neither block is read. SeekToLast lands below the upper bound.
+  const IterateBounds bounds(read_options, comparator_);
+  TwoLevelIterator::SkipFunction past_end;
+  TwoLevelIterator::SkipFunction before_start;
+  if (bounds.upper != nullptr) {
+    past_end = [bounds](std::string_view index_key) {
+      return bounds.AtOrAboveUpper(ExtractUserKey(index_key));
+    };
+  }
+  if (bounds.lower != nullptr) {
+    before_start = [bounds](std::string_view index_key) {
+      return bounds.BelowLower(ExtractUserKey(index_key));
+    };
+  }
   return std::make_unique<TwoLevelIterator>(
       std::move(index_iter),
       [this, read_options](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
         return NewDataBlockIterator(read_options, index_value, iter);
-      });
+      },
+      std::move(past_end), std::move(before_start),
+      bounds.upper != nullptr
+          ? MakeInternalKey(*bounds.upper, kMaxSequenceNumber, kValueTypeForSeek)
+          : std::string());
 }
 
 Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, std::string* value,

@@ -59,6 +59,9 @@ struct TableReadStats {
   std::atomic<uint64_t> bloom_checked{0};         // Gets that consulted a filter
   std::atomic<uint64_t> bloom_useful{0};          // the filter said absent
   std::atomic<uint64_t> bloom_false_positive{0};  // it said maybe; the key was absent
+  // Data blocks a Get or an iterator opened, from the block cache or the
+  // file alike: what a read cost, in blocks.
+  std::atomic<uint64_t> data_blocks_read{0};
 };
 
 class TableReader {

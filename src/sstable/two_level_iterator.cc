@@ -7,8 +7,13 @@
 namespace strata {
 
 TwoLevelIterator::TwoLevelIterator(std::unique_ptr<Iterator> index_iter,
-                                   BlockFunction block_function)
-    : block_function_(std::move(block_function)), index_iter_(std::move(index_iter)) {}
+                                   BlockFunction block_function, SkipFunction past_end,
+                                   SkipFunction before_start, std::string last_before)
+    : block_function_(std::move(block_function)),
+      past_end_(std::move(past_end)),
+      before_start_(std::move(before_start)),
+      last_before_(std::move(last_before)),
+      index_iter_(std::move(index_iter)) {}
 
 bool TwoLevelIterator::Valid() const { return data_iter_ != nullptr && data_iter_->Valid(); }
 
@@ -47,6 +52,29 @@ void TwoLevelIterator::SeekToFirst() {
 
 void TwoLevelIterator::SeekToLast() {
   if (!status_.ok()) return;
+  if (!last_before_.empty()) {
+    // The block that may hold last_before_ (the first whose index key is
+    // >= it), then the entry before last_before_ in it or in an earlier one.
+    index_iter_->Seek(last_before_);
+    if (index_iter_->Valid()) {
+      InitDataBlock();
+      if (data_iter_ != nullptr) {
+        data_iter_->Seek(last_before_);
+        if (data_iter_->Valid()) {
+          data_iter_->Prev();
+        } else if (data_iter_->status().ok()) {
+          data_iter_->SeekToLast();
+        }
+      }
+      SkipEmptyDataBlocksBackward();
+      return;
+    }
+    if (!index_iter_->status().ok()) {
+      data_iter_.reset();
+      return;
+    }
+    // Every block lies before last_before_: the last entry will do.
+  }
   index_iter_->SeekToLast();
   InitDataBlock();
   if (data_iter_ != nullptr) data_iter_->SeekToLast();
@@ -78,6 +106,12 @@ void TwoLevelIterator::SkipEmptyDataBlocksForward() {
       data_iter_.reset();
       return;
     }
+    // The finished block's index key is >= its keys and < the next block's:
+    // when it is past the end, so is every later block, which is not read.
+    if (past_end_ && past_end_(index_iter_->key())) {
+      data_iter_.reset();
+      return;
+    }
     index_iter_->Next();
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToFirst();
@@ -91,6 +125,10 @@ void TwoLevelIterator::SkipEmptyDataBlocksBackward() {
       return;
     }
     index_iter_->Prev();
+    if (index_iter_->Valid() && before_start_ && before_start_(index_iter_->key())) {
+      data_iter_.reset();
+      return;
+    }
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToLast();
   }

@@ -29,8 +29,22 @@ class TwoLevelIterator final : public Iterator {
   using BlockFunction =
       std::function<Status(std::string_view index_value, std::unique_ptr<Iterator>* block_iter)>;
 
-  // Both levels are ordered alike; Seek targets go to both.
-  TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockFunction block_function);
+  // Whether a block may be skipped, given an index key: for past_end, the
+  // index key of the block just finished walking forward (true: no later
+  // block holds a wanted key, so iteration ends there without reading the
+  // next one); for before_start, the index key of the block a backward walk
+  // would open next (true: neither it nor any earlier block holds one).
+  using SkipFunction = std::function<bool(std::string_view index_key)>;
+
+  // Both levels are ordered alike; Seek targets go to both. past_end and
+  // before_start may be empty (no bound). last_before, if not empty, makes
+  // SeekToLast go to the last entry ordered before it, not the last of all:
+  // with past_end cutting walks short, an iterator that a Seek left invalid
+  // may still hold later entries, and a merging iterator turning backward
+  // relies on SeekToLast landing before the key it turns at.
+  TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockFunction block_function,
+                   SkipFunction past_end = {}, SkipFunction before_start = {},
+                   std::string last_before = {});
 
   bool Valid() const override;
   void SeekToFirst() override;
@@ -54,6 +68,9 @@ class TwoLevelIterator final : public Iterator {
   bool CheckDataStatus();
 
   const BlockFunction block_function_;
+  const SkipFunction past_end_;
+  const SkipFunction before_start_;
+  const std::string last_before_;
   const std::unique_ptr<Iterator> index_iter_;
   std::unique_ptr<Iterator> data_iter_;  // null when no block is open
   std::string data_block_index_value_;   // index value data_iter_ was opened from

@@ -54,14 +54,17 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
         } else {
           // Rule 4: nothing started a record after the damage: a torn tail.
           damaged_tail_ = pending_bytes_ > 0 && pending_damage_;
+          torn_tail_ = torn_tail_ || in_record || (pending_bytes_ > 0 && pending_nonzero_);
         }
         pending_bytes_ = 0;
+        pending_nonzero_ = false;
         pending_reason_.clear();
         scratch->clear();
         return false;
       case Outcome::kBad:
         // The record in progress lost a fragment, so it is dropped with it.
         Drop((in_record ? record_bytes : 0) + fragment.size, fragment.problem);
+        if (in_record || !fragment.zero_fill) pending_nonzero_ = true;
         if (fragment.whole) pending_damage_ = true;
         if (fragment.log_goes_on) pending_mid_log_ = true;
         in_record = false;
@@ -74,7 +77,10 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
     switch (fragment.type) {
       case FragmentType::kFullType:
       case FragmentType::kFirstType:
-        if (in_record) Drop(record_bytes, "record missing its LAST fragment");
+        if (in_record) {
+          Drop(record_bytes, "record missing its LAST fragment");
+          pending_nonzero_ = true;
+        }
         ReportPending();  // rule 3
         if (fragment.type == FragmentType::kFullType) {
           *record = fragment.payload;
@@ -89,6 +95,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
       case FragmentType::kLastType:
         if (!in_record) {
           Drop(fragment.size, "fragment of a record missing its FIRST fragment");
+          pending_nonzero_ = true;
           break;
         }
         scratch->append(fragment.payload);
@@ -109,10 +116,12 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
 Reader::Outcome Reader::ReadFragment(Fragment* fragment) {
   fragment->whole = false;
   fragment->log_goes_on = false;
+  fragment->zero_fill = false;
   while (buffer_.size() < kHeaderSize) {
     // Not at the end of the file, these bytes are the writer's zero trailer.
     // At the end, they are a header cut short by a crash: a torn tail.
     if (eof_) {
+      if (buffer_.find_first_not_of('\0') != std::string_view::npos) torn_tail_ = true;
       buffer_ = {};
       return Outcome::kEnd;
     }
@@ -129,6 +138,7 @@ Reader::Outcome Reader::ReadFragment(Fragment* fragment) {
     // in this block, so skip the block rather than seven bytes at a time.
     fragment->size = buffer_.size();
     fragment->problem = "zero-filled region";
+    fragment->zero_fill = buffer_.find_first_not_of('\0') == std::string_view::npos;
     buffer_ = {};
     return Outcome::kBad;
   }
@@ -216,6 +226,7 @@ void Reader::ReportPending() {
   pending_reason_.clear();
   pending_damage_ = false;
   pending_mid_log_ = false;
+  pending_nonzero_ = false;
 }
 
 }  // namespace strata::wal

@@ -87,6 +87,13 @@ class Reader {
   // MANIFEST) must treat that as corruption, not as a torn tail.
   bool DamagedTail() const { return damaged_tail_; }
 
+  // Once ReadRecord has returned false: true if the log did not end cleanly,
+  // that is, after its last complete record came anything but zeros (a
+  // writer's block trailer, preallocated or never-written space): a torn or
+  // damaged last record, a partial header, or a record missing its LAST.
+  // What a clean shutdown leaves is never a torn tail.
+  bool TornTail() const { return torn_tail_; }
+
  private:
   // What ReadFragment found.
   enum class Outcome {
@@ -101,6 +108,7 @@ class Reader {
     std::string_view problem;                     // kBad only: why the bytes are dropped
     bool whole = false;        // kBad only: all its bytes were there, so no crash cut it
     bool log_goes_on = false;  // kBad only: a valid fragment follows in the block
+    bool zero_fill = false;    // kBad only: the bytes dropped are all zeros
   };
 
   Outcome ReadFragment(Fragment* fragment);
@@ -132,7 +140,9 @@ class Reader {
   std::string pending_reason_;    // why the first of them were dropped
   bool pending_damage_ = false;   // they include a whole bad fragment
   bool pending_mid_log_ = false;  // a valid fragment lay among them
+  bool pending_nonzero_ = false;  // they include bytes other than zero fill
   bool damaged_tail_ = false;     // see DamagedTail()
+  bool torn_tail_ = false;        // see TornTail()
 };
 
 }  // namespace strata::wal

@@ -20,6 +20,12 @@
 //     dropped, or, if the flip damaged a length, the records from it to the
 //     last one starting in its block, and "strata.wal-corrupted-records" is
 //     1. A flip in a block's zero trailer (never read) is harmless.
+//     That is wal_recovery_mode kTolerateCorruptedTailRecords (the default);
+//     kSkipAnyCorruptedRecords does the same whatever paranoid_checks says;
+//     kPointInTimeRecovery recovers every record before the damaged one and
+//     none from it on (counting 1 unless it was the last record);
+//     kAbsoluteConsistency fails Open on a flip in any record, the last
+//     included.
 //   - MANIFEST (several edits: flushes and a compaction): Open fails with
 //     Corruption. A damaged last record is not a torn tail: the WALs and
 //     tables that edit made obsolete may already be gone.
@@ -448,15 +454,19 @@ inline std::vector<int> RecordOfEachByte(const std::string& log) {
 // WAL (of those, every shards-th from the shard-th, so a long sweep can run
 // as several tests); reopens with paranoid_checks as given.
 inline Figures SweepWal(bool paranoid, int records, size_t log_bytes, uint64_t max_flips,
-                        int shard = 0, int shards = 1) {
+                        int shard = 0, int shards = 1,
+                        WALRecoveryMode mode = WALRecoveryMode::kTolerateCorruptedTailRecords) {
   Figures figures;
-  figures.what = std::string("WAL (paranoid_checks ") + (paranoid ? "on" : "off") + ")";
+  figures.what = std::string("WAL (paranoid_checks ") + (paranoid ? "on" : "off") +
+                 ", wal_recovery_mode " + std::to_string(static_cast<int>(mode)) + ")";
   if (shards > 1) figures.what += " shard " + std::to_string(shard) + "/" + std::to_string(shards);
   FailureLog failures(&figures);
   TempDir dir{TempDir::InMemory()};
   const std::string dbname = dir.Child("db");
   Options options;  // a 64 MiB memtable: nothing is flushed
   options.paranoid_checks = paranoid;
+  options.wal_recovery_mode = mode;
+  const bool point_in_time = mode == WALRecoveryMode::kPointInTimeRecovery;
   std::mt19937_64 rng(paranoid ? 11 : 12);
   std::vector<Write> writes;
   {
@@ -514,7 +524,8 @@ inline Figures SweepWal(bool paranoid, int records, size_t log_bytes, uint64_t m
   const int last = records - 1;
   figures.file_bits = contents.size() * 8;
   Stopwatch watch;
-  const std::vector<uint64_t> bits = ChooseBits(contents.size(), max_flips, paranoid ? 5 : 6);
+  const std::vector<uint64_t> bits =
+      ChooseBits(contents.size(), max_flips, (paranoid ? 5 : 6) + static_cast<int>(mode));
   for (size_t i = static_cast<size_t>(shard); i < bits.size(); i += static_cast<size_t>(shards)) {
     const uint64_t bit = bits[i];
     figures.flips++;
@@ -530,7 +541,10 @@ inline Figures SweepWal(bool paranoid, int records, size_t log_bytes, uint64_t m
     std::set<size_t> left_out;
     std::set<size_t> left_out_to_block_end;
     uint64_t expected_count = 0;
-    if (record >= 0) {
+    if (record >= 0 && point_in_time) {
+      // The damaged record and every later one: a prefix survives.
+      for (int r = record; r < records; r++) left_out.insert(static_cast<size_t>(r));
+    } else if (record >= 0) {
       left_out.insert(static_cast<size_t>(record));
       const uint64_t block_end = (bit / 8 / wal::kBlockSize + 1) * wal::kBlockSize;
       for (int r = record; r < records && record_start[r] < block_end; r++) {
@@ -538,7 +552,11 @@ inline Figures SweepWal(bool paranoid, int records, size_t log_bytes, uint64_t m
       }
     }
     if (record >= 0 && record != last) expected_count = 1;
-    if (paranoid && expected_count > 0) {
+    const bool open_fails = mode == WALRecoveryMode::kAbsoluteConsistency
+                                ? record >= 0
+                                : mode == WALRecoveryMode::kTolerateCorruptedTailRecords &&
+                                      paranoid && expected_count > 0;
+    if (open_fails) {
       if (s.IsCorruption()) {
         figures.open_corruption++;
       } else {

@@ -44,6 +44,7 @@ struct ReadResult {
   std::vector<std::string> reasons;
   Status status;
   uint64_t last_record_end = 0;
+  bool torn_tail = false;  // Reader::TornTail()
 };
 
 std::string RandomBytes(Random* rnd, size_t n) {
@@ -123,6 +124,7 @@ class LogTest : public ::testing::Test {
     result.reasons = reporter.reasons;
     result.status = reader.status();
     result.last_record_end = reader.LastRecordEnd();
+    result.torn_tail = reader.TornTail();
     return result;
   }
 
@@ -147,6 +149,12 @@ class LogTest : public ::testing::Test {
       ASSERT_EQ(0u, result.dropped_bytes) << "cut at " << cut << ": " << result.reasons[0];
       ASSERT_TRUE(result.status.ok());
       ASSERT_EQ(last_start, result.last_record_end) << "cut at " << cut;
+      // Torn, unless the cut left nothing of the record but zeros (its
+      // block's trailer): then the log ends as cleanly as a closed one.
+      const bool left_bytes =
+          contents.substr(last_start, cut - last_start).find_first_not_of('\0') !=
+          std::string::npos;
+      ASSERT_EQ(left_bytes, result.torn_tail) << "cut at " << cut;
     }
   }
 
@@ -421,6 +429,7 @@ TEST_F(LogTest, LastRecordPartlyZeroedIsSilent) {
       ReadResult result = ReadContents(damaged);
       EXPECT_EQ(FirstN(records, 2), result.records) << zero_from;
       EXPECT_EQ(0u, result.dropped_bytes) << zero_from;
+      EXPECT_EQ(zero_from > starts.back(), result.torn_tail) << zero_from;
     }
   }
 }
@@ -436,6 +445,7 @@ TEST_F(LogTest, ZeroFillAfterTheLastRecordIsSilent) {
     EXPECT_EQ(records, result.records) << zeros;
     EXPECT_EQ(0u, result.dropped_bytes) << zeros;
     EXPECT_EQ(contents.size(), result.last_record_end) << zeros;
+    EXPECT_FALSE(result.torn_tail) << zeros;  // zeros are no damage
   }
 }
 

@@ -125,7 +125,7 @@ int RunDel(Session& session, const Common& common, const DelArgs& args) {
 int RunGet(Session& session, const Common& common, const GetArgs& args) {
   std::string key, value;
   if (!ParseBytes("key", args.key, &key)) return kExitUsage;
-  DB* db = session.Db(common.db, /*create=*/false);
+  DB* db = session.ReadDb(common.db);
   if (db == nullptr) return kExitFailure;
   Status s = db->Get(key, &value);
   if (!s.ok() && !s.IsNotFound()) return Fail("get", s);
@@ -157,11 +157,15 @@ int RunScan(Session& session, const Common& common, const ScanArgs& args) {
     upper = prefix_end;
     has_upper = true;
   }
-  DB* db = session.Db(common.db, /*create=*/false);
+  DB* db = session.ReadDb(common.db);
   if (db == nullptr) return kExitFailure;
 
   ReadOptions options;
   options.fill_cache = false;  // a scan should not evict the hot blocks
+  // The bounds let the engine skip the tables and blocks outside the range.
+  const std::string_view lower_bound = lower, upper_bound = upper;
+  options.iterate_lower_bound = &lower_bound;
+  if (has_upper) options.iterate_upper_bound = &upper_bound;
   std::unique_ptr<Iterator> it = db->NewIterator(options);
   if (!args.reverse) {
     it->Seek(lower);
@@ -209,7 +213,7 @@ int RunDump(Session& session, const Common& common, const DumpArgs& args) {
   if (!jsonl && args.format != "tsv") {
     return Fail(kExitUsage, "unknown --format '" + args.format + "' (want tsv or jsonl)");
   }
-  DB* db = session.Db(common.db, /*create=*/false);
+  DB* db = session.ReadDb(common.db);
   if (db == nullptr) return kExitFailure;
   ReadOptions options;
   options.fill_cache = false;
@@ -227,7 +231,7 @@ int RunDump(Session& session, const Common& common, const DumpArgs& args) {
 }
 
 int RunStats(Session& session, const Common& common) {
-  DB* db = session.Db(common.db, /*create=*/false);
+  DB* db = session.ReadDb(common.db);
   if (db == nullptr) return kExitFailure;
   std::vector<LevelSize> levels = LevelSizes(db);
   if (!common.json) {

@@ -18,21 +18,24 @@ int OpenFailure(const std::string& path, const Status& s) {
   return Fail(kExitFailure, "cannot open the database " + path + ": " + s.ToString() + hint);
 }
 
-DB* Session::Db(const std::string& path, bool create) {
-  if (db_ != nullptr && path == path_) return db_.get();
-  Close();
+bool Session::Exists(const std::string& path) const {
   std::error_code ec;
-  if (!create && !std::filesystem::exists(path + "/CURRENT", ec)) {
-    if (std::filesystem::is_directory(path, ec) && !std::filesystem::is_empty(path, ec)) {
-      Fail(kExitFailure, path +
-                             " has no CURRENT file: not a database, or a damaged one ('strata "
-                             "repair' rebuilds it from its files)");
-    } else {
-      Fail(kExitFailure, "no database at " + path +
-                             " (create one with 'strata put' or 'strata load', or pass --db PATH)");
-    }
-    return nullptr;
+  if (std::filesystem::exists(path + "/CURRENT", ec)) return true;
+  if (std::filesystem::is_directory(path, ec) && !std::filesystem::is_empty(path, ec)) {
+    Fail(kExitFailure, path +
+                           " has no CURRENT file: not a database, or a damaged one ('strata "
+                           "repair' rebuilds it from its files)");
+  } else {
+    Fail(kExitFailure, "no database at " + path +
+                           " (create one with 'strata put' or 'strata load', or pass --db PATH)");
   }
+  return false;
+}
+
+DB* Session::Db(const std::string& path, bool create) {
+  if (db_ != nullptr && path == path_ && !read_only_) return db_.get();
+  Close();
+  if (!create && !Exists(path)) return nullptr;
   Options options;
   options.create_if_missing = create;
   Status s = DB::Open(options, path, &db_);
@@ -44,9 +47,24 @@ DB* Session::Db(const std::string& path, bool create) {
   return db_.get();
 }
 
+DB* Session::ReadDb(const std::string& path) {
+  if (db_ != nullptr && path == path_) return db_.get();
+  Close();
+  if (!Exists(path)) return nullptr;
+  Status s = DB::OpenReadOnly(Options(), path, &db_);
+  if (!s.ok()) {
+    OpenFailure(path, s);
+    return nullptr;
+  }
+  path_ = path;
+  read_only_ = true;
+  return db_.get();
+}
+
 void Session::Close() {
   db_.reset();
   path_.clear();
+  read_only_ = false;
 }
 
 }  // namespace strata::cli
