@@ -88,9 +88,12 @@ struct STRATA_EXPORT CheckReport {
 
 // Reads every file of the database in `path` (options.file_system is used;
 // the rest of options is ignored) and fills *report. Returns OK when the
-// check ran, whatever it found (see report->ok()); Busy if the database is
-// open elsewhere, NotFound if there is no database there, or the error that
-// stopped the check (an I/O error listing the directory, say).
+// check ran, whatever it found (see report->ok()); NotFound if there is no
+// database there, or the error that stopped the check (an I/O error listing
+// the directory, say). A database a writer has open is checked beside it,
+// without its lock: the result is kept only if no file was added or deleted
+// while the check ran (a flush or compaction), else the check is run again;
+// Busy if the writer changed its files during each of several attempts.
 STRATA_EXPORT Status CheckDB(const std::string& path, const Options& options, CheckReport* report);
 
 // ---------------------------------------------------------------------------

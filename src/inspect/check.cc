@@ -10,9 +10,11 @@
 // problem. What is not damage but worth knowing (a torn WAL tail, files no
 // version uses, which the next Open deletes) goes into the notes.
 
+#include <algorithm>
 #include <map>
 
 #include "inspect/inspect_util.h"
+#include "lsm/manifest_replayer.h"
 #include "lsm/write_batch_internal.h"
 #include "sstable/table_walker.h"
 #include "util/internal_key.h"
@@ -193,15 +195,59 @@ class Checker {
 
 }  // namespace
 
+namespace {
+
+// Attempts at checking a database a writer has open before giving up.
+constexpr int kLiveCheckAttempts = 5;
+
+// What a writer changes when it flushes, compacts or rotates its MANIFEST:
+// the file names and the MANIFEST CURRENT names. A WAL or MANIFEST growing
+// by appends keeps both.
+Status FileSetOf(FileSystem* fs, const std::string& path, std::vector<std::string>* names) {
+  std::vector<DbFile> files;
+  Status s = ListDbFiles(fs, path, &files);
+  if (!s.ok()) return s;
+  names->clear();
+  for (const auto& f : files) names->push_back(f.name);
+  std::sort(names->begin(), names->end());
+  std::string manifest;
+  uint64_t number = 0;
+  s = ReadCurrentFile(fs, path, &manifest, &number);
+  names->push_back("CURRENT -> " + (s.ok() ? manifest : s.ToString()));
+  return Status::OK();
+}
+
+}  // namespace
+
 Status CheckDB(const std::string& path, const Options& options, CheckReport* report) {
   *report = CheckReport();
   if (options.comparator == nullptr) return Status::InvalidArgument("comparator must not be null");
   FileSystem* fs = FileSystemFor(options);
   std::vector<DbFile> files;
-  DbLock lock;
-  Status s = ListAndLockDb(fs, path, &files, &lock);
+  Status s = ListDbFiles(fs, path, &files);
   if (!s.ok()) return s;
-  return Checker(path, fs, options.comparator, report).Run(options);
+  if (files.empty()) return Status::NotFound(path, "not a database (no database files there)");
+  DbLock lock;
+  s = lock.Acquire(fs, path);
+  if (s.ok()) return Checker(path, fs, options.comparator, report).Run(options);
+  if (!s.IsBusy()) return s;
+
+  // A writer has the database open. Check beside it, and trust the result
+  // only if the writer changed no file name (no flush, compaction or
+  // MANIFEST rotation deleted or added a file) while the check read them:
+  // otherwise a table deleted mid-check would be reported missing.
+  for (int attempt = 0; attempt < kLiveCheckAttempts; attempt++) {
+    std::vector<std::string> before, after;
+    s = FileSetOf(fs, path, &before);
+    if (!s.ok()) return s;
+    *report = CheckReport();
+    Status checked = Checker(path, fs, options.comparator, report).Run(options);
+    s = FileSetOf(fs, path, &after);
+    if (!s.ok()) return s;
+    if (before == after) return checked;
+  }
+  *report = CheckReport();
+  return Status::Busy(path, "its writer changed its files during every attempt to check it");
 }
 
 }  // namespace strata
