@@ -72,6 +72,7 @@ typedef struct strata_writebatch_t strata_writebatch_t;
 typedef struct strata_value_t strata_value_t;
 typedef struct strata_comparator_t strata_comparator_t;
 typedef struct strata_filterpolicy_t strata_filterpolicy_t;
+typedef struct strata_cache_t strata_cache_t;
 
 /* ------------------------------------------------------------------------
    Opening and closing */
@@ -82,6 +83,15 @@ typedef struct strata_filterpolicy_t strata_filterpolicy_t;
    cannot be recovered). */
 STRATA_C_EXPORT strata_t* strata_open(const strata_options_t* options, const char* name,
                                       char** errptr);
+
+/* Opens the database in directory `name` for reading only (see
+   DB::OpenReadOnly in <strata/db.h>): no lock is taken and no file is
+   created, changed or deleted, so any number of read-only handles, in any
+   number of processes, may read a database one writer has open; each sees it
+   as of its open. Writes, flush, compact range and resume fail with
+   NotSupported. */
+STRATA_C_EXPORT strata_t* strata_open_for_read_only(const strata_options_t* options,
+                                                    const char* name, char** errptr);
 
 /* Closes the database and frees the handle. Fails with InvalidArgument, and
    leaves the database open and the handle valid, while iterators created
@@ -180,6 +190,9 @@ STRATA_C_EXPORT void strata_flush(strata_t* db, char** errptr);
 STRATA_C_EXPORT void strata_compact_range(strata_t* db, const char* start_key, size_t start_key_len,
                                           const char* limit_key, size_t limit_key_len,
                                           char** errptr);
+/* Makes an openable, independent copy of the database as of the call in
+   directory `dir`, which must not exist (see DB::CreateCheckpoint). */
+STRATA_C_EXPORT void strata_create_checkpoint(strata_t* db, const char* dir, char** errptr);
 /* Retries now after a background error (see DB::Resume in <strata/db.h>). */
 STRATA_C_EXPORT void strata_resume(strata_t* db, char** errptr);
 /* Rebuilds a damaged database (see RepairDB in <strata/inspect.h>). It must
@@ -272,6 +285,33 @@ STRATA_C_EXPORT void strata_options_set_max_bytes_for_level_base(strata_options_
 STRATA_C_EXPORT uint64_t strata_options_get_max_bytes_for_level_base(const strata_options_t* o);
 STRATA_C_EXPORT void strata_options_set_max_background_jobs(strata_options_t* o, int v);
 STRATA_C_EXPORT int strata_options_get_max_background_jobs(const strata_options_t* o);
+/* One of the strata_wal_recovery_* values. */
+STRATA_C_EXPORT void strata_options_set_wal_recovery_mode(strata_options_t* o, int v);
+STRATA_C_EXPORT int strata_options_get_wal_recovery_mode(const strata_options_t* o);
+STRATA_C_EXPORT void strata_options_set_memory_budget(strata_options_t* o, size_t v);
+STRATA_C_EXPORT size_t strata_options_get_memory_budget(const strata_options_t* o);
+/* A block cache several databases may share (Options::block_cache); NULL:
+   the database makes its own. The options, and each database opened with
+   them, keep the cache alive: strata_cache_destroy may come at any time. */
+STRATA_C_EXPORT void strata_options_set_block_cache(strata_options_t* o, strata_cache_t* cache);
+STRATA_C_EXPORT strata_cache_t* strata_options_get_block_cache(const strata_options_t* o);
+
+enum {
+  strata_wal_recovery_tolerate_corrupted_tail_records = 0,
+  strata_wal_recovery_absolute_consistency = 1,
+  strata_wal_recovery_point_in_time = 2,
+  strata_wal_recovery_skip_any_corrupted_records = 3
+};
+
+/* ------------------------------------------------------------------------
+   Block caches (see <strata/cache.h>). Thread-safe. */
+
+/* An LRU cache of capacity bytes. */
+STRATA_C_EXPORT strata_cache_t* strata_cache_create_lru(size_t capacity);
+/* Drops this handle; databases using the cache keep it alive. NULL: no-op. */
+STRATA_C_EXPORT void strata_cache_destroy(strata_cache_t* cache);
+STRATA_C_EXPORT size_t strata_cache_get_capacity(const strata_cache_t* cache);
+STRATA_C_EXPORT size_t strata_cache_get_usage(const strata_cache_t* cache);
 
 /* The values of strata::CompressionType. */
 enum {
@@ -295,6 +335,19 @@ STRATA_C_EXPORT void strata_readoptions_set_snapshot(strata_readoptions_t* o,
                                                      const strata_snapshot_t* snapshot);
 STRATA_C_EXPORT const strata_snapshot_t* strata_readoptions_get_snapshot(
     const strata_readoptions_t* o);
+/* Iterators made with these options yield only keys in [lower, upper), in
+   both directions (ReadOptions::iterate_lower_bound / iterate_upper_bound).
+   The key is copied; NULL removes the bound. */
+STRATA_C_EXPORT void strata_readoptions_set_iterate_lower_bound(strata_readoptions_t* o,
+                                                                const char* key, size_t keylen);
+STRATA_C_EXPORT void strata_readoptions_set_iterate_upper_bound(strata_readoptions_t* o,
+                                                                const char* key, size_t keylen);
+/* The bound set, or NULL (and *keylen 0) if none. Valid until the bound is
+   set again or the options are destroyed. */
+STRATA_C_EXPORT const char* strata_readoptions_get_iterate_lower_bound(
+    const strata_readoptions_t* o, size_t* keylen);
+STRATA_C_EXPORT const char* strata_readoptions_get_iterate_upper_bound(
+    const strata_readoptions_t* o, size_t* keylen);
 
 STRATA_C_EXPORT strata_writeoptions_t* strata_writeoptions_create(void);
 STRATA_C_EXPORT void strata_writeoptions_destroy(strata_writeoptions_t* o);

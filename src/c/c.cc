@@ -35,10 +35,12 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "strata/cache.h"
 #include "strata/comparator.h"
 #include "strata/db.h"
 #include "strata/filter_policy.h"
@@ -192,11 +194,19 @@ struct strata_filterpolicy_t : RefCounted<strata_filterpolicy_t> {
   std::unique_ptr<const strata::FilterPolicy> rep;
 };
 
+struct strata_cache_t {
+  std::shared_ptr<strata::Cache> rep;
+};
+
 struct strata_options_t {
   strata::Options rep;
   // Kept apart from rep.compression so that any int set can be reported as
   // invalid at open, not silently truncated to the enum's byte.
   int compression = strata::kLZ4Compression;
+  // Likewise for rep.wal_recovery_mode.
+  int wal_recovery_mode = static_cast<int>(strata::WALRecoveryMode::kTolerateCorruptedTailRecords);
+  // A handle of rep.block_cache for strata_options_get_block_cache, or null.
+  std::unique_ptr<strata_cache_t> block_cache;
   strata_comparator_t* comparator = nullptr;       // a reference held, or null
   strata_filterpolicy_t* filter_policy = nullptr;  // a reference held, or null
   ~strata_options_t() {
@@ -231,6 +241,10 @@ struct strata_snapshot_t : RefCounted<strata_snapshot_t> {
 struct strata_readoptions_t {
   strata::ReadOptions rep;
   strata_snapshot_t* snapshot = nullptr;  // a reference held, or null
+  // The iterator bounds' keys (rep's bound pointers are set per iterator,
+  // to the iterator's own copies).
+  std::optional<std::string> lower_bound;
+  std::optional<std::string> upper_bound;
   ~strata_readoptions_t() { Unref(snapshot); }
 };
 
@@ -240,6 +254,10 @@ struct strata_writeoptions_t {
 
 struct strata_iterator_t {
   strata_t* db = nullptr;
+  // The bounds' keys and views the iterator reads through; declared before
+  // rep so they outlive it.
+  std::string lower_key, upper_key;
+  std::string_view lower_view, upper_view;
   std::unique_ptr<strata::Iterator> rep;
 };
 
@@ -286,6 +304,11 @@ Status ToOptions(const strata_options_t* options, strata::Options* out) {
                                    std::to_string(options->compression));
   }
   out->compression = static_cast<strata::CompressionType>(options->compression);
+  if (options->wal_recovery_mode < 0 || options->wal_recovery_mode > 3) {
+    return Status::InvalidArgument("unknown WAL recovery mode " +
+                                   std::to_string(options->wal_recovery_mode));
+  }
+  out->wal_recovery_mode = static_cast<strata::WALRecoveryMode>(options->wal_recovery_mode);
   return Status::OK();
 }
 
@@ -323,7 +346,13 @@ extern "C" {
 // ---------------------------------------------------------------------------
 // Opening and closing
 
-strata_t* strata_open(const strata_options_t* options, const char* name, char** errptr) {
+namespace {
+
+using OpenFunction = Status (*)(const strata::Options&, const std::string&,
+                                std::unique_ptr<strata::DB>*);
+
+strata_t* OpenWith(OpenFunction open, const strata_options_t* options, const char* name,
+                   char** errptr) {
   strata_t* result = nullptr;
   Guarded(errptr, [&] {
     if (name == nullptr) {
@@ -339,10 +368,21 @@ strata_t* strata_open(const strata_options_t* options, const char* name, char** 
       Ref(db->comparator);
       Ref(db->filter_policy);
     }
-    if (SaveError(errptr, strata::DB::Open(opts, name, &db->rep))) return;
+    if (SaveError(errptr, open(opts, name, &db->rep))) return;
     result = db.release();
   });
   return result;
+}
+
+}  // namespace
+
+strata_t* strata_open(const strata_options_t* options, const char* name, char** errptr) {
+  return OpenWith(&strata::DB::Open, options, name, errptr);
+}
+
+strata_t* strata_open_for_read_only(const strata_options_t* options, const char* name,
+                                    char** errptr) {
+  return OpenWith(&strata::DB::OpenReadOnly, options, name, errptr);
 }
 
 void strata_close(strata_t* db, char** errptr) {
@@ -476,6 +516,16 @@ strata_iterator_t* strata_create_iterator(strata_t* db, const strata_readoptions
     if (SaveError(errptr, ToReadOptions(db, options, &ropts))) return;
     auto iter = std::make_unique<strata_iterator_t>();
     iter->db = db;
+    if (options != nullptr && options->lower_bound) {
+      iter->lower_key = *options->lower_bound;
+      iter->lower_view = iter->lower_key;
+      ropts.iterate_lower_bound = &iter->lower_view;
+    }
+    if (options != nullptr && options->upper_bound) {
+      iter->upper_key = *options->upper_bound;
+      iter->upper_view = iter->upper_key;
+      ropts.iterate_upper_bound = &iter->upper_view;
+    }
     iter->rep = db->rep->NewIterator(ropts);
     strata::MutexLock lock(&db->mu);
     db->live_iterators++;
@@ -634,6 +684,17 @@ void strata_compact_range(strata_t* db, const char* start_key, size_t start_key_
   });
 }
 
+void strata_create_checkpoint(strata_t* db, const char* dir, char** errptr) {
+  Guarded(errptr, [&] {
+    if (SaveError(errptr, CheckDB(db))) return;
+    if (dir == nullptr) {
+      SaveError(errptr, Status::InvalidArgument("dir is NULL"));
+      return;
+    }
+    SaveError(errptr, db->rep->CreateCheckpoint(dir));
+  });
+}
+
 void strata_resume(strata_t* db, char** errptr) {
   Guarded(errptr, [&] {
     if (SaveError(errptr, CheckDB(db))) return;
@@ -787,6 +848,43 @@ void strata_options_set_compression(strata_options_t* o, int v) { o->compression
 
 int strata_options_get_compression(const strata_options_t* o) { return o->compression; }
 
+void strata_options_set_memory_budget(strata_options_t* o, size_t v) { o->rep.memory_budget = v; }
+
+size_t strata_options_get_memory_budget(const strata_options_t* o) { return o->rep.memory_budget; }
+
+void strata_options_set_wal_recovery_mode(strata_options_t* o, int v) { o->wal_recovery_mode = v; }
+
+int strata_options_get_wal_recovery_mode(const strata_options_t* o) { return o->wal_recovery_mode; }
+
+void strata_options_set_block_cache(strata_options_t* o, strata_cache_t* cache) {
+  o->block_cache.reset();
+  o->rep.block_cache = nullptr;
+  if (cache == nullptr) return;
+  o->block_cache = std::make_unique<strata_cache_t>(strata_cache_t{cache->rep});
+  o->rep.block_cache = cache->rep;
+}
+
+strata_cache_t* strata_options_get_block_cache(const strata_options_t* o) {
+  return o->block_cache.get();
+}
+
+// ---------------------------------------------------------------------------
+// Block caches
+
+strata_cache_t* strata_cache_create_lru(size_t capacity) {
+  try {
+    return new strata_cache_t{strata::NewLRUCache(capacity)};
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void strata_cache_destroy(strata_cache_t* cache) { delete cache; }
+
+size_t strata_cache_get_capacity(const strata_cache_t* cache) { return cache->rep->capacity(); }
+
+size_t strata_cache_get_usage(const strata_cache_t* cache) { return cache->rep->usage(); }
+
 // ---------------------------------------------------------------------------
 // Read and write options
 
@@ -821,6 +919,43 @@ void strata_readoptions_set_snapshot(strata_readoptions_t* o, const strata_snaps
 
 const strata_snapshot_t* strata_readoptions_get_snapshot(const strata_readoptions_t* o) {
   return o->snapshot;
+}
+
+namespace {
+
+void SetBound(std::optional<std::string>* bound, const char* key, size_t keylen) {
+  if (key == nullptr) {
+    bound->reset();
+  } else {
+    bound->emplace(key, keylen);
+  }
+}
+
+const char* GetBound(const std::optional<std::string>& bound, size_t* keylen) {
+  if (keylen != nullptr) *keylen = bound ? bound->size() : 0;
+  return bound ? bound->data() : nullptr;
+}
+
+}  // namespace
+
+void strata_readoptions_set_iterate_lower_bound(strata_readoptions_t* o, const char* key,
+                                                size_t keylen) {
+  SetBound(&o->lower_bound, key, keylen);
+}
+
+void strata_readoptions_set_iterate_upper_bound(strata_readoptions_t* o, const char* key,
+                                                size_t keylen) {
+  SetBound(&o->upper_bound, key, keylen);
+}
+
+const char* strata_readoptions_get_iterate_lower_bound(const strata_readoptions_t* o,
+                                                       size_t* keylen) {
+  return GetBound(o->lower_bound, keylen);
+}
+
+const char* strata_readoptions_get_iterate_upper_bound(const strata_readoptions_t* o,
+                                                       size_t* keylen) {
+  return GetBound(o->upper_bound, keylen);
 }
 
 strata_writeoptions_t* strata_writeoptions_create(void) {

@@ -72,6 +72,13 @@ std::string IterValue(const strata_iterator_t* it) {
   return std::string(p, len);
 }
 
+bool FlushOk(strata_t* db) {
+  Err err;
+  strata_flush(db, err.ptr());
+  EXPECT_EQ(err.get(), nullptr) << err.str();
+  return err.get() == nullptr;
+}
+
 void Put(strata_t* db, const std::string& key, const std::string& value) {
   Err err;
   strata_put(db, nullptr, key.data(), key.size(), value.data(), value.size(), err.ptr());
@@ -477,6 +484,142 @@ TEST_F(CApiTest, OptionsReachTheEngineAndBadOnesFailOpen) {
   EXPECT_NE(err.str().find("exists"), std::string::npos) << err.str();
 }
 
+TEST_F(CApiTest, IteratorBoundsBothWaysAndCopied) {
+  Open();
+  for (const char* k : {"a", "b", "c", "d", "e"}) Put(db_, k, std::string("v") + k);
+  ASSERT_EQ(FlushOk(db_), true);
+  for (const char* k : {"bb", "cc"}) Put(db_, k, "mem");  // memtable and table alike
+  char lower[] = "b";
+  char upper[] = "d";
+  strata_readoptions_set_iterate_lower_bound(ropts_, lower, 1);
+  strata_readoptions_set_iterate_upper_bound(ropts_, upper, 1);
+  lower[0] = 'a';  // the options hold their own copy
+  upper[0] = 'z';
+  size_t len = 0;
+  const char* got = strata_readoptions_get_iterate_lower_bound(ropts_, &len);
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(std::string(got, len), "b");
+  got = strata_readoptions_get_iterate_upper_bound(ropts_, &len);
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(std::string(got, len), "d");
+
+  Err err;
+  strata_iterator_t* it = strata_create_iterator(db_, ropts_, err.ptr());
+  ASSERT_NO_ERR(err);
+  // The iterator keeps its own copy too: changing the options later does
+  // not move its bounds.
+  strata_readoptions_set_iterate_upper_bound(ropts_, nullptr, 0);
+  std::string forward, backward;
+  for (strata_iter_seek_to_first(it); strata_iter_valid(it); strata_iter_next(it)) {
+    forward += IterKey(it) + " ";
+  }
+  for (strata_iter_seek_to_last(it); strata_iter_valid(it); strata_iter_prev(it)) {
+    backward += IterKey(it) + " ";
+  }
+  EXPECT_EQ(forward, "b bb c cc ");
+  EXPECT_EQ(backward, "cc c bb b ");
+  strata_iter_seek(it, "a", 1);
+  ASSERT_TRUE(strata_iter_valid(it));
+  EXPECT_EQ(IterKey(it), "b");
+  strata_iter_seek(it, "d", 1);
+  EXPECT_FALSE(strata_iter_valid(it));
+  strata_iter_destroy(it);
+
+  EXPECT_EQ(strata_readoptions_get_iterate_upper_bound(ropts_, &len), nullptr);
+  EXPECT_EQ(len, 0u);
+  it = strata_create_iterator(db_, ropts_, err.ptr());
+  ASSERT_NO_ERR(err);
+  strata_iter_seek_to_last(it);
+  ASSERT_TRUE(strata_iter_valid(it));
+  EXPECT_EQ(IterKey(it), "e");
+  strata_iter_destroy(it);
+}
+
+TEST_F(CApiTest, ReadOnlyOpenReadsBesideAWriterAndRefusesWrites) {
+  Open();
+  Put(db_, "k", "v1");
+  Err err;
+  strata_t* ro = strata_open_for_read_only(options_, dir_.Child("db").c_str(), err.ptr());
+  ASSERT_NO_ERR(err);
+  ASSERT_NE(ro, nullptr);
+  EXPECT_EQ(Get(ro, ropts_, "k"), "v1");
+  Put(db_, "k", "v2");  // after the read-only open: not seen by it
+  EXPECT_EQ(Get(ro, ropts_, "k"), "v1");
+  strata_put(ro, wopts_, "x", 1, "y", 1, err.ptr());
+  EXPECT_NE(err.str().find("Not supported"), std::string::npos) << err.str();
+  err.Clear();
+  strata_flush(ro, err.ptr());
+  EXPECT_NE(err.get(), nullptr);
+  err.Clear();
+  strata_close(ro, err.ptr());
+  ASSERT_NO_ERR(err);
+  // A missing database is an error, never created.
+  EXPECT_EQ(strata_open_for_read_only(options_, dir_.Child("none").c_str(), err.ptr()), nullptr);
+  EXPECT_NE(err.get(), nullptr);
+}
+
+TEST_F(CApiTest, CheckpointOpensWithTheDataAndRefusesAnExistingDir) {
+  Open();
+  Put(db_, "k", "v");
+  Err err;
+  const std::string ck = dir_.Child("ck");
+  strata_create_checkpoint(db_, ck.c_str(), err.ptr());
+  ASSERT_NO_ERR(err);
+  Put(db_, "k", "later");
+  strata_create_checkpoint(db_, ck.c_str(), err.ptr());  // exists: an error
+  EXPECT_NE(err.get(), nullptr);
+  err.Clear();
+  strata_create_checkpoint(db_, nullptr, err.ptr());
+  EXPECT_NE(err.get(), nullptr);
+  err.Clear();
+  strata_t* copy = strata_open(options_, ck.c_str(), err.ptr());
+  ASSERT_NO_ERR(err);
+  EXPECT_EQ(Get(copy, ropts_, "k"), "v");
+  strata_close(copy, err.ptr());
+  ASSERT_NO_ERR(err);
+}
+
+TEST_F(CApiTest, RecoveryModeMemoryBudgetAndASharedCache) {
+  EXPECT_EQ(strata_options_get_wal_recovery_mode(options_),
+            strata_wal_recovery_tolerate_corrupted_tail_records);
+  strata_options_set_wal_recovery_mode(options_, 9);
+  Err err;
+  EXPECT_EQ(strata_open(options_, dir_.Child("db").c_str(), err.ptr()), nullptr);
+  EXPECT_NE(err.str().find("recovery mode"), std::string::npos) << err.str();
+  err.Clear();
+  strata_options_set_wal_recovery_mode(options_, strata_wal_recovery_point_in_time);
+  EXPECT_EQ(strata_options_get_wal_recovery_mode(options_), strata_wal_recovery_point_in_time);
+
+  strata_options_set_memory_budget(options_, 8 << 20);
+  EXPECT_EQ(strata_options_get_memory_budget(options_), size_t{8} << 20);
+  strata_options_set_memory_budget(options_, 0);
+
+  strata_cache_t* cache = strata_cache_create_lru(4 << 20);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_EQ(strata_cache_get_capacity(cache), size_t{4} << 20);
+  EXPECT_EQ(strata_options_get_block_cache(options_), nullptr);
+  strata_options_set_block_cache(options_, cache);
+  ASSERT_NE(strata_options_get_block_cache(options_), nullptr);
+  Open();
+  strata_t* other = strata_open(options_, dir_.Child("other").c_str(), err.ptr());
+  ASSERT_NO_ERR(err);
+  for (strata_t* db : {db_, other}) {
+    for (int i = 0; i < 200; i++) Put(db, "key" + std::to_string(i), std::string(100, 'x'));
+    ASSERT_EQ(FlushOk(db), true);
+    EXPECT_EQ(Get(db, ropts_, "key7"), std::string(100, 'x'));
+  }
+  EXPECT_GT(strata_cache_get_usage(cache), 0u);  // both DBs' blocks in the one cache
+  // The handle may go before the databases and the options: they keep the
+  // cache alive.
+  strata_cache_destroy(cache);
+  strata_cache_destroy(nullptr);
+  EXPECT_EQ(Get(other, ropts_, "key9"), std::string(100, 'x'));
+  strata_close(other, err.ptr());
+  ASSERT_NO_ERR(err);
+  strata_options_set_block_cache(options_, nullptr);
+  EXPECT_EQ(strata_options_get_block_cache(options_), nullptr);
+}
+
 TEST_F(CApiTest, PropertiesFlushCompactResumeApproximateSizes) {
   Open();
   Err err;
@@ -683,16 +826,16 @@ TEST_F(CApiTest, CustomComparatorOrdersKeysThroughFlushCompactionAndReopen) {
   EXPECT_GT(counts.compare_calls, 0);
   EXPECT_EQ(Get(db_, ropts_, "k42"), "v42");
   Close();
-  // Opening with another comparator (here the bytewise default) fails.
+  EXPECT_EQ(counts.destructor_calls, 0);
+  // Opening with another comparator (here the bytewise default) fails. The
+  // options held the comparator's last reference: replacing it destroys it.
   strata_options_set_comparator(options_, nullptr);
+  EXPECT_EQ(counts.destructor_calls, 1);
   Err err;
   strata_t* wrong = strata_open(options_, dir_.Child("db").c_str(), err.ptr());
   EXPECT_EQ(wrong, nullptr);
-  EXPECT_NE(err.get(), nullptr);
+  EXPECT_NE(err.str().find("comparator"), std::string::npos) << err.str();
   strata_close(wrong, nullptr);
-  EXPECT_EQ(counts.destructor_calls, 0);
-  strata_options_destroy(options_);  // drops the last reference
-  options_ = strata_options_create();
   EXPECT_EQ(counts.destructor_calls, 1);
 }
 
