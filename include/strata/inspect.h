@@ -93,7 +93,8 @@ struct STRATA_EXPORT CheckReport {
 // the directory, say). A database a writer has open is checked beside it,
 // without its lock: the result is kept only if no file was added or deleted
 // while the check ran (a flush or compaction), else the check is run again;
-// Busy if the writer changed its files during each of several attempts.
+// Busy if the writer changed its files during each of 10 attempts (over
+// about a second).
 STRATA_EXPORT Status CheckDB(const std::string& path, const Options& options, CheckReport* report);
 
 // ---------------------------------------------------------------------------

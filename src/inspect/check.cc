@@ -11,7 +11,9 @@
 // version uses, which the next Open deletes) goes into the notes.
 
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "inspect/inspect_util.h"
 #include "lsm/manifest_replayer.h"
@@ -197,8 +199,11 @@ class Checker {
 
 namespace {
 
-// Attempts at checking a database a writer has open before giving up.
-constexpr int kLiveCheckAttempts = 5;
+// Attempts at checking a database a writer has open before giving up, and
+// the pause before attempt n (n times this): a flush or compaction that
+// changed the files during one attempt is usually over by the next.
+constexpr int kLiveCheckAttempts = 10;
+constexpr auto kLiveCheckBackoff = std::chrono::milliseconds(20);
 
 // What a writer changes when it flushes, compacts or rotates its MANIFEST:
 // the file names and the MANIFEST CURRENT names. A WAL or MANIFEST growing
@@ -237,6 +242,7 @@ Status CheckDB(const std::string& path, const Options& options, CheckReport* rep
   // MANIFEST rotation deleted or added a file) while the check read them:
   // otherwise a table deleted mid-check would be reported missing.
   for (int attempt = 0; attempt < kLiveCheckAttempts; attempt++) {
+    if (attempt > 0) std::this_thread::sleep_for(attempt * kLiveCheckBackoff);
     std::vector<std::string> before, after;
     s = FileSetOf(fs, path, &before);
     if (!s.ok()) return s;
