@@ -41,11 +41,14 @@ trap 'rm -rf "$out"' EXIT
 # shellcheck disable=SC2086
 "$cc" -std=gnu99 ${STRATA_C_FLAGS:-} -I"$src/include/strata-leveldb" "$c_test" -o "$out/c_test" \
   -L"$build" -lstrata-leveldb -Wl,-rpath,"$build"
-if ldd "$out/c_test" | grep -q 'libleveldb\.so'; then
+# ldd's output is read whole first: `ldd | grep -q` under pipefail fails
+# when grep exits at its match before ldd has finished writing (SIGPIPE).
+libs=$(ldd "$out/c_test")
+if grep -q 'libleveldb\.so' <<<"$libs"; then
   echo "FAIL: c_test linked a real LevelDB"
   exit 1
 fi
-ldd "$out/c_test" | grep -q 'libstrata-leveldb\.so' || { echo "FAIL: libstrata-leveldb not linked"; exit 1; }
+grep -q 'libstrata-leveldb\.so' <<<"$libs" || { echo "FAIL: libstrata-leveldb not linked"; exit 1; }
 
 mkdir -p "$out/tmp"
 set +e
