@@ -51,8 +51,21 @@ void Check(bool condition, const char* what) {
   }
 }
 
+// The two orders a block is read in: names (the metaindex and properties
+// blocks, bytewise) and internal keys (data and index blocks).
+enum class KeyOrder { kBytewise, kInternal };
+
+const InternalKeyComparator& Icmp() {
+  static const InternalKeyComparator icmp(BytewiseComparator());
+  return icmp;
+}
+
 int Compare(KeyOrder order, std::string_view a, std::string_view b) {
-  return order == KeyOrder::kInternal ? CompareInternalKeys(a, b) : CompareUserKeys(a, b);
+  return order == KeyOrder::kInternal ? Icmp().Compare(a, b) : a.compare(b);
+}
+
+std::unique_ptr<Iterator> NewBlockIterator(const Block& block, KeyOrder order) {
+  return order == KeyOrder::kInternal ? block.NewIterator(Icmp()) : block.NewNameIterator();
 }
 
 // Decodes block by the format's rules alone. True, with its entries, if the
@@ -133,7 +146,7 @@ std::vector<std::string> SeekTargets(std::string_view block, KeyOrder order,
 // Walks the iterator every way; returns the keys of the forward scan.
 std::vector<std::string> Exercise(const Block& block, std::string_view contents, KeyOrder order,
                                   const std::vector<Entry>* expected) {
-  std::unique_ptr<Iterator> it = block.NewIterator(order);
+  std::unique_ptr<Iterator> it = NewBlockIterator(block, order);
   std::vector<std::string> keys;
   size_t i = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), i++) {
@@ -149,7 +162,7 @@ std::vector<std::string> Exercise(const Block& block, std::string_view contents,
     Check(i == expected->size(), "forward scan misses entries");
   }
 
-  it = block.NewIterator(order);
+  it = NewBlockIterator(block, order);
   int steps = 0;
   for (it->SeekToLast(); it->Valid() && steps < kMaxPrevSteps; it->Prev(), steps++) {
     if (expected != nullptr) {
@@ -164,7 +177,7 @@ std::vector<std::string> Exercise(const Block& block, std::string_view contents,
   }
 
   for (const std::string& target : SeekTargets(contents, order, keys)) {
-    it = block.NewIterator(order);
+    it = NewBlockIterator(block, order);
     it->Seek(target);
     if (expected != nullptr) {
       auto lower = std::find_if(expected->begin(), expected->end(),

@@ -204,7 +204,7 @@ void WriteTableCorpus(const fs::path& dir) {
 
 void WriteVersionEditCorpus(const fs::path& dir) {
   VersionEdit edit;
-  edit.SetComparatorName(kComparatorName);
+  edit.SetComparatorName(BytewiseComparator()->Name());
   edit.SetLogNumber(3);
   edit.SetNextFileNumber(12);
   edit.SetLastSequence(4567);

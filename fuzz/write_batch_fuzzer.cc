@@ -81,7 +81,7 @@ void CheckRebuilt(const WriteBatch& decoded, const std::vector<Update>& updates)
 }
 
 void CheckMemTable(const WriteBatch& batch, const std::vector<Update>& updates) {
-  MemTable mem;
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
   if (!WriteBatchInternal::InsertInto(&batch, &mem).ok()) {
     Check(false, "a batch that iterates does not insert");
   }
@@ -98,7 +98,7 @@ void CheckMemTable(const WriteBatch& batch, const std::vector<Update>& updates) 
     last_update[updates[i].key] = i;
   }
   std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
-    return CompareInternalKeys(a.internal_key, b.internal_key) < 0;
+    return InternalKeyComparator(BytewiseComparator()).Compare(a.internal_key, b.internal_key) < 0;
   });
 
   Check(mem.NumEntries() == updates.size(), "memtable entry count");
