@@ -31,33 +31,13 @@
 #include "strata/comparator.h"
 #include "strata/db.h"
 #include "strata/filter_policy.h"
+#include "test_comparators.h"
 #include "test_util.h"
 #include "util/coding.h"
 #include "util/random.h"
 
 namespace strata::test {
 namespace {
-
-// Bytewise order reversed. Its helpers really shorten (in reverse order a
-// shorter prefix of start sorts after it), so index separators are made by
-// the comparator, not left alone.
-class ReverseBytewiseComparator final : public Comparator {
- public:
-  int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
-  const char* Name() const override { return "test.ReverseBytewise"; }
-
-  // In reverse order start < limit means start > limit bytewise: a prefix of
-  // start that is still bytewise greater than limit lies between them.
-  void FindShortestSeparator(std::string* start, std::string_view limit) const override {
-    size_t diff = 0;
-    while (diff < start->size() && diff < limit.size() && (*start)[diff] == limit[diff]) diff++;
-    if (diff < start->size()) start->resize(diff + 1);
-  }
-  // Any prefix of key sorts at or after it in reverse order.
-  void FindShortSuccessor(std::string* key) const override {
-    if (key->size() > 1) key->resize(1);
-  }
-};
 
 // Decimal integers without leading zeros, compared as numbers ("9" < "10").
 // A shorter key is a smaller number, so no key can be shortened: the helpers

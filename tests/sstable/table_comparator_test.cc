@@ -25,6 +25,7 @@
 #include "strata/comparator.h"
 #include "strata/file_system.h"
 #include "strata/filter_policy.h"
+#include "test_comparators.h"
 #include "test_util.h"
 #include "util/internal_key.h"
 #include "util/random.h"
@@ -32,23 +33,8 @@
 namespace strata {
 namespace {
 
-// Bytewise reversed, with helpers that shorten in that order: a prefix of a
-// key sorts after it.
-class ReverseComparator final : public Comparator {
- public:
-  int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
-  const char* Name() const override { return "test.Reverse"; }
-  void FindShortestSeparator(std::string* start, std::string_view limit) const override {
-    size_t diff = 0;
-    while (diff < start->size() && diff < limit.size() && (*start)[diff] == limit[diff]) diff++;
-    if (diff < start->size()) start->resize(diff + 1);
-  }
-  void FindShortSuccessor(std::string* key) const override {
-    if (key->size() > 1) key->resize(1);
-  }
-};
-
-// The same order with helpers that break their contract (the "separator" is
+// Bytewise reversed, like test::ReverseBytewiseComparator, but with helpers
+// that break their contract (the "separator" is
 // shorter but sorts before start): the builder must not use it.
 class BrokenHelpersComparator final : public Comparator {
  public:
@@ -211,7 +197,7 @@ void CheckTable(const TableReader& table, const Model& model, const InternalKeyC
 }
 
 TEST_F(TableComparatorTest, ReverseOrderWithShortSeparators) {
-  ReverseComparator reverse;
+  test::ReverseBytewiseComparator reverse;
   const InternalKeyComparator icmp(&reverse);
   const Model model = ReverseModel(&reverse);
   TableBuilderOptions options;
