@@ -66,6 +66,13 @@ class STRATA_EXPORT DB {
   virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value) = 0;
   // Removes key; OK whether or not it existed.
   virtual Status Delete(const WriteOptions& options, std::string_view key) = 0;
+  // Removes every key in [begin, end) (bytes ordered by options.comparator),
+  // atomically and in O(1) writes: one range tombstone, whatever the number
+  // of keys it covers. Snapshots taken before the call still see the keys.
+  // begin >= end is a no-op that returns OK. A DB that cannot delete ranges
+  // returns NotSupported.
+  virtual Status DeleteRange(const WriteOptions& options, std::string_view begin,
+                             std::string_view end);
   // Applies every update in *updates atomically. The batch's updates are not
   // modified (the engine may stamp the sequence number in its header).
   virtual Status Write(const WriteOptions& options, WriteBatch* updates) = 0;

@@ -126,6 +126,12 @@ constexpr size_t kTableCacheReservedFiles = 10;
 
 DB::~DB() = default;
 
+// The default for DB implementations without range deletion; DBImpl
+// overrides it (issue 17 brings the engine's range tombstones).
+Status DB::DeleteRange(const WriteOptions&, std::string_view, std::string_view) {
+  return Status::NotSupported("DeleteRange");
+}
+
 Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
   if (db == nullptr) return Status::InvalidArgument("DB::Open: db must not be null");
   db->reset();
