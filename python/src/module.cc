@@ -370,8 +370,9 @@ name is str or bytes, e.g. 'strata.stats', 'strata.num-files-at-level0'
           "table data on disk holding keys in [start, stop).")
       .def(
           "approximate_size",
-          [](Database& self, py::handle start, py::handle stop) {
-            return self.ApproximateSizes(py::make_tuple(py::make_tuple(start, stop)))[0];
+          [](Database& self, py::handle start, py::handle stop) -> py::object {
+            py::list sizes = self.ApproximateSizes(py::make_tuple(py::make_tuple(start, stop)));
+            return sizes[0];
           },
           py::arg("start"), py::arg("stop"),
           "The approximate bytes of table data on disk holding keys in [start, stop).")
