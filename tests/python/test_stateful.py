@@ -217,7 +217,7 @@ class DBMachine(RuleBasedStateMachine):
         assert list(self.db.iterator()) == sorted(self.model.items())
 
 
-examples = int(os.environ.get("STRATADB_HYPOTHESIS_EXAMPLES", "40"))
+examples = int(os.environ.get("STRATADB_HYPOTHESIS_EXAMPLES", "25"))
 DBMachine.TestCase.settings = settings(
     max_examples=examples,
     stateful_step_count=40,
