@@ -11,13 +11,6 @@ namespace stratadb_py {
 
 namespace {
 
-// The file system name of a path: str, bytes or os.PathLike, as os.fsencode
-// makes it.
-std::string FsPath(const py::object& path) {
-  py::object encoded = py::module_::import("os").attr("fsencode")(path);
-  return encoded.cast<std::string>();
-}
-
 template <typename T>
 T Positive(int64_t value, int64_t max, const char* name) {
   if (value <= 0 || value > max) {
@@ -63,7 +56,7 @@ Database::Database(py::object path, bool create_if_missing, bool error_if_exists
                    std::optional<int64_t> block_size, std::optional<int64_t> block_restart_interval,
                    py::object compression, int bloom_filter_bits, bool read_only)
     : name_(path) {
-  const std::string fs_path = FsPath(path);
+  const std::string fs_path = PathArg(path);
   constexpr int64_t kMaxInt = 0x7fffffff;
   constexpr int64_t kMaxSize = int64_t{1} << 48;
   strata::Options options;
@@ -193,7 +186,7 @@ py::list Database::ApproximateSizes(const py::tuple& ranges) {
 }
 
 void Database::CreateCheckpoint(py::object path) {
-  const std::string dir = FsPath(path);
+  const std::string dir = PathArg(path);
   ThrowIfError(RunOnDb(*handle_, [&](strata::DB* db) { return db->CreateCheckpoint(dir); }));
 }
 

@@ -80,6 +80,7 @@ void RaiseStatus(const strata::Status& status) {
   switch (status.code()) {
     case Code::kIOError:
     case Code::kNoSpace:
+    case Code::kNotFound:  // a missing file or directory (a missing key is no error)
       cls = io_error_class;
       break;
     case Code::kCorruption:
@@ -95,7 +96,6 @@ void RaiseStatus(const strata::Status& status) {
       cls = not_supported_error_class;
       break;
     case Code::kOk:
-    case Code::kNotFound:
       break;
   }
   Raise(cls, status.ToString());
@@ -127,6 +127,10 @@ std::string BytesArg(py::handle obj, const char* what) {
 std::optional<std::string> OptionalBytesArg(py::handle obj, const char* what) {
   if (obj.is_none()) return std::nullopt;
   return BytesArg(obj, what);
+}
+
+std::string PathArg(const py::object& path) {
+  return py::module_::import("os").attr("fsencode")(path).cast<std::string>();
 }
 
 }  // namespace stratadb_py

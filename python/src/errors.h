@@ -1,8 +1,12 @@
 // The stratadb exception classes and the mapping from strata::Status to
-// them, plus the conversion of Python keys and values to bytes.
+// them, plus the conversion of Python keys, values and paths to bytes.
 //
 //   Error(Exception)                       every error the engine reports
-//     IOError(Error, OSError)              Status::IOError and NoSpace
+//     IOError(Error, OSError)              Status::IOError and NoSpace, and
+//                                          NotFound where it means a missing
+//                                          file or directory (a missing key
+//                                          is no error: get() returns its
+//                                          default)
 //     CorruptionError(Error)               Status::Corruption
 //     LockedError(Error)                   Status::Busy: the database is open
 //                                          elsewhere (Open never waits)
@@ -16,7 +20,6 @@
 //     IteratorInvalidError(Error)          a raw iterator used while not valid
 //     ClosedError(Error, RuntimeError)     the DB, iterator or snapshot is
 //                                          closed (plyvel raises RuntimeError)
-// NotFound is no exception: get() returns its default.
 //
 // Thread-safety: Raise* and BytesArg need the GIL; the classes are created
 // once, at import, and never freed (the module is never unloaded).
@@ -38,8 +41,8 @@ namespace py = pybind11;
 // Creates the exception classes as attributes of `m`.
 void RegisterErrors(py::module_& m);
 
-// Raises the exception for a non-OK, non-NotFound status (throws
-// py::error_already_set). REQUIRES: the GIL is held.
+// Raises the exception for a non-OK status (throws py::error_already_set).
+// Callers that read a key handle NotFound first. REQUIRES: the GIL is held.
 [[noreturn]] void RaiseStatus(const strata::Status& status);
 inline void ThrowIfError(const strata::Status& status) {
   if (!status.ok()) RaiseStatus(status);
@@ -58,6 +61,9 @@ inline void ThrowIfError(const strata::Status& status) {
 std::string BytesArg(py::handle obj, const char* what);
 // As BytesArg, with None meaning "not given".
 std::optional<std::string> OptionalBytesArg(py::handle obj, const char* what);
+// The file system name of a path (str, bytes or os.PathLike), as os.fsencode
+// makes it.
+std::string PathArg(const py::object& path);
 
 }  // namespace stratadb_py
 

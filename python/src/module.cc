@@ -50,12 +50,8 @@ std::unique_ptr<RawIterator> MakeRawIterator(const std::shared_ptr<DbHandle>& ha
   return std::make_unique<RawIterator>(handle, snapshot, read, db_prefix);
 }
 
-std::string FsPath(const py::object& path) {
-  return py::module_::import("os").attr("fsencode")(path).cast<std::string>();
-}
-
 py::dict RepairDb(py::object path, bool paranoid_checks) {
-  const std::string fs_path = FsPath(path);
+  const std::string fs_path = PathArg(path);
   strata::Options options;
   options.paranoid_checks = paranoid_checks;
   strata::RepairReport report;
@@ -81,7 +77,7 @@ py::dict RepairDb(py::object path, bool paranoid_checks) {
 }
 
 void DestroyDb(py::object path) {
-  const std::string fs_path = FsPath(path);
+  const std::string fs_path = PathArg(path);
   strata::Status status;
   {
     py::gil_scoped_release nogil;

@@ -75,6 +75,13 @@ def test_io_error(tmp_path):
     assert isinstance(info.value, OSError)
 
 
+def test_missing_parent_directory_is_an_io_error(tmp_path):
+    with pytest.raises(stratadb.IOError):
+        stratadb.DB(str(tmp_path / "no" / "such" / "db"))
+    with pytest.raises(stratadb.IOError):
+        stratadb.repair_db(str(tmp_path / "missing"))
+
+
 def test_locked_in_this_process(db):
     with pytest.raises(stratadb.LockedError):
         stratadb.DB(db.name)

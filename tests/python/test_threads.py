@@ -84,7 +84,10 @@ def timed_gets(db, keys, threads):
         get = db.get
         barrier.wait()
         for key in chunk:
-            get(key, verify_checksums=True)
+            # Each get reads its block from the OS (not the block cache) and
+            # checks it: engine work, without the GIL, that dwarfs the
+            # binding's own, under the GIL.
+            get(key, verify_checksums=True, fill_cache=False)
 
     workers = [threading.Thread(target=work, args=(c,)) for c in chunks]
     for w in workers:
@@ -102,8 +105,8 @@ def test_four_threads_faster_than_one(db):
         pytest.skip("needs 2 CPUs, has %d" % cpus)
     fill(db, 20000, 1000)
     rng = random.Random(7)
-    keys = [b"key%08d" % rng.randrange(20000) for _ in range(24000)]
-    timed_gets(db, keys, 1)  # warm the block cache
+    keys = [b"key%08d" % rng.randrange(20000) for _ in range(10000)]
+    timed_gets(db, keys, 1)  # warm the OS page cache
     best_speedup = 0.0
     for attempt in range(3):
         busy_before, ours_before, wall_before = (
