@@ -66,6 +66,13 @@ __all__ = [
 ]
 
 
+# The classes live in the C++ module; show them as the package's own in
+# help() and reprs.
+for _cls in (DB, Iterator, RawIterator, Snapshot, WriteBatch):
+    _cls.__module__ = __name__
+del _cls
+
+
 def _prefix_bytes(prefix):
     if isinstance(prefix, str):
         raise TypeError("prefix must be bytes-like (bytes, bytearray, memoryview), not str")
