@@ -96,7 +96,9 @@ Status DBImpl::FlushOldestMemTable() {
     mutex_.Unlock();
     TEST_SYNC_POINT("DBImpl::FlushOldestMemTable:Unlocked");
     std::unique_ptr<Iterator> iter = mem->NewIterator();
-    s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), &meta);
+    std::shared_ptr<const FragmentedRangeTombstones> range_tombstones = mem->RangeTombstones();
+    s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), range_tombstones.get(),
+                   &meta);
     // The table's directory entry must be durable before the MANIFEST
     // names it.
     if (s.ok() && meta.file_size > 0) s = fs_->SyncDir(dbname_);
