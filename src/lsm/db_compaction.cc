@@ -198,8 +198,9 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
     builder->Add(key, input->value());
   }
   if (s.ok()) s = input->status();
-  if (filtered != nullptr)
+  if (filtered != nullptr) {
     c->set_smallest_filtered_sequence(filtered->smallest_filtered_sequence());
+  }
   if (s.ok() && builder != nullptr) {
     s = FinishOutputTable(std::move(file), std::move(builder), &meta);
     if (s.ok()) outputs->push_back(meta);
