@@ -4,11 +4,13 @@
 //
 // Invariants for a batch that decodes:
 //   1. Iterate reports exactly Count() updates.
-//   2. A batch rebuilt with Put/Delete from those updates, and one built by
-//      Append, iterate to the same updates.
+//   2. A batch rebuilt with Put/Delete/DeleteRange from those updates, and
+//      one built by Append, iterate to the same updates.
 //   3. The memtable then holds exactly those updates, each under its own
-//      sequence number (the batch's first plus its position), in internal
-//      key order, and Get finds each key's last update.
+//      sequence number (the batch's first plus its position): points in its
+//      skip list in internal key order, where Get finds each key's last point
+//      update, and range deletions beside it, each non-empty one covering
+//      its begin at its own sequence number or a later one.
 //
 // Corpus: fuzz/corpus/write_batch_fuzzer/ (batches of puts and deletes, from
 // make_corpus). Single-threaded, as libFuzzer runs it.
@@ -53,6 +55,9 @@ class Collector final : public WriteBatch::Handler {
   void Delete(std::string_view key) override {
     updates.push_back({kTypeDeletion, std::string(key), ""});
   }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    updates.push_back({kTypeRangeDeletion, std::string(begin), std::string(end)});
+  }
   std::vector<Update> updates;
 };
 
@@ -67,6 +72,8 @@ void CheckRebuilt(const WriteBatch& decoded, const std::vector<Update>& updates)
   for (const Update& u : updates) {
     if (u.type == kTypeValue) {
       rebuilt.Put(u.key, u.value);
+    } else if (u.type == kTypeRangeDeletion) {
+      rebuilt.DeleteRange(u.key, u.value);
     } else {
       rebuilt.Delete(u.key);
     }
@@ -92,7 +99,12 @@ void CheckMemTable(const WriteBatch& batch, const std::vector<Update>& updates) 
   };
   std::vector<Expected> expected;
   std::map<std::string, size_t> last_update;
+  uint64_t range_deletions = 0;
   for (size_t i = 0; i < updates.size(); i++) {
+    if (updates[i].type == kTypeRangeDeletion) {
+      range_deletions++;
+      continue;
+    }
     expected.push_back(
         {MakeInternalKey(updates[i].key, first + i, updates[i].type), updates[i].value});
     last_update[updates[i].key] = i;
@@ -102,6 +114,14 @@ void CheckMemTable(const WriteBatch& batch, const std::vector<Update>& updates) 
   });
 
   Check(mem.NumEntries() == updates.size(), "memtable entry count");
+  Check(mem.NumRangeDeletions() == range_deletions, "memtable range deletion count");
+  std::shared_ptr<const FragmentedRangeTombstones> ranges = mem.RangeTombstones();
+  for (size_t i = 0; i < updates.size(); i++) {
+    const Update& u = updates[i];
+    if (u.type != kTypeRangeDeletion || !(u.key < u.value)) continue;
+    Check(ranges != nullptr && ranges->MaxCoveringSeq(u.key, kMaxSequenceNumber) >= first + i,
+          "memtable misses a range deletion");
+  }
   std::unique_ptr<Iterator> it = mem.NewIterator();
   size_t i = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), i++) {

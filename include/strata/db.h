@@ -71,6 +71,12 @@ class STRATA_EXPORT DB {
   // of keys it covers. Snapshots taken before the call still see the keys.
   // begin >= end is a no-op that returns OK. A DB that cannot delete ranges
   // returns NotSupported.
+  //
+  // Reads stay fast with many range tombstones: overlapping tombstones are
+  // cut into non-overlapping fragments searched by binary search, and a read
+  // with no tombstones anywhere pays nothing for them. Compactions drop the
+  // covered keys (once no snapshot needs them) and, at the bottom level,
+  // the tombstones themselves, so the space comes back.
   virtual Status DeleteRange(const WriteOptions& options, std::string_view begin,
                              std::string_view end);
   // Applies every update in *updates atomically. The batch's updates are not

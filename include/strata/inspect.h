@@ -58,12 +58,15 @@ struct STRATA_EXPORT InternalKeyInfo {
   std::string user_key;
   uint64_t sequence = 0;
   bool deletion = false;  // a tombstone rather than a value
+  // A range tombstone (DeleteRange): user_key is the range's begin and the
+  // EntryInfo's value its end (exclusive).
+  bool range_deletion = false;
 };
 
 // One entry of a table, or one update of a WAL record.
 struct STRATA_EXPORT EntryInfo {
   InternalKeyInfo key;
-  std::string value;  // empty for a deletion
+  std::string value;  // empty for a deletion; the end for a range deletion
 };
 
 // ---------------------------------------------------------------------------
@@ -172,6 +175,10 @@ struct STRATA_EXPORT TableDump {
   TableBlockInfo index;
   TableBlockInfo properties_block;
   std::optional<TableBlockInfo> filter;  // absent when the table has none
+  // The range-deletion block (format version 2), absent when the table has
+  // none, and its tombstones (key.range_deletion set, value the end).
+  std::optional<TableBlockInfo> range_del_block;
+  std::vector<EntryInfo> range_tombstones;
   std::optional<TablePropertiesInfo> properties;
   // One per data block, in file order: the index's separator key (>= every
   // key of the block, < every key of the next) and where the block is.

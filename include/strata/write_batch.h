@@ -28,6 +28,10 @@ class STRATA_EXPORT WriteBatch {
     virtual ~Handler() = default;
     virtual void Put(std::string_view key, std::string_view value) = 0;
     virtual void Delete(std::string_view key) = 0;
+    // A DeleteRange(begin, end) update. The default does nothing, so
+    // handlers written before range deletions compile unchanged; a handler
+    // that copies or replays batches should override it.
+    virtual void DeleteRange(std::string_view begin, std::string_view end);
   };
 
   WriteBatch();
@@ -41,6 +45,11 @@ class STRATA_EXPORT WriteBatch {
   void Put(std::string_view key, std::string_view value);
   // Removes key if present.
   void Delete(std::string_view key);
+  // Removes every key in [begin, end) (in the database's comparator order),
+  // as one range tombstone, ordered with the batch's other updates: a Put of
+  // a key in the range before it in the batch is deleted, one after it
+  // stays. begin >= end deletes nothing (the update is still counted).
+  void DeleteRange(std::string_view begin, std::string_view end);
   // Removes every update from the batch.
   void Clear();
   // The number of updates in the batch.

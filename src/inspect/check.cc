@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "inspect/inspect_util.h"
+#include "lsm/build_table.h"
 #include "lsm/manifest_replayer.h"
 #include "lsm/write_batch_internal.h"
 #include "sstable/table_walker.h"
@@ -132,10 +133,21 @@ class Checker {
               "is " + std::to_string(size) + " bytes; " + current_manifest_ + " says " +
                   std::to_string(meta.size));
     }
-    if (walker.has_properties() && walker.properties().num_entries > 0) {
+    if (walker.has_properties() &&
+        (walker.properties().num_entries > 0 || !walker.range_tombstones().empty())) {
+      // The points' range, widened by the range tombstones as the engine
+      // records it.
       const TableProperties& p = walker.properties();
-      InternalKeyInfo smallest = DecodeKeyInfo(p.smallest_key);
-      InternalKeyInfo largest = DecodeKeyInfo(p.largest_key);
+      FileMetaData range;
+      if (p.num_entries > 0) {
+        range.smallest = p.smallest_key;
+        range.largest = p.largest_key;
+      }
+      for (const auto& t : walker.range_tombstones()) {
+        ExtendRangeForTombstone(InternalKeyComparator(comparator_), t, &range);
+      }
+      InternalKeyInfo smallest = DecodeKeyInfo(range.smallest);
+      InternalKeyInfo largest = DecodeKeyInfo(range.largest);
       if (smallest.user_key != meta.smallest.user_key ||
           smallest.sequence != meta.smallest.sequence ||
           largest.user_key != meta.largest.user_key || largest.sequence != meta.largest.sequence) {

@@ -54,6 +54,9 @@ class UpdateCollector final : public WriteBatch::Handler {
   void Delete(std::string_view key) override {
     updates_->push_back({{std::string(key), sequence_++, true}, {}});
   }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    updates_->push_back({{std::string(begin), sequence_++, false, true}, std::string(end)});
+  }
 
  private:
   SequenceNumber sequence_;
@@ -97,7 +100,7 @@ Status DumpTable(const std::string& file, const Options& options, bool with_entr
 
   dump->footer_ok = walker.footer_ok();
   if (walker.footer_ok()) {
-    dump->format_version = Footer::kFormatVersion;
+    dump->format_version = walker.footer().format_version;
     dump->metaindex = BlockInfo(walker.footer().metaindex_handle);
     dump->index = BlockInfo(walker.footer().index_handle);
   }
@@ -106,6 +109,10 @@ Status DumpTable(const std::string& file, const Options& options, bool with_entr
     dump->properties = PropertiesInfo(walker.properties());
   }
   if (walker.has_filter()) dump->filter = BlockInfo(walker.filter_handle());
+  if (walker.has_range_del_block()) dump->range_del_block = BlockInfo(walker.range_del_handle());
+  for (const auto& t : walker.range_tombstones()) {
+    dump->range_tombstones.push_back({{t.begin, t.seq, false, true}, t.end});
+  }
   for (const auto& entry : walker.index()) {
     dump->index_entries.emplace_back(DecodeKeyInfo(entry.separator), BlockInfo(entry.handle));
   }

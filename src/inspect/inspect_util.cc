@@ -16,13 +16,14 @@ std::string BaseName(const std::string& path) {
 InternalKeyInfo DecodeKeyInfo(std::string_view internal_key) {
   InternalKeyInfo info;
   ParsedInternalKey parsed;
-  if (!ParseInternalKey(internal_key, &parsed)) {
+  if (!ParseInternalKeyOrRangeDeletion(internal_key, &parsed)) {
     info.user_key.assign(internal_key);
     return info;
   }
   info.user_key.assign(parsed.user_key);
   info.sequence = parsed.sequence;
   info.deletion = parsed.type == kTypeDeletion;
+  info.range_deletion = parsed.type == kTypeRangeDeletion;
   return info;
 }
 

@@ -141,20 +141,25 @@ class Repairer {
     const uint64_t recorded = walker.has_properties() ? walker.properties().num_entries : 0;
 
     if (walker.damage().empty()) {
-      if (walker.entries_read() == 0) {
+      if (walker.entries_read() == 0 && walker.range_tombstones().empty()) {
         PlanMove(file.name, "holds no entries");
         return Status::OK();
       }
       const TableProperties& p = walker.properties();
       FileMetaData meta{file.number, size, p.smallest_key, p.largest_key};
-      AddTable(level, std::move(meta), p.max_sequence);
+      SequenceNumber max_sequence = p.max_sequence;
+      for (const auto& t : walker.range_tombstones()) {
+        ExtendRangeForTombstone(icmp_, t, &meta);
+        max_sequence = std::max(max_sequence, t.seq);
+      }
+      AddTable(level, std::move(meta), max_sequence);
       report_->tables_kept++;
       report_->entries_kept += walker.entries_read();
       return Status::OK();
     }
 
     for (const auto& d : walker.damage()) Problem(file.name, d.offset, d.message);
-    if (!index_ok || walker.entries_read() == 0) {
+    if (!index_ok || (walker.entries_read() == 0 && walker.range_tombstones().empty())) {
       report_->tables_lost++;
       report_->entries_lost += recorded;
       report_->bytes_lost += size;
@@ -172,6 +177,9 @@ class Repairer {
         (void)ParseInternalKey(key, &parsed);  // the walker checked it
         mem.Add(parsed.sequence, parsed.type, parsed.user_key, value);
       });
+      // An intact range-deletion block is kept whole: dropping it would
+      // bring deleted keys back.
+      for (const auto& t : copier.range_tombstones()) mem.AddRangeTombstone(t.seq, t.begin, t.end);
     }
     if (!copier.status().ok()) return copier.status();
     uint64_t number;
@@ -244,10 +252,17 @@ class Repairer {
     FileMetaData meta;
     meta.number = next_file_++;
     std::unique_ptr<Iterator> it = mem->NewIterator();
-    Status s = BuildTable(path_, fs_, options_, &table_cache_, it.get(), &meta);
+    std::shared_ptr<const FragmentedRangeTombstones> range_tombstones = mem->RangeTombstones();
+    Status s =
+        BuildTable(path_, fs_, options_, &table_cache_, it.get(), range_tombstones.get(), &meta);
     if (!s.ok()) return s;
     *number = meta.number;
     SequenceNumber max_sequence = 0;
+    if (range_tombstones != nullptr) {
+      for (const auto& f : range_tombstones->fragments()) {
+        max_sequence = std::max(max_sequence, f.seqs.front());
+      }
+    }
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ParsedInternalKey parsed;
       (void)ParseInternalKey(it->key(), &parsed);

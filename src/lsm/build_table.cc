@@ -18,11 +18,29 @@ TableBuilderOptions TableOptionsFrom(const Options& options) {
   return t;
 }
 
+void ExtendRangeForTombstone(const InternalKeyComparator& comparator,
+                             const RangeTombstone& tombstone, FileMetaData* meta) {
+  std::string smallest = tombstone.SmallestKey();
+  std::string largest = tombstone.LargestKey();
+  if (meta->smallest.empty() || comparator.Compare(smallest, meta->smallest) < 0) {
+    meta->smallest = std::move(smallest);
+  }
+  if (meta->largest.empty() || comparator.Compare(largest, meta->largest) > 0) {
+    meta->largest = std::move(largest);
+  }
+  meta->has_range_tombstones = true;
+}
+
 Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& options,
-                  TableCache* table_cache, Iterator* iter, FileMetaData* meta) {
+                  TableCache* table_cache, Iterator* iter,
+                  const FragmentedRangeTombstones* range_tombstones, FileMetaData* meta) {
   meta->file_size = 0;
+  meta->smallest.clear();
+  meta->largest.clear();
+  meta->has_range_tombstones = false;
   iter->SeekToFirst();
-  if (!iter->Valid()) return iter->status();
+  const bool has_tombstones = range_tombstones != nullptr && !range_tombstones->empty();
+  if (!iter->Valid() && (!iter->status().ok() || !has_tombstones)) return iter->status();
 
   std::string fname = TableFileName(dbname, meta->number);
   std::unique_ptr<WritableFile> file;
@@ -30,11 +48,18 @@ Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& opti
   if (!s.ok()) return s;
 
   TableBuilder builder(TableOptionsFrom(options), file.get());
-  meta->smallest.assign(iter->key());
+  if (iter->Valid()) meta->smallest.assign(iter->key());
   for (; iter->Valid(); iter->Next()) {
     // Copied each time: the iterator's key view dies when it moves.
     meta->largest.assign(iter->key());
     builder.Add(iter->key(), iter->value());
+  }
+  if (has_tombstones) {
+    const InternalKeyComparator comparator(options.comparator);
+    for (const RangeTombstone& t : range_tombstones->ToTombstones()) {
+      builder.AddRangeTombstone(t);
+      ExtendRangeForTombstone(comparator, t, meta);
+    }
   }
   s = iter->status();
   if (s.ok()) {

@@ -10,6 +10,7 @@
 
 #include "lsm/table_cache.h"
 #include "lsm/version_edit.h"
+#include "rangedel/fragmented_range_tombstones.h"
 #include "sstable/table_builder.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
@@ -19,12 +20,19 @@ namespace strata {
 // The table builder's settings, taken from the DB's options.
 TableBuilderOptions TableOptionsFrom(const Options& options);
 
-// Writes every entry of iter to table meta->number, syncs and closes it, and
-// opens it through table_cache to check it reads back. Fills in meta's size
-// and key range. An empty iterator makes no file (meta->file_size == 0). On
-// error the partial file is removed.
+// Writes every entry of iter, and every range tombstone of range_tombstones
+// (nullptr: none), to table meta->number, syncs and closes it, and opens it
+// through table_cache to check it reads back. Fills in meta's size, key
+// range (widened to cover the tombstones) and has_range_tombstones. Nothing
+// to write makes no file (meta->file_size == 0). On error the partial file
+// is removed.
 Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& options,
-                  TableCache* table_cache, Iterator* iter, FileMetaData* meta);
+                  TableCache* table_cache, Iterator* iter,
+                  const FragmentedRangeTombstones* range_tombstones, FileMetaData* meta);
+
+// Widens meta's smallest and largest keys to cover tombstone.
+void ExtendRangeForTombstone(const InternalKeyComparator& comparator,
+                             const RangeTombstone& tombstone, FileMetaData* meta);
 
 }  // namespace strata
 

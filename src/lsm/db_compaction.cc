@@ -13,6 +13,7 @@
 //    version of a key;
 //  - a tombstone older than every snapshot, at the bottom of the tree (no
 //    level below the output holds the key), together with what it hides.
+// Range tombstones follow the rules in compaction_range_del.h.
 // With Options::compaction_filter the merged input passes through a
 // CompactionFilterIterator first: a version the filter removes arrives here
 // as a tombstone and is dropped by the rule above. A snapshot taken during
@@ -26,6 +27,7 @@
 
 #include "lsm/build_table.h"
 #include "lsm/compaction_filter_iterator.h"
+#include "lsm/compaction_range_del.h"
 #include "lsm/db_impl.h"
 #include "lsm/filename.h"
 #include "lsm/level_iterator.h"
@@ -141,9 +143,30 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
   bool has_current_user_key = false;
   size_t last_stripe = 0;
   bool last_stripe_valid = false;
-  Status s;
+  // Range tombstones of the inputs; output_lower is where the current
+  // output's tombstone pieces start (the previous output ended there).
+  CompactionRangeDel range_del(c, snapshots);
+  std::string output_lower;
+  bool has_output_lower = false;
+  std::string_view output_lower_view;
+  auto lower_ptr = [&]() -> const std::string_view* {
+    output_lower_view = output_lower;
+    return has_output_lower ? &output_lower_view : nullptr;
+  };
+  auto open_output = [&]() -> Status {
+    {
+      MutexLock lock(&mutex_);
+      meta = FileMetaData();
+      meta.number = versions_->NewFileNumber();
+      pending_outputs_.insert(meta.number);
+    }
+    Status st = fs_->NewWritableFile(TableFileName(dbname_, meta.number), &file);
+    if (st.ok()) builder = std::make_unique<TableBuilder>(TableOptionsFrom(options_), file.get());
+    return st;
+  };
+  Status s = range_del.Load(table_cache_.get());
 
-  for (input->SeekToFirst(); input->Valid(); input->Next()) {
+  for (input->SeekToFirst(); s.ok() && input->Valid(); input->Next()) {
     if (shutting_down_.load(std::memory_order_acquire)) {
       s = Status::IOError("compaction stopped: the database is closing");
       break;
@@ -160,9 +183,14 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
     if (new_user_key) {
       if (builder != nullptr && (builder->FileSize() >= options_.target_file_size ||
                                  c->ShouldStopBefore(key, max_overlap))) {
+        // The table ends below this user key: so do its tombstone pieces.
+        const std::string_view upper = ikey.user_key;
+        range_del.AddToOutput(lower_ptr(), &upper, builder.get(), &meta);
         s = FinishOutputTable(std::move(file), std::move(builder), &meta);
         if (!s.ok()) break;
         outputs->push_back(meta);
+        output_lower.assign(ikey.user_key);
+        has_output_lower = true;
       }
       current_user_key.assign(ikey.user_key);
       has_current_user_key = true;
@@ -177,21 +205,16 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
       drop = true;  // a newer version of the key serves this stripe
     } else if (ikey.type == kTypeDeletion && stripe == 0 && c->IsBottommostForKey(ikey.user_key)) {
       drop = true;  // nothing older below, and every snapshot sees the delete
+    } else if (range_del.ShouldDrop(ikey.user_key, ikey.sequence)) {
+      drop = true;  // a range tombstone hides it from every reader that sees it
     }
     last_stripe = stripe;
     last_stripe_valid = true;
     if (drop) continue;
 
     if (builder == nullptr) {
-      {
-        MutexLock lock(&mutex_);
-        meta = FileMetaData();
-        meta.number = versions_->NewFileNumber();
-        pending_outputs_.insert(meta.number);
-      }
-      s = fs_->NewWritableFile(TableFileName(dbname_, meta.number), &file);
+      s = open_output();
       if (!s.ok()) break;
-      builder = std::make_unique<TableBuilder>(TableOptionsFrom(options_), file.get());
       meta.smallest.assign(key);
     }
     meta.largest.assign(key);
@@ -201,7 +224,13 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
   if (filtered != nullptr) {
     c->set_smallest_filtered_sequence(filtered->smallest_filtered_sequence());
   }
+  // Tombstone pieces after the last point entry (or with none at all) still
+  // need a table.
+  if (s.ok() && builder == nullptr && range_del.HasOutputIn(lower_ptr(), nullptr)) {
+    s = open_output();
+  }
   if (s.ok() && builder != nullptr) {
+    range_del.AddToOutput(lower_ptr(), nullptr, builder.get(), &meta);
     s = FinishOutputTable(std::move(file), std::move(builder), &meta);
     if (s.ok()) outputs->push_back(meta);
   }

@@ -118,7 +118,9 @@ Status DBImpl::FlushOldestMemTable() {
       filtered = wrapper.get();
       iter = std::move(wrapper);
     }
-    s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), &meta);
+    std::shared_ptr<const FragmentedRangeTombstones> range_tombstones = mem->RangeTombstones();
+    s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), range_tombstones.get(),
+                   &meta);
     if (filtered != nullptr) smallest_filtered = filtered->smallest_filtered_sequence();
     // The table's directory entry must be durable before the MANIFEST
     // names it.

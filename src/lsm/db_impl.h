@@ -83,6 +83,8 @@ class DBImpl final : public DB {
 
   Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
   Status Delete(const WriteOptions& options, std::string_view key) override;
+  Status DeleteRange(const WriteOptions& options, std::string_view begin,
+                     std::string_view end) override;
   Status Write(const WriteOptions& options, WriteBatch* updates) override;
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
@@ -226,6 +228,14 @@ class DBImpl final : public DB {
   // db_read.cc
   void InstallReadState() REQUIRES(mutex_);
   SequenceNumber ReadSequence(const ReadOptions& options) REQUIRES(mutex_);
+  // The largest sequence number <= `sequence` of a range tombstone covering
+  // key in any of state's memtables and tables (0: none). Without the mutex.
+  Status MaxCoveringTombstone(const ReadState& state, std::string_view key, SequenceNumber sequence,
+                              SequenceNumber* covering);
+  // A checker over every range tombstone of state, for an iterator at
+  // `sequence`. Without the mutex.
+  Status NewRangeDelChecker(const ReadState& state, SequenceNumber sequence,
+                            std::unique_ptr<RangeDelChecker>* checker);
 
   // db_properties.cc
   std::string StatsString() EXCLUDES(mutex_);

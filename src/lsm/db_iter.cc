@@ -22,12 +22,17 @@ namespace {
 class DBIter final : public Iterator {
  public:
   DBIter(const InternalKeyComparator& comparator, std::unique_ptr<Iterator> iter,
-         SequenceNumber sequence, std::shared_ptr<const void> pin, IterateBounds bounds)
+         SequenceNumber sequence, std::shared_ptr<const void> pin, IterateBounds bounds,
+         std::unique_ptr<RangeDelChecker> range_del)
       : comparator_(comparator),
         pin_(std::move(pin)),
         iter_(std::move(iter)),
         sequence_(sequence),
-        bounds_(bounds) {}
+        bounds_(bounds) {
+    // Without tombstones the checker is never consulted: one null test per
+    // entry is all the common case pays.
+    if (range_del != nullptr && !range_del->empty()) range_del_ = std::move(range_del);
+  }
 
   bool Valid() const override { return valid_; }
 
@@ -137,19 +142,36 @@ class DBIter final : public Iterator {
     return false;
   }
 
+  // The entry's type as the reader sees it: a value a range tombstone
+  // covers reads as a deletion (so do its older versions, which the same
+  // tombstone covers too).
+  ValueType EffectiveType(const ParsedInternalKey& ikey) {
+    if (ikey.type == kTypeValue && range_del_ != nullptr &&
+        range_del_->ShouldDelete(ikey.user_key, ikey.sequence)) {
+      return kTypeDeletion;
+    }
+    return ikey.type;
+  }
+
   // Moves forward from iter_ to the newest visible value of a user key. When
   // skipping, entries of user keys <= saved_key_ are passed over.
   void FindNextUserEntry(bool skipping) {
-    for (; iter_->Valid(); iter_->Next()) {
+    int deleted_in_a_row = 0;
+    while (iter_->Valid()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) break;
       if (bounds_.AtOrAboveUpper(ikey.user_key)) break;  // iter_ goes no further
-      if (ikey.sequence > sequence_) continue;           // written after the snapshot
-      if (skipping && comparator_.CompareUserKeys(ikey.user_key, saved_key_) <= 0) continue;
-      if (ikey.type == kTypeDeletion) {
+      if (ikey.sequence > sequence_ ||                   // written after the snapshot
+          (skipping && comparator_.CompareUserKeys(ikey.user_key, saved_key_) <= 0)) {
+        iter_->Next();
+        continue;
+      }
+      if (EffectiveType(ikey) == kTypeDeletion) {
         // Hide every older version of this key.
         saved_key_.assign(ikey.user_key);
         skipping = true;
+        if (++deleted_in_a_row >= kStepsBeforeSkip && SkipDeletedRun(ikey.user_key)) continue;
+        iter_->Next();
         continue;
       }
       valid_ = true;
@@ -159,6 +181,18 @@ class DBIter final : public Iterator {
     valid_ = false;
     saved_key_.clear();
   }
+
+  // Seeks iter_ past a run of keys a range tombstone deletes whole (see
+  // RangeDelChecker::CoveredRunEnd), if user_key starts one. A seek costs
+  // more than a few steps, so FindNextUserEntry steps over the first
+  // kStepsBeforeSkip deleted keys before it asks: short runs never seek.
+  bool SkipDeletedRun(std::string_view user_key) {
+    std::string_view end;
+    if (range_del_ == nullptr || !range_del_->CoveredRunEnd(user_key, &end)) return false;
+    iter_->Seek(MakeInternalKey(end, kMaxSequenceNumber, kValueTypeForSeek));
+    return true;
+  }
+  static constexpr int kStepsBeforeSkip = 4;
 
   // Moves backward from iter_ to the previous user key with a visible value;
   // its newest visible version is the last one met walking backward.
@@ -175,8 +209,8 @@ class DBIter final : public Iterator {
           comparator_.CompareUserKeys(ikey.user_key, saved_key_) < 0) {
         break;  // passed every entry of saved_key_, whose newest was a value
       }
-      last_type = ikey.type;
-      if (ikey.type == kTypeDeletion) {
+      last_type = EffectiveType(ikey);
+      if (last_type == kTypeDeletion) {
         ClearSaved();
       } else {
         saved_key_.assign(ikey.user_key);
@@ -200,6 +234,7 @@ class DBIter final : public Iterator {
   std::unique_ptr<Iterator> iter_;
   const SequenceNumber sequence_;
   const IterateBounds bounds_;
+  std::unique_ptr<RangeDelChecker> range_del_;  // nullptr: no range tombstones
   Direction direction_ = Direction::kForward;
   bool valid_ = false;
   Status status_;
@@ -211,9 +246,10 @@ class DBIter final : public Iterator {
 
 std::unique_ptr<Iterator> NewDBIterator(const InternalKeyComparator& comparator,
                                         std::unique_ptr<Iterator> internal, SequenceNumber sequence,
-                                        std::shared_ptr<const void> pin, IterateBounds bounds) {
-  return std::make_unique<DBIter>(comparator, std::move(internal), sequence, std::move(pin),
-                                  bounds);
+                                        std::shared_ptr<const void> pin, IterateBounds bounds,
+                                        std::unique_ptr<RangeDelChecker> range_del) {
+  return std::make_unique<DBIter>(comparator, std::move(internal), sequence, std::move(pin), bounds,
+                                  std::move(range_del));
 }
 
 }  // namespace strata

@@ -1,7 +1,9 @@
 // DBIter: the user's iterator. It turns a merged stream of internal keys
 // (every version of every key, tombstones included) into the user's view at
 // one sequence number: for each user key, the newest version at or below
-// the sequence, skipped if that version is a tombstone.
+// the sequence, skipped if that version is a tombstone or is covered by a
+// visible range tombstone (one with a larger sequence number, at or below
+// the iterator's).
 //
 // Thread-safety: not thread-safe, like every iterator.
 
@@ -10,6 +12,7 @@
 
 #include <memory>
 
+#include "rangedel/fragmented_range_tombstones.h"
 #include "strata/iterator.h"
 #include "util/internal_key.h"
 #include "util/iterate_bounds.h"
@@ -19,10 +22,12 @@ namespace strata {
 // `internal` yields internal keys in comparator's order. `pin` is kept
 // alive as long as the iterator (the memtables and tables `internal` reads).
 // The iterator yields only user keys within `bounds` (see IterateBounds),
-// and stops reading `internal` at the first key past them.
+// and stops reading `internal` at the first key past them. range_del
+// (nullptr or empty: no range tombstones) must be at `sequence`.
 std::unique_ptr<Iterator> NewDBIterator(const InternalKeyComparator& comparator,
                                         std::unique_ptr<Iterator> internal, SequenceNumber sequence,
-                                        std::shared_ptr<const void> pin, IterateBounds bounds = {});
+                                        std::shared_ptr<const void> pin, IterateBounds bounds = {},
+                                        std::unique_ptr<RangeDelChecker> range_del = nullptr);
 
 }  // namespace strata
 

@@ -35,8 +35,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
     for (int level = 0; level < kNumLevels; level++) {
       for (const auto& f : v->files(level)) {
         ParsedInternalKey smallest, largest;
-        (void)ParseInternalKey(f->smallest, &smallest);
-        (void)ParseInternalKey(f->largest, &largest);
+        (void)ParseInternalKeyOrRangeDeletion(f->smallest, &smallest);
+        (void)ParseInternalKeyOrRangeDeletion(f->largest, &largest);
         *value += "L" + std::to_string(level) + " #" + std::to_string(f->number) + " " +
                   std::to_string(f->file_size) + " bytes [" + EscapeBytes(smallest.user_key) +
                   " .. " + EscapeBytes(largest.user_key) + "]\n";

@@ -56,6 +56,15 @@ Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
   return Write(options, &batch);
 }
 
+Status DBImpl::DeleteRange(const WriteOptions& options, std::string_view begin,
+                           std::string_view end) {
+  // An empty range deletes nothing: no sequence number, no WAL record.
+  if (icmp_.CompareUserKeys(begin, end) >= 0) return Status::OK();
+  WriteBatch batch;
+  batch.DeleteRange(begin, end);
+  return Write(options, &batch);
+}
+
 Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
   if (updates == nullptr) return Status::InvalidArgument("Write: null batch");
   if (WriteBatchInternal::ByteSize(updates) > (uint64_t{1} << 31)) {

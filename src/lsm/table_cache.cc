@@ -69,14 +69,33 @@ std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
 }
 
 Status TableCache::Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,
-                       std::string* value, TableReader::GetResult* result) {
+                       std::string* value, TableReader::GetResult* result, SequenceNumber* seq) {
   LRUCache::Handle* handle = nullptr;
   Status s = FindTable(file, &handle);
   if (!s.ok()) return s;
   auto* table = static_cast<TableReader*>(cache_.Value(handle));
-  s = table->Get(options, key, value, result);
+  s = table->Get(options, key, value, result, seq);
   cache_.Release(handle);
   return s;
+}
+
+Status TableCache::GetMaxSequence(const FileMetaData& file, SequenceNumber* seq) {
+  LRUCache::Handle* handle = nullptr;
+  Status s = FindTable(file, &handle);
+  if (!s.ok()) return s;
+  *seq = static_cast<TableReader*>(cache_.Value(handle))->properties().max_sequence;
+  cache_.Release(handle);
+  return Status::OK();
+}
+
+Status TableCache::GetRangeTombstones(
+    const FileMetaData& file, std::shared_ptr<const FragmentedRangeTombstones>* tombstones) {
+  LRUCache::Handle* handle = nullptr;
+  Status s = FindTable(file, &handle);
+  if (!s.ok()) return s;
+  *tombstones = static_cast<TableReader*>(cache_.Value(handle))->range_tombstones();
+  cache_.Release(handle);
+  return Status::OK();
 }
 
 Status TableCache::ApproximateOffsetOf(const FileMetaData& file, std::string_view internal_key,

@@ -43,7 +43,16 @@ class TableCache {
 
   // Looks key up in the table (see TableReader::Get).
   Status Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,
-             std::string* value, TableReader::GetResult* result);
+             std::string* value, TableReader::GetResult* result, SequenceNumber* seq = nullptr);
+
+  // The largest sequence number of the table's entries (range tombstones
+  // not counted), from its properties.
+  Status GetMaxSequence(const FileMetaData& file, SequenceNumber* seq);
+
+  // The table's fragmented range tombstones (nullptr if it has none), kept
+  // alive by the returned pointer after the table closes.
+  Status GetRangeTombstones(const FileMetaData& file,
+                            std::shared_ptr<const FragmentedRangeTombstones>* tombstones);
 
   // The approximate offset in the table of internal_key (see
   // TableReader::ApproximateOffsetOf) in *offset.

@@ -15,9 +15,13 @@ enum Tag : uint32_t {
   kLastSequence = 4,
   kDeletedFile = 5,
   kNewFile = 6,
+  // A new file with a range-deletion block: kNewFile's payload. A separate
+  // tag, so MANIFESTs without range tombstones stay as they were and an
+  // older binary refuses one that has them.
+  kNewFileWithRangeTombstones = 7,
 };
 static_assert(kComparator == 1 && kLogNumber == 2 && kNextFileNumber == 3 && kLastSequence == 4 &&
-                  kDeletedFile == 5 && kNewFile == 6,
+                  kDeletedFile == 5 && kNewFile == 6 && kNewFileWithRangeTombstones == 7,
               "MANIFEST tags are stored on disk");
 
 bool GetLevel(std::string_view* input, int* level) {
@@ -59,7 +63,7 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutVarint64(dst, number);
   }
   for (const auto& [level, f] : new_files_) {
-    PutVarint32(dst, kNewFile);
+    PutVarint32(dst, f.has_range_tombstones ? kNewFileWithRangeTombstones : kNewFile);
     PutVarint32(dst, static_cast<uint32_t>(level));
     PutVarint64(dst, f.number);
     PutVarint64(dst, f.file_size);
@@ -121,9 +125,11 @@ Status VersionEdit::DecodeFrom(std::string_view src) {
         }
         break;
       }
-      case kNewFile: {
+      case kNewFile:
+      case kNewFileWithRangeTombstones: {
         int level;
         FileMetaData f;
+        f.has_range_tombstones = tag == kNewFileWithRangeTombstones;
         if (GetLevel(&input, &level) && GetVarint64(&input, &f.number) &&
             GetVarint64(&input, &f.file_size) && GetInternalKey(&input, &f.smallest) &&
             GetInternalKey(&input, &f.largest)) {
@@ -154,7 +160,8 @@ std::string VersionEdit::DebugString() const {
   }
   for (const auto& [level, f] : new_files_) {
     r += "\n  add: L" + std::to_string(level) + " #" + std::to_string(f.number) + " " +
-         std::to_string(f.file_size) + " bytes";
+         std::to_string(f.file_size) + " bytes" +
+         (f.has_range_tombstones ? " (range tombstones)" : "");
   }
   r += "\n}\n";
   return r;

@@ -32,6 +32,11 @@ struct FileMetaData {
   uint64_t file_size = 0;
   std::string smallest;  // smallest internal key in the table
   std::string largest;   // largest internal key in the table
+  // The table has a range-deletion block. smallest and largest then cover
+  // its tombstones too: a tombstone [b, e) at seq s widens them to at least
+  // (b, s, kTypeRangeDeletion) and (e, kMaxSequenceNumber,
+  // kTypeRangeDeletion), the sentinel for the exclusive end.
+  bool has_range_tombstones = false;
 };
 
 class VersionEdit {

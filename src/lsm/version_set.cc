@@ -41,13 +41,52 @@ std::vector<std::shared_ptr<const FileMetaData>> Version::OverlappingFiles(
   return result;
 }
 
+Status Version::RangeTombstones(TableCache* table_cache,
+                                std::shared_ptr<const FragmentedRangeTombstones>* result,
+                                SequenceNumber* max_point_seq) const {
+  result->reset();
+  if (max_point_seq != nullptr) *max_point_seq = 0;
+  if (!has_range_tombstones_) return Status::OK();
+  MutexLock lock(&range_mu_);
+  if (range_tombstones_ == nullptr) {
+    std::vector<RangeTombstone> all;
+    SequenceNumber max_seq = 0;
+    for (const auto& files : files_) {
+      for (const auto& f : files) {
+        // Only an optimization rests on the figure: a table that cannot be
+        // read disables it here, and fails the reads that need the table.
+        SequenceNumber file_max = kMaxSequenceNumber;
+        (void)table_cache->GetMaxSequence(*f, &file_max);
+        max_seq = std::max(max_seq, file_max);
+        if (!f->has_range_tombstones) continue;
+        std::shared_ptr<const FragmentedRangeTombstones> list;
+        Status s = table_cache->GetRangeTombstones(*f, &list);
+        if (!s.ok()) return s;
+        if (list == nullptr) {
+          return Status::Corruption("table " + std::to_string(f->number) +
+                                    " lost its range-deletion block");
+        }
+        std::vector<RangeTombstone> pieces = list->ToTombstones();
+        all.insert(all.end(), std::make_move_iterator(pieces.begin()),
+                   std::make_move_iterator(pieces.end()));
+      }
+    }
+    range_tombstones_ =
+        std::make_shared<const FragmentedRangeTombstones>(comparator_, std::move(all));
+    max_point_seq_ = max_seq;
+  }
+  *result = range_tombstones_;
+  if (max_point_seq != nullptr) *max_point_seq = max_point_seq_;
+  return Status::OK();
+}
+
 Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
-                    std::string* value, bool* found) const {
+                    std::string* value, bool* found, SequenceNumber* seq) const {
   *found = false;
   std::string_view user_key = key.user_key();
   auto lookup = [&](const FileMetaData& f) -> Status {
     TableReader::GetResult result;
-    Status s = table_cache->Get(options, f, key, value, &result);
+    Status s = table_cache->Get(options, f, key, value, &result, seq);
     if (!s.ok()) {
       *found = true;  // an error ends the search: never fall back to older data
       return s;
@@ -145,6 +184,9 @@ std::shared_ptr<const Version> VersionBuilder::Build() const {
     auto& files = v->files_[level];
     files.reserve(levels_[level].size());
     for (const auto& [number, f] : levels_[level]) files.push_back(f);
+  }
+  for (const auto& files : v->files_) {
+    for (const auto& f : files) v->has_range_tombstones_ |= f->has_range_tombstones;
   }
   // By number, newest first, in level 0; by key range elsewhere.
   std::reverse(v->files_[0].begin(), v->files_[0].end());

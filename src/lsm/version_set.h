@@ -66,9 +66,23 @@ class Version {
   // Looks key up in the tables, newest data first: level-0 files newest to
   // oldest, then one file per deeper level. *found is false if no table
   // knows the key; otherwise the status is OK with *value set, or NotFound
-  // for a tombstone.
+  // for a tombstone, and *seq (if not null) is the entry's sequence number.
+  // Range tombstones are not consulted (see RangeTombstones).
   Status Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
-             std::string* value, bool* found) const;
+             std::string* value, bool* found, SequenceNumber* seq = nullptr) const;
+
+  // True if any file of this version has range tombstones.
+  bool HasRangeTombstones() const { return has_range_tombstones_; }
+  // The range tombstones of every file, fragmented into one list; nullptr
+  // if there are none (then without any work or lock). Built by the first
+  // caller and kept with the version (files never change within a version),
+  // so later reads pay one binary search for all the tables together.
+  // *max_point_seq (if not null) is then the largest sequence number of any
+  // table's point entries (kept with the list), so an iterator can tell when
+  // a tombstone deletes every entry of a key run (RangeDelChecker).
+  Status RangeTombstones(TableCache* table_cache,
+                         std::shared_ptr<const FragmentedRangeTombstones>* result,
+                         SequenceNumber* max_point_seq = nullptr) const;
 
   // Appends iterators that together cover every table: one per level-0
   // file, one per non-empty deeper level. The version must outlive them.
@@ -79,6 +93,13 @@ class Version {
   friend class VersionBuilder;
   InternalKeyComparator comparator_;
   std::vector<std::shared_ptr<const FileMetaData>> files_[kNumLevels];
+  bool has_range_tombstones_ = false;  // set by VersionBuilder::Build
+
+  // The lazily built RangeTombstones() result. A failed build (a table that
+  // cannot be read) is not kept, so a later read retries.
+  mutable Mutex range_mu_;
+  mutable std::shared_ptr<const FragmentedRangeTombstones> range_tombstones_ GUARDED_BY(range_mu_);
+  mutable SequenceNumber max_point_seq_ GUARDED_BY(range_mu_) = kMaxSequenceNumber;
 };
 
 // Accumulates edits (or single files) on top of a base version, and makes a

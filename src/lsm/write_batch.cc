@@ -30,6 +30,15 @@ void WriteBatch::Delete(std::string_view key) {
   PutLengthPrefixed(&rep_, key);
 }
 
+void WriteBatch::DeleteRange(std::string_view begin, std::string_view end) {
+  WriteBatchInternal::SetCount(this, WriteBatchInternal::Count(this) + 1);
+  rep_.push_back(static_cast<char>(kTypeRangeDeletion));
+  PutLengthPrefixed(&rep_, begin);
+  PutLengthPrefixed(&rep_, end);
+}
+
+void WriteBatch::Handler::DeleteRange(std::string_view, std::string_view) {}
+
 void WriteBatch::Append(const WriteBatch& source) {
   WriteBatchInternal::SetCount(this, Count() + source.Count());
   rep_.append(source.rep_, WriteBatchInternal::kHeaderSize);
@@ -58,6 +67,12 @@ Status WriteBatch::Iterate(Handler* handler) const {
           return Status::Corruption("write batch", "bad Delete");
         }
         handler->Delete(key);
+        break;
+      case kTypeRangeDeletion:
+        if (!GetLengthPrefixed(&input, &key) || !GetLengthPrefixed(&input, &value)) {
+          return Status::Corruption("write batch", "bad DeleteRange");
+        }
+        handler->DeleteRange(key, value);
         break;
       default:
         return Status::Corruption("write batch", "unknown update type");
@@ -127,6 +142,9 @@ class MemTableInserter final : public WriteBatch::Handler {
     mem_->Add(sequence_++, kTypeValue, key, value);
   }
   void Delete(std::string_view key) override { mem_->Add(sequence_++, kTypeDeletion, key, {}); }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    mem_->AddRangeTombstone(sequence_++, begin, end);
+  }
 
  private:
   SequenceNumber sequence_;

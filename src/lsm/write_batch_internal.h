@@ -4,9 +4,11 @@
 //   fixed64 sequence      of the first update; the others follow consecutively
 //   fixed32 count         number of updates
 //   count times:
-//     byte type           kTypeValue (1) or kTypeDeletion (0)
-//     varint32 key length, key bytes
-//     varint32 value length, value bytes      (kTypeValue only)
+//     byte type           kTypeValue (1), kTypeDeletion (0) or
+//                         kTypeRangeDeletion (2)
+//     varint32 key length, key bytes          (the range's begin for 2)
+//     varint32 value length, value bytes      (kTypeValue; the range's
+//                                              end for kTypeRangeDeletion)
 // The same bytes are one WAL record, so a batch is atomic across a crash.
 //
 // Thread-safety: as WriteBatch.

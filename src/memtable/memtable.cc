@@ -85,11 +85,37 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   assert(p + value.size() == buf + encoded_size);
 
   table_.Insert(buf);
+  // One writer at a time: a plain read-compare-store is enough.
+  if (seq > max_point_seq_.load(std::memory_order_relaxed)) {
+    max_point_seq_.store(seq, std::memory_order_release);
+  }
   if (type == kTypeDeletion) num_deletes_.fetch_add(1, std::memory_order_release);
   num_entries_.fetch_add(1, std::memory_order_release);
 }
 
-bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) const {
+void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin, std::string_view end) {
+  assert(seq <= kMaxSequenceNumber);
+  {
+    MutexLock lock(&range_mu_);
+    range_tombstones_.push_back({std::string(begin), std::string(end), seq});
+    range_view_.reset();
+  }
+  range_tombstone_bytes_.fetch_add(begin.size() + end.size() + sizeof(RangeTombstone),
+                                   std::memory_order_relaxed);
+  num_range_deletions_.fetch_add(1, std::memory_order_release);
+  num_entries_.fetch_add(1, std::memory_order_release);
+}
+
+std::shared_ptr<const FragmentedRangeTombstones> MemTable::RangeTombstones() const {
+  if (NumRangeDeletions() == 0) return nullptr;
+  MutexLock lock(&range_mu_);
+  if (range_view_ == nullptr) {
+    range_view_ = std::make_shared<const FragmentedRangeTombstones>(comparator_, range_tombstones_);
+  }
+  return range_view_;
+}
+
+bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, SequenceNumber* seq) const {
   // The lookup key's trailer is (sequence, kValueTypeForSeek), which sorts
   // before every entry of that user key with a sequence <= the lookup's, so
   // the first entry at or after it is the newest version visible.
@@ -99,6 +125,7 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) const {
 
   std::string_view ikey = DecodeLengthPrefixed(iter.key());
   if (comparator_.CompareUserKeys(ExtractUserKey(ikey), key.user_key()) != 0) return false;
+  if (seq != nullptr) *seq = ExtractTrailer(ikey) >> 8;
 
   switch (static_cast<ValueType>(ExtractTrailer(ikey) & 0xff)) {
     case kTypeValue:
@@ -108,6 +135,8 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) const {
     case kTypeDeletion:
       *s = Status::NotFound("");
       return true;
+    case kTypeRangeDeletion:
+      break;  // range tombstones live beside the skip list, never in it
   }
   assert(false && "Add only stores kTypeValue and kTypeDeletion");
   return false;

@@ -15,10 +15,17 @@
 // iterator hands out stays valid until the MemTable is destroyed. No two
 // entries share (user key, sequence, type).
 //
-// Thread-safety: Add requires external synchronization (one writer at a
-// time). Get, NewIterator and the counters are lock-free and safe from any
-// thread concurrently with Add. Once NumEntries() returns n, every one of
-// those n entries is visible to Get and to iterators created afterwards.
+// Range tombstones (AddRangeTombstone) are kept apart from the skip list, in
+// a vector under range_mu_, with a fragmented view (src/rangedel/) rebuilt
+// lazily by the first reader after a new tombstone: a memtable rarely holds
+// many, and a reader that finds none pays one atomic load.
+//
+// Thread-safety: Add and AddRangeTombstone require external synchronization
+// (one writer at a time). Get, NewIterator and the counters are lock-free and
+// safe from any thread concurrently with Add; RangeTombstones takes a short
+// lock only when the memtable holds range tombstones. Once NumEntries()
+// returns n, every one of those n entries is visible to Get, to iterators
+// created afterwards and to RangeTombstones.
 
 #ifndef STRATA_MEMTABLE_MEMTABLE_H_
 #define STRATA_MEMTABLE_MEMTABLE_H_
@@ -31,10 +38,12 @@
 #include <string_view>
 
 #include "memtable/skiplist.h"
+#include "rangedel/fragmented_range_tombstones.h"
 #include "strata/iterator.h"
 #include "strata/status.h"
 #include "util/arena.h"
 #include "util/internal_key.h"
+#include "util/mutex.h"
 
 namespace strata {
 
@@ -51,12 +60,31 @@ class MemTable {
   // seq and type has been added.
   void Add(SequenceNumber seq, ValueType type, std::string_view user_key, std::string_view value);
 
+  // Adds the range tombstone [begin, end) at seq (nothing is deleted if
+  // begin >= end, but the entry still counts). Copies both keys.
+  // REQUIRES: as for Add.
+  void AddRangeTombstone(SequenceNumber seq, std::string_view begin, std::string_view end);
+
   // Looks up the newest entry for key.user_key() with sequence <= the lookup
   // sequence. For a value: stores it in *value, sets *s = OK, returns true.
-  // For a tombstone: sets *s = NotFound, returns true. Returns false, leaving
-  // *value and *s alone, if the memtable holds no such entry, so the caller
-  // should look in older sources. Lock-free.
-  bool Get(const LookupKey& key, std::string* value, Status* s) const;
+  // For a tombstone: sets *s = NotFound, returns true. Either way stores the
+  // entry's sequence number in *seq if seq is not null. Returns false,
+  // leaving *value and *s alone, if the memtable holds no such entry, so the
+  // caller should look in older sources. Ignores range tombstones (see
+  // RangeTombstones). Lock-free.
+  bool Get(const LookupKey& key, std::string* value, Status* s,
+           SequenceNumber* seq = nullptr) const;
+
+  // The range tombstones added so far, fragmented; nullptr if there are
+  // none. The view is immutable: later tombstones make a new one.
+  std::shared_ptr<const FragmentedRangeTombstones> RangeTombstones() const;
+  // The largest sequence number of a point entry (Add) so far; 0 if none.
+  // Any thread.
+  SequenceNumber MaxPointSequence() const { return max_point_seq_.load(std::memory_order_acquire); }
+  // Range tombstones added so far. Any thread.
+  uint64_t NumRangeDeletions() const {
+    return num_range_deletions_.load(std::memory_order_acquire);
+  }
 
   // An iterator over every entry: key() is the internal key, value() the
   // value, ordered by the comparator. Seek takes an internal key.
@@ -64,8 +92,10 @@ class MemTable {
   std::unique_ptr<Iterator> NewIterator() const;
 
   // Bytes held by the arena, including the skip list's nodes. Any thread.
-  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
-  // Entries added so far, tombstones included. Any thread.
+  size_t ApproximateMemoryUsage() const {
+    return arena_.MemoryUsage() + range_tombstone_bytes_.load(std::memory_order_relaxed);
+  }
+  // Entries added so far, point and range tombstones included. Any thread.
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_acquire); }
   // Tombstones added so far. Any thread.
   uint64_t NumDeletes() const { return num_deletes_.load(std::memory_order_acquire); }
@@ -91,6 +121,21 @@ class MemTable {
   // gives the visibility promise at the top of this file.
   std::atomic<uint64_t> num_entries_{0};
   std::atomic<uint64_t> num_deletes_{0};
+  // Same protocol as num_entries_: incremented (release) after the tombstone
+  // is in range_tombstones_, so a reader that loads a non-zero count
+  // (acquire) and then takes range_mu_ finds it.
+  std::atomic<uint64_t> num_range_deletions_{0};
+  // Same protocol: stored (release) before num_entries_ counts the entry.
+  std::atomic<SequenceNumber> max_point_seq_{0};
+  // The range tombstones' key bytes, for ApproximateMemoryUsage. Relaxed:
+  // only an estimate.
+  std::atomic<size_t> range_tombstone_bytes_{0};
+
+  mutable Mutex range_mu_;
+  std::vector<RangeTombstone> range_tombstones_ GUARDED_BY(range_mu_);
+  // The fragmented view of range_tombstones_, or nullptr once a tombstone
+  // was added after it was built.
+  mutable std::shared_ptr<const FragmentedRangeTombstones> range_view_ GUARDED_BY(range_mu_);
 };
 
 }  // namespace strata

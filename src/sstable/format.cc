@@ -31,7 +31,7 @@ Status Footer::EncodeTo(std::string* dst) const {
   }
   handles.resize(kHandlesLength, '\0');
   dst->append(handles);
-  PutFixed32(dst, kFormatVersion);
+  PutFixed32(dst, format_version);
   PutFixed32(dst, 0);
   PutFixed64(dst, kMagicNumber);
   return Status::OK();
@@ -43,7 +43,8 @@ Status Footer::DecodeFrom(std::string_view input) {
   if (DecodeFixed64(tail + 8) != kMagicNumber) {
     return Status::Corruption("not an SSTable (bad magic number)");
   }
-  if (DecodeFixed32(tail) != kFormatVersion) {
+  format_version = DecodeFixed32(tail);
+  if (format_version != kFormatVersion && format_version != kRangeDeletionFormatVersion) {
     return Status::Corruption("unsupported SSTable format version");
   }
   if (DecodeFixed32(tail + 4) != 0) return Status::Corruption("bad SSTable footer");

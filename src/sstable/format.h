@@ -8,7 +8,8 @@
 //   trailer (5 bytes) = type (1 byte, a CompressionType)
 //                       ++ fixed32 checksum32(stored block bytes, type byte)
 //   footer (48 bytes) = metaindex handle ++ index handle, zero-padded to 32
-//                       ++ fixed32 format version (1) ++ fixed32 zero
+//                       ++ fixed32 format version (1, or 2 for a table with
+//                       a range-deletion block) ++ fixed32 zero
 //                       ++ fixed64 magic
 //
 // A handle's size counts the stored block bytes only, not the trailer.
@@ -54,23 +55,33 @@ class BlockHandle {
 // Every block is followed by its compression type and checksum.
 inline constexpr size_t kBlockTrailerSize = 5;
 
+// The metaindex name of the range-deletion block (format version 2).
+inline constexpr std::string_view kRangeDelBlockMetaName = "rangedel";
+
 // The last 48 bytes of every table.
 struct Footer {
   static constexpr size_t kEncodedLength = 48;
   // Bytes [0, 32) hold the two handles, then zeros.
   static constexpr size_t kHandlesLength = 32;
+  // Version 1: the original layout. Version 2: the same, plus a
+  // range-deletion block named in the metaindex. Only tables holding range
+  // tombstones are written as version 2, so a reader that predates them
+  // (which would ignore the block and resurrect deleted keys) refuses those
+  // tables instead, and every other table stays byte for byte as before.
   static constexpr uint32_t kFormatVersion = 1;
+  static constexpr uint32_t kRangeDeletionFormatVersion = 2;
   // The bytes "STRATATB" in file order (fixed64 is little-endian).
   static constexpr uint64_t kMagicNumber = 0x4254415441525453ull;
 
   BlockHandle metaindex_handle;
   BlockHandle index_handle;
+  uint32_t format_version = kFormatVersion;
 
   // Appends the 48-byte footer. InvalidArgument if the handles do not fit in
   // 32 bytes (only possible if an offset or size reaches 2^56 bytes).
   Status EncodeTo(std::string* dst) const;
   // REQUIRES: input.size() == kEncodedLength. Corruption for a wrong magic,
-  // an unknown version, or non-zero padding.
+  // a version other than 1 or 2, or non-zero padding.
   Status DecodeFrom(std::string_view input);
 };
 

@@ -200,6 +200,11 @@ void TableBuilder::Append(std::string_view data) {
   if (status_.ok()) offset_ += data.size();
 }
 
+void TableBuilder::AddRangeTombstone(const RangeTombstone& tombstone) {
+  assert(!closed_);
+  range_tombstones_.push_back(tombstone);
+}
+
 Status TableBuilder::Finish() {
   assert(!closed_);
   closed_ = true;
@@ -225,13 +230,39 @@ Status TableBuilder::Finish() {
   WriteBlock(index_block_.Finish(), options_.compression, &index_handle);
   properties_.index_size = offset_ - index_handle.offset();
 
+  Footer footer;
+  BlockHandle range_del_handle;
+  if (!range_tombstones_.empty()) {
+    // Keys in internal-key order, as every block's: begin ascending, then
+    // sequence descending. Restart interval 1, like the metaindex: the
+    // block is read whole, never searched.
+    std::sort(range_tombstones_.begin(), range_tombstones_.end(),
+              [this](const RangeTombstone& a, const RangeTombstone& b) {
+                return comparator_.Compare(a.InternalKey(), b.InternalKey()) < 0;
+              });
+    BlockBuilder range_del_block(kMetaRestartInterval);
+    std::string previous;
+    for (const auto& t : range_tombstones_) {
+      std::string key = t.InternalKey();
+      if (key == previous) continue;  // the same tombstone twice
+      range_del_block.Add(key, t.end);
+      previous = std::move(key);
+    }
+    WriteBlock(range_del_block.Finish(), kNoCompression, &range_del_handle);
+    footer.format_version = Footer::kRangeDeletionFormatVersion;
+  }
+
   BlockHandle properties_handle;
   WriteBlock(EncodeTableProperties(properties_), kNoCompression, &properties_handle);
   metaindex.clear();
   properties_handle.EncodeTo(&metaindex);
   metaindex_block.Add("properties", metaindex);
+  if (!range_tombstones_.empty()) {
+    metaindex.clear();
+    range_del_handle.EncodeTo(&metaindex);
+    metaindex_block.Add(kRangeDelBlockMetaName, metaindex);
+  }
 
-  Footer footer;
   WriteBlock(metaindex_block.Finish(), kNoCompression, &footer.metaindex_handle);
   footer.index_handle = index_handle;
   std::string encoded_footer;

@@ -7,8 +7,10 @@
 // distinct user keys (the built-in bloom filter unless bloom_bits_per_key is
 // 0, or filter_policy's filter), the index block (one entry per data block: a
 // short separator key -> BlockHandle), the properties block, the metaindex
-// block ("filter.bloom" or "filter.policy.<name>", and "properties" ->
-// handles) and the 48-byte footer.
+// block ("filter.bloom" or "filter.policy.<name>", "properties" and, with
+// range tombstones, "rangedel" -> handles) and the 48-byte footer. A table
+// with range tombstones also gets a range-deletion block (before the
+// properties block) and format version 2; one without is unchanged.
 //
 // Errors: the first failed write is kept in status(); later calls do nothing.
 //
@@ -24,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rangedel/range_tombstone.h"
 #include "sstable/block_builder.h"
 #include "sstable/bloom_filter.h"
 #include "sstable/filter_policy_internal.h"
@@ -67,6 +70,12 @@ class TableBuilder {
   // REQUIRES: internal_key is a valid internal key, greater than every key
   // added before (in the comparator's internal-key order); Finish and Abandon not called.
   void Add(std::string_view internal_key, std::string_view value);
+
+  // Adds a range tombstone to the table's range-deletion block. Tombstones
+  // may come in any order and at any time before Finish; they do not count
+  // in NumEntries.
+  void AddRangeTombstone(const RangeTombstone& tombstone);
+  uint64_t NumRangeTombstones() const { return range_tombstones_.size(); }
 
   // Writes the last data block, the filter, index, properties and metaindex
   // blocks and the footer. Does not Sync or Close the file.
@@ -117,6 +126,7 @@ class TableBuilder {
   std::vector<size_t> policy_key_ends_;
   TableProperties properties_;
   std::string last_key_;
+  std::vector<RangeTombstone> range_tombstones_;
 
   // A data block was written but its index entry waits for the next key, so
   // the separator can be short (it only needs to sort below that key).

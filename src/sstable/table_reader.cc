@@ -106,8 +106,9 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   const std::string policy_name = options_.filter_policy == nullptr
                                       ? std::string()
                                       : PolicyFilterMetaName(*options_.filter_policy);
-  BlockHandle filter_handle, properties_handle;
+  BlockHandle filter_handle, properties_handle, range_del_handle;
   bool has_bloom = false, has_policy_filter = false, has_properties = false;
+  bool has_range_del = false;
   std::unique_ptr<Iterator> it = metaindex->NewNameIterator();
   for (it->SeekToFirst(); it->Valid() && s.ok(); it->Next()) {
     std::string_view value = it->value();
@@ -120,10 +121,18 @@ Status TableReader::ReadMetadata(const Footer& footer) {
     } else if (it->key() == "properties") {
       s = properties_handle.DecodeFrom(&value);
       has_properties = true;
+    } else if (it->key() == kRangeDelBlockMetaName) {
+      s = range_del_handle.DecodeFrom(&value);
+      has_range_del = true;
     }
   }
   if (s.ok()) s = it->status();
   if (s.ok() && !has_properties) s = Status::Corruption("SSTable without a properties block");
+  // Version 2 exists for the range-deletion block: each implies the other.
+  if (s.ok() && has_range_del != (footer.format_version == Footer::kRangeDeletionFormatVersion)) {
+    s = Status::Corruption("SSTable format version disagrees with its range-deletion block");
+  }
+  if (s.ok() && has_range_del) s = ReadRangeDelBlock(range_del_handle);
   if (!s.ok()) return s;
 
   s = ReadMetaBlock(properties_handle, &contents);
@@ -151,6 +160,34 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   filter_handle_ = filter_handle;
   has_filter_ = has_bloom;
   return s;
+}
+
+Status TableReader::ReadRangeDelBlock(const BlockHandle& handle) {
+  std::string contents;
+  Status s = ReadMetaBlock(handle, &contents);
+  std::unique_ptr<Block> block;
+  if (s.ok()) s = Block::Parse(std::move(contents), &block);
+  if (!s.ok()) return s;
+  std::vector<RangeTombstone> tombstones;
+  std::string previous;
+  std::unique_ptr<Iterator> it = block->NewIterator(comparator_);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    RangeTombstone t;
+    if (!DecodeRangeTombstone(it->key(), it->value(), &t) ||
+        (!previous.empty() && comparator_.Compare(previous, it->key()) >= 0)) {
+      return Status::Corruption("bad range tombstone in SSTable");
+    }
+    if (comparator_.CompareUserKeys(t.begin, t.end) >= 0) {
+      return Status::Corruption("empty range tombstone in SSTable");
+    }
+    previous.assign(it->key());
+    tombstones.push_back(std::move(t));
+  }
+  if (!it->status().ok()) return it->status();
+  if (tombstones.empty()) return Status::Corruption("empty range-deletion block in SSTable");
+  range_tombstones_ =
+      std::make_shared<const FragmentedRangeTombstones>(comparator_, std::move(tombstones));
+  return Status::OK();
 }
 
 Status TableReader::LoadMetaBlockIntoCache(const BlockHandle& handle, bool is_filter,
@@ -359,7 +396,7 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
 }
 
 Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, std::string* value,
-                        GetResult* result) const {
+                        GetResult* result, SequenceNumber* seq) const {
   *result = GetResult::kNotFound;
   TableReadStats* stats = options_.stats;
   MetaBlockRef<BloomFilterReader> filter;
@@ -390,6 +427,7 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
         return Status::Corruption("bad internal key in SSTable");
       }
       if (comparator_.CompareUserKeys(parsed.user_key, key.user_key()) == 0) {
+        if (seq != nullptr) *seq = parsed.sequence;
         if (parsed.type == kTypeValue) {
           value->assign(block_iter->value());
           *result = GetResult::kFound;

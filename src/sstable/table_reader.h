@@ -39,6 +39,7 @@
 #include <string_view>
 
 #include "buffer/lru_cache.h"
+#include "rangedel/fragmented_range_tombstones.h"
 #include "sstable/block.h"
 #include "sstable/bloom_filter.h"
 #include "sstable/format.h"
@@ -120,10 +121,19 @@ class TableReader {
   // kNotFound. Consults the filter first (if the reader understands it),
   // counting in stats. A
   // non-OK status leaves *result unspecified.
+  // Stores the entry's sequence number in *seq (if not null) unless the
+  // result is kNotFound. Range tombstones are not consulted (see
+  // range_tombstones()).
   Status Get(const ReadOptions& read_options, const LookupKey& key, std::string* value,
-             GetResult* result) const;
+             GetResult* result, SequenceNumber* seq = nullptr) const;
 
   const TableProperties& properties() const { return properties_; }
+
+  // The table's range tombstones, fragmented, read and checked at Open and
+  // kept for the reader's lifetime; nullptr if the table has none.
+  const std::shared_ptr<const FragmentedRangeTombstones>& range_tombstones() const {
+    return range_tombstones_;
+  }
 
   // Approximate file offset where the data for internal_key is or would be:
   // the offset of the data block that would hold it, or the end of the data
@@ -140,6 +150,8 @@ class TableReader {
   // Reads and checks the metadata blocks; called once by Open.
   Status ReadMetadata(const Footer& footer);
   Status ReadMetaBlock(const BlockHandle& handle, std::string* contents) const;
+  // Reads, checks and fragments the range-deletion block.
+  Status ReadRangeDelBlock(const BlockHandle& handle);
   Status CheckIndex() const;
   // REQUIRES: handle lies within the file.
   Status ReadBlockFromFile(const BlockHandle& handle, bool verify_checksum,
@@ -191,6 +203,7 @@ class TableReader {
   // here. A table has at most one of the two filters.
   std::optional<std::string> policy_filter_;
   TableProperties properties_;
+  std::shared_ptr<const FragmentedRangeTombstones> range_tombstones_;
 };
 
 }  // namespace strata

@@ -111,9 +111,18 @@ void TableWalker::ReadMetaindex() {
     } else if (it->key() == "properties") {
       has_properties_ = properties_handle_.DecodeFrom(&value).ok();
       if (!has_properties_) AddDamage(handle.offset(), "metaindex: bad properties block handle");
+    } else if (it->key() == kRangeDelBlockMetaName) {
+      has_range_del_ = range_del_handle_.DecodeFrom(&value).ok();
+      if (!has_range_del_) AddDamage(handle.offset(), "metaindex: bad range-deletion block handle");
     }
   }
   if (!it->status().ok()) AddDamage(handle.offset(), WithStatus("metaindex block", it->status()));
+  if (has_range_del_ != (footer_.format_version == Footer::kRangeDeletionFormatVersion)) {
+    AddDamage(handle.offset(), "format version " + std::to_string(footer_.format_version) +
+                                   (has_range_del_ ? " with" : " without") +
+                                   " a range-deletion block");
+  }
+  if (has_range_del_) ReadRangeDelBlock();
 
   if (has_properties_) {
     has_properties_ = ReadMetaBlock(properties_handle_, "properties", &contents);
@@ -136,6 +145,40 @@ void TableWalker::ReadMetaindex() {
     s = BloomFilterReader::Parse(std::move(contents), &filter_);
     if (!s.ok()) AddDamage(filter_handle_.offset(), WithStatus("filter block", s));
   }
+}
+
+void TableWalker::ReadRangeDelBlock() {
+  std::string contents;
+  if (!ReadMetaBlock(range_del_handle_, "range-deletion", &contents)) return;
+  std::unique_ptr<Block> block;
+  Status s = Block::Parse(std::move(contents), &block);
+  if (!s.ok()) {
+    AddDamage(range_del_handle_.offset(), WithStatus("range-deletion block", s));
+    return;
+  }
+  std::vector<RangeTombstone> tombstones;
+  std::string previous;
+  std::unique_ptr<Iterator> it = block->NewIterator(comparator_);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    RangeTombstone t;
+    if (!DecodeRangeTombstone(it->key(), it->value(), &t) ||
+        comparator_.CompareUserKeys(t.begin, t.end) >= 0 ||
+        (!previous.empty() && comparator_.Compare(previous, it->key()) >= 0)) {
+      AddDamage(range_del_handle_.offset(), "range-deletion block: bad tombstone");
+      return;
+    }
+    previous.assign(it->key());
+    tombstones.push_back(std::move(t));
+  }
+  if (!it->status().ok()) {
+    AddDamage(range_del_handle_.offset(), WithStatus("range-deletion block", it->status()));
+    return;
+  }
+  if (tombstones.empty()) {
+    AddDamage(range_del_handle_.offset(), "range-deletion block: empty");
+    return;
+  }
+  range_tombstones_ = std::move(tombstones);
 }
 
 void TableWalker::ReadIndex(const BlockHandle& handle) {

@@ -5,7 +5,7 @@
 // TableReader refuses a damaged table at Open and reports a damaged block as
 // an error on the read that meets it; that is right for serving reads. A
 // walker instead goes on past damage and says where it was: the footer, then
-// the metaindex, properties, filter and index blocks, then each data block
+// the metaindex, properties, filter, range-deletion and index blocks, then each data block
 // the index names, in file order. A data block counts as good only if all of
 // it is: its checksum matches, it decompresses and parses, every key is a
 // valid internal key, the keys strictly increase (within the block and from
@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rangedel/range_tombstone.h"
 #include "sstable/bloom_filter.h"
 #include "sstable/format.h"
 #include "sstable/table_properties.h"
@@ -83,6 +84,11 @@ class TableWalker {
   bool has_filter() const { return has_filter_; }
   const BlockHandle& filter_handle() const { return filter_handle_; }
   const std::vector<IndexEntry>& index() const { return index_; }
+  // The range-deletion block (format version 2) and its tombstones, in
+  // block order; empty if the table has none or the block is damaged.
+  bool has_range_del_block() const { return has_range_del_; }
+  const BlockHandle& range_del_handle() const { return range_del_handle_; }
+  const std::vector<RangeTombstone>& range_tombstones() const { return range_tombstones_; }
 
   uint64_t blocks_read() const { return blocks_read_; }  // good blocks, metadata included
   uint64_t bad_data_blocks() const { return bad_data_blocks_; }
@@ -98,6 +104,7 @@ class TableWalker {
   // Reads the metaindex and the properties and filter blocks it names.
   void ReadMetaindex();
   void ReadIndex(const BlockHandle& handle);
+  void ReadRangeDelBlock();
   // Checks data block i; on success appends its entries to *entries.
   bool CheckDataBlock(size_t i, std::vector<std::pair<std::string, std::string>>* entries);
   void CheckTotals();
@@ -117,6 +124,9 @@ class TableWalker {
   bool filter_is_bloom_ = false;
   BlockHandle filter_handle_;
   std::unique_ptr<BloomFilterReader> filter_;
+  bool has_range_del_ = false;
+  BlockHandle range_del_handle_;
+  std::vector<RangeTombstone> range_tombstones_;
   bool index_read_ = false;
   std::vector<IndexEntry> index_;
 

@@ -31,14 +31,26 @@ using SequenceNumber = uint64_t;
 inline constexpr SequenceNumber kMaxSequenceNumber = (uint64_t{1} << 56) - 1;
 
 // On-disk: do not renumber.
+//
+// kTypeRangeDeletion names a range tombstone (begin, seq) -> end. It is never
+// an entry of a memtable's skip list or of a data block: range tombstones
+// live in their own structures (src/rangedel/, a table's range-deletion
+// block), and ParseInternalKey, which checks data entries, rejects it. It
+// also appears in a table's smallest/largest key in the MANIFEST, where
+// (end, kMaxSequenceNumber, kTypeRangeDeletion) is the "sentinel" that
+// stands for a tombstone's exclusive end: it sorts before every real entry
+// of user key `end`.
 enum ValueType : uint8_t {
   kTypeDeletion = 0x0,
   kTypeValue = 0x1,
+  kTypeRangeDeletion = 0x2,
 };
-static_assert(kTypeDeletion == 0 && kTypeValue == 1, "value types are stored on disk");
+static_assert(kTypeDeletion == 0 && kTypeValue == 1 && kTypeRangeDeletion == 2,
+              "value types are stored on disk");
 
-// The type that sorts first among entries with one user key and sequence
-// number (larger trailers sort first), used to build seek targets.
+// The type that sorts first among the data entries (values and point
+// tombstones) with one user key and sequence number (larger trailers sort
+// first), used to build seek targets.
 inline constexpr ValueType kValueTypeForSeek = kTypeValue;
 
 inline constexpr size_t kInternalKeyTrailerSize = 8;
@@ -73,6 +85,19 @@ inline bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* result) {
   uint64_t trailer = DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerSize);
   uint8_t type = trailer & 0xff;
   if (type > kTypeValue) return false;
+  result->user_key = ikey.substr(0, ikey.size() - kInternalKeyTrailerSize);
+  result->sequence = trailer >> 8;
+  result->type = static_cast<ValueType>(type);
+  return true;
+}
+
+// ParseInternalKey for a key that may also be a range tombstone's (a table's
+// boundary in the MANIFEST, a range-deletion block's key).
+inline bool ParseInternalKeyOrRangeDeletion(std::string_view ikey, ParsedInternalKey* result) {
+  if (ikey.size() < kInternalKeyTrailerSize) return false;
+  uint64_t trailer = DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerSize);
+  uint8_t type = trailer & 0xff;
+  if (type > kTypeRangeDeletion) return false;
   result->user_key = ikey.substr(0, ikey.size() - kInternalKeyTrailerSize);
   result->sequence = trailer >> 8;
   result->type = static_cast<ValueType>(type);

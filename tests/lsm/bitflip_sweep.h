@@ -324,9 +324,13 @@ inline bool SameFooter(const std::string& a, const std::string& b) {
 
 // Builds one table of `keys` keys (values of mixed compressibility, some
 // overwritten, some deleted) and flips up to max_flips of its bits.
-inline Figures SweepTable(CompressionType compression, int keys, uint64_t max_flips) {
+// range_deletions: the table also holds range tombstones (DeleteRange), so
+// it has a range-deletion block (format version 2).
+inline Figures SweepTable(CompressionType compression, int keys, uint64_t max_flips,
+                          bool range_deletions = false) {
   Figures figures;
-  figures.what = "table (" + std::string(CompressionTypeName(compression)) + ")";
+  figures.what = "table (" + std::string(CompressionTypeName(compression)) +
+                 (range_deletions ? ", range tombstones" : "") + ")";
   FailureLog failures(&figures);
   TempDir dir{TempDir::InMemory()};
   const std::string dbname = dir.Child("db");
@@ -351,6 +355,14 @@ inline Figures SweepTable(CompressionType compression, int keys, uint64_t max_fl
       EXPECT_TRUE(db->Delete(WriteOptions(), Key(i)).ok());
       model.erase(Key(i));
       absent.push_back(Key(i));
+    }
+    for (int i = 1; range_deletions && i + 8 < keys; i += keys / 5) {
+      // Overlapping ranges, so the block holds several fragments.
+      EXPECT_TRUE(db->DeleteRange(WriteOptions(), Key(i), Key(i + 6)).ok());
+      EXPECT_TRUE(db->DeleteRange(WriteOptions(), Key(i + 4), Key(i + 9)).ok());
+      for (int j = i; j < i + 9; j++) {
+        if (model.erase(Key(j)) > 0) absent.push_back(Key(j));
+      }
     }
     for (int i = keys; i < keys + 10; i++) absent.push_back(Key(i));
     Status s = db->Flush();

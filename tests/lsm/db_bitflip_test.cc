@@ -1,9 +1,8 @@
 // Bit-flip sweeps (issue 7), sampled to stay fast: flips a few thousand bits
-// of a small table (no compression and LZ4), of a WAL (with and without
-// paranoid_checks), of a MANIFEST holding several edits, and every bit of
-// CURRENT. Each flip must be detected as Corruption or be harmless, never
-// returned as data; bitflip_sweep.h says what each file kind may do.
-// db_bitflip_stress_test.cc flips every bit.
+// of a small table (no compression and LZ4; and one with range tombstones), of a WAL (with and
+// without paranoid_checks), of a MANIFEST holding several edits, and every bit of CURRENT. Each
+// flip must be detected as Corruption or be harmless, never returned as data; bitflip_sweep.h says
+// what each file kind may do. db_bitflip_stress_test.cc flips every bit.
 
 #include <gtest/gtest.h>
 
@@ -39,6 +38,10 @@ TEST(DBBitFlipTest, TableWithoutCompression) {
 
 TEST(DBBitFlipTest, TableWithLz4) {
   Report(test::bitflip::SweepTable(kLZ4Compression, 200, kMaxFlips));
+}
+
+TEST(DBBitFlipTest, TableWithRangeTombstones) {
+  Report(test::bitflip::SweepTable(kNoCompression, 200, kMaxFlips / 2, /*range_deletions=*/true));
 }
 
 TEST(DBBitFlipTest, Wal) {

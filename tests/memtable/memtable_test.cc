@@ -411,5 +411,30 @@ TEST(MemTableTest, RandomOperationsMatchStdMap) {
   }
 }
 
+TEST(MemTableTest, RangeTombstonesBesideTheSkipList) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+  EXPECT_EQ(mem.RangeTombstones(), nullptr);  // none: no view, no lock
+  mem.Add(1, kTypeValue, "k", "v");
+  mem.AddRangeTombstone(2, "a", "m");
+  EXPECT_FALSE(mem.Empty());
+  EXPECT_EQ(mem.NumEntries(), 2u);
+  auto first = mem.RangeTombstones();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(mem.RangeTombstones(), first);  // the cached view
+  mem.AddRangeTombstone(3, "f", "z");
+  auto second = mem.RangeTombstones();
+  EXPECT_NE(second, first);                        // rebuilt after a new tombstone
+  EXPECT_EQ(first->MaxCoveringSeq("g", 100), 2u);  // an old view stays as it was
+  EXPECT_EQ(second->MaxCoveringSeq("g", 100), 3u);
+  EXPECT_EQ(second->MaxCoveringSeq("g", 2), 2u);
+  // Get ignores range tombstones: the DB compares sequence numbers.
+  std::string value;
+  Status s;
+  SequenceNumber seq = 0;
+  ASSERT_TRUE(mem.Get(LookupKey("k", 100), &value, &s, &seq));
+  EXPECT_EQ(value, "v");
+  EXPECT_EQ(seq, 1u);
+}
+
 }  // namespace
 }  // namespace strata

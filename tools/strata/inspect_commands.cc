@@ -81,6 +81,7 @@ void PrintTable(const TableDump& d) {
                   Plural(d.index_entries.size(), "block", "blocks").c_str());
     }
     if (d.filter) line("filter", *d.filter);
+    if (d.range_del_block) line("range-del", *d.range_del_block);
     line("index", d.index);
     if (d.properties) line("properties", d.properties_block);
     line("metaindex", d.metaindex);
@@ -108,6 +109,14 @@ void PrintTable(const TableDump& d) {
       }
     }
   }
+  if (!d.range_tombstones.empty()) {
+    std::printf("%s\n", Paint("range tombstones", Color::kBold).c_str());
+    for (const auto& t : d.range_tombstones) {
+      std::printf("  [%s, %s) @%" PRIu64 "\n",
+                  Paint(EscapeBytes(t.key.user_key), Color::kCyan).c_str(),
+                  Paint(EscapeBytes(t.value), Color::kCyan).c_str(), t.key.sequence);
+    }
+  }
   PrintProblems(d.problems, "problem", Color::kRed);
 }
 
@@ -124,7 +133,10 @@ void PrintLog(const LogDump& d) {
     }
     for (const auto& u : r.updates) {
       std::string key = Paint(EscapeBytes(u.key.user_key), Color::kCyan);
-      if (u.key.deletion) {
+      if (u.key.range_deletion) {
+        std::printf("  delrange  %s .. %s\n", key.c_str(),
+                    Paint(EscapeBytes(u.value), Color::kCyan).c_str());
+      } else if (u.key.deletion) {
         std::printf("  del  %s\n", key.c_str());
       } else {
         std::printf("  put  %s\t%s\n", key.c_str(), EscapeBytes(u.value).c_str());

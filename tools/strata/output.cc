@@ -111,6 +111,7 @@ std::string Escaped(std::string_view bytes) { return EscapeBytes(bytes); }
 std::string KeyVersion(const InternalKeyInfo& key) {
   std::string out = EscapeBytes(key.user_key) + " @" + std::to_string(key.sequence);
   if (key.deletion) out += " (del)";
+  if (key.range_deletion) out += " (range del)";
   return out;
 }
 
@@ -121,12 +122,18 @@ Json ToJson(const FileProblem& p) {
 Json ToJson(const InternalKeyInfo& key) {
   return {{"key", EscapeBytes(key.user_key)},
           {"sequence", key.sequence},
-          {"type", key.deletion ? "delete" : "put"}};
+          {"type", key.range_deletion ? "delete_range"
+                   : key.deletion     ? "delete"
+                                      : "put"}};
 }
 
 Json ToJson(const EntryInfo& entry) {
   Json j = ToJson(entry.key);
-  if (!entry.key.deletion) j["value"] = EscapeBytes(entry.value);
+  if (entry.key.range_deletion) {
+    j["end"] = EscapeBytes(entry.value);
+  } else if (!entry.key.deletion) {
+    j["value"] = EscapeBytes(entry.value);
+  }
   return j;
 }
 
@@ -168,6 +175,12 @@ Json ToJson(const TableDump& d) {
     j["index"] = Block(d.index);
   }
   if (d.filter) j["filter"] = Block(*d.filter);
+  if (d.range_del_block) j["range_del_block"] = Block(*d.range_del_block);
+  if (!d.range_tombstones.empty()) {
+    Json tombstones = Json::array();
+    for (const auto& t : d.range_tombstones) tombstones.push_back(ToJson(t));
+    j["range_tombstones"] = std::move(tombstones);
+  }
   if (d.properties) {
     const TablePropertiesInfo& p = *d.properties;
     j["properties_block"] = Block(d.properties_block);

@@ -1,0 +1,118 @@
+// CompactionRangeDel; see compaction_range_del.h.
+
+#include "lsm/compaction_range_del.h"
+
+#include <algorithm>
+
+#include "lsm/build_table.h"
+
+namespace strata {
+
+Status CompactionRangeDel::Load(TableCache* table_cache) {
+  std::vector<RangeTombstone> all;
+  for (int which = 0; which < 2; which++) {
+    for (const auto& f : compaction_->inputs(which)) {
+      if (!f->has_range_tombstones) continue;
+      std::shared_ptr<const FragmentedRangeTombstones> list;
+      Status s = table_cache->GetRangeTombstones(*f, &list);
+      if (!s.ok()) return s;
+      if (list == nullptr) {
+        return Status::Corruption("table " + std::to_string(f->number) +
+                                  " lost its range-deletion block");
+      }
+      std::vector<RangeTombstone> pieces = list->ToTombstones();
+      all.insert(all.end(), std::make_move_iterator(pieces.begin()),
+                 std::make_move_iterator(pieces.end()));
+    }
+  }
+  if (!all.empty()) {
+    tombstones_ = std::make_shared<const FragmentedRangeTombstones>(
+        compaction_->input_version().comparator(), std::move(all));
+  }
+  return Status::OK();
+}
+
+size_t CompactionRangeDel::Stripe(SequenceNumber seq) const {
+  return static_cast<size_t>(std::lower_bound(snapshots_.begin(), snapshots_.end(), seq) -
+                             snapshots_.begin());
+}
+
+bool CompactionRangeDel::ShouldDrop(std::string_view user_key, SequenceNumber seq) const {
+  if (empty()) return false;
+  const auto& fragments = tombstones_->fragments();
+  size_t i = tombstones_->FirstEndingAfter(user_key);
+  if (i == fragments.size() ||
+      tombstones_->comparator().CompareUserKeys(fragments[i].begin, user_key) > 0) {
+    return false;
+  }
+  // The oldest tombstone newer than the version: if a snapshot separates
+  // even that one from it, it separates every newer one too.
+  const auto& seqs = fragments[i].seqs;  // descending
+  auto it =
+      std::partition_point(seqs.begin(), seqs.end(), [seq](SequenceNumber t) { return t > seq; });
+  if (it == seqs.begin()) return false;
+  return Stripe(*std::prev(it)) == Stripe(seq);
+}
+
+std::vector<SequenceNumber> CompactionRangeDel::SeqsToKeep(
+    const FragmentedRangeTombstones::Fragment& f) const {
+  std::vector<SequenceNumber> keep;
+  size_t last_stripe = 0;
+  bool have_last = false;
+  for (SequenceNumber seq : f.seqs) {  // newest first
+    size_t stripe = Stripe(seq);
+    if (have_last && stripe == last_stripe) continue;
+    have_last = true;
+    last_stripe = stripe;
+    keep.push_back(seq);
+  }
+  if (!keep.empty() && Stripe(keep.back()) == 0 && IsBottommostForRange(f.begin, f.end)) {
+    keep.pop_back();
+  }
+  return keep;
+}
+
+bool CompactionRangeDel::IsBottommostForRange(std::string_view begin, std::string_view end) const {
+  const Version& v = compaction_->input_version();
+  for (int level = compaction_->output_level() + 1; level < kNumLevels; level++) {
+    // Inclusive of end: a conservative answer only keeps a tombstone longer.
+    if (!v.OverlappingFiles(level, &begin, &end).empty()) return false;
+  }
+  return true;
+}
+
+bool CompactionRangeDel::HasOutputIn(const std::string_view* lower,
+                                     const std::string_view* upper) const {
+  if (empty()) return false;
+  const InternalKeyComparator& cmp = tombstones_->comparator();
+  const auto& fragments = tombstones_->fragments();
+  size_t i = lower == nullptr ? 0 : tombstones_->FirstEndingAfter(*lower);
+  for (; i < fragments.size(); i++) {
+    if (upper != nullptr && cmp.CompareUserKeys(fragments[i].begin, *upper) >= 0) break;
+    if (!SeqsToKeep(fragments[i]).empty()) return true;
+  }
+  return false;
+}
+
+void CompactionRangeDel::AddToOutput(const std::string_view* lower, const std::string_view* upper,
+                                     TableBuilder* builder, FileMetaData* meta) const {
+  if (empty()) return;
+  const InternalKeyComparator& cmp = tombstones_->comparator();
+  const auto& fragments = tombstones_->fragments();
+  size_t i = lower == nullptr ? 0 : tombstones_->FirstEndingAfter(*lower);
+  for (; i < fragments.size(); i++) {
+    const auto& f = fragments[i];
+    if (upper != nullptr && cmp.CompareUserKeys(f.begin, *upper) >= 0) break;
+    std::string_view begin = f.begin, end = f.end;
+    if (lower != nullptr && cmp.CompareUserKeys(begin, *lower) < 0) begin = *lower;
+    if (upper != nullptr && cmp.CompareUserKeys(end, *upper) > 0) end = *upper;
+    if (cmp.CompareUserKeys(begin, end) >= 0) continue;
+    for (SequenceNumber seq : SeqsToKeep(f)) {
+      RangeTombstone t{std::string(begin), std::string(end), seq};
+      builder->AddRangeTombstone(t);
+      ExtendRangeForTombstone(cmp, t, meta);
+    }
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,148 @@
+// FragmentedRangeTombstones and RangeDelChecker; see
+// fragmented_range_tombstones.h.
+
+#include "rangedel/fragmented_range_tombstones.h"
+
+#include <algorithm>
+#include <cassert>
+#include <functional>
+
+namespace strata {
+
+FragmentedRangeTombstones::FragmentedRangeTombstones(const InternalKeyComparator& comparator,
+                                                     std::vector<RangeTombstone> tombstones)
+    : comparator_(comparator) {
+  auto less = [this](std::string_view a, std::string_view b) {
+    return comparator_.CompareUserKeys(a, b) < 0;
+  };
+  std::erase_if(tombstones, [&](const RangeTombstone& t) { return !less(t.begin, t.end); });
+  if (tombstones.empty()) return;
+
+  std::sort(
+      tombstones.begin(), tombstones.end(),
+      [&](const RangeTombstone& a, const RangeTombstone& b) { return less(a.begin, b.begin); });
+  // Every begin and end cuts the key space; between two consecutive cuts the
+  // set of covering tombstones is constant. (Views into tombstones, which
+  // no longer move.)
+  std::vector<std::string_view> cuts;
+  cuts.reserve(tombstones.size() * 2);
+  for (const auto& t : tombstones) {
+    cuts.push_back(t.begin);
+    cuts.push_back(t.end);
+  }
+  std::sort(cuts.begin(), cuts.end(), less);
+  cuts.erase(std::unique(cuts.begin(), cuts.end(),
+                         [&](std::string_view a, std::string_view b) { return !less(a, b); }),
+             cuts.end());
+
+  // Sweep the cuts, keeping the tombstones that cover the current piece.
+  struct Active {
+    std::string_view end;
+    SequenceNumber seq;
+  };
+  std::vector<Active> active;
+  size_t next = 0;
+  for (size_t i = 0; i + 1 < cuts.size(); i++) {
+    const std::string_view cut = cuts[i];
+    while (next < tombstones.size() && !less(cut, tombstones[next].begin)) {
+      active.push_back({tombstones[next].end, tombstones[next].seq});
+      next++;
+    }
+    std::erase_if(active, [&](const Active& a) { return !less(cut, a.end); });
+    if (active.empty()) continue;
+    Fragment f;
+    f.begin.assign(cut);
+    f.end.assign(cuts[i + 1]);
+    f.seqs.reserve(active.size());
+    for (const auto& a : active) f.seqs.push_back(a.seq);
+    std::sort(f.seqs.begin(), f.seqs.end(), std::greater<>());
+    f.seqs.erase(std::unique(f.seqs.begin(), f.seqs.end()), f.seqs.end());
+    fragments_.push_back(std::move(f));
+  }
+}
+
+size_t FragmentedRangeTombstones::FirstEndingAfter(std::string_view user_key) const {
+  auto it = std::partition_point(fragments_.begin(), fragments_.end(), [&](const Fragment& f) {
+    return comparator_.CompareUserKeys(f.end, user_key) <= 0;
+  });
+  return static_cast<size_t>(it - fragments_.begin());
+}
+
+SequenceNumber FragmentedRangeTombstones::VisibleSeq(const Fragment& fragment,
+                                                     SequenceNumber snapshot) {
+  auto it = std::partition_point(fragment.seqs.begin(), fragment.seqs.end(),
+                                 [snapshot](SequenceNumber s) { return s > snapshot; });
+  return it == fragment.seqs.end() ? 0 : *it;
+}
+
+SequenceNumber FragmentedRangeTombstones::MaxCoveringSeq(std::string_view user_key,
+                                                         SequenceNumber snapshot) const {
+  size_t i = FirstEndingAfter(user_key);
+  if (i == fragments_.size()) return 0;
+  const Fragment& f = fragments_[i];
+  if (comparator_.CompareUserKeys(f.begin, user_key) > 0) return 0;
+  return VisibleSeq(f, snapshot);
+}
+
+std::vector<RangeTombstone> FragmentedRangeTombstones::ToTombstones() const {
+  std::vector<RangeTombstone> result;
+  for (const auto& f : fragments_) {
+    for (SequenceNumber seq : f.seqs) result.push_back({f.begin, f.end, seq});
+  }
+  return result;
+}
+
+void RangeDelChecker::AddList(std::shared_ptr<const FragmentedRangeTombstones> list) {
+  if (list == nullptr || list->empty()) return;
+  Cached c;
+  c.list = std::move(list);
+  lists_.push_back(std::move(c));
+}
+
+SequenceNumber RangeDelChecker::MaxCoveringSeq(std::string_view user_key) {
+  SequenceNumber result = 0;
+  for (auto& c : lists_) result = std::max(result, Lookup(&c, user_key));
+  return result;
+}
+
+bool RangeDelChecker::CoveredRunEnd(std::string_view user_key, std::string_view* end) {
+  if (max_point_seq_ >= snapshot_) return false;  // no tombstone can be above every point
+  bool found = false;
+  for (auto& c : lists_) {
+    SequenceNumber seq = Lookup(&c, user_key);
+    if (seq <= max_point_seq_ || c.hi_unbounded) continue;
+    // The interval holds user_key and its seq is seq: it is a fragment.
+    if (!found || c.list->comparator().CompareUserKeys(c.hi, *end) > 0) *end = c.hi;
+    found = true;
+  }
+  return found;
+}
+
+SequenceNumber RangeDelChecker::Lookup(Cached* c, std::string_view user_key) const {
+  const FragmentedRangeTombstones& list = *c->list;
+  const InternalKeyComparator& cmp = list.comparator();
+  if (c->valid && (c->lo_unbounded || cmp.CompareUserKeys(c->lo, user_key) <= 0) &&
+      (c->hi_unbounded || cmp.CompareUserKeys(user_key, c->hi) < 0)) {
+    return c->seq;
+  }
+  const auto& fragments = list.fragments();
+  size_t i = list.FirstEndingAfter(user_key);
+  c->valid = true;
+  if (i < fragments.size() && cmp.CompareUserKeys(fragments[i].begin, user_key) <= 0) {
+    // Inside fragment i.
+    c->lo_unbounded = c->hi_unbounded = false;
+    c->lo = fragments[i].begin;
+    c->hi = fragments[i].end;
+    c->seq = FragmentedRangeTombstones::VisibleSeq(fragments[i], snapshot_);
+    return c->seq;
+  }
+  // In the gap before fragment i (after fragment i - 1).
+  c->lo_unbounded = i == 0;
+  if (i > 0) c->lo = fragments[i - 1].end;
+  c->hi_unbounded = i == fragments.size();
+  if (i < fragments.size()) c->hi = fragments[i].begin;
+  c->seq = 0;
+  return 0;
+}
+
+}  // namespace strata

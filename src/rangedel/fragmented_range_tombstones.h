@@ -1,0 +1,122 @@
+// FragmentedRangeTombstones: a set of range tombstones cut into
+// non-overlapping fragments, for lookups by binary search.
+//
+// Tombstones may overlap in any way. The fragmenter cuts the key space at
+// every tombstone's begin and end; each piece [begin, end) covered by at
+// least one tombstone becomes a fragment that lists the sequence numbers of
+// every tombstone covering it. "Is (key, seq) deleted at snapshot s?" is then
+// one binary search over fragments and one over the fragment's sequence
+// numbers, however many tombstones overlap (RocksDB's
+// FragmentedRangeTombstoneList and Pebble's keyspan fragmenter have the same
+// shape).
+//
+// Invariants:
+//  1. Fragments are sorted by begin, do not overlap, and each has begin < end
+//     (in the comparator's user-key order).
+//  2. Each fragment's seqs are distinct and sorted descending, never empty.
+//  3. The union of fragments, each with its seqs, deletes exactly what the
+//     input tombstones delete.
+//
+// Thread-safety: immutable after construction; any number of threads may
+// read one concurrently. RangeDelChecker is used by one thread at a time.
+
+#ifndef STRATA_RANGEDEL_FRAGMENTED_RANGE_TOMBSTONES_H_
+#define STRATA_RANGEDEL_FRAGMENTED_RANGE_TOMBSTONES_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rangedel/range_tombstone.h"
+#include "util/internal_key.h"
+
+namespace strata {
+
+class FragmentedRangeTombstones {
+ public:
+  struct Fragment {
+    std::string begin;                 // inclusive
+    std::string end;                   // exclusive
+    std::vector<SequenceNumber> seqs;  // descending, distinct
+  };
+
+  // Fragments tombstones (any order; those with begin >= end are dropped).
+  FragmentedRangeTombstones(const InternalKeyComparator& comparator,
+                            std::vector<RangeTombstone> tombstones);
+
+  bool empty() const { return fragments_.empty(); }
+  const std::vector<Fragment>& fragments() const { return fragments_; }
+  const InternalKeyComparator& comparator() const { return comparator_; }
+
+  // The index of the first fragment whose end is above user_key (the one
+  // covering it, if any covers it); fragments().size() if none.
+  size_t FirstEndingAfter(std::string_view user_key) const;
+
+  // The largest sequence number <= snapshot among tombstones covering
+  // user_key; 0 if none (sequence numbers of writes start at 1).
+  SequenceNumber MaxCoveringSeq(std::string_view user_key, SequenceNumber snapshot) const;
+
+  // The largest of a fragment's seqs that is <= snapshot; 0 if none.
+  static SequenceNumber VisibleSeq(const Fragment& fragment, SequenceNumber snapshot);
+
+  // Every (fragment, seq) as one tombstone, sorted by (begin, seq
+  // descending): the internal-key order a range-deletion block needs.
+  std::vector<RangeTombstone> ToTombstones() const;
+
+ private:
+  InternalKeyComparator comparator_;
+  std::vector<Fragment> fragments_;
+};
+
+// Answers "is this version deleted by a range tombstone?" for a reader at one
+// snapshot, over several fragment lists (one per memtable and one for the
+// tables of a Version). Keys usually come in order (an iterator), so for
+// each list it remembers the key interval of its last answer (a fragment, or
+// the gap between two) and skips the binary search while keys stay in it.
+class RangeDelChecker {
+ public:
+  explicit RangeDelChecker(SequenceNumber snapshot) : snapshot_(snapshot) {}
+
+  // Adds a list to consult; nullptr or an empty list is ignored. The
+  // checker keeps the list alive.
+  void AddList(std::shared_ptr<const FragmentedRangeTombstones> list);
+  bool empty() const { return lists_.empty(); }
+
+  // The largest tombstone seq <= snapshot covering user_key; 0 if none.
+  SequenceNumber MaxCoveringSeq(std::string_view user_key);
+  // True if the version (user_key, seq) is hidden by a visible tombstone.
+  bool ShouldDelete(std::string_view user_key, SequenceNumber seq) {
+    return !lists_.empty() && seq < MaxCoveringSeq(user_key);
+  }
+
+  // Declares that no point version the reader can meet has a sequence
+  // number above seq (kMaxSequenceNumber, the default, declares nothing).
+  void SetMaxPointSequence(SequenceNumber seq) { max_point_seq_ = seq; }
+  // A run of deleted keys to skip: true, with *end set, if a visible
+  // tombstone covers [user_key, *end) with a seq above every point version
+  // (SetMaxPointSequence), so every version of every key there is deleted
+  // and a reader may seek to *end instead of stepping over them. *end stays
+  // valid as long as the checker.
+  bool CoveredRunEnd(std::string_view user_key, std::string_view* end);
+
+ private:
+  // The answer for one list over [lo, hi); an empty view with *_unbounded
+  // set means no bound on that side.
+  struct Cached {
+    std::shared_ptr<const FragmentedRangeTombstones> list;
+    bool valid = false;
+    bool lo_unbounded = false, hi_unbounded = false;
+    std::string_view lo, hi;
+    SequenceNumber seq = 0;
+  };
+  SequenceNumber Lookup(Cached* c, std::string_view user_key) const;
+
+  const SequenceNumber snapshot_;
+  SequenceNumber max_point_seq_ = kMaxSequenceNumber;
+  std::vector<Cached> lists_;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_RANGEDEL_FRAGMENTED_RANGE_TOMBSTONES_H_

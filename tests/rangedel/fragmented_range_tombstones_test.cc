@@ -1,0 +1,154 @@
+// Tests of FragmentedRangeTombstones and RangeDelChecker: hand-made cases,
+// then a randomized comparison with a naive model (every tombstone checked
+// one by one).
+
+#include "rangedel/fragmented_range_tombstones.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace strata {
+namespace {
+
+const InternalKeyComparator kCmp(BytewiseComparator());
+
+std::string Render(const FragmentedRangeTombstones& list) {
+  std::string out;
+  for (const auto& f : list.fragments()) {
+    out += "[" + f.begin + "," + f.end + "):";
+    for (size_t i = 0; i < f.seqs.size(); i++) out += (i ? "," : "") + std::to_string(f.seqs[i]);
+    out += " ";
+  }
+  return out;
+}
+
+TEST(FragmentedRangeTombstonesTest, Empty) {
+  FragmentedRangeTombstones list(kCmp, {});
+  EXPECT_TRUE(list.empty());
+  EXPECT_EQ(list.MaxCoveringSeq("a", kMaxSequenceNumber), 0u);
+}
+
+TEST(FragmentedRangeTombstonesTest, DropsEmptyRanges) {
+  FragmentedRangeTombstones list(kCmp, {{"b", "b", 5}, {"c", "a", 6}});
+  EXPECT_TRUE(list.empty());
+}
+
+TEST(FragmentedRangeTombstonesTest, OverlapsAreCut) {
+  FragmentedRangeTombstones list(kCmp, {{"a", "e", 10}, {"c", "g", 20}, {"c", "d", 5}});
+  EXPECT_EQ(Render(list), "[a,c):10 [c,d):20,10,5 [d,e):20,10 [e,g):20 ");
+  EXPECT_EQ(list.MaxCoveringSeq("a", 100), 10u);
+  EXPECT_EQ(list.MaxCoveringSeq("c", 100), 20u);
+  EXPECT_EQ(list.MaxCoveringSeq("c", 19), 10u);
+  EXPECT_EQ(list.MaxCoveringSeq("c", 9), 5u);
+  EXPECT_EQ(list.MaxCoveringSeq("c", 4), 0u);
+  EXPECT_EQ(list.MaxCoveringSeq("f", 100), 20u);
+  EXPECT_EQ(list.MaxCoveringSeq("g", 100), 0u);  // end is exclusive
+  EXPECT_EQ(list.MaxCoveringSeq("", 100), 0u);
+}
+
+TEST(FragmentedRangeTombstonesTest, GapsAndDuplicates) {
+  FragmentedRangeTombstones list(kCmp, {{"a", "b", 3}, {"x", "z", 4}, {"a", "b", 3}});
+  EXPECT_EQ(Render(list), "[a,b):3 [x,z):4 ");
+  EXPECT_EQ(list.MaxCoveringSeq("m", 100), 0u);
+  std::vector<RangeTombstone> back = list.ToTombstones();
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].begin, "x");
+}
+
+TEST(FragmentedRangeTombstonesTest, ReverseComparator) {
+  // A comparator that orders keys backwards: "z" < "a".
+  class Reverse : public Comparator {
+   public:
+    int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
+    const char* Name() const override { return "test.Reverse"; }
+    void FindShortestSeparator(std::string*, std::string_view) const override {}
+    void FindShortSuccessor(std::string*) const override {}
+  };
+  static Reverse reverse;
+  InternalKeyComparator cmp(&reverse);
+  FragmentedRangeTombstones list(cmp, {{"z", "m", 7}, {"a", "m", 8}});
+  EXPECT_EQ(Render(list), "[z,m):7 ");  // [a, m) is empty in this order
+  EXPECT_EQ(list.MaxCoveringSeq("p", 100), 7u);
+  EXPECT_EQ(list.MaxCoveringSeq("c", 100), 0u);
+}
+
+// The naive answer: scan every tombstone.
+SequenceNumber Naive(const std::vector<RangeTombstone>& ts, const std::string& key,
+                     SequenceNumber snapshot) {
+  SequenceNumber best = 0;
+  for (const auto& t : ts) {
+    if (t.begin <= key && key < t.end && t.seq <= snapshot) best = std::max(best, t.seq);
+  }
+  return best;
+}
+
+TEST(FragmentedRangeTombstonesTest, RandomizedAgainstNaiveModel) {
+  std::mt19937 rng(301);
+  auto key = [&](int n) { return std::string(1, static_cast<char>('a' + rng() % n)); };
+  for (int round = 0; round < 200; round++) {
+    std::vector<RangeTombstone> ts;
+    int count = 1 + static_cast<int>(rng() % 20);
+    SequenceNumber seq = 1;
+    for (int i = 0; i < count; i++) {
+      std::string b = key(20), e = key(20);
+      if (rng() % 4 == 0) b += key(3);
+      ts.push_back({b, e, seq});
+      seq += 1 + rng() % 3;
+    }
+    FragmentedRangeTombstones list(kCmp, ts);
+    // Invariants 1 and 2.
+    const auto& fs = list.fragments();
+    for (size_t i = 0; i < fs.size(); i++) {
+      ASSERT_LT(fs[i].begin, fs[i].end);
+      ASSERT_FALSE(fs[i].seqs.empty());
+      ASSERT_TRUE(std::is_sorted(fs[i].seqs.rbegin(), fs[i].seqs.rend()));
+      if (i > 0) {
+        ASSERT_LE(fs[i - 1].end, fs[i].begin);
+      }
+    }
+    // The re-fragmented output deletes the same.
+    FragmentedRangeTombstones again(kCmp, list.ToTombstones());
+    RangeDelChecker checker(seq / 2 + 1);
+    checker.AddList(std::make_shared<const FragmentedRangeTombstones>(kCmp, ts));
+    for (int k = 0; k < 60; k++) {
+      std::string probe = key(22);
+      if (rng() % 3 == 0) probe += key(3);
+      SequenceNumber snap = rng() % (seq + 2);
+      ASSERT_EQ(list.MaxCoveringSeq(probe, snap), Naive(ts, probe, snap)) << probe << "@" << snap;
+      ASSERT_EQ(again.MaxCoveringSeq(probe, snap), Naive(ts, probe, snap));
+    }
+    // The checker, probed in order (its cached intervals) and out of order.
+    std::vector<std::string> probes;
+    for (int k = 0; k < 40; k++) probes.push_back(key(22) + (rng() % 2 ? key(3) : ""));
+    std::sort(probes.begin(), probes.end());
+    for (const auto& p : probes) ASSERT_EQ(checker.MaxCoveringSeq(p), Naive(ts, p, seq / 2 + 1));
+    std::shuffle(probes.begin(), probes.end(), rng);
+    for (const auto& p : probes) ASSERT_EQ(checker.MaxCoveringSeq(p), Naive(ts, p, seq / 2 + 1));
+  }
+}
+
+TEST(RangeDelCheckerTest, SeveralLists) {
+  RangeDelChecker checker(100);
+  EXPECT_TRUE(checker.empty());
+  checker.AddList(nullptr);
+  checker.AddList(
+      std::make_shared<const FragmentedRangeTombstones>(kCmp, std::vector<RangeTombstone>{}));
+  EXPECT_TRUE(checker.empty());
+  checker.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"a", "m", 50}}));
+  checker.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"k", "p", 60}, {"b", "c", 150}}));
+  EXPECT_FALSE(checker.empty());
+  EXPECT_TRUE(checker.ShouldDelete("b", 49));
+  EXPECT_FALSE(checker.ShouldDelete("b", 50));  // not below the tombstone
+  EXPECT_TRUE(checker.ShouldDelete("l", 55));   // the second list's
+  EXPECT_FALSE(checker.ShouldDelete("p", 1));
+  EXPECT_EQ(checker.MaxCoveringSeq("b"), 50u);  // 150 is above the snapshot
+}
+
+}  // namespace
+}  // namespace strata
