@@ -18,6 +18,8 @@
 //     number, which hides them, and compaction drops that tombstone once it
 //     reaches the bottom of the tree and no snapshot needs it.
 //  4. kChangeValue replaces the version's value; its sequence number stays.
+//  5. Range tombstones (DB::DeleteRange) are never shown, and a version the
+//     filter keeps or rewrites stays deleted if one covers it.
 // The filter does not see newer versions of the key that sit in the
 // memtables or in levels above the compaction, so it may be asked about a
 // version that reads already ignore; its answer then changes nothing a read

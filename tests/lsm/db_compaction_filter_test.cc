@@ -198,6 +198,34 @@ TEST(DBCompactionFilterTest, RewritesValues) {
   EXPECT_EQ(ScanAll(db.get()).size(), 200u);
 }
 
+// A filter's answers never undo a DeleteRange: keys it rewrites or keeps
+// stay deleted when a range tombstone covers them, in the same compaction or
+// from a level above.
+TEST(DBCompactionFilterTest, RangeTombstonesStillHideWhatTheFilterKeeps) {
+  TempDir dir;
+  RewriteFilter filter;
+  Options options = SmallOptions();
+  options.compaction_filter = &filter;
+  std::unique_ptr<DB> db = OpenOrDie(options, dir.path());
+  for (int i = 0; i < 100; i++) {
+    ASSERT_TRUE(db->Put(WriteOptions(), Key("k", i), "old:" + std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());  // all rewritten to "new:"
+  ASSERT_TRUE(db->DeleteRange(WriteOptions(), Key("k", 10), Key("k", 20)).ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), Key("k", 50), "old:again").ok());
+  ASSERT_TRUE(db->DeleteRange(WriteOptions(), Key("k", 40), Key("k", 60)).ok());
+  ASSERT_TRUE(db->Flush().ok());
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  Model expected;
+  for (int i = 0; i < 100; i++) {
+    if ((i >= 10 && i < 20) || (i >= 40 && i < 60)) continue;
+    expected[Key("k", i)] = "new:" + std::to_string(i);
+  }
+  EXPECT_EQ(ScanAll(db.get()), expected);
+  EXPECT_EQ(GetValue(db.get(), Key("k", 50)), "NOT_FOUND");
+  EXPECT_EQ(GetValue(db.get(), Key("k", 15)), "NOT_FOUND");
+}
+
 // The expired version sits in a compaction whose output is above the level
 // holding the key's older, live version: dropping it outright would bring
 // that version back. It must become a tombstone that hides it.
