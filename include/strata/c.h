@@ -72,6 +72,7 @@ typedef struct strata_writebatch_t strata_writebatch_t;
 typedef struct strata_value_t strata_value_t;
 typedef struct strata_comparator_t strata_comparator_t;
 typedef struct strata_filterpolicy_t strata_filterpolicy_t;
+typedef struct strata_compactionfilter_t strata_compactionfilter_t;
 typedef struct strata_cache_t strata_cache_t;
 
 /* ------------------------------------------------------------------------
@@ -258,6 +259,15 @@ STRATA_C_EXPORT int strata_options_get_bloom_bits_per_key(const strata_options_t
 STRATA_C_EXPORT void strata_options_set_filter_policy(strata_options_t* o,
                                                       strata_filterpolicy_t* p);
 STRATA_C_EXPORT strata_filterpolicy_t* strata_options_get_filter_policy(const strata_options_t* o);
+/* Options::compaction_filter; NULL: none. The options keep it alive. */
+STRATA_C_EXPORT void strata_options_set_compaction_filter(strata_options_t* o,
+                                                          strata_compactionfilter_t* f);
+STRATA_C_EXPORT strata_compactionfilter_t* strata_options_get_compaction_filter(
+    const strata_options_t* o);
+/* Options::compaction_filter_at_flush (default 0). */
+STRATA_C_EXPORT void strata_options_set_compaction_filter_at_flush(strata_options_t* o,
+                                                                   uint8_t v);
+STRATA_C_EXPORT uint8_t strata_options_get_compaction_filter_at_flush(const strata_options_t* o);
 /* One of the strata_*_compression values. */
 STRATA_C_EXPORT void strata_options_set_compression(strata_options_t* o, int v);
 STRATA_C_EXPORT int strata_options_get_compression(const strata_options_t* o);
@@ -385,6 +395,24 @@ STRATA_C_EXPORT strata_filterpolicy_t* strata_filterpolicy_create(
 /* The built-in bloom filter with bits_per_key bits per key. */
 STRATA_C_EXPORT strata_filterpolicy_t* strata_filterpolicy_create_bloom(int bits_per_key);
 STRATA_C_EXPORT void strata_filterpolicy_destroy(strata_filterpolicy_t* policy);
+
+/* ------------------------------------------------------------------------
+   Compaction filters (<strata/compaction_filter.h> says which versions they
+   are shown: a key's newest, never one a snapshot can see). filter is called
+   from background threads, several at once, and must not call into the
+   database. It returns 1 to remove the key (it then reads as deleted), or 0
+   to keep it; to keep it with another value, it sets *value_changed to 1 and
+   *new_value to a malloc'd buffer of *new_value_length bytes, which the
+   library frees. level: the output level (0 at a flush). name and destructor
+   as for comparators (the name is copied at creation). */
+
+STRATA_C_EXPORT strata_compactionfilter_t* strata_compactionfilter_create(
+    void* state, void (*destructor)(void* state),
+    uint8_t (*filter)(void* state, int level, const char* key, size_t key_length,
+                      const char* existing_value, size_t value_length, char** new_value,
+                      size_t* new_value_length, uint8_t* value_changed),
+    const char* (*name)(void* state));
+STRATA_C_EXPORT void strata_compactionfilter_destroy(strata_compactionfilter_t* filter);
 
 /* ------------------------------------------------------------------------
    Utilities */

@@ -18,6 +18,7 @@
 namespace strata {
 
 class Cache;
+class CompactionFilter;
 class FileSystem;
 class FilterPolicy;
 class Snapshot;
@@ -203,6 +204,20 @@ struct STRATA_EXPORT Options {
   // kept for flushes, so compactions run on max(1, max_background_jobs - 1)
   // threads at once, each on a disjoint key range. Default: 2.
   int max_background_jobs = 2;
+
+  // Called by compaction for each user key's newest version, to keep, remove
+  // or rewrite it (include/strata/compaction_filter.h says which versions it
+  // is shown: never one a live snapshot can see). Costs a virtual call per
+  // user key compacted. Its Name() must not be empty (Open fails with
+  // InvalidArgument). Not owned: it must outlive the DB. nullptr: none.
+  // Default: nullptr.
+  const CompactionFilter* compaction_filter = nullptr;
+
+  // Run compaction_filter when a memtable is flushed too, so data the filter
+  // removes never reaches a table. Costs flush time (a call per user key in
+  // the memtable). Open fails with InvalidArgument if set without a
+  // compaction_filter. Default: false.
+  bool compaction_filter_at_flush = false;
 
   // The file system every file operation goes through. nullptr means the
   // process's real POSIX file system. Tests pass a fault-injecting one.

@@ -11,7 +11,8 @@
 //      its C++ iterator is destroyed, and a snapshot only after the engine has
 //      released it, so a close that sees zero has nothing left pointing into
 //      the DB.
-//   2. Comparators, filter policies and snapshot handles are reference
+//   2. Comparators, filter policies, compaction filters and snapshot handles
+//      are reference
 //      counted: the creator holds one reference, and every options object,
 //      read options object and DB that points to one holds another. The
 //      destructor callback of a comparator or policy runs when the last
@@ -41,6 +42,7 @@
 #include <vector>
 
 #include "strata/cache.h"
+#include "strata/compaction_filter.h"
 #include "strata/comparator.h"
 #include "strata/db.h"
 #include "strata/filter_policy.h"
@@ -186,12 +188,51 @@ class CallbackFilterPolicy final : public strata::FilterPolicy {
 
 }  // namespace
 
+// A CompactionFilter whose decisions come from a C callback.
+class CallbackCompactionFilter final : public strata::CompactionFilter {
+ public:
+  using FilterFn = uint8_t (*)(void*, int, const char*, size_t, const char*, size_t, char**,
+                               size_t*, uint8_t*);
+  CallbackCompactionFilter(void* state, void (*destructor)(void*), FilterFn filter,
+                           const char* (*name)(void*))
+      : state_(state), destructor_(destructor), filter_(filter), name_(name(state)) {}
+  ~CallbackCompactionFilter() override {
+    if (destructor_ != nullptr) destructor_(state_);
+  }
+
+  const char* Name() const override { return name_.c_str(); }
+  Decision Filter(const Context& context, std::string_view key, std::string_view value,
+                  std::string* new_value) const override {
+    char* changed = nullptr;
+    size_t changed_length = 0;
+    uint8_t value_changed = 0;
+    uint8_t remove = filter_(state_, context.level, key.data(), key.size(), value.data(),
+                             value.size(), &changed, &changed_length, &value_changed);
+    // Owned from here, whatever the decision, so it is freed exactly once.
+    std::unique_ptr<char, decltype(&std::free)> owned(changed, &std::free);
+    if (remove != 0) return Decision::kRemove;
+    if (value_changed == 0) return Decision::kKeep;
+    new_value->assign(changed == nullptr ? "" : changed, changed == nullptr ? 0 : changed_length);
+    return Decision::kChangeValue;
+  }
+
+ private:
+  void* const state_;
+  void (*const destructor_)(void*);
+  const FilterFn filter_;
+  const std::string name_;
+};
+
 struct strata_comparator_t : RefCounted<strata_comparator_t> {
   std::unique_ptr<const strata::Comparator> rep;
 };
 
 struct strata_filterpolicy_t : RefCounted<strata_filterpolicy_t> {
   std::unique_ptr<const strata::FilterPolicy> rep;
+};
+
+struct strata_compactionfilter_t : RefCounted<strata_compactionfilter_t> {
+  std::unique_ptr<const strata::CompactionFilter> rep;
 };
 
 struct strata_cache_t {
@@ -207,11 +248,13 @@ struct strata_options_t {
   int wal_recovery_mode = static_cast<int>(strata::WALRecoveryMode::kTolerateCorruptedTailRecords);
   // A handle of rep.block_cache for strata_options_get_block_cache, or null.
   std::unique_ptr<strata_cache_t> block_cache;
-  strata_comparator_t* comparator = nullptr;       // a reference held, or null
-  strata_filterpolicy_t* filter_policy = nullptr;  // a reference held, or null
+  strata_comparator_t* comparator = nullptr;               // a reference held, or null
+  strata_filterpolicy_t* filter_policy = nullptr;          // a reference held, or null
+  strata_compactionfilter_t* compaction_filter = nullptr;  // a reference held, or null
   ~strata_options_t() {
     Unref(comparator);
     Unref(filter_policy);
+    Unref(compaction_filter);
   }
 };
 
@@ -220,6 +263,7 @@ struct strata_t {
   // References held for as long as the DB uses them.
   strata_comparator_t* comparator = nullptr;
   strata_filterpolicy_t* filter_policy = nullptr;
+  strata_compactionfilter_t* compaction_filter = nullptr;
 
   strata::Mutex mu;
   int live_iterators GUARDED_BY(mu) = 0;
@@ -229,6 +273,7 @@ struct strata_t {
     rep.reset();  // closes the DB, which may still call the comparator
     Unref(comparator);
     Unref(filter_policy);
+    Unref(compaction_filter);
   }
 };
 
@@ -365,8 +410,10 @@ strata_t* OpenWith(OpenFunction open, const strata_options_t* options, const cha
     if (options != nullptr) {
       db->comparator = options->comparator;
       db->filter_policy = options->filter_policy;
+      db->compaction_filter = options->compaction_filter;
       Ref(db->comparator);
       Ref(db->filter_policy);
+      Ref(db->compaction_filter);
     }
     if (SaveError(errptr, open(opts, name, &db->rep))) return;
     result = db.release();
@@ -844,6 +891,25 @@ strata_filterpolicy_t* strata_options_get_filter_policy(const strata_options_t* 
   return o->filter_policy;
 }
 
+void strata_options_set_compaction_filter(strata_options_t* o, strata_compactionfilter_t* f) {
+  Ref(f);
+  Unref(o->compaction_filter);
+  o->compaction_filter = f;
+  o->rep.compaction_filter = f == nullptr ? nullptr : f->rep.get();
+}
+
+strata_compactionfilter_t* strata_options_get_compaction_filter(const strata_options_t* o) {
+  return o->compaction_filter;
+}
+
+void strata_options_set_compaction_filter_at_flush(strata_options_t* o, uint8_t v) {
+  o->rep.compaction_filter_at_flush = v != 0;
+}
+
+uint8_t strata_options_get_compaction_filter_at_flush(const strata_options_t* o) {
+  return o->rep.compaction_filter_at_flush ? 1 : 0;
+}
+
 void strata_options_set_compression(strata_options_t* o, int v) { o->compression = v; }
 
 int strata_options_get_compression(const strata_options_t* o) { return o->compression; }
@@ -986,6 +1052,24 @@ strata_comparator_t* strata_comparator_create(void* state, void (*destructor)(vo
 }
 
 void strata_comparator_destroy(strata_comparator_t* comparator) { Unref(comparator); }
+
+strata_compactionfilter_t* strata_compactionfilter_create(void* state, void (*destructor)(void*),
+                                                          uint8_t (*filter)(void*, int, const char*,
+                                                                            size_t, const char*,
+                                                                            size_t, char**, size_t*,
+                                                                            uint8_t*),
+                                                          const char* (*name)(void*)) {
+  if (filter == nullptr || name == nullptr) return nullptr;
+  try {
+    auto f = std::make_unique<strata_compactionfilter_t>();
+    f->rep = std::make_unique<CallbackCompactionFilter>(state, destructor, filter, name);
+    return f.release();
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+void strata_compactionfilter_destroy(strata_compactionfilter_t* filter) { Unref(filter); }
 
 strata_filterpolicy_t* strata_filterpolicy_create(
     void* state, void (*destructor)(void*),

@@ -95,6 +95,12 @@ uint64_t EstimatePendingCompactionBytes(const Version& version, const Options& o
 
 uint64_t Compaction::InputBytes() const { return TotalBytes(inputs_[0]) + TotalBytes(inputs_[1]); }
 
+bool Compaction::IsFullCompaction() const {
+  size_t total = 0;
+  for (int level = 0; level < kNumLevels; level++) total += input_version_->NumFiles(level);
+  return inputs_[0].size() + inputs_[1].size() == total;
+}
+
 bool Compaction::IsTrivialMove(const Options& options) const {
   return !manual_ && inputs_[0].size() == 1 && inputs_[1].empty() &&
          TotalBytes(grandparents_) <= kMaxGrandparentOverlapFiles * options.target_file_size;

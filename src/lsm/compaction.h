@@ -82,6 +82,17 @@ class Compaction {
   // Every input file number (for marking them busy).
   std::vector<uint64_t> InputNumbers() const;
 
+  // Part of DB::CompactRange rather than picked in the background.
+  bool is_manual() const { return manual_; }
+  // The inputs are every table of the input version.
+  bool IsFullCompaction() const;
+
+  // The smallest sequence number of a version the compaction filter removed
+  // or changed in this compaction's outputs (kMaxSequenceNumber + 1: none);
+  // set by the merge, checked against new snapshots before installing.
+  SequenceNumber smallest_filtered_sequence() const { return smallest_filtered_sequence_; }
+  void set_smallest_filtered_sequence(SequenceNumber s) { smallest_filtered_sequence_ = s; }
+
   // The user-key range the outputs may cover: that of all the inputs.
   std::string_view smallest_user_key() const { return smallest_user_key_; }
   std::string_view largest_user_key() const { return largest_user_key_; }
@@ -95,6 +106,7 @@ class Compaction {
   FileList inputs_[2];
   FileList grandparents_;  // files of output_level + 1 overlapping the inputs
   bool manual_ = false;
+  SequenceNumber smallest_filtered_sequence_ = kMaxSequenceNumber + 1;
   std::string smallest_user_key_;  // of every input
   std::string largest_user_key_;
 

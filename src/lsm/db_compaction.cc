@@ -14,6 +14,11 @@
 //  - a tombstone older than every snapshot, at the bottom of the tree (no
 //    level below the output holds the key), together with what it hides.
 // Range tombstones follow the rules in compaction_range_del.h.
+// With Options::compaction_filter the merged input passes through a
+// CompactionFilterIterator first: a version the filter removes arrives here
+// as a tombstone and is dropped by the rule above. A snapshot taken during
+// the merge may see what the filter changed; such a compaction is not
+// installed (Busy) and runs again later.
 // Output tables are cut at target_file_size, or earlier once one overlaps
 // too much of the level below the output, but never between two versions of
 // one user key, so the files of a level never share a user key.
@@ -21,6 +26,7 @@
 #include <algorithm>
 
 #include "lsm/build_table.h"
+#include "lsm/compaction_filter_iterator.h"
 #include "lsm/compaction_range_del.h"
 #include "lsm/db_impl.h"
 #include "lsm/filename.h"
@@ -55,6 +61,13 @@ Status DBImpl::RunCompaction(std::unique_ptr<Compaction> compaction) {
     mutex_.Unlock();
     s = DoCompactionWork(c, snapshots, &outputs);
     mutex_.Lock();
+    if (s.ok() &&
+        FilterRacedWithSnapshot(snapshots_.Sequences(), c->smallest_filtered_sequence())) {
+      // A snapshot taken during the merge sees a version the filter changed:
+      // installing would change that snapshot's reads. Redo it later, with
+      // the snapshot known.
+      s = Status::Busy("compaction filter raced with a new snapshot; compaction to be redone");
+    }
   }
   if (s.ok()) {
     for (const auto& f : outputs) edit.AddFile(c->output_level(), f);
@@ -110,6 +123,17 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
     }
   }
   std::unique_ptr<Iterator> input = NewMergingIterator(icmp_, std::move(children));
+  CompactionFilterIterator* filtered = nullptr;
+  if (options_.compaction_filter != nullptr) {
+    CompactionFilter::Context context;
+    context.level = c->output_level();
+    context.is_manual_compaction = c->is_manual();
+    context.is_full_compaction = c->IsFullCompaction();
+    auto wrapper = std::make_unique<CompactionFilterIterator>(
+        std::move(input), options_.compaction_filter, context, snapshots, icmp_);
+    filtered = wrapper.get();
+    input = std::move(wrapper);
+  }
 
   const uint64_t max_overlap = kMaxGrandparentOverlapFiles * options_.target_file_size;
   std::unique_ptr<WritableFile> file;
@@ -197,6 +221,9 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
     builder->Add(key, input->value());
   }
   if (s.ok()) s = input->status();
+  if (filtered != nullptr) {
+    c->set_smallest_filtered_sequence(filtered->smallest_filtered_sequence());
+  }
   // Tombstone pieces after the last point entry (or with none at all) still
   // need a table.
   if (s.ok() && builder == nullptr && range_del.HasOutputIn(lower_ptr(), nullptr)) {
@@ -251,6 +278,7 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
       if (c == nullptr) break;
       s = RunCompaction(std::move(c));
       bg_cv_.SignalAll();
+      if (s.IsBusy()) continue;  // the compaction filter met a new snapshot: redo
       if (!s.ok()) {
         if (!shutting_down_) error_handler_.RecordBackgroundError(s);
         return s;

@@ -13,6 +13,11 @@
 // replayed. Flushes go oldest first, one at a time, so level-0 file numbers
 // follow the order of the data they hold.
 //
+// With Options::compaction_filter_at_flush the memtable passes through a
+// CompactionFilterIterator on its way to the table; a snapshot taken during
+// the flush may see what the filter changed, so such a flush is thrown away
+// (Busy) and runs again, the snapshot then known.
+//
 // A flush or compaction that runs out of space leaves a recoverable error
 // (its output is abandoned; the MANIFEST never named it): one background
 // thread retries after a backoff (50 ms, doubling up to 1 s; see
@@ -20,6 +25,7 @@
 // sticky.
 
 #include "lsm/build_table.h"
+#include "lsm/compaction_filter_iterator.h"
 #include "lsm/db_impl.h"
 #include "util/clock.h"
 #include "util/sync_point.h"
@@ -43,6 +49,8 @@ void DBImpl::BackgroundThread() {
       flush_running_ = false;
       if (s.ok()) {
         error_handler_.WorkSucceeded();
+      } else if (s.IsBusy()) {
+        RemoveObsoleteFiles();  // the table no version names; the flush runs again
       } else {
         error_handler_.RecordBackgroundError(s);
       }
@@ -57,7 +65,7 @@ void DBImpl::BackgroundThread() {
       Status s = RunCompaction(std::move(c));
       if (s.ok()) {
         error_handler_.WorkSucceeded();
-      } else if (!shutting_down_) {
+      } else if (!s.IsBusy() && !shutting_down_) {  // Busy: not installed, picked again
         error_handler_.RecordBackgroundError(s);
       }
       bg_cv_.SignalAll();
@@ -91,19 +99,38 @@ Status DBImpl::FlushOldestMemTable() {
   pending_outputs_.insert(meta.number);
 
   uint64_t start = NowMicros();
+  const bool filter = options_.compaction_filter != nullptr && options_.compaction_filter_at_flush;
+  std::vector<SequenceNumber> snapshots;
+  if (filter) snapshots = snapshots_.Sequences();
+  SequenceNumber smallest_filtered = kMaxSequenceNumber + 1;
   Status s;
   {
     mutex_.Unlock();
     TEST_SYNC_POINT("DBImpl::FlushOldestMemTable:Unlocked");
     std::unique_ptr<Iterator> iter = mem->NewIterator();
+    CompactionFilterIterator* filtered = nullptr;
+    if (filter) {
+      CompactionFilter::Context context;
+      context.level = 0;
+      context.is_flush = true;
+      auto wrapper = std::make_unique<CompactionFilterIterator>(
+          std::move(iter), options_.compaction_filter, context, snapshots, icmp_);
+      filtered = wrapper.get();
+      iter = std::move(wrapper);
+    }
     std::shared_ptr<const FragmentedRangeTombstones> range_tombstones = mem->RangeTombstones();
     s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), range_tombstones.get(),
                    &meta);
+    if (filtered != nullptr) smallest_filtered = filtered->smallest_filtered_sequence();
     // The table's directory entry must be durable before the MANIFEST
     // names it.
     if (s.ok() && meta.file_size > 0) s = fs_->SyncDir(dbname_);
     TEST_SYNC_POINT("DBImpl::FlushOldestMemTable:TableWritten");
     mutex_.Lock();
+  }
+  if (s.ok() && FilterRacedWithSnapshot(snapshots_.Sequences(), smallest_filtered)) {
+    // A snapshot taken during the flush sees a version the filter changed.
+    s = Status::Busy("compaction filter raced with a new snapshot; flush to be redone");
   }
 
   if (s.ok()) {

@@ -176,13 +176,17 @@ class DBImpl final : public DB {
 
   // db_flush.cc
   void BackgroundThread();
+  // Busy: the compaction filter (at flush) changed a version a snapshot
+  // taken meanwhile sees; nothing was installed and the flush is to be redone.
   Status FlushOldestMemTable() REQUIRES(mutex_);
   int MaxConcurrentCompactions() const;
 
   // db_compaction.cc
   // Runs c (marking its inputs busy), records the result in the MANIFEST
   // and returns with the mutex held again. Consumes c, whose input version
-  // must be gone before obsolete files are looked for.
+  // must be gone before obsolete files are looked for. Busy: the compaction
+  // filter changed a version a snapshot taken meanwhile sees, so nothing was
+  // installed and the compaction is to be picked again.
   Status RunCompaction(std::unique_ptr<Compaction> c) REQUIRES(mutex_);
   // The CompactRange step at level: its files in [*begin, *end] into the next
   // level holding data (or the bottom; the bottom into itself).

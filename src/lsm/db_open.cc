@@ -21,6 +21,7 @@
 #include "lsm/filename.h"
 #include "lsm/manifest_replayer.h"
 #include "lsm/write_batch_internal.h"
+#include "strata/compaction_filter.h"
 #include "wal/log_reader.h"
 
 namespace strata {
@@ -69,6 +70,13 @@ Status ValidateOptions(const Options& options) {
   if (static_cast<unsigned>(options.wal_recovery_mode) >
       static_cast<unsigned>(WALRecoveryMode::kSkipAnyCorruptedRecords)) {
     return Status::InvalidArgument("unknown wal_recovery_mode");
+  }
+  if (options.compaction_filter_at_flush && options.compaction_filter == nullptr) {
+    return Status::InvalidArgument("compaction_filter_at_flush needs a compaction_filter");
+  }
+  if (options.compaction_filter != nullptr && (options.compaction_filter->Name() == nullptr ||
+                                               *options.compaction_filter->Name() == '\0')) {
+    return Status::InvalidArgument("compaction_filter's Name() must not be empty");
   }
   if (options.max_open_files < 10) {
     return Status::InvalidArgument("max_open_files must be at least 10");

@@ -705,6 +705,7 @@ struct CallbackCounts {
   std::atomic<int> compare_calls{0};
   std::atomic<int> create_filter_calls{0};
   std::atomic<int> key_may_match_calls{0};
+  std::atomic<int> compaction_filter_calls{0};
   bool answer_may_match = true;
 };
 
@@ -795,6 +796,59 @@ TEST_F(CApiTest, FilterPolicyDestructorRunsOnceWhateverTheOrder) {
   strata_flush(db_, err.ptr());
   ASSERT_NO_ERR(err);
   EXPECT_EQ(Get(db_, ropts_, "k"), "v");
+}
+
+// Removes keys starting with "drop", uppercases values starting with "up:".
+uint8_t PrefixFilter(void* state, int level, const char* key, size_t key_length, const char* value,
+                     size_t value_length, char** new_value, size_t* new_value_length,
+                     uint8_t* value_changed) {
+  static_cast<CallbackCounts*>(state)->compaction_filter_calls++;
+  EXPECT_GE(level, 0);
+  std::string k(key, key_length), v(value, value_length);
+  if (k.rfind("drop", 0) == 0) return 1;
+  if (v.rfind("up:", 0) == 0) {
+    std::string changed = "UP:" + v.substr(3);
+    *new_value = static_cast<char*>(std::malloc(changed.size()));
+    std::memcpy(*new_value, changed.data(), changed.size());
+    *new_value_length = changed.size();
+    *value_changed = 1;
+  }
+  return 0;
+}
+
+const char* PrefixFilterName(void*) { return "test.PrefixFilter"; }
+
+TEST_F(CApiTest, CompactionFilterRemovesAndRewrites) {
+  CallbackCounts counts;
+  strata_compactionfilter_t* filter =
+      strata_compactionfilter_create(&counts, CountDestructor, PrefixFilter, PrefixFilterName);
+  ASSERT_NE(filter, nullptr);
+  strata_options_set_compaction_filter(options_, filter);
+  EXPECT_EQ(strata_options_get_compaction_filter(options_), filter);
+  EXPECT_EQ(strata_options_get_compaction_filter_at_flush(options_), 0);
+  strata_options_set_compaction_filter_at_flush(options_, 1);
+  EXPECT_EQ(strata_options_get_compaction_filter_at_flush(options_), 1);
+  strata_compactionfilter_destroy(filter);  // the options keep it alive
+  Open();
+  strata_options_set_compaction_filter(options_, nullptr);
+  Put(db_, "drop1", "x");
+  Put(db_, "keep", "up:value");
+  Put(db_, "other", "v");
+  Err err;
+  strata_flush(db_, err.ptr());  // filtered at flush
+  ASSERT_NO_ERR(err);
+  EXPECT_GT(counts.compaction_filter_calls.load(), 0);
+  EXPECT_EQ(Get(db_, ropts_, "drop1"), "(absent)");
+  EXPECT_EQ(Get(db_, ropts_, "keep"), "UP:value");
+  EXPECT_EQ(Get(db_, ropts_, "other"), "v");
+  Put(db_, "drop2", "y");
+  strata_compact_range(db_, nullptr, 0, nullptr, 0, err.ptr());
+  ASSERT_NO_ERR(err);
+  EXPECT_EQ(Get(db_, ropts_, "drop2"), "(absent)");
+  EXPECT_EQ(counts.destructor_calls, 0);  // the DB still holds it
+  Close();
+  EXPECT_EQ(counts.destructor_calls, 1);
+  EXPECT_EQ(strata_compactionfilter_create(nullptr, nullptr, nullptr, PrefixFilterName), nullptr);
 }
 
 // Needs the engine to honour Options::comparator.

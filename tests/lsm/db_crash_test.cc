@@ -1,11 +1,15 @@
 // Crash tests: a forked child opens the database and writes batches in a
-// loop, reporting each acknowledged batch's number over a pipe; the parent
-// SIGKILLs it at a random moment, reopens the database and checks that
-//   1. every acknowledged batch is present, whole;
+// loop, reporting each acknowledged operation's number over a pipe; the
+// parent SIGKILLs it at a random moment, reopens the database and checks that
+//   1. every acknowledged operation is present, whole;
 //   2. no batch is partial (all of its keys or none);
-//   3. the batches present are a prefix of those written (the child writes
-//      them one after another, so a later one cannot survive an earlier one);
+//   3. the database holds the result of a prefix of the operations (the
+//      child does them one after another, so a later one cannot survive an
+//      earlier one);
 //   4. earlier rounds keep exactly what they had.
+// With DeleteRanges, every eighth operation deletes, by one DeleteRange, the
+// keys of the batch written four operations before it, so a DeleteRange lost
+// (the batch back) or applied in part is seen as well.
 // Rounds repeat on one directory, so recovery meets the torn WALs, half
 // written tables and MANIFESTs of earlier kills, and a kill may land during
 // the child's own Open, flushes or compactions (a 64 KiB write buffer makes
@@ -40,12 +44,36 @@ using test::GetValue;
 using test::TempDir;
 
 constexpr int kKeysPerBatch = 5;
+// With DeleteRanges: operation i is one if i % kRangeEvery == kRangeEvery - 1,
+// and deletes batch i - kRangeLag.
+constexpr int kRangeEvery = 8;
+constexpr int kRangeLag = 4;
 // The child stops writing (and waits for its kill) after this many batches,
 // which bounds the data, and so the time, of the whole test.
 constexpr int kMaxBatchesPerRound = 4000;
 
 std::string CrashKey(int round, int batch, int j) {
   return "r" + std::to_string(round) + "-k" + std::to_string(batch) + "-" + std::to_string(j);
+}
+
+// [begin, end) holding exactly batch's keys: "-" < "." and both sort below the
+// digits that would make another batch number.
+std::string BatchRangeBegin(int round, int batch) {
+  return "r" + std::to_string(round) + "-k" + std::to_string(batch) + "-";
+}
+std::string BatchRangeEnd(int round, int batch) {
+  return "r" + std::to_string(round) + "-k" + std::to_string(batch) + ".";
+}
+
+bool IsRangeOp(bool delete_ranges, int op) {
+  return delete_ranges && op % kRangeEvery == kRangeEvery - 1;
+}
+
+// Whether batch's keys exist once the first `ops` operations are done.
+bool PresentAfter(bool delete_ranges, int batch, int ops) {
+  if (IsRangeOp(delete_ranges, batch) || batch >= ops) return false;
+  int deleter = batch + kRangeLag;
+  return !(IsRangeOp(delete_ranges, deleter) && deleter < ops);
 }
 
 std::string CrashValue(int round, int batch, int j) {
@@ -55,15 +83,27 @@ std::string CrashValue(int round, int batch, int j) {
   return v;
 }
 
-// The child: writes batches 0, 1, ... of `round`, writing each number to fd
-// once Write acknowledged it. Never returns.
-[[noreturn]] void ChildWriteLoop(const std::string& dbname, int round, bool sync, int fd) {
+// The child: does operations 0, 1, ... of `round` (batch writes, and with
+// delete_ranges some DeleteRanges), writing each number to fd once it was
+// acknowledged. Never returns.
+[[noreturn]] void ChildWriteLoop(const std::string& dbname, int round, bool sync,
+                                 bool delete_ranges, int fd) {
   std::unique_ptr<DB> db;
   Status s = DB::Open(test::SmallBufferOptions(), dbname, &db);
   if (!s.ok()) _exit(10);
   WriteOptions options;
   options.sync = sync;
   for (uint32_t i = 0; i < kMaxBatchesPerRound; i++) {
+    const int op = static_cast<int>(i);
+    if (IsRangeOp(delete_ranges, op)) {
+      if (!db->DeleteRange(options, BatchRangeBegin(round, op - kRangeLag),
+                           BatchRangeEnd(round, op - kRangeLag))
+               .ok()) {
+        _exit(13);
+      }
+      if (write(fd, &i, sizeof(i)) != sizeof(i)) _exit(12);
+      continue;
+    }
     WriteBatch batch;
     for (int j = 0; j < kKeysPerBatch; j++) {
       batch.Put(CrashKey(round, static_cast<int>(i), j), CrashValue(round, static_cast<int>(i), j));
@@ -75,12 +115,12 @@ std::string CrashValue(int round, int batch, int j) {
   while (true) pause();
 }
 
-// How many of the batches of `round` in [0, limit) are present; fails the
-// test on a partial batch, a wrong value, or a batch present after a missing
-// one.
-int CountPresentBatches(DB* db, int round, int limit) {
-  int present = 0;
-  bool gap = false;
+// How many operations of `round` the database holds the result of, looking
+// at the batches in [0, limit); fails the test (and returns -1) on a partial
+// batch, a wrong value, or a state no prefix of the operations leaves (e.g. a
+// batch present after a missing one).
+int CountPresentOps(DB* db, int round, int limit, bool delete_ranges) {
+  std::vector<bool> present(static_cast<size_t>(limit));
   for (int i = 0; i < limit; i++) {
     int found = 0;
     for (int j = 0; j < kKeysPerBatch; j++) {
@@ -93,14 +133,21 @@ int CountPresentBatches(DB* db, int round, int limit) {
       ADD_FAILURE() << "round " << round << " batch " << i << " is partial: " << found << " of "
                     << kKeysPerBatch << " keys";
     }
-    if (found == 0) {
-      gap = true;
-    } else {
-      EXPECT_FALSE(gap) << "round " << round << " batch " << i << " survived an earlier batch";
-      present++;
-    }
+    present[static_cast<size_t>(i)] = found != 0;
   }
-  return present;
+  // Every operation changes the state, so at most one prefix matches.
+  for (int ops = 0; ops <= limit; ops++) {
+    bool matches = true;
+    for (int i = 0; i < limit && matches; i++) {
+      matches = present[static_cast<size_t>(i)] == PresentAfter(delete_ranges, i, ops);
+    }
+    if (matches) return ops;
+  }
+  std::string batches;
+  for (int i = 0; i < limit; i++) batches += present[static_cast<size_t>(i)] ? '1' : '0';
+  ADD_FAILURE() << "round " << round
+                << ": no prefix of the operations leaves these batches present: " << batches;
+  return -1;
 }
 
 // Reads every batch number the child wrote before it died, checking they
@@ -126,7 +173,7 @@ int ReadAcknowledged(int fd) {
   return count;
 }
 
-void RunCrashRounds(int rounds, bool sync, uint64_t seed) {
+void RunCrashRounds(int rounds, bool sync, bool delete_ranges, uint64_t seed) {
   TempDir dir;
   const std::string dbname = dir.Child("db");
   Random rnd(seed);
@@ -140,7 +187,7 @@ void RunCrashRounds(int rounds, bool sync, uint64_t seed) {
     ASSERT_GE(pid, 0) << std::strerror(errno);
     if (pid == 0) {
       close(fds[0]);
-      ChildWriteLoop(dbname, round, sync, fds[1]);
+      ChildWriteLoop(dbname, round, sync, delete_ranges, fds[1]);
     }
     close(fds[1]);
 
@@ -151,7 +198,9 @@ void RunCrashRounds(int rounds, bool sync, uint64_t seed) {
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     // Killed, not exited: an exit means the child's Open or Write failed.
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with code " << WEXITSTATUS(status);
+    ASSERT_TRUE(WIFSIGNALED(status))
+        << "child exited with code " << WEXITSTATUS(status)
+        << " (10: Open, 11: Write, 12: the pipe, 13: DeleteRange failed)";
     const int acknowledged = ReadAcknowledged(fds[0]);
     close(fds[0]);
 
@@ -161,13 +210,13 @@ void RunCrashRounds(int rounds, bool sync, uint64_t seed) {
     EXPECT_EQ(test::IntProperty(db.get(), "strata.wal-corrupted-records"), 0u);
     // At most one batch more than acknowledged can be present (written, then
     // killed before reporting it); look a little further for stray ones.
-    int present = CountPresentBatches(db.get(), round, acknowledged + 20);
-    EXPECT_GE(present, acknowledged) << "acknowledged batches were lost";
+    int present = CountPresentOps(db.get(), round, acknowledged + 20, delete_ranges);
+    EXPECT_GE(present, acknowledged) << "acknowledged operations were lost";
     EXPECT_LE(present, acknowledged + 1);
     survived.push_back(present);
     // The previous round's batches are still exactly there.
     if (round > 0) {
-      EXPECT_EQ(CountPresentBatches(db.get(), round - 1, survived[round - 1] + 20),
+      EXPECT_EQ(CountPresentOps(db.get(), round - 1, survived[round - 1] + 20, delete_ranges),
                 survived[round - 1]);
     }
     if (::testing::Test::HasFailure()) return;
@@ -177,14 +226,23 @@ void RunCrashRounds(int rounds, bool sync, uint64_t seed) {
   std::unique_ptr<DB> db = test::OpenOrDie(test::SmallBufferOptions(), dbname);
   ASSERT_NE(db, nullptr);
   for (int round = 0; round < rounds; round++) {
-    EXPECT_EQ(CountPresentBatches(db.get(), round, survived[round] + 20), survived[round])
+    EXPECT_EQ(CountPresentOps(db.get(), round, survived[round] + 20, delete_ranges),
+              survived[round])
         << "round " << round;
   }
 }
 
-TEST(DBCrashTest, KillDuringUnsyncedWrites) { RunCrashRounds(20, /*sync=*/false, 1); }
+TEST(DBCrashTest, KillDuringUnsyncedWrites) {
+  RunCrashRounds(20, /*sync=*/false, /*delete_ranges=*/false, 1);
+}
 
-TEST(DBCrashTest, KillDuringSyncedWrites) { RunCrashRounds(10, /*sync=*/true, 2); }
+TEST(DBCrashTest, KillDuringSyncedWrites) {
+  RunCrashRounds(10, /*sync=*/true, /*delete_ranges=*/false, 2);
+}
+
+TEST(DBCrashTest, KillDuringWritesAndDeleteRanges) {
+  RunCrashRounds(10, /*sync=*/false, /*delete_ranges=*/true, 3);
+}
 
 }  // namespace
 }  // namespace strata

@@ -99,6 +99,39 @@ TEST_P(StrataBenchTest, RunsEveryWorkloadAndReportsEveryFigure) {
   EXPECT_NE(std::string::npos, svg.find("ycsbf"));
 }
 
+// deleterange and deleteall (issue 17): n/a on LevelDB, which has no
+// DeleteRange; elsewhere the ranges delete keys, and one DeleteRange of the
+// key space leaves reads finding nothing and a compaction giving the space
+// back.
+TEST_P(StrataBenchTest, DeleteRangeWorkloads) {
+  const std::string& engine = GetParam();
+  test::TempDir dir;
+  const std::vector<std::string> workloads = {"fillseq", "deleterange", "readrandom", "seekrandom",
+                                              "fillseq", "deleteall",   "readrandom", "compact"};
+  std::string args = "--engines " + engine + " --num 3000 --reads 1000 --num_ranges 100 --db " +
+                     dir.Child("db") + " --benchmarks " + Join(workloads) + " --json " +
+                     dir.Child("out.json") + " --no-progress";
+  ASSERT_EQ(0, RunBench(dir, args)) << test::ReadFileOrDie(dir.Child("output.txt"));
+  std::string output = test::ReadFileOrDie(dir.Child("output.txt"));
+  nlohmann::json results =
+      nlohmann::json::parse(test::ReadFileOrDie(dir.Child("out.json")))["results"];
+  if (engine == "leveldb") {
+    EXPECT_NE(std::string::npos, output.find("deleterange      : n/a")) << output;
+    EXPECT_NE(std::string::npos, output.find("deleteall        : n/a")) << output;
+    ASSERT_EQ(workloads.size() - 2, results.size());
+    return;
+  }
+  ASSERT_EQ(workloads.size(), results.size()) << output;
+  EXPECT_EQ(100u, results[1]["ops"].get<uint64_t>());
+  // 100 ranges of 1-100 keys (about 5000 deletions, overlapping) leave
+  // about e^(-5000/3000), a fifth, of 3000 keys.
+  EXPECT_LT(results[2]["found"].get<uint64_t>(), 700u);
+  EXPECT_GT(results[2]["found"].get<uint64_t>(), 20u);
+  EXPECT_EQ(1u, results[5]["ops"].get<uint64_t>());
+  EXPECT_EQ(0u, results[6]["found"].get<uint64_t>());
+  EXPECT_LT(results[7]["disk_bytes"].get<uint64_t>(), results[4]["disk_bytes"].get<uint64_t>());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, StrataBenchTest, ::testing::ValuesIn(AvailableEngines()),
                          [](const auto& info) { return info.param; });
 

@@ -108,6 +108,26 @@ TEST(StrataCliTest, PutGetDel) {
   EXPECT_EQ(r.out, "");
 }
 
+TEST(StrataCliTest, DelRangeDeletesHalfOpenRange) {
+  TempDir dir;
+  for (const char* key : {"a", "b", "b\\x00", "c", "d"}) {
+    ASSERT_EQ(Db(dir, {"put", key, "v"}).status, 0);
+  }
+  Result r = Db(dir, {"delrange", "b", "d"});
+  ASSERT_EQ(r.status, 0) << Describe(r);
+  r = Db(dir, {"scan", "--keys-only"});
+  EXPECT_EQ(r.out, "a\nd\n") << Describe(r);
+  // begin >= end deletes nothing.
+  EXPECT_EQ(Db(dir, {"delrange", "d", "a"}).status, 0);
+  EXPECT_EQ(Db(dir, {"scan", "--keys-only"}).out, "a\nd\n");
+  // The same from the shell, with --sync, and escaped keys.
+  r = Db(dir, {"shell"}, "delrange --sync a \\xff\nscan --keys-only\n");
+  EXPECT_EQ(r.status, 0) << Describe(r);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(Db(dir, {"delrange", "a"}).status, 2);  // END missing: usage
+  EXPECT_EQ(Db(dir, {"delrange", "\\xZZ", "b"}).status, 2);
+}
+
 TEST(StrataCliTest, BinaryKeysAndValuesAreEscaped) {
   TempDir dir;
   ASSERT_EQ(Db(dir, {"put", "a\\x00b", "\\xff\\x01\\n\\\\"}).status, 0);
@@ -404,7 +424,7 @@ TEST(StrataCliTest, HelpIsComplete) {
   Result r = RunStrata(dir, {"--help"});
   ASSERT_EQ(r.status, 0);
   const std::vector<std::string> commands = {
-      "put",   "get",    "del",      "scan",     "load",          "dump",    "stats",
+      "put",   "get",    "del",      "delrange", "scan",          "load",    "dump", "stats",
       "check", "repair", "sst-dump", "wal-dump", "manifest-dump", "compact", "shell"};
   for (const auto& command : commands) {
     EXPECT_NE(r.out.find("  " + command + " "), std::string::npos) << command;

@@ -78,6 +78,12 @@ class Engine {
   // sync: make the write durable (fdatasync its WAL) before returning.
   virtual Status Put(std::string_view key, std::string_view value, bool sync) = 0;
   virtual Status Delete(std::string_view key, bool sync) = 0;
+  // Deletes every key in [begin, end). NotSupported for an engine without
+  // range deletion (LevelDB); the runner reports such a workload as n/a.
+  virtual Status DeleteRange(std::string_view begin, std::string_view end, bool sync) {
+    (void)begin, (void)end, (void)sync;
+    return Status::NotSupported(std::string(name()) + " has no DeleteRange");
+  }
   // OK and *value set, or NotFound.
   virtual Status Get(std::string_view key, std::string* value) = 0;
   // Compacts the whole key range, returning when done.

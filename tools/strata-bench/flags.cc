@@ -86,6 +86,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   app.add_option("--seek_nexts", flags->seek_nexts, "Nexts after each Seek in seekrandom")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--num_ranges", flags->num_ranges,
+                 "DeleteRanges of 1 to 100 random keys each that deleterange issues")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--distribution", distribution,
                  "YCSB request distribution for every YCSB workload (default: the workload's "
                  "own, zipfian or latest)")

@@ -26,8 +26,9 @@ struct Flags {
   uint64_t reads = 0;                   // operations of read and YCSB workloads; 0: num
   int key_size = 16;
   int value_size = 100;
-  int threads = 1;      // ops of a workload are split among these threads
-  int seek_nexts = 10;  // Next calls after each Seek in seekrandom
+  int threads = 1;              // ops of a workload are split among these threads
+  int seek_nexts = 10;          // Next calls after each Seek in seekrandom
+  uint64_t num_ranges = 10000;  // DeleteRanges (of 1 to 100 keys) the deleterange workload issues
   // YCSB request distribution; unset: each workload's own (zipfian, or latest for D).
   std::optional<Distribution> distribution;
   EngineOptions engine;  // --compression, --cache_size, --write_buffer_size, --bloom_bits

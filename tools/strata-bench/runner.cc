@@ -160,6 +160,11 @@ Status Runner::RunEngine(Engine* engine, std::vector<Result>* results) {
     progress_->Start(result.engine + " " + result.workload, total_ops);
     s = RunThreads(context, position, total_ops, &result);
     progress_->Finish();
+    if (s.IsNotSupported()) {  // e.g. DeleteRange on LevelDB
+      std::fprintf(out_, "%-8s %-16s : n/a (%s)\n", result.engine.c_str(), result.workload.c_str(),
+                   std::string(s.message()).c_str());
+      continue;
+    }
     if (!s.ok()) return s;
 
     result.disk_bytes = DirectoryBytes(path);

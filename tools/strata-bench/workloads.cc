@@ -161,6 +161,37 @@ Status DeleteRandom(const RunContext& context, ThreadState* thread) {
   return Status::OK();
 }
 
+// DeleteRanges of 1 to kMaxScanLength consecutive keys from a random one, so
+// reads and seeks after it meet many scattered range tombstones.
+Status DeleteRanges(const RunContext& context, ThreadState* thread) {
+  bool sync = SyncWrites(context);
+  std::string begin;
+  for (uint64_t i = 0; i < thread->ops; i++) {
+    uint64_t first = thread->rng.Uniform(context.flags->num);
+    uint64_t length = 1 + thread->rng.Uniform(kMaxScanLength);
+    begin.assign(thread->keys.Present(first));  // the buffer is reused for end
+    std::string_view end = thread->keys.Present(first + length);
+    Status s =
+        Timed(context, thread, [&] { return context.engine->DeleteRange(begin, end, sync); });
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+// Every key of [0, num) deleted by one DeleteRange, timed as one operation.
+// Follow it with compact to see the space a full compaction gives back.
+Status DeleteAll(const RunContext& context, ThreadState* thread) {
+  bool sync = SyncWrites(context);
+  std::string begin(thread->keys.Present(0));
+  std::string end(thread->keys.Present(context.flags->num));
+  for (uint64_t i = 0; i < thread->ops; i++) {
+    Status s =
+        Timed(context, thread, [&] { return context.engine->DeleteRange(begin, end, sync); });
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
 // One full compaction, timed as one operation.
 Status CompactAll(const RunContext& context, ThreadState* thread) {
   for (uint64_t i = 0; i < thread->ops; i++) {
@@ -275,6 +306,14 @@ const std::vector<Workload>& AllWorkloads() {
        nullptr,
        {}},
       {"deleterandom", "Deletes of random keys", false, false, DeleteRandom, nullptr, {}},
+      {"deleterange",
+       "--num_ranges DeleteRanges of 1-100 random consecutive keys",
+       false,
+       false,
+       DeleteRanges,
+       nullptr,
+       {}},
+      {"deleteall", "one DeleteRange of the whole key space", false, false, DeleteAll, nullptr, {}},
       {"compact",
        "one full compaction (CompactRange of everything)",
        false,
@@ -319,7 +358,8 @@ const Workload* FindWorkload(std::string_view name) {
 
 uint64_t WorkloadOps(const Workload& workload, const Flags& flags) {
   if (workload.name == "fillsync") return std::max<uint64_t>(1, flags.num / 1000);
-  if (workload.name == "compact") return 1;
+  if (workload.name == "compact" || workload.name == "deleteall") return 1;
+  if (workload.name == "deleterange") return flags.num_ranges;
   if (workload.ops_are_reads) return flags.reads == 0 ? flags.num : flags.reads;
   return flags.num;
 }

@@ -11,6 +11,12 @@
 //   readreverse   the same backwards: SeekToLast then Prev
 //   seekrandom    reads Seeks to random keys, each followed by --seek_nexts Nexts
 //   deleterandom  num Deletes of random keys
+//   deleterange   --num_ranges DeleteRanges, each of 1-100 consecutive keys
+//                 from a random one (then readrandom/seekrandom show what
+//                 the range tombstones cost reads)
+//   deleteall     one DeleteRange of the whole key space [0, num); its
+//                 disk size, then compact's, show the space given back
+// (LevelDB has no DeleteRange: those two report n/a for it.)
 //   readwhilewriting  readrandom on --threads threads while one more thread
 //                 Puts random keys until they finish (only reads are measured)
 // YCSB core workloads (reads ops; a key is chosen by the request

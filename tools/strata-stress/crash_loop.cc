@@ -112,8 +112,8 @@ struct Tally {
 void PrintFigures(const CrashFlags& flags, uint64_t seed, const Tally& t,
                   const ExpectedState& state, double seconds) {
   auto c = [&](Counter counter) { return state.Count(counter); };
-  uint64_t ops = c(kPuts) + c(kDeletes) + c(kBatches) + c(kGets) + c(kScans) + c(kSnapshotReads) +
-                 c(kFlushes) + c(kCompactions);
+  uint64_t ops = c(kPuts) + c(kDeletes) + c(kDeleteRanges) + c(kBatches) + c(kGets) + c(kScans) +
+                 c(kSnapshotReads) + c(kFlushes) + c(kCompactions);
   std::printf("strata-stress crash: %s after %.1f s (seed %" PRIu64 ", %d threads, %u keys)\n",
               t.failures == 0 ? "passed" : "FAILED", seconds, seed, flags.threads, flags.keys);
   std::printf("  runs:          %" PRIu64 " started, %" PRIu64 " finished opening, %" PRIu64
@@ -127,12 +127,13 @@ void PrintFigures(const CrashFlags& flags, uint64_t seed, const Tally& t,
               t.kills_in_phase[kPhaseVerifying], t.kills_in_phase[kPhaseRunning],
               t.kills_in_phase[kPhaseClosing], t.kills_in_phase[kPhaseDone]);
   std::printf("  operations:    %" PRIu64 " (%.0f/s): %" PRIu64 " puts, %" PRIu64
-              " deletes, %" PRIu64 " batches (%" PRIu64 " updates), %" PRIu64 " gets, %" PRIu64
-              " scans (%" PRIu64 " entries), %" PRIu64 " snapshot reads, %" PRIu64
-              " flushes, %" PRIu64 " compactions\n",
+              " deletes, %" PRIu64 " delete ranges (%" PRIu64 " keys), %" PRIu64
+              " batches (%" PRIu64 " updates), %" PRIu64 " gets, %" PRIu64 " scans (%" PRIu64
+              " entries), %" PRIu64 " snapshot reads, %" PRIu64 " flushes, %" PRIu64
+              " compactions\n",
               ops, seconds > 0 ? static_cast<double>(ops) / seconds : 0.0, c(kPuts), c(kDeletes),
-              c(kBatches), c(kBatchUpdates), c(kGets), c(kScans), c(kScanEntries),
-              c(kSnapshotReads), c(kFlushes), c(kCompactions));
+              c(kDeleteRanges), c(kDeleteRangeKeys), c(kBatches), c(kBatchUpdates), c(kGets),
+              c(kScans), c(kScanEntries), c(kSnapshotReads), c(kFlushes), c(kCompactions));
   std::printf("  verifications: %" PRIu64 " (%" PRIu64
               " keys): writes in flight at a kill: %" PRIu64 " kept, %" PRIu64
               " lost (never acknowledged); %" PRIu64

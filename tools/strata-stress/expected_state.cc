@@ -22,7 +22,7 @@ namespace strata::stress {
 namespace {
 
 constexpr uint64_t kMagic = 0x5354524553535354ULL;  // "TSSSERTS"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;                    // 2: DeleteRange counters, 20-key batch slots
 constexpr uint32_t kPendingBit = 0x80000000u;
 constexpr size_t kHeaderBytes = 4096;
 

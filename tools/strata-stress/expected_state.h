@@ -17,9 +17,9 @@
 // before the key is marked pending) only grows, so a lost write's value can
 // never be mistaken for a later one if it came back from the dead.
 //
-// A batch also records its keys with their old and new states in the writing
-// thread's slot while in flight, so the verifier can check that a batch cut
-// by a kill applied all or nothing.
+// A batch (or a DeleteRange) also records its keys with their old and new
+// states in the writing thread's slot while in flight, so the verifier can
+// check that one cut by a kill applied all or nothing.
 //
 // The header holds the phase of the run (for the parent to see where a kill
 // landed) and counters of the operations done, summed over every run.
@@ -68,7 +68,9 @@ enum Counter : int {
   kKeysVerified,
   kPendingApplied,    // writes in flight at a kill that the database kept
   kPendingLost,       // ... and that it did not (never acknowledged)
-  kBatchesCutByKill,  // batches in flight at a kill, checked all-or-nothing
+  kBatchesCutByKill,  // batches (and DeleteRanges) in flight at a kill, checked all-or-nothing
+  kDeleteRanges,      // DeleteRange calls (0 while the engine does not support them)
+  kDeleteRangeKeys,   // keys those covered
   kNumCounters,
 };
 
@@ -91,7 +93,9 @@ struct BatchKey {
 class ExpectedState {
  public:
   static constexpr int kMaxThreads = 64;
-  static constexpr int kMaxBatchKeys = 16;
+  // Keys a batch slot records: a batch's (2 to 16) or a DeleteRange's (1 to
+  // 20 consecutive keys), which applies all or nothing just the same.
+  static constexpr int kMaxBatchKeys = 20;
 
   // Maps the state file at path, creating it (every key absent, generation
   // 0) if it does not exist. InvalidArgument if it exists for another number

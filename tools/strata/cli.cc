@@ -75,6 +75,17 @@ void Cli::AddDataCommands() {
   c->add_flag("--sync", del_.sync, "Sync the WAL before returning (survives a power loss)");
   c->callback([this] { status_ = RunDel(*session_, common_, del_); });
 
+  c = AddCommand("delrange", "Delete every key in [BEGIN, END) with one range tombstone",
+                 kDataGroup);
+  c->add_option("BEGIN", delrange_.begin, "The first key deleted (escaped text)")->required();
+  c->add_option("END", delrange_.end, "The first key kept after the range (escaped text)")
+      ->required();
+  c->add_flag("--sync", delrange_.sync, "Sync the WAL before returning (survives a power loss)");
+  c->footer(
+      "\nAtomic, and O(1) writes whatever the number of keys. BEGIN >= END deletes\n"
+      "nothing. Snapshots taken before still see the keys.");
+  c->callback([this] { status_ = RunDelRange(*session_, common_, delrange_); });
+
   c = AddCommand("scan", "Print keys and values in order, as KEY<TAB>VALUE lines", kDataGroup);
   c->add_option("--prefix", scan_.prefix, "Only keys that start with P")->type_name("P");
   c->add_option("--from", scan_.from, "Only keys >= A")->type_name("A");

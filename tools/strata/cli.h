@@ -52,6 +52,7 @@ class Cli {
   PutArgs put_;
   GetArgs get_;
   DelArgs del_;
+  DelRangeArgs delrange_;
   ScanArgs scan_;
   LoadArgs load_;
   DumpArgs dump_;

@@ -122,6 +122,19 @@ int RunDel(Session& session, const Common& common, const DelArgs& args) {
   return s.ok() ? kExitOk : Fail("del", s);
 }
 
+int RunDelRange(Session& session, const Common& common, const DelRangeArgs& args) {
+  std::string begin, end;
+  if (!ParseBytes("begin key", args.begin, &begin) || !ParseBytes("end key", args.end, &end)) {
+    return kExitUsage;
+  }
+  DB* db = session.Db(common.db, /*create=*/false);
+  if (db == nullptr) return kExitFailure;
+  WriteOptions options;
+  options.sync = args.sync;
+  Status s = db->DeleteRange(options, begin, end);
+  return s.ok() ? kExitOk : Fail("delrange", s);
+}
+
 int RunGet(Session& session, const Common& common, const GetArgs& args) {
   std::string key, value;
   if (!ParseBytes("key", args.key, &key)) return kExitUsage;

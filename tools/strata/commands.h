@@ -3,7 +3,7 @@
 // prints its own output and errors. Keys and values given on the command
 // line are escaped text (UnescapeBytes): "\x00" is a NUL byte.
 //
-//   commands.cc          put, get, del, scan, dump, stats, compact
+//   commands.cc          put, get, del, delrange, scan, dump, stats, compact
 //   load.cc              load
 //   inspect_commands.cc  check, repair, sst-dump, wal-dump, manifest-dump
 //   backup_commands.cc   checkpoint, backup create|list|verify|restore|purge
@@ -40,6 +40,10 @@ struct GetArgs {
 };
 struct DelArgs {
   std::string key;
+  bool sync = false;
+};
+struct DelRangeArgs {
+  std::string begin, end;  // [begin, end)
   bool sync = false;
 };
 struct ScanArgs {
@@ -79,6 +83,7 @@ struct FileArgs {
 int RunPut(Session& session, const Common& common, const PutArgs& args);
 int RunGet(Session& session, const Common& common, const GetArgs& args);
 int RunDel(Session& session, const Common& common, const DelArgs& args);
+int RunDelRange(Session& session, const Common& common, const DelRangeArgs& args);
 int RunScan(Session& session, const Common& common, const ScanArgs& args);
 int RunLoad(Session& session, const Common& common, const LoadArgs& args);
 int RunDump(Session& session, const Common& common, const DumpArgs& args);

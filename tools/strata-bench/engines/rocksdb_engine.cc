@@ -114,6 +114,10 @@ class RocksDbEngine final : public Engine {
   Status Delete(std::string_view key, bool sync) override {
     return FromRocksDb(db_->Delete(WriteOptionsFor(sync), ToSlice(key)));
   }
+  Status DeleteRange(std::string_view begin, std::string_view end, bool sync) override {
+    return FromRocksDb(db_->DeleteRange(WriteOptionsFor(sync), db_->DefaultColumnFamily(),
+                                        ToSlice(begin), ToSlice(end)));
+  }
   Status CompactAll() override {
     return FromRocksDb(db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr));
   }

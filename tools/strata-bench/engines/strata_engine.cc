@@ -37,6 +37,9 @@ class StrataEngine final : public Engine {
   Status Delete(std::string_view key, bool sync) override {
     return db_->Delete(WriteOptionsFor(sync), key);
   }
+  Status DeleteRange(std::string_view begin, std::string_view end, bool sync) override {
+    return db_->DeleteRange(WriteOptionsFor(sync), begin, end);
+  }
   Status CompactAll() override { return db_->CompactRange(nullptr, nullptr); }
   Status Get(std::string_view key, std::string* value) override {
     return db_->Get(ReadOptions(), key, value);
