@@ -3,6 +3,7 @@
 #include "server/commands.h"
 
 #include <cctype>
+#include <exception>
 #include <unordered_map>
 
 #include "server/resp_parser.h"
@@ -92,7 +93,16 @@ void Execute(ServerState* state, ClientState* client, std::vector<std::string>& 
     return;
   }
   state->stats()->commands_processed.fetch_add(1, std::memory_order_relaxed);
-  spec->handler(ctx);
+  // No exception may take the server down: an allocation failure (a huge
+  // value) fails this command alone, and whatever part of a reply it had
+  // appended is replaced by the error.
+  size_t mark = reply->buffer()->size();
+  try {
+    spec->handler(ctx);
+  } catch (const std::exception& e) {
+    reply->buffer()->resize(mark);
+    reply->Error(std::string("ERR command failed: ") + e.what());
+  }
 }
 
 }  // namespace strata::server

@@ -313,7 +313,7 @@ void SetRangeCommand(CommandContext& ctx) {
   if (!Lookup(ctx, key, &l)) return;
   if (l.wrong_type) return ctx.reply->Error(kWrongType);
   if (piece.empty()) return ctx.reply->Integer(static_cast<int64_t>(l.value.size()));
-  if (offset + static_cast<int64_t>(piece.size()) > MaxBulk(ctx)) {
+  if (offset > MaxBulk(ctx) - static_cast<int64_t>(piece.size())) {
     return ctx.reply->Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
   }
   std::string value(l.value);

@@ -133,6 +133,9 @@ class Worker {
       if (auto c = weak.lock()) c->Close();
     }
     work_.reset();
+    // Replies still being written are dropped: their writes are in the WAL
+    // already. Stopping also drops a connection accepted during shutdown.
+    io_.stop();
   }
 
  private:
@@ -312,7 +315,10 @@ void Connection::Resume() {
 struct NetworkServer::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  std::atomic<size_t> next_worker{0};
+  std::atomic<size_t> next_worker{0};  // relaxed: round-robin only
+  // Set by Stop before it closes anything, so no new connection starts
+  // (release/acquire: the accept handler runs on an I/O thread).
+  std::atomic<bool> stopping{false};
   ServerState* state = nullptr;
 
   void Accept(tcp::acceptor* acceptor) {
@@ -377,6 +383,7 @@ void NetworkServer::Start() {
 
 void NetworkServer::Stop() {
   if (impl_ == nullptr) return;
+  impl_->stopping.store(true, std::memory_order_release);
   // Close the listeners on their thread, then every connection on its own.
   asio::post(impl_->workers[0]->io(), [this] {
     asio::error_code ec;
