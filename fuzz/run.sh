@@ -20,9 +20,10 @@ declare -A max_len=(
   [table_fuzzer]=65536
   [version_edit_fuzzer]=16384
   [write_batch_fuzzer]=16384
+  [resp_parser_fuzzer]=8192
 )
 fuzzers=("$@")
-[ ${#fuzzers[@]} -eq 0 ] && fuzzers=(wal_reader_fuzzer block_fuzzer table_fuzzer version_edit_fuzzer write_batch_fuzzer)
+[ ${#fuzzers[@]} -eq 0 ] && fuzzers=(wal_reader_fuzzer block_fuzzer table_fuzzer version_edit_fuzzer write_batch_fuzzer resp_parser_fuzzer)
 
 mkdir -p "$build/fuzz-artifacts"
 failed=()

@@ -210,13 +210,35 @@ void ScanCommand(CommandContext& ctx) {
   for (const std::string& key : keys) ctx.reply->Bulk(key);
 }
 
+// A key between `first` and `last` (bytewise), drawn byte by byte: the
+// shared prefix, then a byte between theirs where they first differ, then
+// random bytes. Not uniform over the keys, but every key has a fair chance
+// however few there are (a seek to wholly random bytes would nearly always
+// land on the first key of a small keyspace).
+std::string RandomKeyBetween(std::string_view first, std::string_view last, std::mt19937_64* rng) {
+  std::string key;
+  size_t i = 0;
+  while (i < first.size() && i < last.size() && first[i] == last[i]) key.push_back(first[i++]);
+  unsigned lo = i < first.size() ? static_cast<unsigned char>(first[i]) : 0;
+  unsigned hi = i < last.size() ? static_cast<unsigned char>(last[i]) : 255;
+  key.push_back(static_cast<char>(lo + (*rng)() % (hi - lo + 1)));
+  for (int n = 0; n < 8; n++) key.push_back(static_cast<char>((*rng)() & 0xff));
+  return key;
+}
+
 void RandomKeyCommand(CommandContext& ctx) {
   thread_local std::mt19937_64 rng(std::random_device{}());
   MetadataScan scan(ctx.state->db());
-  // Seek to a random point of the key space, then take the first live key
-  // after it, wrapping around once.
-  std::string start = scan.lower;
-  for (int i = 0; i < 8; i++) start.push_back(static_cast<char>(rng() & 0xff));
+  scan.it->SeekToFirst();
+  if (!scan.it->Valid()) {
+    if (!scan.it->status().ok()) return ReplyStatusError(ctx.reply, scan.it->status());
+    return ctx.reply->Null();
+  }
+  std::string first(scan.it->key());
+  scan.it->SeekToLast();
+  std::string last = scan.it->Valid() ? std::string(scan.it->key()) : first;
+  std::string start = RandomKeyBetween(first, last, &rng);
+  // The first live key at or after the random point, wrapping around once.
   uint64_t now = NowMs();
   Metadata meta;
   for (int pass = 0; pass < 2; pass++) {

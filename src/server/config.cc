@@ -158,22 +158,29 @@ bool ParseMemory(std::string_view text, int64_t* bytes) {
   return true;
 }
 
-bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase) {
+namespace {
+
+// Matches text against pattern. *skip_longer is set when a '*' failed to
+// match the rest at every position: an enclosing '*' then cannot succeed by
+// consuming more, so it stops (without this, "a*a*a*...b" is exponential).
+bool GlobMatchImpl(std::string_view pattern, std::string_view text, bool nocase,
+                   bool* skip_longer) {
   auto fold = [nocase](char c) {
     return nocase ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
   };
   size_t p = 0, t = 0;
-  while (p < pattern.size()) {
+  while (p < pattern.size() && t < text.size()) {
     char pc = pattern[p];
     if (pc == '*') {
       while (p + 1 < pattern.size() && pattern[p + 1] == '*') p++;
       if (p + 1 == pattern.size()) return true;
-      for (size_t start = t; start <= text.size(); start++) {
-        if (GlobMatch(pattern.substr(p + 1), text.substr(start), nocase)) return true;
+      for (; t < text.size(); t++) {
+        if (GlobMatchImpl(pattern.substr(p + 1), text.substr(t), nocase, skip_longer)) return true;
+        if (*skip_longer) return false;
       }
+      *skip_longer = true;
       return false;
     }
-    if (t >= text.size()) return false;
     if (pc == '?') {
       t++;
     } else if (pc == '[') {
@@ -205,8 +212,22 @@ bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase) {
       t++;
     }
     p++;
+    if (t == text.size()) {
+      // Only '*'s may remain to match the empty rest.
+      while (p < pattern.size() && pattern[p] == '*') p++;
+    }
   }
-  return t == text.size();
+  if (text.empty()) {
+    while (p < pattern.size() && pattern[p] == '*') p++;
+  }
+  return p == pattern.size() && t == text.size();
+}
+
+}  // namespace
+
+bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase) {
+  bool skip_longer = false;
+  return GlobMatchImpl(pattern, text, nocase, &skip_longer);
 }
 
 Config::Config() {

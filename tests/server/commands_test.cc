@@ -245,6 +245,11 @@ TEST(CommandsTest, FlushAllAndDbSize) {
   EXPECT_EQ(h.Run({"RANDOMKEY"}), kNil);
   EXPECT_EQ(h.Run({"SET", "only", "v"}), kOk);
   EXPECT_EQ(h.Run({"RANDOMKEY"}), Bulk("only"));
+  // Redis's test: with two keys, 100 calls see both.
+  EXPECT_EQ(h.Run({"SET", "bar", "v"}), kOk);
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; i++) seen.insert(h.Run({"RANDOMKEY"}));
+  EXPECT_EQ(seen, (std::set<std::string>{Bulk("bar"), Bulk("only")}));
 }
 
 TEST(CommandsTest, DataSurvivesRestart) {
@@ -312,6 +317,15 @@ TEST(ConfigTest, GlobAndMemoryParsing) {
   EXPECT_FALSE(GlobMatch("a\\*b", "axb"));
   EXPECT_TRUE(GlobMatch("*max*", "maxclients"));
   EXPECT_TRUE(GlobMatch("MAX*", "maxclients", true));
+  EXPECT_TRUE(GlobMatch("a*b*", "ab"));
+  EXPECT_TRUE(GlobMatch("*", "abc"));
+  EXPECT_FALSE(GlobMatch("a*", ""));
+  EXPECT_TRUE(GlobMatch("**", ""));
+  // Exponential without the skip of longer matches (Redis's regression).
+  EXPECT_FALSE(GlobMatch("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", std::string(40, 'a')));
+  std::string stars;
+  for (int i = 0; i < 2000; i++) stars += "*?";
+  EXPECT_FALSE(GlobMatch(stars, std::string(1000, 'a')));
   int64_t bytes = 0;
   EXPECT_TRUE(ParseMemory("512mb", &bytes));
   EXPECT_EQ(bytes, 512 << 20);
