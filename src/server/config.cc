@@ -163,8 +163,11 @@ namespace {
 // Matches text against pattern. *skip_longer is set when a '*' failed to
 // match the rest at every position: an enclosing '*' then cannot succeed by
 // consuming more, so it stops (without this, "a*a*a*...b" is exponential).
-bool GlobMatchImpl(std::string_view pattern, std::string_view text, bool nocase,
-                   bool* skip_longer) {
+// Nesting deeper than 1000 '*'s fails the match, as in Redis, so a hostile
+// pattern cannot exhaust an I/O thread's stack.
+bool GlobMatchImpl(std::string_view pattern, std::string_view text, bool nocase, bool* skip_longer,
+                   int nesting) {
+  if (nesting > 1000) return false;
   auto fold = [nocase](char c) {
     return nocase ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
   };
@@ -175,7 +178,8 @@ bool GlobMatchImpl(std::string_view pattern, std::string_view text, bool nocase,
       while (p + 1 < pattern.size() && pattern[p + 1] == '*') p++;
       if (p + 1 == pattern.size()) return true;
       for (; t < text.size(); t++) {
-        if (GlobMatchImpl(pattern.substr(p + 1), text.substr(t), nocase, skip_longer)) return true;
+        if (GlobMatchImpl(pattern.substr(p + 1), text.substr(t), nocase, skip_longer, nesting + 1))
+          return true;
         if (*skip_longer) return false;
       }
       *skip_longer = true;
@@ -227,7 +231,7 @@ bool GlobMatchImpl(std::string_view pattern, std::string_view text, bool nocase,
 
 bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase) {
   bool skip_longer = false;
-  return GlobMatchImpl(pattern, text, nocase, &skip_longer);
+  return GlobMatchImpl(pattern, text, nocase, &skip_longer, 0);
 }
 
 Config::Config() {

@@ -326,6 +326,9 @@ TEST(ConfigTest, GlobAndMemoryParsing) {
   std::string stars;
   for (int i = 0; i < 2000; i++) stars += "*?";
   EXPECT_FALSE(GlobMatch(stars, std::string(1000, 'a')));
+  // Up to 1000 nested '*'s match; deeper nesting fails (Redis's limit).
+  EXPECT_TRUE(GlobMatch(stars.substr(0, 2 * 900), std::string(900, 'a')));
+  EXPECT_FALSE(GlobMatch(stars.substr(0, 2 * 1500), std::string(1500, 'a')));
   int64_t bytes = 0;
   EXPECT_TRUE(ParseMemory("512mb", &bytes));
   EXPECT_EQ(bytes, 512 << 20);
