@@ -133,6 +133,15 @@ std::string Join(const std::vector<std::string>& words) {
   return out;
 }
 
+// A stored number (validated when set), or 0.
+int64_t IntegerOf(const std::map<std::string, std::string, std::less<>>& values,
+                  std::string_view name) {
+  auto it = values.find(name);
+  int64_t v = 0;
+  if (it == values.end() || !ParseMemory(it->second, &v)) return 0;
+  return v;
+}
+
 }  // namespace
 
 bool ParseMemory(std::string_view text, int64_t* bytes) {
@@ -243,25 +252,21 @@ Config::Config() {
 }
 
 void Config::Refresh() {
-  auto integer = [this](const char* name) {
-    int64_t v = 0;
-    if (!ParseMemory(values_[name], &v)) v = 0;
-    return v;
-  };
-  port_.store(static_cast<int>(integer("port")), std::memory_order_relaxed);
-  int threads = static_cast<int>(integer("threads"));
+  port_.store(static_cast<int>(IntegerOf(values_, "port")), std::memory_order_relaxed);
+  int threads = static_cast<int>(IntegerOf(values_, "threads"));
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads_.store(threads, std::memory_order_relaxed);
-  maxclients_.store(integer("maxclients"), std::memory_order_relaxed);
-  timeout_.store(integer("timeout"), std::memory_order_relaxed);
+  maxclients_.store(IntegerOf(values_, "maxclients"), std::memory_order_relaxed);
+  timeout_.store(IntegerOf(values_, "timeout"), std::memory_order_relaxed);
   protected_mode_.store(values_["protected-mode"] == "yes", std::memory_order_relaxed);
   const std::string& fsync = values_["appendfsync"];
   appendfsync_.store(fsync == "always" ? AppendFsync::kAlways
                      : fsync == "no"   ? AppendFsync::kNo
                                        : AppendFsync::kEverySec,
                      std::memory_order_relaxed);
-  proto_max_bulk_len_.store(integer("proto-max-bulk-len"), std::memory_order_relaxed);
-  query_buffer_limit_.store(integer("client-query-buffer-limit"), std::memory_order_relaxed);
+  proto_max_bulk_len_.store(IntegerOf(values_, "proto-max-bulk-len"), std::memory_order_relaxed);
+  query_buffer_limit_.store(IntegerOf(values_, "client-query-buffer-limit"),
+                            std::memory_order_relaxed);
   has_password_.store(!values_["requirepass"].empty(), std::memory_order_relaxed);
 }
 
