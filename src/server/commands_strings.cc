@@ -116,6 +116,13 @@ void SetCommand(CommandContext& ctx) {
   }
   const std::string& key = ctx.argv[1];
   KeyLockGuard guard(ctx.state->locks(), key);
+  if (!nx && !xx && !get && !keepttl) {
+    // A plain SET replaces whatever is there: no read needed (the hot path).
+    WriteBatch batch;
+    batch.Put(MetadataKey(key), EncodeStringMetadata(expire_ms, ctx.argv[2]));
+    if (Commit(ctx, &batch)) ctx.reply->Ok();
+    return;
+  }
   StringLookup l;
   if (!Lookup(ctx, key, &l)) return;
   if (get && l.wrong_type) return ctx.reply->Error(kWrongType);
