@@ -6,6 +6,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <unordered_map>
 
 #include "server/commands.h"
 #include "server/resp_parser.h"
@@ -229,14 +230,88 @@ void CommandInfoReply(CommandContext& ctx, const CommandSpec& spec) {
   ctx.reply->Array(0);  // subcommands
 }
 
+// The arguments of each command, as one line (redis-cli shows it as the
+// command's hint while typing; COMMAND DOCS carries it as a single argument
+// of type "string", which redis-cli prints as is).
+const char* CommandParams(std::string_view name) {
+  static const std::unordered_map<std::string_view, const char*> kParams = {
+      {"ping", "[message]"},
+      {"echo", "message"},
+      {"auth", "[username] password"},
+      {"hello", "[protover [AUTH username password] [SETNAME clientname]]"},
+      {"select", "index"},
+      {"client", "subcommand [arguments ...]"},
+      {"command", "[subcommand [arguments ...]]"},
+      {"config", "subcommand [arguments ...]"},
+      {"info", "[section [section ...]]"},
+      {"flushdb", "[ASYNC|SYNC]"},
+      {"flushall", "[ASYNC|SYNC]"},
+      {"function", "subcommand [arguments ...]"},
+      {"del", "key [key ...]"},
+      {"unlink", "key [key ...]"},
+      {"exists", "key [key ...]"},
+      {"touch", "key [key ...]"},
+      {"type", "key"},
+      {"rename", "key newkey"},
+      {"renamenx", "key newkey"},
+      {"keys", "pattern"},
+      {"scan", "cursor [MATCH pattern] [COUNT count] [TYPE type]"},
+      {"expire", "key seconds [NX|XX|GT|LT]"},
+      {"pexpire", "key milliseconds [NX|XX|GT|LT]"},
+      {"expireat", "key unix-time-seconds [NX|XX|GT|LT]"},
+      {"pexpireat", "key unix-time-milliseconds [NX|XX|GT|LT]"},
+      {"ttl", "key"},
+      {"pttl", "key"},
+      {"expiretime", "key"},
+      {"pexpiretime", "key"},
+      {"persist", "key"},
+      {"get", "key"},
+      {"set",
+       "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT "
+       "unix-time-milliseconds|KEEPTTL]"},
+      {"setnx", "key value"},
+      {"setex", "key seconds value"},
+      {"psetex", "key milliseconds value"},
+      {"mget", "key [key ...]"},
+      {"mset", "key value [key value ...]"},
+      {"msetnx", "key value [key value ...]"},
+      {"getset", "key value"},
+      {"getdel", "key"},
+      {"getex",
+       "key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT "
+       "unix-time-milliseconds|PERSIST]"},
+      {"append", "key value"},
+      {"strlen", "key"},
+      {"getrange", "key start end"},
+      {"substr", "key start end"},
+      {"setrange", "key offset value"},
+      {"incr", "key"},
+      {"decr", "key"},
+      {"incrby", "key increment"},
+      {"decrby", "key decrement"},
+      {"incrbyfloat", "key increment"},
+  };
+  auto it = kParams.find(name);
+  return it == kParams.end() ? "" : it->second;
+}
+
 void CommandDocsReply(CommandContext& ctx, const CommandSpec& spec) {
-  ctx.reply->Map(3);
+  std::string_view params = CommandParams(spec.name);
+  ctx.reply->Map(params.empty() ? 3 : 4);
   ctx.reply->Bulk("summary");
   ctx.reply->Bulk(spec.summary);
   ctx.reply->Bulk("since");
   ctx.reply->Bulk(spec.since);
   ctx.reply->Bulk("group");
   ctx.reply->Bulk(spec.group);
+  if (params.empty()) return;
+  ctx.reply->Bulk("arguments");
+  ctx.reply->Array(1);
+  ctx.reply->Map(2);
+  ctx.reply->Bulk("name");
+  ctx.reply->Bulk(params);
+  ctx.reply->Bulk("type");
+  ctx.reply->Bulk("string");
 }
 
 void CommandCommand(CommandContext& ctx) {

@@ -30,7 +30,6 @@ constexpr Spec kSpecs[] = {
     {"requirepass", Kind::kString, true, ""},
     {"maxclients", Kind::kInt, true, "10000"},
     {"threads", Kind::kInt, false, "0"},
-    {"io-threads", Kind::kInt, false, "1"},
     {"appendfsync", Kind::kAppendFsync, true, "everysec"},
     {"timeout", Kind::kInt, true, "0"},
     {"protected-mode", Kind::kBool, true, "yes"},
@@ -49,6 +48,8 @@ constexpr Spec kSpecs[] = {
 // (encodings, RDB/AOF persistence, memory policy): accepted and echoed.
 constexpr const char* kAccepted[] = {
     "save",
+    "io-threads",
+    "io-threads-do-reads",
     "appendonly",
     "appendfilename",
     "dbfilename",
@@ -287,6 +288,11 @@ Status Config::Set(std::string_view raw_name, const std::vector<std::string>& wo
     return Status::InvalidArgument("wrong number of arguments", name);
   }
   std::string value = spec->kind == Kind::kWords ? Join(words) : words[0];
+  if (name == "daemonize" && Lower(value) == "yes") {
+    return Status::InvalidArgument(
+        "daemonize yes is not supported: run strata-server under a "
+        "supervisor (systemd, a container) instead");
+  }
   int64_t number = 0;
   switch (spec->kind) {
     case Kind::kInt:

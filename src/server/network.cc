@@ -269,12 +269,13 @@ size_t Connection::ProcessCommands(std::string_view data) {
       Close();
       break;
     }
-    writer_.set_protocol(client_.resp);
-    Execute(state_, &client_, argv_, &writer_);
     {
+      // Before running it, so CLIENT LIST shows itself as the current command.
       MutexLock lock(&client_.mu);
       client_.last_command = ToLower(argv_[0]);
     }
+    writer_.set_protocol(client_.resp);
+    Execute(state_, &client_, argv_, &writer_);
     if (client_.close_after_reply) closing_ = true;
   }
   return used;

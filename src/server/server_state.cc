@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 
 #include "util/coding.h"
@@ -245,7 +246,8 @@ std::vector<std::string> ServerState::ClientLines(uint64_t now_ms) {
                     " idle=" + std::to_string(now_ms > last ? (now_ms - last) / 1000 : 0) +
                     " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0"
                     " multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
-                    cmd + " user=default redir=-1 resp=" + std::to_string(client->resp));
+                    cmd + " user=default redir=-1 resp=" +
+                    std::to_string(client->resp.load(std::memory_order_relaxed)));
   }
   return lines;
 }
@@ -272,13 +274,21 @@ void ServerState::BackgroundLoop() {
       bg_cv_.WaitFor(std::chrono::duration_cast<std::chrono::microseconds>(kBackgroundTick));
       if (bg_stop_) break;
     }
+    // Errors are logged and the work retried next tick: a failed write
+    // here is the engine's sticky error, which every command reports too.
     size_t deleted = 0;
-    ExpireSome(kExpirePassKeys, &deleted).ok();
+    if (Status s = ExpireSome(kExpirePassKeys, &deleted); !s.ok()) {
+      std::fprintf(stderr, "strata-server: active expiry failed: %s\n", s.ToString().c_str());
+    }
     auto now = std::chrono::steady_clock::now();
     if (config_->appendfsync() == AppendFsync::kEverySec &&
         now - last_sync >= std::chrono::seconds(1)) {
       last_sync = now;
-      if (stats_.writes_since_sync.exchange(0, std::memory_order_relaxed) > 0) SyncWal().ok();
+      if (stats_.writes_since_sync.exchange(0, std::memory_order_relaxed) > 0) {
+        if (Status s = SyncWal(); !s.ok()) {
+          std::fprintf(stderr, "strata-server: WAL sync failed: %s\n", s.ToString().c_str());
+        }
+      }
     }
   }
 }

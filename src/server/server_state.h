@@ -65,7 +65,9 @@ class KeyLockGuard {
 
 struct ClientState {
   uint64_t id = 0;
-  int resp = 2;
+  // RESP version; atomic (relaxed) because CLIENT LIST reads it from other
+  // threads while HELLO may change it.
+  std::atomic<int> resp{2};
   bool authenticated = false;
   bool close_after_reply = false;
   std::string addr;   // "ip:port" of the peer

@@ -252,6 +252,21 @@ TEST(CommandsTest, FlushAllAndDbSize) {
   EXPECT_EQ(seen, (std::set<std::string>{Bulk("bar"), Bulk("only")}));
 }
 
+TEST(CommandsTest, InfoCarriesEngineFigures) {
+  ServerHarness h;
+  ASSERT_EQ(h.Run({"SET", "k", "v", "EX", "100"}), kOk);
+  std::string info = h.Run({"INFO"});
+  for (const char* field :
+       {"# Server\r\n", "redis_version:7.0.15\r\n", "# Clients\r\n", "# Stats\r\n",
+        "# Persistence\r\n", "# Memory\r\n", "level0_files:", "write_amplification:",
+        "space_amplification:", "stall_count:", "db0:keys=1,expires=1,avg_ttl=0\r\n"}) {
+    EXPECT_NE(info.find(field), std::string::npos) << field;
+  }
+  std::string keyspace = h.Run({"INFO", "keyspace"});
+  EXPECT_EQ(keyspace.find("# Server"), std::string::npos);
+  EXPECT_NE(keyspace.find("# Keyspace"), std::string::npos);
+}
+
 TEST(CommandsTest, DataSurvivesRestart) {
   ServerHarness h;
   EXPECT_EQ(h.Run({"SET", "k", "v", "EX", "1000"}), kOk);
@@ -284,6 +299,10 @@ TEST(CommandsTest, ConnectionCommands) {
   EXPECT_EQ(h.Run({"CONFIG", "SET", "hash-max-ziplist-entries", "5"}), kOk);
   EXPECT_EQ(h.Run({"CONFIG", "SET", "nope", "5"}),
             Err("ERR Unknown option or number of arguments for CONFIG SET - 'nope'"));
+  EXPECT_EQ(h.Run({"COMMAND", "DOCS", "get"}),
+            "*2\r\n" + Bulk("get") + "*8\r\n" + Bulk("summary") + Bulk("Get the value of a key") +
+                Bulk("since") + Bulk("1.0.0") + Bulk("group") + Bulk("string") + Bulk("arguments") +
+                "*1\r\n*4\r\n" + Bulk("name") + Bulk("key") + Bulk("type") + Bulk("string"));
   EXPECT_EQ(h.Run({"QUIT"}), kOk);
   EXPECT_EQ(h.Run({"HELLO", "4"}), Err("NOPROTO unsupported protocol version"));
   std::string hello = h.Run({"HELLO", "3"});
@@ -350,6 +369,30 @@ TEST(ConfigTest, GlobAndMemoryParsing) {
   EXPECT_TRUE(config.CheckPassword("pw"));
   EXPECT_FALSE(config.CheckPassword("pw2"));
   EXPECT_FALSE(config.Set("port", {"1"}, true).ok());
+  EXPECT_FALSE(config.ApplyArguments({"--daemonize", "yes"}).ok());
+}
+
+TEST(ConfigTest, ReadsRedisConfSyntax) {
+  test::TempDir dir;
+  test::WriteFileOrDie(dir.Child("server.conf"),
+                       "# a comment\n"
+                       "port 7001\n"
+                       "  bind 127.0.0.1 \"::1\"\n"
+                       "requirepass \"p w\"\n"
+                       "save \"\"\n"
+                       "hash-max-ziplist-entries 64\n"
+                       "\n");
+  Config config;
+  ASSERT_TRUE(config.LoadFile(dir.Child("server.conf")).ok());
+  EXPECT_EQ(config.port(), 7001);
+  EXPECT_EQ(config.binds(), (std::vector<std::string>{"127.0.0.1", "::1"}));
+  EXPECT_TRUE(config.CheckPassword("p w"));
+  EXPECT_EQ(config.GetString("hash-max-ziplist-entries"), "64");
+  test::WriteFileOrDie(dir.Child("bad.conf"), "port 1\nnot-an-option 3\n");
+  Status s = config.LoadFile(dir.Child("bad.conf"));
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("bad.conf:2"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(config.LoadFile(dir.Child("missing.conf")).IsIOError());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 // logic is in src/server/.
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
@@ -55,6 +56,24 @@ int main(int argc, char** argv) {
     return Usage();
   }
 
+  // logfile: the log lines go there instead of stdout; pidfile: our pid.
+  if (std::string logfile = config.GetString("logfile"); !logfile.empty()) {
+    if (std::freopen(logfile.c_str(), "a", stdout) == nullptr) {
+      std::fprintf(stderr, "strata-server: cannot open logfile %s\n", logfile.c_str());
+      return 1;
+    }
+  }
+  std::string pidfile = config.GetString("pidfile");
+  if (!pidfile.empty()) {
+    FILE* f = std::fopen(pidfile.c_str(), "w");
+    if (f == nullptr) {
+      std::fprintf(stderr, "strata-server: cannot write pidfile %s\n", pidfile.c_str());
+      return 1;
+    }
+    std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+    std::fclose(f);
+  }
+
   // SIGTERM and SIGINT are taken by sigwait below, in the main thread only:
   // block them before any other thread starts, so every thread inherits it.
   sigset_t signals;
@@ -92,6 +111,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "strata-server: final WAL sync failed: %s\n", s.ToString().c_str());
   }
   state.reset();
+  if (!pidfile.empty()) std::remove(pidfile.c_str());
   Log("Database closed, bye");
   return 0;
 }
