@@ -253,6 +253,7 @@ const char* CommandParams(std::string_view name) {
       {"touch", "key [key ...]"},
       {"type", "key"},
       {"rename", "key newkey"},
+      {"copy", "source destination [DB destination-db] [REPLACE]"},
       {"renamenx", "key newkey"},
       {"keys", "pattern"},
       {"scan", "cursor [MATCH pattern] [COUNT count] [TYPE type]"},

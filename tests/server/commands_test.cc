@@ -150,6 +150,18 @@ TEST(CommandsTest, MultiKeyCommands) {
   EXPECT_EQ(h.Run({"RENAMENX", "y", "d"}), Int(0));
   EXPECT_EQ(h.Run({"RENAMENX", "y", "e"}), Int(1));
   EXPECT_EQ(h.Run({"TYPE", "e"}), "+string\r\n");
+  EXPECT_EQ(h.Run({"COPY", "e", "copy"}), Int(1));
+  EXPECT_EQ(h.Run({"TTL", "copy"}), Int(100));
+  EXPECT_EQ(h.Run({"COPY", "e", "copy"}), Int(0));
+  EXPECT_EQ(h.Run({"SET", "e", "2"}), kOk);
+  EXPECT_EQ(h.Run({"COPY", "e", "copy", "REPLACE"}), Int(1));
+  EXPECT_EQ(h.Run({"GET", "copy"}), Bulk("2"));
+  EXPECT_EQ(h.Run({"TTL", "copy"}), Int(-1));
+  EXPECT_EQ(h.Run({"COPY", "e", "e"}), Err("ERR source and destination objects are the same"));
+  EXPECT_EQ(h.Run({"COPY", "e", "x", "DB", "1"}), Err("ERR DB index is out of range"));
+  EXPECT_EQ(h.Run({"COPY", "e", "x", "DB", "a"}),
+            Err("ERR value is not an integer or out of range"));
+  EXPECT_EQ(h.Run({"COPY", "nokey", "x"}), Int(0));
   EXPECT_EQ(h.Run({"TYPE", "y"}), "+none\r\n");
 }
 
