@@ -1,7 +1,7 @@
 # The two commands a newcomer needs, each working on a fresh Debian 12 machine:
 #   make run    installs dependencies, builds, opens the `strata` shell on ./strata-data
 #   make test   installs dependencies, builds, runs the tests (not the stress label)
-# Other targets: build, stress (long-running tests), crash-test, sanitize-asan, sanitize-tsan,
+# Other targets: build, server (strata-server, docs/SERVER.md), stress (long-running tests), crash-test, sanitize-asan, sanitize-tsan,
 # thread-safety, fuzz, install.
 
 BUILD ?= build
@@ -41,6 +41,13 @@ crash-test: build
 	@dir=$$(mktemp -d /tmp/strata-crash.XXXXXX) && \
 	if ./$(BUILD)/tools/strata-stress/strata-stress crash --db $$dir/db --duration $(CRASH_SECONDS); \
 	then rm -rf $$dir; else echo "crash test failed: database kept in $$dir"; exit 1; fi
+
+# strata-server (docs/SERVER.md) on the default data directory
+# (./strata-server-data), in the foreground; Ctrl-C stops it cleanly.
+.PHONY: server
+server: configure
+	@cmake --build $(BUILD) -j$(JOBS) --target strata-server
+	./$(BUILD)/tools/strata-server/strata-server
 
 # Every test but the stress label under AddressSanitizer + UndefinedBehaviorSanitizer,
 # with the invariant checks (STRATA_INVARIANTS, src/util/invariants.h) on.

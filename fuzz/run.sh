@@ -21,9 +21,10 @@ declare -A max_len=(
   [version_edit_fuzzer]=16384
   [write_batch_fuzzer]=16384
   [range_del_fuzzer]=8192
+  [resp_parser_fuzzer]=8192
 )
 fuzzers=("$@")
-[ ${#fuzzers[@]} -eq 0 ] && fuzzers=(wal_reader_fuzzer block_fuzzer table_fuzzer version_edit_fuzzer write_batch_fuzzer range_del_fuzzer)
+[ ${#fuzzers[@]} -eq 0 ] && fuzzers=(wal_reader_fuzzer block_fuzzer table_fuzzer version_edit_fuzzer write_batch_fuzzer range_del_fuzzer resp_parser_fuzzer)
 
 mkdir -p "$build/fuzz-artifacts"
 failed=()

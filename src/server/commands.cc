@@ -1,0 +1,108 @@
+// The command table and dispatcher: see commands.h.
+
+#include "server/commands.h"
+
+#include <cctype>
+#include <exception>
+#include <unordered_map>
+
+#include "server/resp_parser.h"
+
+namespace strata::server {
+
+namespace {
+
+struct Table {
+  std::vector<CommandSpec> commands;
+  std::unordered_map<std::string, const CommandSpec*> by_name;
+  Table() {
+    AppendServerCommands(&commands);
+    AppendKeyCommands(&commands);
+    AppendStringCommands(&commands);
+    for (const CommandSpec& spec : commands) by_name[spec.name] = &spec;
+  }
+};
+
+const Table& GetTable() {
+  static const Table* table = new Table();
+  return *table;
+}
+
+void ReplyUnknownCommand(CommandContext& ctx) {
+  std::string args;
+  for (size_t i = 1; i < ctx.argv.size() && args.size() < 128; i++) {
+    args += "'" + ctx.argv[i].substr(0, 128 - args.size()) + "' ";
+  }
+  ctx.reply->Error("ERR unknown command '" + ctx.argv[0].substr(0, 128) +
+                   "', with args beginning with: " + args);
+}
+
+}  // namespace
+
+const std::vector<CommandSpec>& CommandTable() { return GetTable().commands; }
+
+const CommandSpec* FindCommand(std::string_view name) {
+  thread_local std::string lower;
+  lower.assign(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto& by_name = GetTable().by_name;
+  auto it = by_name.find(lower);
+  return it == by_name.end() ? nullptr : it->second;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void ReplyStatusError(ReplyWriter* reply, const Status& s) { reply->Error("ERR " + s.ToString()); }
+
+bool ArgInt64(CommandContext& ctx, std::string_view arg, int64_t* value) {
+  if (ParseInt64(arg, value)) return true;
+  ctx.reply->Error(kNotInteger);
+  return false;
+}
+
+void Execute(ServerState* state, ClientState* client, std::vector<std::string>& argv,
+             ReplyWriter* reply) {
+  CommandContext ctx{state, client, argv, reply};
+  const CommandSpec* spec = FindCommand(argv[0]);
+  if (spec == nullptr) {
+    ReplyUnknownCommand(ctx);
+    return;
+  }
+  int argc = static_cast<int>(argv.size());
+  if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
+    reply->Error(std::string("ERR wrong number of arguments for '") + spec->name + "' command");
+    return;
+  }
+  if (!client->authenticated && state->config()->has_password() && !(spec->flags & kNoAuth)) {
+    reply->Error("NOAUTH Authentication required.");
+    return;
+  }
+  state->stats()->commands_processed.fetch_add(1, std::memory_order_relaxed);
+  // No exception may take the server down: an allocation failure (a huge
+  // value) fails this command alone, and whatever part of a reply it had
+  // appended is replaced by the error.
+  size_t mark = reply->buffer()->size();
+  try {
+    spec->handler(ctx);
+  } catch (const std::exception& e) {
+    reply->buffer()->resize(mark);
+    reply->Error(std::string("ERR command failed: ") + e.what());
+  }
+}
+
+}  // namespace strata::server

@@ -1,0 +1,81 @@
+// The command table and dispatcher: looks a command up by name
+// (case-insensitively), checks its arity and the client's authentication as
+// Redis 7 does (same error strings), and runs it. Handlers live by group in
+// commands_server.cc (connection and server), commands_keys.cc (keyspace and
+// expiry) and commands_strings.cc (strings).
+//
+// Every handler appends exactly one reply, and applies its updates in one
+// WriteBatch after taking the key locks of the keys it reads and writes
+// (server_state.h), replying only once the batch is in the WAL.
+//
+// Thread-safety: Execute may run on any number of threads at once, each with
+// its own ClientState and ReplyWriter.
+
+#ifndef STRATA_SERVER_COMMANDS_H_
+#define STRATA_SERVER_COMMANDS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/reply_writer.h"
+#include "server/server_state.h"
+
+namespace strata::server {
+
+struct CommandContext {
+  ServerState* state;
+  ClientState* client;
+  std::vector<std::string>& argv;
+  ReplyWriter* reply;
+};
+
+using CommandHandler = void (*)(CommandContext& ctx);
+
+enum CommandFlags : uint32_t {
+  kWrite = 1 << 0,
+  kReadOnly = 1 << 1,
+  kNoAuth = 1 << 2,  // runs before authentication (AUTH, HELLO, QUIT)
+  kFast = 1 << 3,
+  kAdmin = 1 << 4,
+};
+
+struct CommandSpec {
+  const char* name;  // lower case
+  int arity;         // Redis's: n exact, -n at least n (the name counts)
+  uint32_t flags;
+  int first_key, last_key, key_step;
+  const char* group;
+  const char* summary;
+  const char* since;
+  CommandHandler handler;
+};
+
+// Every command, in the order COMMAND lists them.
+const std::vector<CommandSpec>& CommandTable();
+const CommandSpec* FindCommand(std::string_view name);
+
+// Runs one command (argv non-empty) and appends its reply.
+void Execute(ServerState* state, ClientState* client, std::vector<std::string>& argv,
+             ReplyWriter* reply);
+
+// The handlers of each group (each file defines its own).
+void AppendServerCommands(std::vector<CommandSpec>* table);
+void AppendKeyCommands(std::vector<CommandSpec>* table);
+void AppendStringCommands(std::vector<CommandSpec>* table);
+
+// Shared replies and helpers.
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kSyntaxError = "ERR syntax error";
+void ReplyStatusError(ReplyWriter* reply, const Status& s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string ToLower(std::string_view s);
+// Parses an integer argument, replying kNotInteger if it is not one.
+bool ArgInt64(CommandContext& ctx, std::string_view arg, int64_t* value);
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_COMMANDS_H_

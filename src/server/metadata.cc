@@ -1,0 +1,143 @@
+// The keyspace encoding: see metadata.h and docs/SERVER.md.
+
+#include "server/metadata.h"
+
+#include "util/coding.h"
+
+namespace strata::server {
+
+namespace {
+
+constexpr size_t kHeaderSize = 1 + 8;  // type, expiry
+
+void PutBigEndian32(std::string* dst, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) dst->push_back(static_cast<char>(v >> shift));
+}
+
+void PutBigEndian64(std::string* dst, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) dst->push_back(static_cast<char>(v >> shift));
+}
+
+}  // namespace
+
+std::string_view KeyTypeName(KeyType type) {
+  switch (type) {
+    case KeyType::kString:
+      return "string";
+    case KeyType::kHash:
+      return "hash";
+    case KeyType::kList:
+      return "list";
+    case KeyType::kSet:
+      return "set";
+    case KeyType::kZSet:
+      return "zset";
+  }
+  return "none";
+}
+
+std::string MetadataKey(std::string_view user_key) {
+  std::string key;
+  key.reserve(user_key.size() + 1);
+  key.push_back(kMetadataPrefix);
+  key.append(user_key);
+  return key;
+}
+
+std::string_view UserKeyOf(std::string_view metadata_key) { return metadata_key.substr(1); }
+
+std::string SubkeyPrefix(std::string_view user_key, uint64_t version) {
+  std::string key;
+  key.reserve(1 + 4 + user_key.size() + 8);
+  key.push_back(kSubkeyPrefix);
+  PutBigEndian32(&key, static_cast<uint32_t>(user_key.size()));
+  key.append(user_key);
+  PutBigEndian64(&key, version);
+  return key;
+}
+
+std::string InternalKey(std::string_view name) {
+  std::string key(1, kInternalPrefix);
+  key.append(name);
+  return key;
+}
+
+std::string EncodeStringMetadata(uint64_t expire_ms, std::string_view value) {
+  std::string record;
+  record.reserve(kHeaderSize + value.size());
+  record.push_back(static_cast<char>(KeyType::kString));
+  PutFixed64(&record, expire_ms);
+  record.append(value);
+  return record;
+}
+
+std::string EncodeCollectionMetadata(KeyType type, uint64_t expire_ms, uint64_t version,
+                                     uint64_t size) {
+  std::string record;
+  record.push_back(static_cast<char>(type));
+  PutFixed64(&record, expire_ms);
+  PutFixed64(&record, version);
+  PutFixed64(&record, size);
+  return record;
+}
+
+Status DecodeMetadata(std::string_view record, Metadata* meta) {
+  if (record.size() < kHeaderSize) return Status::Corruption("metadata record too short");
+  uint8_t type = static_cast<uint8_t>(record[0]);
+  if (type < static_cast<uint8_t>(KeyType::kString) ||
+      type > static_cast<uint8_t>(KeyType::kZSet)) {
+    return Status::Corruption("metadata record of unknown type");
+  }
+  meta->type = static_cast<KeyType>(type);
+  meta->expire_ms = DecodeFixed64(record.data() + 1);
+  meta->value = std::string_view();
+  meta->version = 0;
+  meta->size = 0;
+  if (meta->type == KeyType::kString) {
+    meta->value = record.substr(kHeaderSize);
+    return Status::OK();
+  }
+  if (record.size() < kHeaderSize + 16) return Status::Corruption("collection metadata too short");
+  meta->version = DecodeFixed64(record.data() + kHeaderSize);
+  meta->size = DecodeFixed64(record.data() + kHeaderSize + 8);
+  return Status::OK();
+}
+
+std::string WithExpiry(std::string_view record, uint64_t expire_ms) {
+  std::string out(record);
+  EncodeFixed64(out.data() + 1, expire_ms);
+  return out;
+}
+
+Status VersionAllocator::Load() {
+  std::string value;
+  Status s = db_->Get(ReadOptions(), InternalKey("next-version"), &value);
+  MutexLock lock(&mu_);
+  if (s.IsNotFound()) {
+    next_ = reserved_ = 1;
+    return Status::OK();
+  }
+  if (!s.ok()) return s;
+  if (value.size() != 8) return Status::Corruption("next-version record is not 8 bytes");
+  next_ = reserved_ = DecodeFixed64(value.data());
+  return Status::OK();
+}
+
+Status VersionAllocator::Next(uint64_t* version) {
+  MutexLock lock(&mu_);
+  if (next_ >= reserved_) {
+    // Persist the new reservation before handing out any version in it, so
+    // a restart never hands one out twice.
+    std::string value;
+    PutFixed64(&value, next_ + kBatch);
+    WriteOptions sync;
+    sync.sync = true;
+    Status s = db_->Put(sync, InternalKey("next-version"), value);
+    if (!s.ok()) return s;
+    reserved_ = next_ + kBatch;
+  }
+  *version = next_++;
+  return Status::OK();
+}
+
+}  // namespace strata::server

@@ -1,0 +1,98 @@
+// ReplyWriter: see reply_writer.h.
+
+#include "server/reply_writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace strata::server {
+
+void ReplyWriter::Header(char type, int64_t n) {
+  char buf[24];
+  buf[0] = type;
+  auto [end, ec] = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n);
+  *end++ = '\r';
+  *end++ = '\n';
+  out_->append(buf, static_cast<size_t>(end - buf));
+}
+
+void ReplyWriter::Simple(std::string_view message) {
+  out_->push_back('+');
+  out_->append(message);
+  out_->append("\r\n");
+}
+
+void ReplyWriter::Error(std::string_view message) {
+  out_->push_back('-');
+  size_t start = out_->size();
+  out_->append(message);
+  for (size_t i = start; i < out_->size(); i++) {
+    if ((*out_)[i] == '\r' || (*out_)[i] == '\n') (*out_)[i] = ' ';
+  }
+  out_->append("\r\n");
+}
+
+void ReplyWriter::Integer(int64_t value) { Header(':', value); }
+
+void ReplyWriter::Bulk(std::string_view value) {
+  Header('$', static_cast<int64_t>(value.size()));
+  out_->append(value);
+  out_->append("\r\n");
+}
+
+void ReplyWriter::Null() { out_->append(resp3_ ? "_\r\n" : "$-1\r\n"); }
+
+void ReplyWriter::NullArray() { out_->append(resp3_ ? "_\r\n" : "*-1\r\n"); }
+
+void ReplyWriter::Array(size_t n) { Header('*', static_cast<int64_t>(n)); }
+
+void ReplyWriter::Map(size_t n) {
+  if (resp3_) {
+    Header('%', static_cast<int64_t>(n));
+  } else {
+    Header('*', static_cast<int64_t>(2 * n));
+  }
+}
+
+void ReplyWriter::Set(size_t n) { Header(resp3_ ? '~' : '*', static_cast<int64_t>(n)); }
+
+std::string FormatDouble(double value) {
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buf[64];
+  int n = std::snprintf(buf, sizeof(buf), "%.17g", value);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+void ReplyWriter::Double(double value) {
+  std::string text = FormatDouble(value);
+  if (resp3_) {
+    out_->push_back(',');
+    out_->append(text);
+    out_->append("\r\n");
+  } else {
+    Bulk(text);
+  }
+}
+
+void ReplyWriter::Verbatim(std::string_view text, std::string_view format) {
+  if (!resp3_) {
+    Bulk(text);
+    return;
+  }
+  Header('=', static_cast<int64_t>(text.size() + 4));
+  out_->append(format.substr(0, 3));
+  out_->push_back(':');
+  out_->append(text);
+  out_->append("\r\n");
+}
+
+void ReplyWriter::Boolean(bool value) {
+  if (resp3_) {
+    out_->append(value ? "#t\r\n" : "#f\r\n");
+  } else {
+    Integer(value ? 1 : 0);
+  }
+}
+
+}  // namespace strata::server

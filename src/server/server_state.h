@@ -1,0 +1,174 @@
+// ServerState: what every connection of one strata-server shares: the
+// database, the configuration, the striped key locks, the statistics, the
+// registry of connected clients, SCAN cursors, and the background thread
+// that expires keys actively and, under appendfsync everysec, syncs the WAL
+// each second. ClientState: one connection's protocol state.
+//
+// Concurrency: commands run on the I/O threads, concurrently. The engine is
+// thread-safe; a command that reads then writes takes KeyLocks' stripes of
+// its keys (sorted, so two multi-key commands never deadlock) for the time
+// of its read and its one WriteBatch, so it is atomic against every other
+// writer of those keys. Plain reads take no lock.
+//
+// Thread-safety: ServerState's methods are safe from any thread. A
+// ClientState belongs to its connection's thread, except the fields marked
+// shared, which CLIENT LIST reads from other threads.
+
+#ifndef STRATA_SERVER_SERVER_STATE_H_
+#define STRATA_SERVER_SERVER_STATE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "server/config.h"
+#include "server/metadata.h"
+#include "strata/db.h"
+#include "util/mutex.h"
+
+namespace strata::server {
+
+// Milliseconds and microseconds since the Unix epoch.
+uint64_t NowMs();
+uint64_t NowUs();
+
+// Striped mutexes over user keys.
+class KeyLocks {
+ public:
+  static constexpr size_t kStripes = 1024;
+  size_t StripeOf(std::string_view key) const;
+  std::mutex& stripe(size_t i) { return stripes_[i]; }
+
+ private:
+  std::mutex stripes_[kStripes];
+};
+
+// Holds the stripes of a set of keys, locked in stripe order.
+class KeyLockGuard {
+ public:
+  KeyLockGuard(KeyLocks* locks, const std::vector<std::string_view>& keys);
+  KeyLockGuard(KeyLocks* locks, std::string_view key);
+  ~KeyLockGuard();
+  KeyLockGuard(const KeyLockGuard&) = delete;
+  KeyLockGuard& operator=(const KeyLockGuard&) = delete;
+
+ private:
+  KeyLocks* const locks_;
+  std::vector<size_t> held_;
+};
+
+struct ClientState {
+  uint64_t id = 0;
+  // RESP version; atomic (relaxed) because CLIENT LIST reads it from other
+  // threads while HELLO may change it.
+  std::atomic<int> resp{2};
+  bool authenticated = false;
+  bool close_after_reply = false;
+  std::string addr;   // "ip:port" of the peer
+  std::string laddr;  // "ip:port" of our socket
+  bool loopback = true;
+  uint64_t created_ms = 0;
+
+  // Shared with CLIENT LIST on other threads.
+  mutable Mutex mu;
+  std::string name GUARDED_BY(mu);
+  std::string last_command GUARDED_BY(mu);
+  std::atomic<uint64_t> last_interaction_ms{0};  // relaxed: a display figure
+};
+
+struct ServerStats {
+  // Relaxed counters: each is a display figure, read without ordering.
+  std::atomic<uint64_t> connections_received{0};
+  std::atomic<uint64_t> commands_processed{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> expired_keys{0};
+  std::atomic<uint64_t> keyspace_hits{0};
+  std::atomic<uint64_t> keyspace_misses{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+  std::atomic<uint64_t> wal_syncs{0};
+  std::atomic<uint64_t> writes_since_sync{0};
+  std::atomic<int64_t> connected_clients{0};
+};
+
+class ServerState {
+ public:
+  // Opens (or creates) the database in config->dir(). `config` not owned.
+  static Status Open(Config* config, std::unique_ptr<ServerState>* state);
+  ~ServerState();
+
+  DB* db() { return db_.get(); }
+  Config* config() { return config_; }
+  KeyLocks* locks() { return &locks_; }
+  ServerStats* stats() { return &stats_; }
+  VersionAllocator* versions() { return &versions_; }
+  uint64_t start_ms() const { return start_ms_; }
+
+  // Reads the live metadata of `key` into *record and *meta (meta views
+  // *record). NotFound if it is missing or expired.
+  Status GetMeta(std::string_view key, std::string* record, Metadata* meta);
+  // Applies `batch` with the write options appendfsync asks for.
+  Status Write(WriteBatch* batch);
+  // Syncs the WAL now (an empty synced write: the engine syncs the log).
+  Status SyncWal();
+  // Deletes every key. Holds no key lock: concurrent writes may survive it,
+  // as in Redis they would land just after it.
+  Status FlushAll();
+  // The number of live keys (an exact scan of the metadata range; see
+  // docs/SERVER.md "DBSIZE").
+  Status CountKeys(uint64_t* keys, uint64_t* with_expiry);
+  // Deletes up to `limit` expired keys from where the last call stopped;
+  // stores how many it deleted.
+  Status ExpireSome(size_t limit, size_t* deleted);
+
+  // SCAN cursors: a cursor names the last key returned.
+  uint64_t SaveCursor(std::string last_key);
+  bool LoadCursor(uint64_t cursor, std::string* last_key);
+
+  // The connected clients, for CLIENT LIST.
+  void Register(ClientState* client);
+  void Unregister(ClientState* client);
+  std::vector<std::string> ClientLines(uint64_t now_ms);
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
+
+  // Starts and stops the background thread.
+  void StartBackground();
+  void StopBackground();
+
+ private:
+  ServerState(Config* config, std::unique_ptr<DB> db);
+  void BackgroundLoop();
+
+  Config* const config_;
+  std::unique_ptr<DB> db_;
+  VersionAllocator versions_;
+  KeyLocks locks_;
+  ServerStats stats_;
+  const uint64_t start_ms_;
+  std::atomic<uint64_t> next_client_id_{1};  // relaxed: uniqueness only
+
+  Mutex clients_mu_;
+  std::map<uint64_t, ClientState*> clients_ GUARDED_BY(clients_mu_);
+
+  Mutex cursors_mu_;
+  uint64_t next_cursor_ GUARDED_BY(cursors_mu_) = 1;
+  std::map<uint64_t, std::string> cursors_ GUARDED_BY(cursors_mu_);
+
+  Mutex expire_mu_;  // one ExpireSome at a time
+  std::string expire_from_ GUARDED_BY(expire_mu_);
+
+  Mutex bg_mu_;
+  CondVar bg_cv_{&bg_mu_};
+  bool bg_stop_ GUARDED_BY(bg_mu_) = false;
+  std::thread bg_thread_;
+};
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_SERVER_STATE_H_
