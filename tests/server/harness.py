@@ -9,7 +9,8 @@
 # server (an acknowledged write is then in the AOF before the reply, so it
 # survives kill -9 as strata-server's WAL makes it survive).
 #
-# Invariants: a server listens on loopback only (127.0.0.1), on a port found
+# Invariants: a server listens on loopback only (127.0.0.1, or the server's
+# default, which must be loopback, when a test asks for it), on a port found
 # free, in a data directory of its own (a temporary one unless given); every
 # wait is bounded in time. Server.stop()/kill() reap the process, so no test
 # leaves a server behind (atexit kills any still running).
@@ -81,15 +82,17 @@ class ServerError(RuntimeError):
 class Server:
     """One server process. `args` are extra `--name value` arguments, passed
     as given (a list of strings); `durable` asks for acknowledged writes to
-    survive kill -9 (redis-server: AOF on). `config_file` is passed first."""
+    survive kill -9 (redis-server: AOF on). `config_file` is passed first.
+    `bind=False` leaves the listening addresses to the server's default."""
 
     def __init__(self, args=(), dir=None, durable=False, config_file=None, binary=None,
-                 port=None):
+                 port=None, bind=True):
         self.binary = binary or server_bin()
         self.flavor = flavor(self.binary)
         self.extra = list(args)
         self.durable = durable
         self.config_file = config_file
+        self.bind = bind
         self._own_dir = dir is None
         self.dir = dir or tempfile.mkdtemp(prefix="strata-server-test.")
         self.port = port
@@ -102,7 +105,9 @@ class Server:
         cmd = [self.binary]
         if self.config_file:
             cmd.append(self.config_file)
-        cmd += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
+        cmd += ["--port", str(self.port), "--dir", self.dir]
+        if self.bind:
+            cmd += ["--bind", "127.0.0.1"]
         if self.flavor == "redis":
             cmd += ["--save", ""]
             cmd += ["--appendonly", "yes" if self.durable else "no"]
