@@ -5,9 +5,11 @@
 # Its flavour ("strata" or "redis") comes from $STRATA_SERVER_FLAVOR, else from
 # the binary's name. The few flags that differ are adapted here and nowhere
 # else: redis-server gets `--save '' --appendonly no` (no persistence, as the
-# benchmarks compare), or `--appendonly yes` when a test asks for a durable
-# server (an acknowledged write is then in the AOF before the reply, so it
-# survives kill -9 as strata-server's WAL makes it survive).
+# benchmarks compare), or `--appendonly yes --appendfsync always` when a test
+# asks for a durable server: an acknowledged write is then in the AOF before
+# the reply, so it survives kill -9 as strata-server's WAL makes it survive.
+# (Not everysec: redis-server postpones the AOF write while a background fsync
+# is slow, and still replies, so acknowledged writes can be lost; measured.)
 #
 # Invariants: a server listens on loopback only (127.0.0.1, or the server's
 # default, which must be loopback, when a test asks for it), on a port found
@@ -110,7 +112,10 @@ class Server:
             cmd += ["--bind", "127.0.0.1"]
         if self.flavor == "redis":
             cmd += ["--save", ""]
-            cmd += ["--appendonly", "yes" if self.durable else "no"]
+            if self.durable:
+                cmd += ["--appendonly", "yes", "--appendfsync", "always"]
+            else:
+                cmd += ["--appendonly", "no"]
         return cmd + self.extra
 
     def start(self, timeout=DEFAULT_START_TIMEOUT):
