@@ -8,8 +8,10 @@ runs, from the source directory, Redis's runner in external mode:
 
   ./runtest --host 127.0.0.1 --port P --single FILE --singledb --ignore-encoding
     --ignore-digest --tags "-needs:debug ... -needs:pfdebug" --skipfile SKIP --durable
+    --baseport B
 
-(the issue's command plus --skipfile and --durable: without --durable a test
+(the issue's command plus --skipfile, --durable and --baseport, which only
+moves runtest's own control port off a busy range; without --durable a test
 that meets an unknown command raises a Tcl exception, which ends the whole
 file and leaves every later test unrun; with it the test counts as [err] and
 the file goes on. Against redis-server the counts are the same either way.)
@@ -32,8 +34,10 @@ import argparse
 import fcntl
 import math
 import os
+import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -125,13 +129,41 @@ def parse(output):
 
 
 def run_file(source, test_file, skip_path, timeout, log_dir):
-    """Runs one test file against a fresh server: (counts, failures, note)."""
+    """Runs one test file against a fresh server: (counts, failures, note).
+    One runtest at a time per source directory: runtest picks its own
+    listening port by probing, which races with a concurrent runtest (CTest
+    -j runs the files side by side)."""
+    with open(os.path.join(source, ".strata-runtest.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return run_file_locked(source, test_file, skip_path, timeout, log_dir)
+
+
+def runtest_base_port():
+    """A --baseport for runtest whose control port (the 32 ports below it)
+    is free. runtest's own probe binds the wildcard address with
+    SO_REUSEADDR, which succeeds beside another runtest's 127.0.0.1 listener
+    and then fails for real ("address already in use"): so the range is
+    chosen here, by binds that do conflict, away from runtest's default."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(22000, 30000)
+        try:
+            for p in (port, port + 10000):  # runtest also probes port+10000
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                    s.bind(("", p))
+            return port + 32
+        except OSError:
+            continue
+    raise SystemExit("FAIL: no free port range for runtest")
+
+
+def run_file_locked(source, test_file, skip_path, timeout, log_dir):
     server = harness.Server()
     try:
         server.start()
         cmd = ["./runtest", "--host", "127.0.0.1", "--port", str(server.port), "--single",
                test_file, "--singledb", "--ignore-encoding", "--ignore-digest", "--tags", TAGS,
-               "--skipfile", skip_path, "--durable"]
+               "--skipfile", skip_path, "--durable", "--baseport", str(runtest_base_port())]
         env = dict(os.environ, TERM="dumb")  # no colour codes in the output
         proc = subprocess.Popen(cmd, cwd=source, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, env=env, start_new_session=True)
