@@ -217,6 +217,14 @@ class Server:
         except (OSError, TypeError):
             return ""
 
+    def knows(self, command):
+        """True when the server implements `command`: called without
+        arguments it gets an arity error, not "unknown command"."""
+        with self.connect() as s:
+            s.sendall(b"*1\r\n$%d\r\n%s\r\n" % (len(command), command.encode()))
+            reply = s.recv(512)
+        return not reply.startswith(b"-ERR unknown command")
+
     def client(self, **kwargs):
         """A redis-py client on this server (import deferred: the Redis suite
         runner uses this module without redis-py)."""

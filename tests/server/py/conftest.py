@@ -3,15 +3,15 @@
 # redis-server on PATH), so every test runs unchanged against strata-server and
 # against redis-server, the reference it is proven on.
 #
-# Markers:
-#   strata_only   behaviour only strata-server has (INFO's engine section,
-#                 SELECT of a database other than 0 refused): skipped against redis-server.
-#   collections   needs the collection commands (issue 13): skipped, with the
-#                 reason, while the server does not know LPUSH.
+# Marker `strata_only`: behaviour only strata-server has (INFO's engine
+# section, SELECT of a database other than 0 refused, loopback as the default
+# bind): skipped against redis-server.
 #
 # Fixtures: `server` is one server per test module (fast); `r` a redis-py
 # client on it with the database flushed first; `make_server(args, ...)` starts
-# servers of a test's own configuration, stopped when the test ends.
+# servers of a test's own configuration, stopped when the test ends;
+# `needs_collections` skips a test, saying why, while the server does not
+# know LPUSH (the collection commands come with issue 13).
 # Thread-safety: fixtures are per test; tests that start threads join them.
 
 import os
@@ -25,7 +25,6 @@ import harness  # noqa: E402
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "strata_only: strata-server behaviour, skipped on redis")
-    config.addinivalue_line("markers", "collections: needs issue 13's collection commands")
 
 
 def pytest_report_header(config):
@@ -75,9 +74,5 @@ def make_server():
 
 @pytest.fixture
 def needs_collections(server):
-    c = server.client()
-    try:
-        if c.execute_command("COMMAND", "INFO", "lpush") in ([None], [], None):
-            pytest.skip("the server has no LPUSH: collections come with issue 13")
-    finally:
-        c.close()
+    if not server.knows("LPUSH"):
+        pytest.skip("the server has no LPUSH: collections come with issue 13")

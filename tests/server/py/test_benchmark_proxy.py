@@ -140,7 +140,7 @@ def test_twemproxy_two_shards(shards):
 def test_benchmark_through_twemproxy(shards, pipeline):
     servers, proxy = shards
     tests = PROXY_STRING_TESTS
-    if servers[0].client().execute_command("COMMAND", "INFO", "lpush") not in ([None], []):
+    if servers[0].knows("LPUSH"):
         tests += "," + PROXY_COLLECTION_TESTS
     rows = benchmark(proxy.port, "-P", str(pipeline), "-t", tests)
     # lrange_100 adds its own "LPUSH (needed to benchmark LRANGE)" row

@@ -176,3 +176,13 @@ def test_concurrent_incr_append_setnx_are_atomic(server, r):
     wins = []
     _hammer(server.port, threads, 1, lambda c: wins.append(c.call("SETNX", "once", "v")))
     assert sorted(wins) == [0] * (threads - 1) + [1]
+
+
+def test_wrong_type(c, needs_collections):
+    wrongtype = Error("WRONGTYPE Operation against a key holding the wrong kind of value")
+    assert c.call("LPUSH", "list", "a") == 1
+    for command in (("GET", "list"), ("APPEND", "list", "x"), ("INCR", "list"),
+                    ("STRLEN", "list"), ("GETRANGE", "list", "0", "1"), ("GETDEL", "list")):
+        assert c.call(*command) == wrongtype, command
+    assert c.call("SET", "list", "now a string") == Simple("OK")  # SET overwrites any type
+    assert c.call("TYPE", "list") == Simple("string")
