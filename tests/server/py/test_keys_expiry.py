@@ -164,3 +164,16 @@ def test_set_clears_ttl_keepttl_keeps(r):
     r.set("k", "v", ex=100)
     r.set("k", "w", keepttl=True)
     assert 0 < r.ttl("k") <= 100
+
+
+def test_pathological_patterns_are_fast(server, r):
+    """Glob matching must not backtrack exponentially (Redis's regressions
+    for "a*a*...*b"); a bounded socket timeout turns a hang into a failure."""
+    r.set("a" * 40, 1)
+    c = Conn(server.port, timeout=5)
+    start = time.monotonic()
+    assert c.call("KEYS", "a*" * 20 + "b") == []
+    r.flushdb()
+    r.set("a" * 50000, 1)
+    assert c.call("KEYS", "*?" * 50000) == []
+    assert time.monotonic() - start < 5
