@@ -193,6 +193,11 @@ def test_config_file_and_arguments(tmp_path, make_server):
 
 def test_ready_line_and_clean_sigterm(make_server):
     s = make_server()
+    # The line may follow the first PING by a moment, but it must be written
+    # (flushed) while the server runs: supervisors wait for it.
+    deadline = time.monotonic() + 5
+    while harness.READY_LINE not in s.log() and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert harness.READY_LINE in s.log()
     s.client().set("k", "v")
     assert s.stop() == 0
@@ -223,3 +228,27 @@ def test_many_clients_at_once(server, r):
     assert int(r.info("clients")["connected_clients"]) >= 200
     for c in clients:
         c.close()
+
+
+@pytest.mark.strata_only
+@pytest.mark.parametrize("threads", ["1", "4"])
+def test_threads_flag(make_server, threads):
+    s = make_server(["--threads", threads])
+    clients = [s.client() for _ in range(16)]
+    for i, c in enumerate(clients):
+        assert c.incr("n") == i + 1
+    for c in clients:
+        c.close()
+
+
+def test_bind_several_addresses(make_server):
+    """--bind takes several addresses (IPv6 loopback where the host has it)."""
+    has_ipv6 = os.path.exists("/proc/net/if_inet6")
+    addresses = ["127.0.0.1", "::1"] if has_ipv6 else ["127.0.0.1"]
+    s = make_server(["--bind", *addresses], bind=False)
+    import socket
+    if has_ipv6:
+        with socket.create_connection(("::1", s.port), timeout=5) as sock:
+            sock.sendall(b"PING\r\n")
+            assert sock.recv(16) == b"+PONG\r\n"
+    assert s.client().ping()
