@@ -52,5 +52,5 @@ foreach(suite_file unit/type/string unit/type/incr unit/keyspace unit/expire)
     ${server_dir}/redis_suite/run.py --server ${server_bin} --cache ${PROJECT_BINARY_DIR}/redis-source
     --file ${suite_file})
   set_tests_properties(server_redis_suite_${short} PROPERTIES LABELS "server;external"
-    TIMEOUT 400 ENVIRONMENT "${server_env}")
+    TIMEOUT 200 ENVIRONMENT "${server_env}")
 endforeach()
