@@ -159,6 +159,7 @@ def runtest_base_port():
 
 def run_file_locked(source, test_file, skip_path, timeout, log_dir):
     server = harness.Server()
+    keep_dir = False
     try:
         server.start()
         cmd = ["./runtest", "--host", "127.0.0.1", "--port", str(server.port), "--single",
@@ -167,25 +168,30 @@ def run_file_locked(source, test_file, skip_path, timeout, log_dir):
         env = dict(os.environ, TERM="dumb")  # no colour codes in the output
         proc = subprocess.Popen(cmd, cwd=source, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        note = ""
+        notes = []
         try:
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             output, _ = proc.communicate()
-            note = "timed out after %d s" % timeout
+            notes.append("timed out after %d s" % timeout)
         output = output.decode(errors="replace")
         log = os.path.join(log_dir, test_file.replace("/", "_") + ".log")
         with open(log, "w") as f:
             f.write(output)
         counts, failures = parse(output)
-        if not server.alive() or not harness.ping(server.port, timeout=5):
-            note = (note + "; " if note else "") + "SERVER DIED (log: %s)" % server.log_path
+        healthy = server.alive() and harness.ping(server.port, timeout=5)
+        if not healthy:
+            notes.append("SERVER %s (kept: %s)" % (
+                "NOT ANSWERING" if server.alive() else "DIED", server.dir))
             sys.stdout.write(server.log()[-3000:])
-            server = None  # keep its directory for the post-mortem
-        return counts, failures, note, log
+            keep_dir = True  # for the post-mortem
+        return counts, failures, "; ".join(notes), log, healthy
     finally:
-        if server is not None:
+        if keep_dir:
+            if server.alive():
+                server.kill()
+        else:
             server.cleanup()
 
 
@@ -220,9 +226,10 @@ def main():
     rows, failed = [], False
     for f in files:
         start = time.monotonic()
-        counts, failures, note, log = run_file(source, f, skip_path, args.timeout, log_dir)
+        counts, failures, note, log, healthy = run_file(source, f, skip_path, args.timeout,
+                                                        log_dir)
         need = math.ceil(REQUIRED_RATIO * BASELINES[f])
-        ok = counts["ok"] >= need and "SERVER DIED" not in note
+        ok = counts["ok"] >= need and healthy
         failed |= not ok
         rows.append((f, counts, BASELINES[f], need, time.monotonic() - start, ok, note))
         for line in failures:
