@@ -155,6 +155,9 @@ TEST(BitCommandsTest, BitOp) {
   EXPECT_EQ(h.Run({"SET", "dest", "x", "EX", "100"}), kOk);
   EXPECT_EQ(h.Run({"BITOP", "OR", "dest", "k1"}), Int(6));
   EXPECT_EQ(h.Run({"TTL", "dest"}), Int(-1));
+  // The destination may be a source too (its key lock is taken once).
+  EXPECT_EQ(h.Run({"BITOP", "AND", "k1", "k1", "k2"}), Int(6));
+  EXPECT_EQ(h.Run({"GET", "k1"}), Bulk("`bc`ab"));
   PutCollection(h, "c", {{"f", "v"}});
   EXPECT_EQ(h.Run({"BITOP", "AND", "dest", "k1", "c"}), kWrongTypeReply);
 }
