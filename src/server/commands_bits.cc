@@ -327,7 +327,10 @@ void LcsCommand(CommandContext& ctx) {
     return ctx.reply->Error("ERR String too long for LCS");
   }
   const uint64_t alen = a.size(), blen = b.size();
-  const uint64_t cells = (alen + 1) * (blen + 1);
+  const uint64_t cells = (alen + 1) * (blen + 1);  // < 2^64: both are < 2^32 - 1
+  if (cells > UINT64_MAX / sizeof(uint32_t)) {
+    return ctx.reply->Error("ERR Insufficient memory, failed allocating transient memory for LCS");
+  }
   if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.state->config()->proto_max_bulk_len())) {
     return ctx.reply->Error(
         "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
