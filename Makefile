@@ -94,6 +94,13 @@ bench: build
 	./$(BUILD)/tools/strata-bench/strata-bench --num 200000 --db /tmp/strata-bench \
 		--json $(BUILD)/bench.json --svg $(BUILD)/bench.svg
 
+# strata-server against redis-server (no persistence) with redis-benchmark -c 50
+# -r 1000000, SET GET INCR MSET at -P 1 and -P 16, medians of 3 runs: a table
+# of ops/s, p50, p99 and the ratio (scripts/server-bench; docs/SERVER.md).
+.PHONY: server-bench
+server-bench: build
+	scripts/server-bench --strata $(BUILD)/tools/strata-server/strata-server
+
 install: build
 	cmake --install $(BUILD)
 

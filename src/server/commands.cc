@@ -19,6 +19,8 @@ struct Table {
     AppendServerCommands(&commands);
     AppendKeyCommands(&commands);
     AppendStringCommands(&commands);
+    AppendBitCommands(&commands);
+    AppendCopyCommands(&commands);
     for (const CommandSpec& spec : commands) by_name[spec.name] = &spec;
   }
 };

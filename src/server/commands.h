@@ -64,6 +64,8 @@ void Execute(ServerState* state, ClientState* client, std::vector<std::string>& 
 void AppendServerCommands(std::vector<CommandSpec>* table);
 void AppendKeyCommands(std::vector<CommandSpec>* table);
 void AppendStringCommands(std::vector<CommandSpec>* table);
+void AppendBitCommands(std::vector<CommandSpec>* table);   // commands_bits.cc
+void AppendCopyCommands(std::vector<CommandSpec>* table);  // commands_copy.cc
 
 // Shared replies and helpers.
 inline constexpr std::string_view kWrongType =
