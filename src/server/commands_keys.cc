@@ -119,44 +119,6 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
 void RenameCommand(CommandContext& ctx) { RenameGeneric(ctx, false); }
 void RenameNxCommand(CommandContext& ctx) { RenameGeneric(ctx, true); }
 
-// COPY source destination [DB destination-db] [REPLACE]. One database: DB
-// must name 0.
-void CopyCommand(CommandContext& ctx) {
-  bool replace = false;
-  for (size_t i = 3; i < ctx.argv.size(); i++) {
-    if (EqualsIgnoreCase(ctx.argv[i], "replace")) {
-      replace = true;
-    } else if (EqualsIgnoreCase(ctx.argv[i], "db") && i + 1 < ctx.argv.size()) {
-      int64_t db;
-      if (!ArgInt64(ctx, ctx.argv[i + 1], &db)) return;
-      if (db != 0) return ctx.reply->Error("ERR DB index is out of range");
-      i++;
-    } else {
-      return ctx.reply->Error(kSyntaxError);
-    }
-  }
-  const std::string& from = ctx.argv[1];
-  const std::string& to = ctx.argv[2];
-  if (from == to) return ctx.reply->Error("ERR source and destination objects are the same");
-  KeyLockGuard guard(ctx.state->locks(), std::vector<std::string_view>{from, to});
-  std::string record, target_record;
-  Metadata meta, target_meta;
-  int found = Find(ctx, from, &record, &meta);
-  if (found <= 0) return found < 0 ? void() : ctx.reply->Integer(0);
-  int exists = Find(ctx, to, &target_record, &target_meta);
-  if (exists < 0) return;
-  if (exists && !replace) return ctx.reply->Integer(0);
-  // A string's record is the whole key (type, expiry, value); collections'
-  // elements are keyed by the user key, so their types copy them too (next
-  // issue).
-  if (meta.type != KeyType::kString) {
-    return ctx.reply->Error("ERR COPY of this type is not supported yet");
-  }
-  WriteBatch batch;
-  batch.Put(MetadataKey(to), record);
-  if (Commit(ctx, &batch)) ctx.reply->Integer(1);
-}
-
 // The literal prefix of a glob pattern: every key it matches starts with it.
 std::string LiteralPrefix(std::string_view pattern) {
   std::string prefix;
@@ -400,7 +362,6 @@ void AppendKeyCommands(std::vector<CommandSpec>* t) {
                 {"rename", 3, kWrite, 1, 2, 1, g, "Rename a key", "1.0.0", RenameCommand},
                 {"renamenx", 3, kWrite | kFast, 1, 2, 1, g,
                  "Rename a key, only if the new key does not exist", "1.0.0", RenameNxCommand},
-                {"copy", -3, kWrite, 1, 2, 1, g, "Copy a key", "6.2.0", CopyCommand},
                 {"keys", 2, kReadOnly, 0, 0, 0, g, "Find all keys matching the given pattern",
                  "1.0.0", KeysCommand},
                 {"scan", -2, kReadOnly, 0, 0, 0, g, "Incrementally iterate the keys space", "2.8.0",
