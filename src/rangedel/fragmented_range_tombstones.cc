@@ -59,13 +59,24 @@ FragmentedRangeTombstones::FragmentedRangeTombstones(const InternalKeyComparator
     f.seqs.erase(std::unique(f.seqs.begin(), f.seqs.end()), f.seqs.end());
     fragments_.push_back(std::move(f));
   }
+
+  size_t total = 0;
+  for (const auto& f : fragments_) total += f.end.size();
+  end_keys_.reserve(total);
+  for (const auto& f : fragments_) end_keys_.append(f.end);
+  ends_.reserve(fragments_.size());
+  size_t offset = 0;
+  for (const auto& f : fragments_) {
+    ends_.emplace_back(end_keys_.data() + offset, f.end.size());
+    offset += f.end.size();
+  }
 }
 
 size_t FragmentedRangeTombstones::FirstEndingAfter(std::string_view user_key) const {
-  auto it = std::partition_point(fragments_.begin(), fragments_.end(), [&](const Fragment& f) {
-    return comparator_.CompareUserKeys(f.end, user_key) <= 0;
+  auto it = std::partition_point(ends_.begin(), ends_.end(), [&](std::string_view end) {
+    return comparator_.CompareUserKeys(end, user_key) <= 0;
   });
-  return static_cast<size_t>(it - fragments_.begin());
+  return static_cast<size_t>(it - ends_.begin());
 }
 
 SequenceNumber FragmentedRangeTombstones::VisibleSeq(const Fragment& fragment,
