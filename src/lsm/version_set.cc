@@ -53,17 +53,8 @@ Status Version::RangeTombstones(TableCache* table_cache,
     std::vector<RangeTombstone> all;
     for (const auto& files : files_) {
       for (const auto& f : files) {
-        if (!f->has_range_tombstones) continue;
-        std::shared_ptr<const FragmentedRangeTombstones> list;
-        Status s = table_cache->GetRangeTombstones(*f, &list);
+        Status s = table_cache->AppendRangeTombstones(*f, &all);
         if (!s.ok()) return s;
-        if (list == nullptr) {
-          return Status::Corruption("table " + std::to_string(f->number) +
-                                    " lost its range-deletion block");
-        }
-        std::vector<RangeTombstone> pieces = list->ToTombstones();
-        all.insert(all.end(), std::make_move_iterator(pieces.begin()),
-                   std::make_move_iterator(pieces.end()));
       }
     }
     range_tombstones_ =
