@@ -12,17 +12,8 @@ Status CompactionRangeDel::Load(TableCache* table_cache) {
   std::vector<RangeTombstone> all;
   for (int which = 0; which < 2; which++) {
     for (const auto& f : compaction_->inputs(which)) {
-      if (!f->has_range_tombstones) continue;
-      std::shared_ptr<const FragmentedRangeTombstones> list;
-      Status s = table_cache->GetRangeTombstones(*f, &list);
+      Status s = table_cache->AppendRangeTombstones(*f, &all);
       if (!s.ok()) return s;
-      if (list == nullptr) {
-        return Status::Corruption("table " + std::to_string(f->number) +
-                                  " lost its range-deletion block");
-      }
-      std::vector<RangeTombstone> pieces = list->ToTombstones();
-      all.insert(all.end(), std::make_move_iterator(pieces.begin()),
-                 std::make_move_iterator(pieces.end()));
     }
   }
   if (!all.empty()) {

@@ -82,6 +82,14 @@ class DBIter final : public Iterator {
     // target may view saved_key_ itself (Seek(key()) after a Prev), so the
     // seek key is built before saved_key_ is touched.
     std::string seek_key = MakeInternalKey(target, sequence_, kValueTypeForSeek);
+    // A target inside a run that a range tombstone deletes whole seeks
+    // straight to the run's end: seeking to the target, then stepping
+    // kStepsBeforeSkip deleted keys until SkipDeletedRun seeks again, would
+    // cost two seeks of every child of iter_ instead of one.
+    std::string_view run_end;
+    if (range_del_ != nullptr && range_del_->CoveredRunEnd(target, &run_end)) {
+      seek_key = MakeInternalKey(run_end, kMaxSequenceNumber, kValueTypeForSeek);
+    }
     direction_ = Direction::kForward;
     ClearSaved();
     saved_key_.swap(seek_key);

@@ -95,13 +95,14 @@ Status DBImpl::NewRangeDelChecker(const ReadState& state, SequenceNumber sequenc
     max_point_seq = std::max(max_point_seq, imm->MaxPointSequence());
   }
   std::shared_ptr<const FragmentedRangeTombstones> tables;
-  SequenceNumber tables_max_point_seq = 0;
-  Status s = state.version->RangeTombstones(table_cache_.get(), &tables, &tables_max_point_seq);
+  Status s = state.version->RangeTombstones(table_cache_.get(), &tables);
   (*checker)->AddList(std::move(tables));
-  // The version's figure covers its tables only when it has tombstones;
-  // otherwise it is 0 and the tables' points are unknown: declare nothing.
-  if (state.version->HasRangeTombstones()) {
-    (*checker)->SetMaxPointSequence(std::max(max_point_seq, tables_max_point_seq));
+  // Only with tombstones somewhere (the memtables alone count: right after
+  // a burst of DeleteRanges they hold them all) is the tables' figure worth
+  // its one computation per version.
+  if (!(*checker)->empty()) {
+    max_point_seq = std::max(max_point_seq, state.version->MaxPointSequence(table_cache_.get()));
+    (*checker)->SetMaxPointSequence(max_point_seq);
   }
   return s;
 }

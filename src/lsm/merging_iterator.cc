@@ -33,6 +33,10 @@ class MergingIterator final : public Iterator {
   }
 
   void Seek(std::string_view target) override {
+    if (direction_ == Direction::kForward && Valid() && comparator_.Compare(target, key()) > 0) {
+      SeekForward(target);
+      return;
+    }
     for (auto& child : children_) child->Seek(target);
     Rebuild(Direction::kForward);
   }
@@ -105,6 +109,20 @@ class MergingIterator final : public Iterator {
     }
     current()->Prev();
     FixTop();
+  }
+
+  // Seek to a target above key() while moving forward (a reader skipping a
+  // run of deleted keys, say): a valid child at or above target is already
+  // where a seek would put it, since every entry it passed was at most
+  // key() or below an earlier seek target, both below target. Only the
+  // others seek (exhausted ones too: a bound may have stopped them short),
+  // so a skip within one source reads no block of the rest.
+  void SeekForward(std::string_view target) {
+    for (auto& child : children_) {
+      if (child->Valid() && comparator_.Compare(child->key(), target) >= 0) continue;
+      child->Seek(target);  // the top child, at key(), always does
+    }
+    Rebuild(Direction::kForward);
   }
 
   Iterator* current() const { return heap_.front(); }

@@ -4,7 +4,8 @@
 // A binary heap over the children that are valid holds the smallest key on
 // top when moving forward and the largest when moving backward. Switching
 // direction re-seeks every other child around the current key, as the heap
-// only orders the children on one side of it.
+// only orders the children on one side of it. A Seek above the current key
+// while moving forward re-seeks only the children below the target.
 //
 // Thread-safety: not thread-safe, like every iterator.
 

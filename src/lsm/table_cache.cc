@@ -98,6 +98,22 @@ Status TableCache::GetRangeTombstones(
   return Status::OK();
 }
 
+Status TableCache::AppendRangeTombstones(const FileMetaData& file,
+                                         std::vector<RangeTombstone>* out) {
+  if (!file.has_range_tombstones) return Status::OK();
+  std::shared_ptr<const FragmentedRangeTombstones> list;
+  Status s = GetRangeTombstones(file, &list);
+  if (!s.ok()) return s;
+  if (list == nullptr) {
+    return Status::Corruption("table " + std::to_string(file.number) +
+                              " lost its range-deletion block");
+  }
+  std::vector<RangeTombstone> pieces = list->ToTombstones();
+  out->insert(out->end(), std::make_move_iterator(pieces.begin()),
+              std::make_move_iterator(pieces.end()));
+  return Status::OK();
+}
+
 Status TableCache::ApproximateOffsetOf(const FileMetaData& file, std::string_view internal_key,
                                        uint64_t* offset) {
   LRUCache::Handle* handle = nullptr;

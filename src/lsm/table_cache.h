@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "buffer/lru_cache.h"
 #include "lsm/version_edit.h"
@@ -53,6 +54,10 @@ class TableCache {
   // alive by the returned pointer after the table closes.
   Status GetRangeTombstones(const FileMetaData& file,
                             std::shared_ptr<const FragmentedRangeTombstones>* tombstones);
+  // Appends the range tombstones of a table the MANIFEST says has some
+  // (file.has_range_tombstones; others add nothing) to *out, as the table's
+  // fragments; Corruption if the table's range-deletion block is gone.
+  Status AppendRangeTombstones(const FileMetaData& file, std::vector<RangeTombstone>* out);
 
   // The approximate offset in the table of internal_key (see
   // TableReader::ApproximateOffsetOf) in *offset.

@@ -49,35 +49,41 @@ Status Version::RangeTombstones(TableCache* table_cache,
   if (!has_range_tombstones_) return Status::OK();
   MutexLock lock(&range_mu_);
   if (range_tombstones_ == nullptr) {
+    if (!max_point_seq_known_) ComputeMaxPointSequence(table_cache);
     std::vector<RangeTombstone> all;
-    SequenceNumber max_seq = 0;
     for (const auto& files : files_) {
       for (const auto& f : files) {
-        // Only an optimization rests on the figure: a table that cannot be
-        // read disables it here, and fails the reads that need the table.
-        SequenceNumber file_max = kMaxSequenceNumber;
-        (void)table_cache->GetMaxSequence(*f, &file_max);
-        max_seq = std::max(max_seq, file_max);
-        if (!f->has_range_tombstones) continue;
-        std::shared_ptr<const FragmentedRangeTombstones> list;
-        Status s = table_cache->GetRangeTombstones(*f, &list);
+        Status s = table_cache->AppendRangeTombstones(*f, &all);
         if (!s.ok()) return s;
-        if (list == nullptr) {
-          return Status::Corruption("table " + std::to_string(f->number) +
-                                    " lost its range-deletion block");
-        }
-        std::vector<RangeTombstone> pieces = list->ToTombstones();
-        all.insert(all.end(), std::make_move_iterator(pieces.begin()),
-                   std::make_move_iterator(pieces.end()));
       }
     }
     range_tombstones_ =
         std::make_shared<const FragmentedRangeTombstones>(comparator_, std::move(all));
-    max_point_seq_ = max_seq;
   }
   *result = range_tombstones_;
   if (max_point_seq != nullptr) *max_point_seq = max_point_seq_;
   return Status::OK();
+}
+
+SequenceNumber Version::MaxPointSequence(TableCache* table_cache) const {
+  MutexLock lock(&range_mu_);
+  if (!max_point_seq_known_) ComputeMaxPointSequence(table_cache);
+  return max_point_seq_;
+}
+
+void Version::ComputeMaxPointSequence(TableCache* table_cache) const {
+  SequenceNumber max_seq = 0;
+  for (const auto& files : files_) {
+    for (const auto& f : files) {
+      // Only an optimization rests on the figure: a table that cannot be
+      // read disables it here, and fails the reads that need the table.
+      SequenceNumber file_max = kMaxSequenceNumber;
+      (void)table_cache->GetMaxSequence(*f, &file_max);
+      max_seq = std::max(max_seq, file_max);
+    }
+  }
+  max_point_seq_ = max_seq;
+  max_point_seq_known_ = true;
 }
 
 Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,

@@ -84,6 +84,15 @@ class Version {
                          std::shared_ptr<const FragmentedRangeTombstones>* result,
                          SequenceNumber* max_point_seq = nullptr) const;
 
+  // The largest sequence number of any table's point entries, tombstones
+  // or not: computed by the first caller and kept with the version. A
+  // range tombstone above it (and above the memtables' points) deletes every
+  // entry of the keys it covers, so an iterator may seek past them
+  // (RangeDelChecker::SetMaxPointSequence), even when only a memtable holds
+  // tombstones. kMaxSequenceNumber if a table cannot be read: only that
+  // optimization rests on the figure.
+  SequenceNumber MaxPointSequence(TableCache* table_cache) const;
+
   // Appends iterators that together cover every table: one per level-0
   // file, one per non-empty deeper level. The version must outlive them.
   void AddIterators(const ReadOptions& options, TableCache* table_cache,
@@ -100,6 +109,9 @@ class Version {
   mutable Mutex range_mu_;
   mutable std::shared_ptr<const FragmentedRangeTombstones> range_tombstones_ GUARDED_BY(range_mu_);
   mutable SequenceNumber max_point_seq_ GUARDED_BY(range_mu_) = kMaxSequenceNumber;
+  mutable bool max_point_seq_known_ GUARDED_BY(range_mu_) = false;
+  // Sets max_point_seq_ (and max_point_seq_known_) from every table.
+  void ComputeMaxPointSequence(TableCache* table_cache) const REQUIRES(range_mu_);
 };
 
 // Accumulates edits (or single files) on top of a base version, and makes a

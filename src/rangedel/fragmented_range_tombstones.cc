@@ -59,13 +59,24 @@ FragmentedRangeTombstones::FragmentedRangeTombstones(const InternalKeyComparator
     f.seqs.erase(std::unique(f.seqs.begin(), f.seqs.end()), f.seqs.end());
     fragments_.push_back(std::move(f));
   }
+
+  size_t total = 0;
+  for (const auto& f : fragments_) total += f.end.size();
+  end_keys_.reserve(total);
+  for (const auto& f : fragments_) end_keys_.append(f.end);
+  ends_.reserve(fragments_.size());
+  size_t offset = 0;
+  for (const auto& f : fragments_) {
+    ends_.emplace_back(end_keys_.data() + offset, f.end.size());
+    offset += f.end.size();
+  }
 }
 
 size_t FragmentedRangeTombstones::FirstEndingAfter(std::string_view user_key) const {
-  auto it = std::partition_point(fragments_.begin(), fragments_.end(), [&](const Fragment& f) {
-    return comparator_.CompareUserKeys(f.end, user_key) <= 0;
+  auto it = std::partition_point(ends_.begin(), ends_.end(), [&](std::string_view end) {
+    return comparator_.CompareUserKeys(end, user_key) <= 0;
   });
-  return static_cast<size_t>(it - fragments_.begin());
+  return static_cast<size_t>(it - ends_.begin());
 }
 
 SequenceNumber FragmentedRangeTombstones::VisibleSeq(const Fragment& fragment,
@@ -107,15 +118,37 @@ SequenceNumber RangeDelChecker::MaxCoveringSeq(std::string_view user_key) {
 
 bool RangeDelChecker::CoveredRunEnd(std::string_view user_key, std::string_view* end) {
   if (max_point_seq_ >= snapshot_) return false;  // no tombstone can be above every point
+  // Each list may carry the run a stretch further; it ends where none does.
+  // Every extension moves run_end past a fragment, so the loop ends.
+  std::string_view run_end = user_key;
   bool found = false;
-  for (auto& c : lists_) {
-    SequenceNumber seq = Lookup(&c, user_key);
-    if (seq <= max_point_seq_ || c.hi_unbounded) continue;
-    // The interval holds user_key and its seq is seq: it is a fragment.
-    if (!found || c.list->comparator().CompareUserKeys(c.hi, *end) > 0) *end = c.hi;
-    found = true;
+  for (bool extended = true; extended;) {
+    extended = false;
+    for (auto& c : lists_) {
+      if (RunEndInList(&c, run_end, &run_end)) found = extended = true;
+    }
   }
+  if (found) *end = run_end;
   return found;
+}
+
+bool RangeDelChecker::RunEndInList(Cached* c, std::string_view user_key,
+                                   std::string_view* end) const {
+  SequenceNumber seq = Lookup(c, user_key);
+  if (seq <= max_point_seq_ || c->hi_unbounded) return false;
+  // The interval holds user_key and its seq is seq: it is a fragment.
+  const FragmentedRangeTombstones& list = *c->list;
+  const auto& fragments = list.fragments();
+  std::string_view run_end = c->hi;
+  for (size_t i = c->fragment + 1; i < fragments.size(); i++) {
+    if (list.comparator().CompareUserKeys(fragments[i].begin, run_end) != 0 ||
+        FragmentedRangeTombstones::VisibleSeq(fragments[i], snapshot_) <= max_point_seq_) {
+      break;
+    }
+    run_end = fragments[i].end;
+  }
+  *end = run_end;
+  return true;
 }
 
 SequenceNumber RangeDelChecker::Lookup(Cached* c, std::string_view user_key) const {
@@ -133,6 +166,7 @@ SequenceNumber RangeDelChecker::Lookup(Cached* c, std::string_view user_key) con
     c->lo_unbounded = c->hi_unbounded = false;
     c->lo = fragments[i].begin;
     c->hi = fragments[i].end;
+    c->fragment = i;
     c->seq = FragmentedRangeTombstones::VisibleSeq(fragments[i], snapshot_);
     return c->seq;
   }

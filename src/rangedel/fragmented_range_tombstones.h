@@ -44,6 +44,9 @@ class FragmentedRangeTombstones {
   // Fragments tombstones (any order; those with begin >= end are dropped).
   FragmentedRangeTombstones(const InternalKeyComparator& comparator,
                             std::vector<RangeTombstone> tombstones);
+  // ends_ views end_keys_, which a move could relocate (a short string).
+  FragmentedRangeTombstones(const FragmentedRangeTombstones&) = delete;
+  FragmentedRangeTombstones& operator=(const FragmentedRangeTombstones&) = delete;
 
   bool empty() const { return fragments_.empty(); }
   const std::vector<Fragment>& fragments() const { return fragments_; }
@@ -67,6 +70,12 @@ class FragmentedRangeTombstones {
  private:
   InternalKeyComparator comparator_;
   std::vector<Fragment> fragments_;
+  // Every fragment's end, in order, packed in end_keys_ and viewed by ends_:
+  // FirstEndingAfter's binary search (the first lookup of every new
+  // iterator, over 10,000s of fragments after many DeleteRanges) reads two
+  // contiguous arrays, not a heap string per probe.
+  std::string end_keys_;
+  std::vector<std::string_view> ends_;
 };
 
 // Answers "is this version deleted by a range tombstone?" for a reader at one
@@ -93,11 +102,14 @@ class RangeDelChecker {
   // Declares that no point version the reader can meet has a sequence
   // number above seq (kMaxSequenceNumber, the default, declares nothing).
   void SetMaxPointSequence(SequenceNumber seq) { max_point_seq_ = seq; }
-  // A run of deleted keys to skip: true, with *end set, if a visible
-  // tombstone covers [user_key, *end) with a seq above every point version
-  // (SetMaxPointSequence), so every version of every key there is deleted
-  // and a reader may seek to *end instead of stepping over them. *end stays
-  // valid as long as the checker.
+  // A run of deleted keys to skip: true, with *end set, if visible
+  // tombstones cover [user_key, *end) without a gap, each with a seq above
+  // every point version (SetMaxPointSequence), so every version of every
+  // key there is deleted and a reader may seek to *end instead of stepping
+  // over them. The run goes on across adjacent fragments and across lists
+  // (overlapping DeleteRanges cut it into many fragments: stopping at the
+  // first fragment's end would cost the reader one seek per fragment).
+  // *end stays valid as long as the checker.
   bool CoveredRunEnd(std::string_view user_key, std::string_view* end);
 
  private:
@@ -108,9 +120,14 @@ class RangeDelChecker {
     bool valid = false;
     bool lo_unbounded = false, hi_unbounded = false;
     std::string_view lo, hi;
+    size_t fragment = 0;  // inside a fragment (both bounds set): its index
     SequenceNumber seq = 0;
   };
   SequenceNumber Lookup(Cached* c, std::string_view user_key) const;
+  // The end of the run of this list's adjacent fragments, each with a seq
+  // above max_point_seq_, that starts at a fragment covering user_key; false
+  // if no such fragment covers it.
+  bool RunEndInList(Cached* c, std::string_view user_key, std::string_view* end) const;
 
   const SequenceNumber snapshot_;
   SequenceNumber max_point_seq_ = kMaxSequenceNumber;

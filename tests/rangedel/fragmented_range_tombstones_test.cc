@@ -150,5 +150,89 @@ TEST(RangeDelCheckerTest, SeveralLists) {
   EXPECT_EQ(checker.MaxCoveringSeq("b"), 50u);  // 150 is above the snapshot
 }
 
+TEST(RangeDelCheckerTest, CoveredRunGoesOnAcrossFragmentsAndLists) {
+  // Snapshot 100; no point version above 40.
+  RangeDelChecker checker(100);
+  checker.SetMaxPointSequence(40);
+  // Overlaps cut [b, f) into [b,c) [c,d) [d,f); [f, g) has only seq 30,
+  // not above the points; [g, h) then [h, j) from the other list.
+  checker.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"b", "d", 50}, {"c", "f", 60}, {"f", "g", 30}}));
+  checker.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"e", "f", 70}, {"g", "h", 45}, {"h", "j", 150}}));
+  std::string_view end;
+  ASSERT_TRUE(checker.CoveredRunEnd("b", &end));
+  EXPECT_EQ(end, "f");  // every fragment up to f; [f, g) is below the points
+  ASSERT_TRUE(checker.CoveredRunEnd("cc", &end));
+  EXPECT_EQ(end, "f");
+  EXPECT_FALSE(checker.CoveredRunEnd("f", &end));
+  EXPECT_FALSE(checker.CoveredRunEnd("a", &end));
+  ASSERT_TRUE(checker.CoveredRunEnd("g", &end));
+  EXPECT_EQ(end, "h");  // seq 150 is above the snapshot
+  // Across lists: [x, y) in one, [y, z) in the other.
+  RangeDelChecker two(100);
+  two.SetMaxPointSequence(10);
+  two.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"x", "y", 20}, {"yy", "z", 20}}));
+  two.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"y", "yy", 30}}));
+  ASSERT_TRUE(two.CoveredRunEnd("x", &end));
+  EXPECT_EQ(end, "z");
+  // Points as new as the snapshot: nothing is skipped whole.
+  RangeDelChecker none(100);
+  none.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"a", "z", 90}}));
+  EXPECT_FALSE(none.CoveredRunEnd("b", &end));
+}
+
+TEST(RangeDelCheckerTest, CoveredRunAgainstNaiveModel) {
+  // Every probe key inside [key, end) must be deleted above the points, and
+  // end itself not (the run is as long as it can be).
+  std::mt19937 rng(17);
+  auto key = [&](int n) { return std::string(1, static_cast<char>('a' + rng() % n)); };
+  for (int round = 0; round < 200; round++) {
+    std::vector<std::vector<RangeTombstone>> lists(1 + rng() % 3);
+    SequenceNumber seq = 1;
+    for (auto& ts : lists) {
+      int count = static_cast<int>(rng() % 12);
+      for (int i = 0; i < count; i++) {
+        std::string b = key(16), e = key(16);
+        if (rng() % 4 == 0) b += key(3);
+        ts.push_back({b, e, seq});
+        seq += 1 + rng() % 3;
+      }
+    }
+    const SequenceNumber snapshot = rng() % (seq + 1), max_point = rng() % (seq + 1);
+    RangeDelChecker checker(snapshot);
+    checker.SetMaxPointSequence(max_point);
+    std::vector<RangeTombstone> all;
+    for (auto& ts : lists) {
+      all.insert(all.end(), ts.begin(), ts.end());
+      checker.AddList(std::make_shared<const FragmentedRangeTombstones>(kCmp, ts));
+    }
+    auto deleted_whole = [&](const std::string& k) {
+      return max_point < snapshot && Naive(all, k, snapshot) > max_point;
+    };
+    std::vector<std::string> probes;
+    for (char c = 'a'; c <= 'q'; c++) {
+      probes.push_back(std::string(1, c));
+      for (char d = 'a'; d <= 'c'; d++) probes.push_back(std::string(1, c) + d);
+    }
+    for (const auto& p : probes) {
+      std::string_view end;
+      bool found = checker.CoveredRunEnd(p, &end);
+      ASSERT_EQ(found, deleted_whole(p)) << "round " << round << " key " << p;
+      if (!found) continue;
+      ASSERT_GT(end, p);
+      for (const auto& q : probes) {
+        if (q >= p && q < end) {
+          ASSERT_TRUE(deleted_whole(q)) << p << " -> " << end << " at " << q;
+        }
+      }
+      ASSERT_FALSE(deleted_whole(std::string(end))) << p << " -> " << end;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace strata
