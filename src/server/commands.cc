@@ -21,6 +21,11 @@ struct Table {
     AppendStringCommands(&commands);
     AppendBitCommands(&commands);
     AppendCopyCommands(&commands);
+    AppendHashCommands(&commands);
+    AppendListCommands(&commands);
+    AppendSetCommands(&commands);
+    AppendZSetCommands(&commands);
+    AppendTransactionCommands(&commands);
     for (const CommandSpec& spec : commands) by_name[spec.name] = &spec;
   }
 };

@@ -64,8 +64,13 @@ void Execute(ServerState* state, ClientState* client, std::vector<std::string>& 
 void AppendServerCommands(std::vector<CommandSpec>* table);
 void AppendKeyCommands(std::vector<CommandSpec>* table);
 void AppendStringCommands(std::vector<CommandSpec>* table);
-void AppendBitCommands(std::vector<CommandSpec>* table);   // commands_bits.cc
-void AppendCopyCommands(std::vector<CommandSpec>* table);  // commands_copy.cc
+void AppendBitCommands(std::vector<CommandSpec>* table);          // commands_bits.cc
+void AppendCopyCommands(std::vector<CommandSpec>* table);         // commands_copy.cc
+void AppendHashCommands(std::vector<CommandSpec>* table);         // commands_hash.cc
+void AppendListCommands(std::vector<CommandSpec>* table);         // commands_list.cc
+void AppendSetCommands(std::vector<CommandSpec>* table);          // commands_set.cc
+void AppendZSetCommands(std::vector<CommandSpec>* table);         // commands_zset.cc
+void AppendTransactionCommands(std::vector<CommandSpec>* table);  // commands_multi.cc
 
 // Shared replies and helpers.
 inline constexpr std::string_view kWrongType =

@@ -297,6 +297,16 @@ const char* CommandParams(std::string_view name) {
       {"incrby", "key increment"},
       {"decrby", "key decrement"},
       {"incrbyfloat", "key increment"},
+      // Hashes (commands_hash.cc):
+      // -- end of hashes.
+      // Lists (commands_list.cc):
+      // -- end of lists.
+      // Sets (commands_set.cc):
+      // -- end of sets.
+      // Sorted sets (commands_zset.cc):
+      // -- end of sorted sets.
+      // Transactions (commands_multi.cc):
+      // -- end of transactions.
   };
   auto it = kParams.find(name);
   return it == kParams.end() ? "" : it->second;

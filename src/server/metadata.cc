@@ -72,12 +72,14 @@ std::string EncodeStringMetadata(uint64_t expire_ms, std::string_view value) {
 }
 
 std::string EncodeCollectionMetadata(KeyType type, uint64_t expire_ms, uint64_t version,
-                                     uint64_t size) {
+                                     uint64_t size, std::string_view extra) {
   std::string record;
+  record.reserve(kHeaderSize + 16 + extra.size());
   record.push_back(static_cast<char>(type));
   PutFixed64(&record, expire_ms);
   PutFixed64(&record, version);
   PutFixed64(&record, size);
+  record.append(extra);
   return record;
 }
 
@@ -93,6 +95,7 @@ Status DecodeMetadata(std::string_view record, Metadata* meta) {
   meta->value = std::string_view();
   meta->version = 0;
   meta->size = 0;
+  meta->extra = std::string_view();
   if (meta->type == KeyType::kString) {
     meta->value = record.substr(kHeaderSize);
     return Status::OK();
@@ -100,6 +103,7 @@ Status DecodeMetadata(std::string_view record, Metadata* meta) {
   if (record.size() < kHeaderSize + 16) return Status::Corruption("collection metadata too short");
   meta->version = DecodeFixed64(record.data() + kHeaderSize);
   meta->size = DecodeFixed64(record.data() + kHeaderSize + 8);
+  meta->extra = record.substr(kHeaderSize + 16);
   return Status::OK();
 }
 

@@ -65,6 +65,9 @@ struct Metadata {
   // Collections only (ignored for strings):
   uint64_t version = 0;
   uint64_t size = 0;
+  // Collections only: type-specific fields after the size (e.g. a list's
+  // head and tail), views the record.
+  std::string_view extra;
   // Strings only: the value lives in the record.
   std::string_view value;
 
@@ -81,9 +84,10 @@ std::string InternalKey(std::string_view name);
 
 // Encodes a string key's record.
 std::string EncodeStringMetadata(uint64_t expire_ms, std::string_view value);
-// Encodes a collection's record (type != kString).
+// Encodes a collection's record (type != kString); `extra` (type-specific
+// fields) follows the size.
 std::string EncodeCollectionMetadata(KeyType type, uint64_t expire_ms, uint64_t version,
-                                     uint64_t size);
+                                     uint64_t size, std::string_view extra = {});
 // Decodes `record` into *meta (meta->value views `record`). Returns
 // Corruption if the record is malformed.
 Status DecodeMetadata(std::string_view record, Metadata* meta);

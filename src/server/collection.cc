@@ -1,0 +1,113 @@
+// Collection building blocks; see collection.h.
+
+#include "server/collection.h"
+
+namespace strata::server {
+
+bool ReadCollection(CommandContext& ctx, std::string_view key, KeyType type, Collection* c) {
+  c->found = false;
+  c->prefix.clear();
+  Status s = ctx.state->GetMeta(key, &c->record, &c->meta);
+  if (s.IsNotFound()) {
+    ctx.state->stats()->keyspace_misses.fetch_add(1, std::memory_order_relaxed);
+    c->record.clear();
+    c->meta = Metadata();
+    c->meta.type = type;
+    return true;
+  }
+  if (!s.ok()) {
+    ReplyStatusError(ctx.reply, s);
+    return false;
+  }
+  if (c->meta.type != type) {
+    ctx.reply->Error(kWrongType);
+    return false;
+  }
+  ctx.state->stats()->keyspace_hits.fetch_add(1, std::memory_order_relaxed);
+  c->found = true;
+  c->prefix = SubkeyPrefix(key, c->meta.version);
+  return true;
+}
+
+bool CreateCollection(CommandContext& ctx, std::string_view key, Collection* c) {
+  uint64_t version;
+  Status s = ctx.state->versions()->Next(&version);
+  if (!s.ok()) {
+    ReplyStatusError(ctx.reply, s);
+    return false;
+  }
+  c->meta.version = version;
+  c->meta.size = 0;
+  c->meta.expire_ms = 0;
+  c->meta.extra = std::string_view();
+  c->prefix = SubkeyPrefix(key, version);
+  return true;
+}
+
+void PutCollectionMetadata(std::string_view key, const Collection& c, WriteBatch* batch) {
+  if (c.meta.size == 0) {
+    batch->Delete(MetadataKey(key));
+  } else {
+    batch->Put(MetadataKey(key),
+               EncodeCollectionMetadata(c.meta.type, c.meta.expire_ms, c.meta.version, c.meta.size,
+                                        c.meta.extra));
+  }
+}
+
+Status GetElement(CommandContext& ctx, const Collection& c, std::string_view subkey,
+                  std::string* value) {
+  return ctx.state->db()->Get(ReadOptions(), c.ElementKey(subkey), value);
+}
+
+ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c) : lower_(c.prefix) {
+  // The prefix ends with the big-endian version: the next version's prefix
+  // is the first key after every element of this one.
+  upper_ = lower_;
+  for (size_t i = upper_.size(); i-- > 0;) {
+    if (static_cast<unsigned char>(upper_[i]) != 0xff) {
+      upper_[i] = static_cast<char>(static_cast<unsigned char>(upper_[i]) + 1);
+      upper_.resize(i + 1);
+      break;
+    }
+  }
+  lower_view_ = lower_;
+  upper_view_ = upper_;
+  ReadOptions options;
+  options.iterate_lower_bound = &lower_view_;
+  options.iterate_upper_bound = &upper_view_;
+  it_ = ctx.state->db()->NewIterator(options);
+}
+
+void ElementIterator::SeekToFirst() { it_->Seek(lower_); }
+void ElementIterator::SeekToLast() { it_->SeekToLast(); }
+
+void ElementIterator::Seek(std::string_view subkey) {
+  std::string target = lower_;
+  target.append(subkey);
+  it_->Seek(target);
+}
+
+void ElementIterator::SeekForPrev(std::string_view subkey) {
+  Seek(subkey);
+  if (!it_->Valid()) {
+    if (it_->status().ok()) it_->SeekToLast();
+    return;
+  }
+  if (this->subkey() != subkey) it_->Prev();
+}
+
+bool ElementIterator::Valid() const { return it_->Valid(); }
+void ElementIterator::Next() { it_->Next(); }
+void ElementIterator::Prev() { it_->Prev(); }
+std::string_view ElementIterator::subkey() const { return it_->key().substr(lower_.size()); }
+std::string_view ElementIterator::value() const { return it_->value(); }
+Status ElementIterator::status() const { return it_->status(); }
+
+bool CommitBatch(CommandContext& ctx, WriteBatch* batch) {
+  Status s = ctx.state->Write(batch);
+  if (s.ok()) return true;
+  ReplyStatusError(ctx.reply, s);
+  return false;
+}
+
+}  // namespace strata::server

@@ -1,0 +1,102 @@
+// The building blocks every collection type (hash, list, set, sorted set)
+// uses over the keyspace of metadata.h: reading a key that must hold one
+// type, starting a new collection under a fresh version, naming and walking
+// its elements, and writing its metadata back.
+//
+// A collection's elements are keys SubkeyPrefix(user_key, version) + subkey
+// (metadata.h); each type defines what its subkeys and values hold
+// (docs/SERVER.md, "Storage encoding"). The metadata's `size` counts the
+// elements; a collection whose size drops to 0 is deleted (its metadata
+// record removed), as Redis removes empty collections. Type-specific fields
+// (e.g. a list's head and tail) follow the size in the metadata record and
+// are carried in Metadata::extra.
+//
+// Thread-safety: the functions are thread-safe; a caller that reads a
+// collection and then writes it holds the key's lock (KeyLockGuard,
+// server_state.h) from the read until its batch is written.
+
+#ifndef STRATA_SERVER_COLLECTION_H_
+#define STRATA_SERVER_COLLECTION_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "server/commands.h"
+#include "server/metadata.h"
+#include "server/server_state.h"
+#include "strata/db.h"
+
+namespace strata::server {
+
+// One collection key as a command sees it.
+struct Collection {
+  bool found = false;  // the key exists (live) and holds the expected type
+  std::string record;  // its metadata record (meta.extra views it)
+  Metadata meta;       // when !found: a fresh, empty collection of the type,
+                       // version 0 until Create gives it one
+  std::string prefix;  // SubkeyPrefix(key, meta.version), once found/created
+
+  // The key of the element `subkey`.
+  std::string ElementKey(std::string_view subkey) const {
+    std::string k = prefix;
+    k.append(subkey);
+    return k;
+  }
+};
+
+// Reads `key` expecting `type`. Returns true with *c filled (c->found false
+// when the key is missing or expired) or, after replying WRONGTYPE or the
+// engine's error to ctx, false: the handler must return at once.
+bool ReadCollection(CommandContext& ctx, std::string_view key, KeyType type, Collection* c);
+
+// Gives a missing collection (c->found false) a fresh version and prefix,
+// replying the error and returning false if no version can be allocated.
+bool CreateCollection(CommandContext& ctx, std::string_view key, Collection* c);
+
+// Adds to `batch` the write of c's metadata (c->meta: type, expiry,
+// version, size and `extra`), or its deletion when size is 0.
+void PutCollectionMetadata(std::string_view key, const Collection& c, WriteBatch* batch);
+
+// Reads the element `subkey` of c into *value: NotFound if absent.
+// Commands read elements only through GetElement and ElementIterator, and
+// write only through CommitBatch, so that one place decides what a command
+// sees and where its writes go (e.g. inside MULTI/EXEC).
+Status GetElement(CommandContext& ctx, const Collection& c, std::string_view subkey,
+                  std::string* value);
+
+// An iterator over the elements of c (c.prefix set), positioned nowhere
+// until a Seek; subkey() returns keys without the prefix.
+class ElementIterator {
+ public:
+  ElementIterator(CommandContext& ctx, const Collection& c);
+
+  void SeekToFirst();
+  void SeekToLast();
+  // First element whose subkey is >= target.
+  void Seek(std::string_view subkey);
+  // Last element whose subkey is <= target.
+  void SeekForPrev(std::string_view subkey);
+  bool Valid() const;
+  void Next();
+  void Prev();
+  std::string_view subkey() const;  // REQUIRES: Valid()
+  std::string_view value() const;   // REQUIRES: Valid()
+  Status status() const;
+
+ private:
+  std::string lower_;  // the prefix
+  std::string upper_;  // the prefix's successor
+  std::string_view lower_view_, upper_view_;
+  std::unique_ptr<Iterator> it_;
+};
+
+// Commits `batch` (ServerState::Write); on error replies it and returns
+// false.
+bool CommitBatch(CommandContext& ctx, WriteBatch* batch);
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_COLLECTION_H_
