@@ -39,9 +39,11 @@ foreach(test_file ${server_py_tests})
     ENVIRONMENT "${server_env}")
 endforeach()
 
-# The kill -9 loop at length: 40 rounds of up to 1.5 s of writes each.
+# The kill -9 loops (strings and keys; collections and transactions) at
+# length: 40 rounds of up to 1.5 s of writes each.
 add_test(NAME server_py_durability_stress COMMAND ${server_python} -m pytest -q
-  ${server_dir}/py/test_durability.py -k kill9_loop WORKING_DIRECTORY ${server_dir}/py)
+  ${server_dir}/py/test_durability.py ${server_dir}/py/test_durability_collections.py
+  -k kill9_loop WORKING_DIRECTORY ${server_dir}/py)
 set_tests_properties(server_py_durability_stress PROPERTIES LABELS stress TIMEOUT 900
   ENVIRONMENT "${server_env};STRATA_DURABILITY_ROUNDS=40;STRATA_DURABILITY_SECONDS=1")
 
