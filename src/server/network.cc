@@ -180,7 +180,8 @@ void Worker::FlushPending() {
   std::vector<std::shared_ptr<Connection>> batch;
   batch.swap(pending_flush_);
   // One flush for all of them: each Connection::Flush then finds the buffer
-  // empty (or flushes what another thread wrote since), and reports an error.
+  // empty (or flushes what another thread wrote since); a failure is seen
+  // again, and handled, by each of them.
   (void)state_->FlushWal();
   for (const auto& c : batch) c->Flush();
 }
