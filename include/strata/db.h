@@ -133,6 +133,12 @@ class STRATA_EXPORT DB {
   // checkpoint to `dir` removes). A DB that cannot checkpoint returns
   // NotSupported.
   virtual Status CreateCheckpoint(const std::string& dir);
+  // Hands every WAL record written so far with WriteOptions::defer_wal_flush
+  // to the OS, so those writes survive a crash of the process (not of the
+  // machine: use a synced write for that). Cheap when there is none. Returns
+  // the write error, which is then sticky as for any failed WAL write. A DB
+  // that never defers (the default implementation) returns OK.
+  virtual Status FlushWAL();
 
   // Conveniences with default options.
   Status Put(std::string_view key, std::string_view value) {

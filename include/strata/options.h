@@ -256,6 +256,15 @@ struct STRATA_EXPORT WriteOptions {
   // true: the WAL is also fdatasync'ed first, so the write survives a power
   // loss. Concurrent writers share one sync (group commit).
   bool sync = false;
+  // true: the write's WAL record may stay in the process's buffer after the
+  // call returns, until DB::FlushWAL, a later write without this flag, or a
+  // synced write hands it to the OS; a crash of the process before then
+  // loses it. The write is visible to reads at once. For a server that
+  // acknowledges a batch of requests at once: it writes each deferred, then
+  // calls FlushWAL once before replying, so a pipeline of writes costs one
+  // write(2) instead of one each. Ignored when sync is true.
+  // Default: false (each write reaches the OS before it returns).
+  bool defer_wal_flush = false;
 };
 
 }  // namespace strata

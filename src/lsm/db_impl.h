@@ -98,6 +98,7 @@ class DBImpl final : public DB {
                              uint64_t* sizes) override;
   Status Resume() override;
   Status CreateCheckpoint(const std::string& dir) override;  // db_checkpoint.cc
+  Status FlushWAL() override;                                // db_write.cc
 
   // Test hooks (db_test_hooks.cc), for tests that reach DBImpl through a
   // static_cast of their DB*.
@@ -201,8 +202,10 @@ class DBImpl final : public DB {
       EXCLUDES(mutex_);
 
   // db_write.cc
-  // updates == nullptr asks the leader to switch to a new memtable.
-  Status WriteImpl(const WriteOptions& options, WriteBatch* updates);
+  // updates == nullptr asks the leader to switch to a new memtable;
+  // flush_only (with an empty batch) asks it to flush the WAL's buffer and
+  // write no record.
+  Status WriteImpl(const WriteOptions& options, WriteBatch* updates, bool flush_only = false);
   Status MakeRoomForWrite(bool force) REQUIRES(mutex_, leader_);
   // Bytes the active memtable may hold before it is switched:
   // write_buffer_size, or a quarter of memory_budget if that is smaller.
@@ -216,7 +219,11 @@ class DBImpl final : public DB {
   // and an immutable one is there to flush, so writes must wait.
   bool MemTableBudgetFull() REQUIRES(mutex_);
   Status SwitchMemTable() REQUIRES(mutex_, leader_);
-  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync) REQUIRES(mutex_, leader_);
+  // Merges the queued writers' batches from the front; *need_sync and
+  // *need_flush say whether any of them asked for a sync, or for its record
+  // to reach the OS now (no defer_wal_flush).
+  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync, bool* need_flush)
+      REQUIRES(mutex_, leader_);
   // If the background error is recoverable: as the write leader, starts a
   // new WAL if the active one may end in a partial record, clears the error
   // and wakes the background work. Returns the error as it then stands.
@@ -325,6 +332,14 @@ class DBImpl final : public DB {
   // by recovery, read by properties without the mutex; only ever reported.
   std::atomic<uint64_t> wal_corrupted_records_{0};
   std::atomic<uint64_t> wal_corrupted_bytes_{0};
+  // True while logfile_'s buffer holds records written with
+  // defer_wal_flush. Written by the leader only: set (release) after
+  // appending such a record and before the group is inserted and published,
+  // cleared once the buffer reached the OS. FlushWAL reads it (acquire)
+  // without the mutex to return at once when there is nothing to flush: a
+  // reader that saw a deferred write's data sees the flag set, unless a
+  // later flush already handed that record to the OS.
+  std::atomic<bool> wal_unflushed_{false};
   // Counters, relaxed: only ever reported.
   Stats stats_;
 };

@@ -207,8 +207,9 @@ DBImpl::~DBImpl() {
   MutexLock lock(&mutex_);
   leader_.Acquire();  // every writer has returned: a destructor runs alone
   if (logfile_ != nullptr) {
-    // Everything acknowledged has reached the OS already; Close only
-    // releases the descriptor.
+    // Everything acknowledged has reached the OS already; Close hands over
+    // the deferred records (defer_wal_flush) too, and releases the
+    // descriptor.
     (void)logfile_->Close();
   }
   log_.reset();

@@ -4,8 +4,11 @@
 // the batches queued behind it (up to kMaxGroupBytes) into one WAL record,
 // writes it with one Append and one Flush (handing it to the OS, so it
 // survives a process crash) or, if any writer in the group asked for sync,
-// one Sync; inserts the group into the memtable; publishes the group's last
-// sequence number; and wakes the followers with the group's status.
+// one Sync (a group whose writers all set defer_wal_flush skips the Flush:
+// its record waits in the buffer for FlushWAL, the next flushing group or a
+// memtable switch); inserts the group into the memtable; publishes the
+// group's last sequence number; and wakes the followers with the group's
+// status.
 //
 // Errors: a failed WAL write or sync becomes the sticky background error
 // (see ErrorHandler). The failed
@@ -39,6 +42,8 @@ struct DBImpl::Writer {
   explicit Writer(Mutex* mu) : cv(mu) {}
   WriteBatch* batch = nullptr;  // nullptr: a request to rotate the memtable
   bool sync = false;
+  bool flush = true;        // the record must reach the OS before the write returns
+  bool flush_only = false;  // FlushWAL: an empty batch that writes no record
   bool done = false;
   Status status;
   CondVar cv;
@@ -73,12 +78,22 @@ Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
   return WriteImpl(options, updates);
 }
 
-Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
-  // Put, Delete, Write and Flush all come here.
+Status DB::FlushWAL() { return Status::OK(); }
+
+Status DBImpl::FlushWAL() {
+  if (!wal_unflushed_.load(std::memory_order_acquire)) return Status::OK();
+  WriteBatch empty;
+  return WriteImpl(WriteOptions(), &empty, /*flush_only=*/true);
+}
+
+Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates, bool flush_only) {
+  // Put, Delete, Write, Flush and FlushWAL all come here.
   if (Status s = CheckWritable(); !s.ok()) return s;
   Writer w(&mutex_);
   w.batch = updates;
   w.sync = options.sync;
+  w.flush = options.sync || !options.defer_wal_flush;
+  w.flush_only = flush_only;
 
   MutexLock lock(&mutex_);
   writers_.push_back(&w);
@@ -90,8 +105,9 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
   Status s = MakeRoomForWrite(updates == nullptr);
   Writer* last_writer = &w;
   bool need_sync = false;
+  bool need_flush = true;
   if (s.ok() && updates != nullptr) {
-    WriteBatch* group = BuildBatchGroup(&last_writer, &need_sync);
+    WriteBatch* group = BuildBatchGroup(&last_writer, &need_sync, &need_flush);
     SequenceNumber first = versions_->LastSequence() + 1;
     WriteBatchInternal::SetSequence(group, first);
     uint32_t count = WriteBatchInternal::Count(group);
@@ -115,16 +131,28 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
         if (!s.ok()) break;
       }
       std::string_view record = WriteBatchInternal::Contents(group);
+      // A lone FlushWAL has nothing to log: only the buffer to hand over.
+      bool log_record = !(flush_only && count == 0 && last_writer == &w);
       if (s.ok()) {
-        s = log_->AddRecord(record);
-        if (s.ok()) s = logfile_->Flush();
+        if (log_record) s = log_->AddRecord(record);
+        if (s.ok() && need_flush) s = logfile_->Flush();
         append_failed = !s.ok();
       }
       if (s.ok() && need_sync) s = logfile_->Sync();
-      if (s.ok()) logfile_unsynced_ = !need_sync;
+      if (s.ok() && log_record) logfile_unsynced_ = !need_sync;
+      if (s.ok()) {
+        // Before the insert publishes the group: see wal_unflushed_.
+        if (!need_flush) {
+          wal_unflushed_.store(true, std::memory_order_release);
+        } else {
+          wal_unflushed_.store(false, std::memory_order_release);
+        }
+      }
       if (s.ok()) s = WriteBatchInternal::InsertInto(group, mem.get());
-      stats_.write_groups.fetch_add(1, std::memory_order_relaxed);
-      stats_.wal_bytes.fetch_add(record.size(), std::memory_order_relaxed);
+      if (log_record) {
+        stats_.write_groups.fetch_add(1, std::memory_order_relaxed);
+        stats_.wal_bytes.fetch_add(record.size(), std::memory_order_relaxed);
+      }
       if (need_sync) stats_.wal_syncs.fetch_add(1, std::memory_order_relaxed);
       mutex_.Lock();
     }
@@ -162,7 +190,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
       ready->done = true;
       ready->cv.Signal();
     }
-    if (s.ok() && ready->batch != nullptr) {
+    if (s.ok() && ready->batch != nullptr && !ready->flush_only) {
       stats_.user_writes.fetch_add(1, std::memory_order_relaxed);
       stats_.user_bytes.fetch_add(
           WriteBatchInternal::ByteSize(ready->batch) - WriteBatchInternal::kHeaderSize,
@@ -175,10 +203,11 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates) {
   return s;
 }
 
-WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* need_sync) {
+WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* need_sync, bool* need_flush) {
   Writer* first = writers_.front();
   WriteBatch* result = first->batch;
   *need_sync = first->sync;
+  *need_flush = first->flush;
   size_t size = WriteBatchInternal::ByteSize(first->batch);
   size_t max_size = size <= kSmallBatchBytes ? size + kSmallBatchBytes : kMaxGroupBytes;
   *last_writer = first;
@@ -189,6 +218,7 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* need_sync) {
     if (size > max_size) break;
     // A sync writer may join a non-sync group: the group is synced for it.
     *need_sync = *need_sync || w->sync;
+    *need_flush = *need_flush || w->flush;
     if (result == first->batch) {
       // Merge into tmp_batch_ so the caller's batch is left untouched.
       result = &tmp_batch_;
@@ -234,6 +264,16 @@ Status DBImpl::MakeRoomForWrite(bool force) {
 
 Status DBImpl::SwitchMemTable() {
   mutex_.AssertHeld();
+  if (wal_unflushed_.load(std::memory_order_relaxed)) {
+    // Deferred records go to the OS with their own WAL: the new one must
+    // not hold writes that depend on records the old one never got.
+    Status s = logfile_->Flush();
+    if (!s.ok()) {
+      error_handler_.SetBackgroundError(s);
+      return s;
+    }
+    wal_unflushed_.store(false, std::memory_order_release);
+  }
   std::shared_ptr<MemTable> old_mem = mem_;
   uint64_t old_log = logfile_number_;
   // Keep the old WAL open if a later synced write must sync it first.

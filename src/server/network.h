@@ -4,7 +4,10 @@
 // turn. A connection's commands all run on its context's thread, in order:
 // each read is parsed for as many commands as it holds (RespParser), each
 // command runs (commands.h) and appends its reply, and the replies of one
-// read go out in one write. While a client's unsent replies exceed
+// read go out in one write. Those writes wait until the handlers already
+// queued on the thread ran, then share one flush of the WAL records the
+// commands deferred (ServerState::FlushWal), so no reply precedes the WAL
+// record of a write it acknowledges or shows. While a client's unsent replies exceed
 // kMaxPendingOutput, its commands and reads pause until the socket drains.
 //
 // Security (Redis 7's): protected mode refuses non-loopback clients when no

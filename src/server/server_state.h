@@ -113,8 +113,14 @@ class ServerState {
   // Reads the live metadata of `key` into *record and *meta (meta views
   // *record). NotFound if it is missing or expired.
   Status GetMeta(std::string_view key, std::string* record, Metadata* meta);
-  // Applies `batch` with the write options appendfsync asks for.
+  // Applies `batch` with the write options appendfsync asks for. Under
+  // everysec and no, the WAL record may wait in the engine's buffer
+  // (defer_wal_flush): a reply that depends on it (or on any data a command
+  // read) goes out only after FlushWal, so kill -9 loses no acknowledged
+  // write; Connection::Flush calls it before every socket write.
   Status Write(WriteBatch* batch);
+  // Hands the WAL records Write deferred to the OS (cheap when none are).
+  Status FlushWal() { return db_->FlushWAL(); }
   // Syncs the WAL now (an empty synced write: the engine syncs the log).
   Status SyncWal();
   // Deletes every key. Holds no key lock: concurrent writes may survive it,
