@@ -49,6 +49,8 @@ std::unique_ptr<Iterator> DbIterator(CommandContext& ctx, const ReadOptions& opt
 Status DbWrite(CommandContext& ctx, WriteBatch* batch);
 // FLUSHALL: deletes every key.
 Status DbFlushAll(CommandContext& ctx);
+// DBSIZE: the live keys, as ServerState::CountKeys.
+Status DbCountKeys(CommandContext& ctx, uint64_t* keys, uint64_t* with_expiry);
 
 using CommandHandler = void (*)(CommandContext& ctx);
 

@@ -66,6 +66,28 @@ Status DbFlushAll(CommandContext& ctx) {
   return ctx.txn->Add(batch);
 }
 
+Status DbCountKeys(CommandContext& ctx, uint64_t* keys, uint64_t* with_expiry) {
+  if (ctx.txn == nullptr) return ctx.state->CountKeys(keys, with_expiry);
+  // Inside EXEC: the same scan as CountKeys, over the transaction.
+  *keys = 0;
+  *with_expiry = 0;
+  std::string lower(1, kMetadataPrefix), upper(1, kMetadataPrefix + 1);
+  std::string_view lower_view = lower, upper_view = upper;
+  ReadOptions ro;
+  ro.iterate_lower_bound = &lower_view;
+  ro.iterate_upper_bound = &upper_view;
+  ro.fill_cache = false;
+  std::unique_ptr<Iterator> it = DbIterator(ctx, ro);
+  uint64_t now = NowMs();
+  Metadata meta;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!DecodeMetadata(it->value(), &meta).ok() || meta.Expired(now)) continue;
+    ++*keys;
+    if (meta.expire_ms != 0) ++*with_expiry;
+  }
+  return it->status();
+}
+
 namespace {
 
 void MultiCommand(CommandContext& ctx) {

@@ -527,7 +527,7 @@ void InfoCommand(CommandContext& ctx) {
 
 void DbSizeCommand(CommandContext& ctx) {
   uint64_t keys, expires;
-  Status s = ctx.state->CountKeys(&keys, &expires);
+  Status s = DbCountKeys(ctx, &keys, &expires);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   ctx.reply->Integer(static_cast<int64_t>(keys));
 }

@@ -111,3 +111,23 @@ def test_discard_and_watch_errors(server, r):
         assert c.call("EXEC") == []
     finally:
         c.close()
+
+
+def test_handlers_route_through_the_transaction():
+    # Inside EXEC a handler must read and write through commands.h's GetMeta,
+    # DbGet, DbIterator, DbWrite (or collection.h, built on them): a direct
+    # engine access would miss the EXEC's earlier writes or escape its one
+    # batch. Guards the command files the type branches add.
+    import pathlib
+    import re
+    src = pathlib.Path(__file__).resolve().parents[3] / "src" / "server"
+    direct = re.compile(r"ctx\.state->(GetMeta|Write|FlushAll|CountKeys)\("
+                        r"|ctx\.state->db\(\)->(Get|NewIterator|Write|Put|Delete)\(")
+    offenders = []
+    for f in sorted(src.glob("commands_*.cc")) + [src / "collection.cc"]:
+        if f.name == "commands_multi.cc":
+            continue
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            if direct.search(line):
+                offenders.append(f"{f.name}:{n}: {line.strip()}")
+    assert offenders == []
