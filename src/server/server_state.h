@@ -76,7 +76,6 @@ struct MultiState {
   bool aborted = false;  // a command failed to queue: EXEC replies EXECABORT
   std::vector<std::vector<std::string>> queued;
   std::vector<Watched> watched;
-  uint64_t flush_epoch = 0;  // TransactionGate::flush_epoch() at the first WATCH
 };
 
 struct ClientState {

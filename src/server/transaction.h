@@ -21,13 +21,12 @@
 //     EXEC holds it exclusive while it runs its queue and commits, so no
 //     other command interleaves with a transaction.
 //   - A counter per stripe of user keys (a hash of the key) is bumped after
-//     every committed command write to a key of that stripe, and the flush
-//     epoch after every FLUSHALL/FLUSHDB. WATCH records the counters of its
-//     keys; EXEC compares them under the exclusive lock: a changed counter
-//     means the key may have changed (false positives only between keys of
+//     every committed command write to a key of that stripe (FLUSHALL bumps
+//     nothing). WATCH records the counters of its keys; EXEC compares them under the exclusive
+//     lock: a changed counter means the key may have changed (false positives only between keys of
 //     one stripe). Deleting an already-expired key (active expiry) is not a
 //     change and bumps nothing; EXEC instead fails if a key live at WATCH
-//     is no longer live (expired or deleted), as Redis 7.0 does.
+//     is no longer live (expired, deleted or flushed), as Redis 7.0 does.
 //
 // Thread-safety: a Transaction belongs to the one thread running its EXEC.
 // TransactionGate is thread-safe (atomic counters, relaxed: they are read
@@ -90,18 +89,15 @@ class TransactionGate {
   uint64_t counter(size_t stripe) const {
     return counters_[stripe].load(std::memory_order_relaxed);
   }
-  uint64_t flush_epoch() const { return flush_epoch_.load(std::memory_order_relaxed); }
 
   // Records that `batch` was committed: bumps the counters of the user keys
-  // it writes, and the flush epoch if it deletes a range.
+  // it writes.
   void Touch(const WriteBatch& batch);
-  void TouchAll() { flush_epoch_.fetch_add(1, std::memory_order_relaxed); }
   void Bump(size_t stripe) { counters_[stripe].fetch_add(1, std::memory_order_relaxed); }
 
  private:
   std::shared_mutex mu_;
   std::atomic<uint64_t> counters_[kStripes] = {};
-  std::atomic<uint64_t> flush_epoch_{0};
 };
 
 // The user key an engine key belongs to ('m' user_key, or 's' be32(len)
