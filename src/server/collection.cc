@@ -7,7 +7,7 @@ namespace strata::server {
 bool ReadCollection(CommandContext& ctx, std::string_view key, KeyType type, Collection* c) {
   c->found = false;
   c->prefix.clear();
-  Status s = ctx.state->GetMeta(key, &c->record, &c->meta);
+  Status s = GetMeta(ctx, key, &c->record, &c->meta);
   if (s.IsNotFound()) {
     ctx.state->stats()->keyspace_misses.fetch_add(1, std::memory_order_relaxed);
     c->record.clear();
@@ -56,7 +56,7 @@ void PutCollectionMetadata(std::string_view key, const Collection& c, WriteBatch
 
 Status GetElement(CommandContext& ctx, const Collection& c, std::string_view subkey,
                   std::string* value) {
-  return ctx.state->db()->Get(ReadOptions(), c.ElementKey(subkey), value);
+  return DbGet(ctx, c.ElementKey(subkey), value);
 }
 
 ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c) : lower_(c.prefix) {
@@ -75,7 +75,7 @@ ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c) : low
   ReadOptions options;
   options.iterate_lower_bound = &lower_view_;
   options.iterate_upper_bound = &upper_view_;
-  it_ = ctx.state->db()->NewIterator(options);
+  it_ = DbIterator(ctx, options);
 }
 
 void ElementIterator::SeekToFirst() { it_->Seek(lower_); }
@@ -104,7 +104,7 @@ std::string_view ElementIterator::value() const { return it_->value(); }
 Status ElementIterator::status() const { return it_->status(); }
 
 bool CommitBatch(CommandContext& ctx, WriteBatch* batch) {
-  Status s = ctx.state->Write(batch);
+  Status s = DbWrite(ctx, batch);
   if (s.ok()) return true;
   ReplyStatusError(ctx.reply, s);
   return false;

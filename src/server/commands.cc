@@ -3,7 +3,10 @@
 #include "server/commands.h"
 
 #include <cctype>
+#include <cstring>
 #include <exception>
+#include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "server/resp_parser.h"
@@ -44,6 +47,14 @@ void ReplyUnknownCommand(CommandContext& ctx) {
                    "', with args beginning with: " + args);
 }
 
+// The commands MULTI runs at once instead of queueing them (as Redis).
+bool IsTransactionControl(const CommandSpec& spec) {
+  for (const char* name : {"exec", "discard", "multi", "watch", "quit", "reset"}) {
+    if (std::strcmp(spec.name, name) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const std::vector<CommandSpec>& CommandTable() { return GetTable().commands; }
@@ -82,34 +93,51 @@ bool ArgInt64(CommandContext& ctx, std::string_view arg, int64_t* value) {
   return false;
 }
 
+void RunHandler(const CommandSpec& spec, CommandContext& ctx) {
+  ctx.state->stats()->commands_processed.fetch_add(1, std::memory_order_relaxed);
+  // No exception may take the server down: an allocation failure (a huge
+  // value) fails this command alone, and whatever part of a reply it had
+  // appended is replaced by the error.
+  size_t mark = ctx.reply->buffer()->size();
+  try {
+    spec.handler(ctx);
+  } catch (const std::exception& e) {
+    ctx.reply->buffer()->resize(mark);
+    ctx.reply->Error(std::string("ERR command failed: ") + e.what());
+  }
+}
+
 void Execute(ServerState* state, ClientState* client, std::vector<std::string>& argv,
              ReplyWriter* reply) {
   CommandContext ctx{state, client, argv, reply};
   const CommandSpec* spec = FindCommand(argv[0]);
+  // An error while queueing in MULTI makes the EXEC fail (EXECABORT).
   if (spec == nullptr) {
+    if (client->multi.active) client->multi.aborted = true;
     ReplyUnknownCommand(ctx);
     return;
   }
   int argc = static_cast<int>(argv.size());
   if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
+    if (client->multi.active) client->multi.aborted = true;
     reply->Error(std::string("ERR wrong number of arguments for '") + spec->name + "' command");
     return;
   }
   if (!client->authenticated && state->config()->has_password() && !(spec->flags & kNoAuth)) {
+    if (client->multi.active) client->multi.aborted = true;
     reply->Error("NOAUTH Authentication required.");
     return;
   }
-  state->stats()->commands_processed.fetch_add(1, std::memory_order_relaxed);
-  // No exception may take the server down: an allocation failure (a huge
-  // value) fails this command alone, and whatever part of a reply it had
-  // appended is replaced by the error.
-  size_t mark = reply->buffer()->size();
-  try {
-    spec->handler(ctx);
-  } catch (const std::exception& e) {
-    reply->buffer()->resize(mark);
-    reply->Error(std::string("ERR command failed: ") + e.what());
+  if (client->multi.active && !IsTransactionControl(*spec)) {
+    client->multi.queued.push_back(std::move(argv));
+    argv.clear();
+    reply->Simple("QUEUED");
+    return;
   }
+  if (spec->flags & kTakesGate) return RunHandler(*spec, ctx);
+  // Shared: excludes only a running EXEC (transaction.h).
+  std::shared_lock gate(state->txn_gate()->mutex());
+  RunHandler(*spec, ctx);
 }
 
 }  // namespace strata::server

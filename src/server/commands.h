@@ -15,6 +15,7 @@
 #define STRATA_SERVER_COMMANDS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,27 @@ struct CommandContext {
   ClientState* client;
   std::vector<std::string>& argv;
   ReplyWriter* reply;
+  // Inside EXEC: the transaction every read and write of the command goes
+  // through (transaction.h); null otherwise.
+  Transaction* txn = nullptr;
 };
+
+// A command's access to the keyspace: the database's state, or inside EXEC
+// the transaction's (writes of the earlier commands of the EXEC over the
+// database). Handlers read and write only through these (and collection.h,
+// built on them).
+// Live metadata of `key`, as ServerState::GetMeta.
+Status GetMeta(CommandContext& ctx, std::string_view key, std::string* record, Metadata* meta);
+// Reads the engine key `key`.
+Status DbGet(CommandContext& ctx, std::string_view key, std::string* value);
+// An iterator over engine keys.
+std::unique_ptr<Iterator> DbIterator(CommandContext& ctx, const ReadOptions& options);
+// Commits a command's one batch (inside EXEC: adds it to the transaction).
+Status DbWrite(CommandContext& ctx, WriteBatch* batch);
+// FLUSHALL: deletes every key.
+Status DbFlushAll(CommandContext& ctx);
+// DBSIZE: the live keys, as ServerState::CountKeys.
+Status DbCountKeys(CommandContext& ctx, uint64_t* keys, uint64_t* with_expiry);
 
 using CommandHandler = void (*)(CommandContext& ctx);
 
@@ -39,6 +60,9 @@ enum CommandFlags : uint32_t {
   kNoAuth = 1 << 2,  // runs before authentication (AUTH, HELLO, QUIT)
   kFast = 1 << 3,
   kAdmin = 1 << 4,
+  // The handler takes TransactionGate itself (EXEC, exclusive); Execute
+  // does not take it shared.
+  kTakesGate = 1 << 5,
 };
 
 struct CommandSpec {
@@ -56,9 +80,14 @@ struct CommandSpec {
 const std::vector<CommandSpec>& CommandTable();
 const CommandSpec* FindCommand(std::string_view name);
 
-// Runs one command (argv non-empty) and appends its reply.
+// Runs one command (argv non-empty) and appends its reply; in MULTI,
+// queues it instead (replying +QUEUED) unless it is EXEC, DISCARD, MULTI,
+// WATCH, QUIT or RESET.
 void Execute(ServerState* state, ClientState* client, std::vector<std::string>& argv,
              ReplyWriter* reply);
+// Runs spec's handler on ctx (spec found, arity and authentication
+// checked), with no lock taken: EXEC runs its queue through it.
+void RunHandler(const CommandSpec& spec, CommandContext& ctx);
 
 // The handlers of each group (each file defines its own).
 void AppendServerCommands(std::vector<CommandSpec>* table);

@@ -28,7 +28,7 @@ constexpr std::string_view kBitValueError = "ERR bit is not an integer or out of
 bool ReadString(CommandContext& ctx, std::string_view key, std::string* record, bool* found,
                 std::string_view* value, uint64_t* expire_ms, bool* wrong_type) {
   Metadata meta;
-  Status s = ctx.state->GetMeta(key, record, &meta);
+  Status s = GetMeta(ctx, key, record, &meta);
   *found = false;
   *wrong_type = false;
   *value = {};
@@ -95,7 +95,7 @@ void SetBitCommand(CommandContext& ctx) {
   value[byte] = static_cast<char>(on ? (b | mask) : (b & ~mask));
   WriteBatch batch;
   batch.Put(MetadataKey(key), EncodeStringMetadata(found ? expire_ms : 0, value));
-  Status s = ctx.state->Write(&batch);
+  Status s = DbWrite(ctx, &batch);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   ctx.reply->Integer(previous);
 }
@@ -284,7 +284,7 @@ void BitOpCommand(CommandContext& ctx) {
     }
     batch.Put(MetadataKey(dest), EncodeStringMetadata(0, result));
   }
-  Status s = ctx.state->Write(&batch);
+  Status s = DbWrite(ctx, &batch);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   ctx.reply->Integer(static_cast<int64_t>(max_len));
 }

@@ -48,12 +48,12 @@ void CopyCommand(CommandContext& ctx) {
   KeyLockGuard guard(ctx.state->locks(), std::vector<std::string_view>{source, destination});
   std::string record;
   Metadata meta;
-  Status s = ctx.state->GetMeta(source, &record, &meta);
+  Status s = GetMeta(ctx, source, &record, &meta);
   if (s.IsNotFound()) return ctx.reply->Integer(0);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   std::string dest_record;
   Metadata dest_meta;
-  s = ctx.state->GetMeta(destination, &dest_record, &dest_meta);
+  s = GetMeta(ctx, destination, &dest_record, &dest_meta);
   if (s.ok() && !replace) return ctx.reply->Integer(0);
   if (!s.ok() && !s.IsNotFound()) return ReplyStatusError(ctx.reply, s);
 
@@ -66,7 +66,7 @@ void CopyCommand(CommandContext& ctx) {
     if (!s.ok()) return ReplyStatusError(ctx.reply, s);
     const std::string from = SubkeyPrefix(source, meta.version);
     const std::string to = SubkeyPrefix(destination, version);
-    std::unique_ptr<Iterator> it = ctx.state->db()->NewIterator(ReadOptions());
+    std::unique_ptr<Iterator> it = DbIterator(ctx, ReadOptions());
     for (it->Seek(from); it->Valid() && it->key().starts_with(from); it->Next()) {
       std::string key = to;
       key.append(it->key().substr(from.size()));
@@ -79,7 +79,7 @@ void CopyCommand(CommandContext& ctx) {
     for (int b = 0; b < 8; b++) copy[9 + b] = static_cast<char>((version >> (8 * b)) & 0xff);
     batch.Put(MetadataKey(destination), copy);
   }
-  s = ctx.state->Write(&batch);
+  s = DbWrite(ctx, &batch);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   ctx.reply->Integer(1);
 }

@@ -14,7 +14,7 @@ namespace strata::server {
 namespace {
 
 bool Commit(CommandContext& ctx, WriteBatch* batch) {
-  Status s = ctx.state->Write(batch);
+  Status s = DbWrite(ctx, batch);
   if (s.ok()) return true;
   ReplyStatusError(ctx.reply, s);
   return false;
@@ -23,7 +23,7 @@ bool Commit(CommandContext& ctx, WriteBatch* batch) {
 // Looks a key's live metadata up. Returns 1 if found, 0 if not, -1 after
 // replying an engine error.
 int Find(CommandContext& ctx, std::string_view key, std::string* record, Metadata* meta) {
-  Status s = ctx.state->GetMeta(key, record, meta);
+  Status s = GetMeta(ctx, key, record, meta);
   if (s.ok()) return 1;
   if (s.IsNotFound()) return 0;
   ReplyStatusError(ctx.reply, s);
@@ -38,12 +38,12 @@ struct MetadataScan {
   std::string_view upper_view = upper;
   std::unique_ptr<Iterator> it;
 
-  explicit MetadataScan(DB* db) {
+  explicit MetadataScan(CommandContext& ctx) {
     ReadOptions ro;
     ro.iterate_lower_bound = &lower_view;
     ro.iterate_upper_bound = &upper_view;
     ro.fill_cache = false;
-    it = db->NewIterator(ro);
+    it = DbIterator(ctx, ro);
   }
 };
 
@@ -58,7 +58,7 @@ void DelCommand(CommandContext& ctx) {
   std::string record;
   Metadata meta;
   for (std::string_view key : keys) {
-    Status s = ctx.state->db()->Get(ReadOptions(), MetadataKey(key), &record);
+    Status s = DbGet(ctx, MetadataKey(key), &record);
     if (s.IsNotFound()) continue;
     if (!s.ok()) return ReplyStatusError(ctx.reply, s);
     // An expired key is deleted too, but does not count.
@@ -133,7 +133,7 @@ void KeysCommand(CommandContext& ctx) {
   const std::string& pattern = ctx.argv[1];
   bool all = pattern == "*";
   std::string prefix = LiteralPrefix(pattern);
-  MetadataScan scan(ctx.state->db());
+  MetadataScan scan(ctx);
   std::vector<std::string> keys;
   uint64_t now = NowMs();
   Metadata meta;
@@ -183,7 +183,7 @@ void ScanCommand(CommandContext& ctx) {
   }
   std::string last;
   bool resume = cursor != 0 && ctx.state->LoadCursor(cursor, &last);
-  MetadataScan scan(ctx.state->db());
+  MetadataScan scan(ctx);
   if (resume) {
     scan.it->Seek(last);
     if (scan.it->Valid() && scan.it->key() == last) scan.it->Next();
@@ -228,7 +228,7 @@ std::string RandomKeyBetween(std::string_view first, std::string_view last, std:
 
 void RandomKeyCommand(CommandContext& ctx) {
   thread_local std::mt19937_64 rng(std::random_device{}());
-  MetadataScan scan(ctx.state->db());
+  MetadataScan scan(ctx);
   scan.it->SeekToFirst();
   if (!scan.it->Valid()) {
     if (!scan.it->status().ok()) return ReplyStatusError(ctx.reply, scan.it->status());

@@ -306,6 +306,7 @@ const char* CommandParams(std::string_view name) {
       // Sorted sets (commands_zset.cc):
       // -- end of sorted sets.
       // Transactions (commands_multi.cc):
+      {"watch", "key [key ...]"},
       // -- end of transactions.
   };
   auto it = kParams.find(name);
@@ -526,7 +527,7 @@ void InfoCommand(CommandContext& ctx) {
 
 void DbSizeCommand(CommandContext& ctx) {
   uint64_t keys, expires;
-  Status s = ctx.state->CountKeys(&keys, &expires);
+  Status s = DbCountKeys(ctx, &keys, &expires);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   ctx.reply->Integer(static_cast<int64_t>(keys));
 }
@@ -536,7 +537,7 @@ void FlushCommand(CommandContext& ctx) {
                               !EqualsIgnoreCase(ctx.argv[1], "async"))) {
     return ctx.reply->Error(kSyntaxError);
   }
-  Status s = ctx.state->FlushAll();
+  Status s = DbFlushAll(ctx);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   ctx.reply->Ok();
 }

@@ -27,7 +27,7 @@ struct StringLookup {
 // Looks `key` up; replies and returns false on an engine error.
 bool Lookup(CommandContext& ctx, std::string_view key, StringLookup* out) {
   Metadata meta;
-  Status s = ctx.state->GetMeta(key, &out->record, &meta);
+  Status s = GetMeta(ctx, key, &out->record, &meta);
   if (s.IsNotFound()) {
     ctx.state->stats()->keyspace_misses.fetch_add(1, std::memory_order_relaxed);
     return true;
@@ -45,7 +45,7 @@ bool Lookup(CommandContext& ctx, std::string_view key, StringLookup* out) {
 }
 
 bool Commit(CommandContext& ctx, WriteBatch* batch) {
-  Status s = ctx.state->Write(batch);
+  Status s = DbWrite(ctx, batch);
   if (s.ok()) return true;
   ReplyStatusError(ctx.reply, s);
   return false;
@@ -168,7 +168,7 @@ void MGetCommand(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argv.size(); i++) {
     StringLookup l;
     Metadata meta;
-    Status s = ctx.state->GetMeta(ctx.argv[i], &l.record, &meta);
+    Status s = GetMeta(ctx, ctx.argv[i], &l.record, &meta);
     if (s.ok() && meta.type == KeyType::kString) {
       ctx.reply->Bulk(meta.value);
     } else {

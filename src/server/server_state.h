@@ -29,6 +29,7 @@
 
 #include "server/config.h"
 #include "server/metadata.h"
+#include "server/transaction.h"
 #include "strata/db.h"
 #include "util/mutex.h"
 
@@ -63,6 +64,20 @@ class KeyLockGuard {
   std::vector<size_t> held_;
 };
 
+// One client's MULTI/EXEC/WATCH state (commands_multi.cc).
+struct MultiState {
+  struct Watched {
+    std::string key;
+    size_t stripe;     // TransactionGate::StripeOf(key)
+    uint64_t counter;  // the stripe's counter at WATCH
+    bool live;         // the key existed (unexpired) at WATCH
+  };
+  bool active = false;   // between MULTI and EXEC/DISCARD
+  bool aborted = false;  // a command failed to queue: EXEC replies EXECABORT
+  std::vector<std::vector<std::string>> queued;
+  std::vector<Watched> watched;
+};
+
 struct ClientState {
   uint64_t id = 0;
   // RESP version; atomic (relaxed) because CLIENT LIST reads it from other
@@ -70,6 +85,10 @@ struct ClientState {
   std::atomic<int> resp{2};
   bool authenticated = false;
   bool close_after_reply = false;
+  MultiState multi;
+  // True while EXEC runs this client's queued commands: a blocking command
+  // must not block then (it replies as on timeout, as Redis does).
+  bool in_exec = false;
   std::string addr;   // "ip:port" of the peer
   std::string laddr;  // "ip:port" of our socket
   bool loopback = true;
@@ -108,6 +127,7 @@ class ServerState {
   KeyLocks* locks() { return &locks_; }
   ServerStats* stats() { return &stats_; }
   VersionAllocator* versions() { return &versions_; }
+  TransactionGate* txn_gate() { return &txn_gate_; }
   uint64_t start_ms() const { return start_ms_; }
 
   // Reads the live metadata of `key` into *record and *meta (meta views
@@ -155,6 +175,7 @@ class ServerState {
   std::unique_ptr<DB> db_;
   VersionAllocator versions_;
   KeyLocks locks_;
+  TransactionGate txn_gate_;
   ServerStats stats_;
   const uint64_t start_ms_;
   std::atomic<uint64_t> next_client_id_{1};  // relaxed: uniqueness only
