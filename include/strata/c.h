@@ -399,8 +399,8 @@ STRATA_C_EXPORT void strata_filterpolicy_destroy(strata_filterpolicy_t* policy);
 /* ------------------------------------------------------------------------
    Compaction filters (<strata/compaction_filter.h> says which versions they
    are shown: a key's newest, never one a snapshot can see). filter is called
-   from background threads, several at once, and must not call into the
-   database. It returns 1 to remove the key (it then reads as deleted), or 0
+   from background threads, several at once, and must not write to the
+   database (reads are allowed). It returns 1 to remove the key (it then reads as deleted), or 0
    to keep it; to keep it with another value, it sets *value_changed to 1 and
    *new_value to a malloc'd buffer of *new_value_length bytes, which the
    library frees. level: the output level (0 at a flush). name and destructor

@@ -25,12 +25,12 @@
 // version that reads already ignore; its answer then changes nothing a read
 // returns.
 //
-// Thread-safety: Filter is called from the database's background threads,
-// several at once (one per running compaction, plus a flush), so it must be
-// safe for concurrent use: const, and any state it keeps synchronized by the
-// filter. It must not call back into the DB that runs it (a write could wait
-// for the very compaction that calls the filter). It must outlive every DB
-// that uses it, like a Comparator.
+// Thread-safety: Filter is called from background threads, several at once (one per running
+// compaction, plus a flush), so it must be safe for concurrent use: const, any state it keeps
+// synchronized by the filter. It must not WRITE to the DB that runs it (a write may stall until
+// compactions catch up, waiting for the very one that calls the filter). Reads (Get, NewIterator)
+// are allowed: the filter runs without the DB mutex, which a read holds only to pin the current
+// state, so a read never waits for flush or compaction. It must outlive every DB that uses it.
 
 #ifndef STRATA_COMPACTION_FILTER_H_
 #define STRATA_COMPACTION_FILTER_H_

@@ -111,6 +111,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 // Parses an integer argument, replying kNotInteger if it is not one.
 bool ArgInt64(CommandContext& ctx, std::string_view arg, int64_t* value);
+// Parses a long double as Redis's string2ld (no blanks, no NaN, the whole
+// input); formats one as ld2string's human-friendly mode (%.17Lf, trailing
+// zeros dropped). commands_strings.cc.
+bool ParseLongDouble(std::string_view s, long double* value);
+std::string FormatLongDouble(long double v);
 
 }  // namespace strata::server
 

@@ -1,11 +1,17 @@
 // Keyspace commands: DEL UNLINK EXISTS TYPE RENAME RENAMENX KEYS SCAN
 // RANDOMKEY TOUCH, and expiry: EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT
-// LT) TTL PTTL EXPIRETIME PEXPIRETIME PERSIST. They read and write metadata
-// records only (metadata.h), so they cost the same whatever a key holds.
+// LT) TTL PTTL EXPIRETIME PEXPIRETIME PERSIST, OBJECT REFCOUNT and MEMORY
+// USAGE, over every type. They read
+// and write metadata records only (metadata.h), so they cost the same
+// whatever a key holds, except RENAME and RENAMENX of a collection, which
+// rewrite its elements under the new name (O(size), MoveCollection). A
+// collection's elements left behind by DEL, RENAME or expiry are dropped by
+// compaction (element_gc.h).
 
 #include <algorithm>
 #include <random>
 
+#include "server/collection.h"
 #include "server/commands.h"
 #include "server/resp_parser.h"
 
@@ -89,6 +95,36 @@ void TypeCommand(CommandContext& ctx) {
   ctx.reply->Simple(found ? KeyTypeName(meta.type) : "none");
 }
 
+// Adds to `batch` the move of collection `from` (its metadata `meta`) to
+// `to`: its elements are keyed by the user key (metadata.h), so each is
+// rewritten under (to, a fresh version), and `to`'s record names that
+// version, with from's type, expiry, size and type-specific fields. O(size)
+// reads and writes, in the one batch, so the move is atomic. The elements
+// left under (from, old version), and those of a replaced destination, are
+// garbage ElementGcFilter drops. Replies and returns false on an error.
+bool MoveCollection(CommandContext& ctx, std::string_view from, std::string_view to,
+                    const Metadata& meta, WriteBatch* batch) {
+  Collection source;
+  source.found = true;
+  source.meta = meta;
+  source.prefix = SubkeyPrefix(from, meta.version);
+  Collection target;
+  target.meta = meta;
+  if (!CreateCollection(ctx, to, &target)) return false;
+  ElementIterator it(ctx, source);
+  for (it.SeekToFirst(); it.Valid(); it.Next())
+    batch->Put(target.ElementKey(it.subkey()), it.value());
+  if (!it.status().ok()) {
+    ReplyStatusError(ctx.reply, it.status());
+    return false;
+  }
+  target.meta.size = meta.size;
+  target.meta.expire_ms = meta.expire_ms;
+  target.meta.extra = meta.extra;
+  PutCollectionMetadata(to, target, batch);
+  return true;
+}
+
 void RenameGeneric(CommandContext& ctx, bool nx) {
   const std::string& from = ctx.argv[1];
   const std::string& to = ctx.argv[2];
@@ -104,15 +140,15 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     if (exists < 0) return;
     if (exists) return ctx.reply->Integer(0);
   }
-  // The record moves whole (type, expiry, value). Collections' elements are
-  // keyed by the user key, so their types move them too (next issue).
-  if (meta.type != KeyType::kString) {
-    return ctx.reply->Error("ERR RENAME of this type is not supported yet");
-  }
   WriteBatch batch;
   batch.Delete(MetadataKey(from));
-  batch.Put(MetadataKey(to), record);
-  if (!Commit(ctx, &batch)) return;
+  if (meta.type == KeyType::kString) {
+    // The record moves whole (type, expiry, value).
+    batch.Put(MetadataKey(to), record);
+  } else if (!MoveCollection(ctx, from, to, meta, &batch)) {
+    return;
+  }
+  if (!CommitBatch(ctx, &batch)) return;
   if (nx) return ctx.reply->Integer(1);
   ctx.reply->Ok();
 }
@@ -340,6 +376,73 @@ void PersistCommand(CommandContext& ctx) {
   if (Commit(ctx, &batch)) ctx.reply->Integer(1);
 }
 
+// MEMORY USAGE key [SAMPLES count]: the bytes of the key's records as
+// stored (keys and values, before compression): its metadata record, plus
+// for a collection the average size of its first `count` elements (5 by
+// default, 0: all) times its size, as Redis samples a collection's elements.
+void MemoryCommand(CommandContext& ctx) {
+  std::string sub = ToLower(ctx.argv[1]);
+  if (sub != "usage") {
+    return ctx.reply->Error("ERR unknown subcommand '" + ctx.argv[1].substr(0, 128) +
+                            "'. Try MEMORY HELP.");
+  }
+  if (ctx.argv.size() < 3) {
+    return ctx.reply->Error("ERR wrong number of arguments for 'memory|usage' command");
+  }
+  int64_t samples = 5;
+  for (size_t j = 3; j < ctx.argv.size(); j += 2) {
+    if (!EqualsIgnoreCase(ctx.argv[j], "samples") || j + 1 >= ctx.argv.size()) {
+      return ctx.reply->Error(kSyntaxError);
+    }
+    if (!ArgInt64(ctx, ctx.argv[j + 1], &samples)) return;
+    if (samples < 0) return ctx.reply->Error(kSyntaxError);
+    if (samples == 0) samples = INT64_MAX;
+  }
+  const std::string& key = ctx.argv[2];
+  std::string record;
+  Metadata meta;
+  int found = Find(ctx, key, &record, &meta);
+  if (found < 0) return;
+  if (found == 0) return ctx.reply->Null();
+  uint64_t bytes = 1 + key.size() + record.size();
+  if (meta.type != KeyType::kString && meta.size > 0) {
+    Collection c;
+    c.found = true;
+    c.meta = meta;
+    c.prefix = SubkeyPrefix(key, meta.version);
+    ElementIterator it(ctx, c);
+    uint64_t seen = 0, seen_bytes = 0;
+    for (it.SeekToFirst(); it.Valid() && seen < static_cast<uint64_t>(samples); it.Next()) {
+      seen++;
+      seen_bytes += c.prefix.size() + it.subkey().size() + it.value().size();
+    }
+    if (!it.status().ok()) return ReplyStatusError(ctx.reply, it.status());
+    if (seen > 0) bytes += seen_bytes / seen * meta.size;
+  }
+  ctx.reply->Integer(static_cast<int64_t>(bytes));
+}
+
+// OBJECT REFCOUNT key: 1 for every key, as strata-server shares no values
+// between keys (Redis replies more only for its shared small integers).
+// OBJECT's other subcommands describe Redis's in-memory encodings, which
+// strata-server does not have.
+void ObjectCommand(CommandContext& ctx) {
+  std::string sub = ToLower(ctx.argv[1]);
+  if (sub != "refcount") {
+    return ctx.reply->Error("ERR unknown subcommand '" + ctx.argv[1].substr(0, 128) +
+                            "'. Try OBJECT HELP.");
+  }
+  if (ctx.argv.size() != 3) {
+    return ctx.reply->Error("ERR wrong number of arguments for 'object|refcount' command");
+  }
+  std::string record;
+  Metadata meta;
+  int found = Find(ctx, ctx.argv[2], &record, &meta);
+  if (found < 0) return;
+  if (found == 0) return ctx.reply->Null();
+  ctx.reply->Integer(1);
+}
+
 }  // namespace
 
 void AppendKeyCommands(std::vector<CommandSpec>* t) {
@@ -388,6 +491,10 @@ void AppendKeyCommands(std::vector<CommandSpec>* t) {
                  PExpireTimeCommand},
                 {"persist", 2, kWrite | kFast, 1, 1, 1, g, "Remove the expiration from a key",
                  "2.2.0", PersistCommand},
+                {"object", -2, kReadOnly, 0, 0, 0, g,
+                 "A container for object introspection commands", "2.2.3", ObjectCommand},
+                {"memory", -2, kReadOnly, 0, 0, 0, "server",
+                 "A container for memory diagnostics commands", "4.0.0", MemoryCommand},
             });
 }
 

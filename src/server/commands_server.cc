@@ -298,6 +298,22 @@ const char* CommandParams(std::string_view name) {
       {"decrby", "key decrement"},
       {"incrbyfloat", "key increment"},
       // Hashes (commands_hash.cc):
+      {"hset", "key field value [field value ...]"},
+      {"hsetnx", "key field value"},
+      {"hget", "key field"},
+      {"hmget", "key field [field ...]"},
+      {"hmset", "key field value [field value ...]"},
+      {"hdel", "key field [field ...]"},
+      {"hlen", "key"},
+      {"hstrlen", "key field"},
+      {"hexists", "key field"},
+      {"hkeys", "key"},
+      {"hvals", "key"},
+      {"hgetall", "key"},
+      {"hincrby", "key field increment"},
+      {"hincrbyfloat", "key field increment"},
+      {"hrandfield", "key [count [WITHVALUES]]"},
+      {"hscan", "key cursor [MATCH pattern] [COUNT count]"},
       // -- end of hashes.
       // Lists (commands_list.cc):
       // -- end of lists.

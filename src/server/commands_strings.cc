@@ -364,6 +364,8 @@ void DecrByCommand(CommandContext& ctx) {
   IncrByGeneric(ctx, -delta);
 }
 
+}  // namespace
+
 // Parses a long double as Redis's string2ld: no blanks, no NaN, whole input.
 bool ParseLongDouble(std::string_view s, long double* value) {
   if (s.empty() || s.size() > 5000 || std::isspace(static_cast<unsigned char>(s[0]))) return false;
@@ -390,6 +392,8 @@ std::string FormatLongDouble(long double v) {
   if (out == "-0") out = "0";
   return out;
 }
+
+namespace {
 
 void IncrByFloatCommand(CommandContext& ctx) {
   long double delta;

@@ -54,14 +54,31 @@ KeyLockGuard::~KeyLockGuard() {
   for (auto it = held_.rbegin(); it != held_.rend(); ++it) locks_->stripe(*it).unlock();
 }
 
-ServerState::ServerState(Config* config, std::unique_ptr<DB> db)
-    : config_(config), db_(std::move(db)), versions_(db_.get()), start_ms_(NowMs()) {}
+ServerState::ServerState(Config* config, std::unique_ptr<ElementGcFilter> gc_filter,
+                         std::unique_ptr<DB> db)
+    : config_(config),
+      gc_filter_(std::move(gc_filter)),
+      db_(std::move(db)),
+      versions_(db_.get()),
+      start_ms_(NowMs()) {
+  gc_filter_->SetDb(db_.get());
+}
 
-ServerState::~ServerState() { StopBackground(); }
+ServerState::~ServerState() {
+  StopBackground();
+  // Compactions still running while the DB closes keep what they see.
+  gc_filter_->SetDb(nullptr);
+}
 
 Status ServerState::Open(Config* config, std::unique_ptr<ServerState>* state) {
   Options options;
   options.create_if_missing = true;
+  // Collections' stale elements are dropped by compaction, and by flush so
+  // that those deleted while still in the memtable never reach a table
+  // (element_gc.h). The filter reads the DB only once it is set, below.
+  auto gc_filter = std::make_unique<ElementGcFilter>();
+  options.compaction_filter = gc_filter.get();
+  options.compaction_filter_at_flush = true;
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, config->dir(), &db);
   if (!s.ok()) return s;
@@ -78,7 +95,7 @@ Status ServerState::Open(Config* config, std::unique_ptr<ServerState>* state) {
     s = Status::Corruption("unsupported strata-server keyspace format in", config->dir());
   }
   if (!s.ok()) return s;
-  std::unique_ptr<ServerState> result(new ServerState(config, std::move(db)));
+  std::unique_ptr<ServerState> result(new ServerState(config, std::move(gc_filter), std::move(db)));
   s = result->versions_.Load();
   if (!s.ok()) return s;
   *state = std::move(result);

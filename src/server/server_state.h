@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "server/config.h"
+#include "server/element_gc.h"
 #include "server/metadata.h"
 #include "server/transaction.h"
 #include "strata/db.h"
@@ -168,10 +169,12 @@ class ServerState {
   void StopBackground();
 
  private:
-  ServerState(Config* config, std::unique_ptr<DB> db);
+  ServerState(Config* config, std::unique_ptr<ElementGcFilter> gc_filter, std::unique_ptr<DB> db);
   void BackgroundLoop();
 
   Config* const config_;
+  // The DB's compaction filter: declared before db_ so it outlives it.
+  std::unique_ptr<ElementGcFilter> gc_filter_;
   std::unique_ptr<DB> db_;
   VersionAllocator versions_;
   KeyLocks locks_;

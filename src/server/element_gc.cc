@@ -1,0 +1,73 @@
+// ElementGcFilter: see element_gc.h.
+
+#include "server/element_gc.h"
+
+#include "server/metadata.h"
+#include "server/server_state.h"
+
+namespace strata::server {
+
+namespace {
+
+std::atomic<uint64_t> next_filter_id{1};  // relaxed: uniqueness only
+
+// The last (key, version) prefix this thread dropped, and whose filter.
+struct LastDropped {
+  uint64_t filter_id = 0;
+  std::string prefix;
+};
+thread_local LastDropped last_dropped;
+
+uint64_t BigEndian(std::string_view bytes) {
+  uint64_t v = 0;
+  for (char c : bytes) v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
+}
+
+}  // namespace
+
+ElementGcFilter::ElementGcFilter(uint64_t (*now_ms)())
+    : now_ms_(now_ms != nullptr ? now_ms : &NowMs),
+      id_(next_filter_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+bool ElementGcFilter::ParseElementKey(std::string_view key, std::string_view* user_key,
+                                      uint64_t* version, size_t* prefix_len) {
+  if (key.size() < 1 + 4 + 8 || key[0] != kSubkeyPrefix) return false;
+  uint64_t len = BigEndian(key.substr(1, 4));
+  if (key.size() - (1 + 4 + 8) < len) return false;
+  *user_key = key.substr(1 + 4, len);
+  *version = BigEndian(key.substr(1 + 4 + len, 8));
+  *prefix_len = 1 + 4 + len + 8;
+  return true;
+}
+
+CompactionFilter::Decision ElementGcFilter::Filter(const Context& /*context*/, std::string_view key,
+                                                   std::string_view /*value*/,
+                                                   std::string* /*new_value*/) const {
+  std::string_view user_key;
+  uint64_t version;
+  size_t prefix_len;
+  if (!ParseElementKey(key, &user_key, &version, &prefix_len)) return Decision::kKeep;
+  std::string_view prefix = key.substr(0, prefix_len);
+  if (last_dropped.filter_id == id_ && last_dropped.prefix == prefix) return Decision::kRemove;
+  DB* db = db_.load(std::memory_order_acquire);
+  if (db == nullptr) return Decision::kKeep;
+
+  std::string record;
+  Status s = db->Get(ReadOptions(), MetadataKey(user_key), &record);
+  Metadata meta;
+  bool garbage;
+  if (s.IsNotFound()) {
+    garbage = true;
+  } else if (!s.ok() || !DecodeMetadata(record, &meta).ok()) {
+    return Decision::kKeep;  // unsure: keep, a later compaction decides
+  } else {
+    garbage = meta.type == KeyType::kString || meta.version != version || meta.Expired(now_ms_());
+  }
+  if (!garbage) return Decision::kKeep;
+  last_dropped.filter_id = id_;
+  last_dropped.prefix.assign(prefix);
+  return Decision::kRemove;
+}
+
+}  // namespace strata::server
