@@ -318,6 +318,23 @@ const char* CommandParams(std::string_view name) {
       // Lists (commands_list.cc):
       // -- end of lists.
       // Sets (commands_set.cc):
+      {"sadd", "key member [member ...]"},
+      {"srem", "key member [member ...]"},
+      {"scard", "key"},
+      {"sismember", "key member"},
+      {"smismember", "key member [member ...]"},
+      {"smembers", "key"},
+      {"spop", "key [count]"},
+      {"srandmember", "key [count]"},
+      {"smove", "source destination member"},
+      {"sinter", "key [key ...]"},
+      {"sintercard", "numkeys key [key ...] [LIMIT limit]"},
+      {"sunion", "key [key ...]"},
+      {"sdiff", "key [key ...]"},
+      {"sinterstore", "destination key [key ...]"},
+      {"sunionstore", "destination key [key ...]"},
+      {"sdiffstore", "destination key [key ...]"},
+      {"sscan", "key cursor [MATCH pattern] [COUNT count]"},
       // -- end of sets.
       // Sorted sets (commands_zset.cc):
       // -- end of sorted sets.

@@ -1,0 +1,363 @@
+// The set commands (commands_set.cc) through the in-process harness: exact
+// RESP2/RESP3 replies and errors (checked against Redis 7.0.15's), the
+// storage encoding (one empty-valued element per member, size in the
+// metadata), the STORE forms' overwrite and delete, SSCAN cursors, and the
+// randomness of SPOP/SRANDMEMBER (every member drawn, chi-square bounded,
+// also on a set large enough to be sampled by random seeks).
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "server/metadata.h"
+#include "server/resp_parser.h"
+#include "server_harness.h"
+
+namespace strata::server {
+namespace {
+
+std::string Bulk(const std::string& s) {
+  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+}
+std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
+std::string Err(const std::string& s) { return "-" + s + "\r\n"; }
+std::string Arr(const std::vector<std::string>& items, char type = '*') {
+  std::string out = type + std::to_string(items.size()) + "\r\n";
+  for (const std::string& i : items) out += Bulk(i);
+  return out;
+}
+const std::string kWrongTypeReply =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+// Parses a flat array-of-bulks reply (RESP2 '*' or RESP3 '~') into members.
+std::vector<std::string> Members(const std::string& reply) {
+  std::vector<std::string> out;
+  size_t pos = reply.find("\r\n");
+  if (pos == std::string::npos || (reply[0] != '*' && reply[0] != '~')) return out;
+  size_t n = std::stoul(reply.substr(1, pos - 1));
+  pos += 2;
+  for (size_t i = 0; i < n; i++) {
+    size_t eol = reply.find("\r\n", pos);
+    size_t len = std::stoul(reply.substr(pos + 1, eol - pos - 1));
+    out.push_back(reply.substr(eol + 2, len));
+    pos = eol + 2 + len + 2;
+  }
+  return out;
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+class SetCommandsTest : public ::testing::Test {
+ protected:
+  std::string Run(std::vector<std::string> argv) { return h_.Run(std::move(argv)); }
+  std::vector<std::string> SMembers(const std::string& key) {
+    return Sorted(Members(Run({"SMEMBERS", key})));
+  }
+  ServerHarness h_;
+};
+
+TEST_F(SetCommandsTest, AddRemoveCardMembership) {
+  EXPECT_EQ(Run({"SADD", "s", "a", "b", "a"}), Int(2));
+  EXPECT_EQ(Run({"SADD", "s", "b", "c"}), Int(1));
+  EXPECT_EQ(Run({"SCARD", "s"}), Int(3));
+  EXPECT_EQ(Run({"SCARD", "none"}), Int(0));
+  EXPECT_EQ(Run({"SISMEMBER", "s", "a"}), Int(1));
+  EXPECT_EQ(Run({"SISMEMBER", "s", "x"}), Int(0));
+  EXPECT_EQ(Run({"SISMEMBER", "none", "x"}), Int(0));
+  EXPECT_EQ(Run({"SMISMEMBER", "s", "x", "a"}), "*2\r\n:0\r\n:1\r\n");
+  EXPECT_EQ(Run({"SMISMEMBER", "none", "x"}), "*1\r\n:0\r\n");
+  EXPECT_EQ(Run({"SMEMBERS", "s"}), Arr({"a", "b", "c"}));
+  EXPECT_EQ(Run({"SMEMBERS", "none"}), "*0\r\n");
+  EXPECT_EQ(Run({"SREM", "s", "a", "a", "x"}), Int(1));
+  EXPECT_EQ(Run({"SREM", "none", "a"}), Int(0));
+  EXPECT_EQ(Run({"SREM", "s", "b", "c"}), Int(2));
+  EXPECT_EQ(Run({"EXISTS", "s"}), Int(0));  // an emptied set is removed
+  EXPECT_EQ(Run({"SADD", "s", "z"}), Int(1));
+  EXPECT_EQ(Run({"SMEMBERS", "s"}), Arr({"z"}));  // no member of the old set returns
+  EXPECT_EQ(Run({"TYPE", "s"}), "+set\r\n");
+}
+
+TEST_F(SetCommandsTest, ErrorsAndWrongType) {
+  Run({"SET", "str", "x"});
+  for (const auto& argv : std::vector<std::vector<std::string>>{{"SADD", "str", "a"},
+                                                                {"SREM", "str", "a"},
+                                                                {"SCARD", "str"},
+                                                                {"SISMEMBER", "str", "a"},
+                                                                {"SMISMEMBER", "str", "a"},
+                                                                {"SMEMBERS", "str"},
+                                                                {"SPOP", "str"},
+                                                                {"SRANDMEMBER", "str"},
+                                                                {"SINTER", "str"},
+                                                                {"SUNION", "none", "str"},
+                                                                {"SDIFF", "none", "str"},
+                                                                {"SSCAN", "str", "0"},
+                                                                {"SINTERCARD", "1", "str"}}) {
+    EXPECT_EQ(Run(argv), kWrongTypeReply) << argv[0];
+  }
+  EXPECT_EQ(Run({"SADD", "s"}), Err("ERR wrong number of arguments for 'sadd' command"));
+  EXPECT_EQ(Run({"SMISMEMBER", "s"}),
+            Err("ERR wrong number of arguments for 'smismember' command"));
+  EXPECT_EQ(Run({"SPOP", "s", "1", "2"}), Err("ERR syntax error"));
+  EXPECT_EQ(Run({"SPOP", "s", "-1"}), Err("ERR value is out of range, must be positive"));
+  EXPECT_EQ(Run({"SPOP", "s", "x"}), Err("ERR value is out of range, must be positive"));
+  EXPECT_EQ(Run({"SRANDMEMBER", "s", "1", "2"}), Err("ERR syntax error"));
+  EXPECT_EQ(Run({"SRANDMEMBER", "s", "x"}), Err("ERR value is not an integer or out of range"));
+  EXPECT_EQ(Run({"SRANDMEMBER", "s", "-9223372036854775808"}),
+            Err("ERR value is out of range, value must between -9223372036854775807 and "
+                "9223372036854775807"));
+  EXPECT_EQ(Run({"SINTERCARD", "0", "s"}), Err("ERR numkeys should be greater than 0"));
+  EXPECT_EQ(Run({"SINTERCARD", "a", "s"}), Err("ERR numkeys should be greater than 0"));
+  EXPECT_EQ(Run({"SINTERCARD", "2", "s"}),
+            Err("ERR Number of keys can't be greater than number of args"));
+  EXPECT_EQ(Run({"SINTERCARD", "1", "s", "t"}), Err("ERR syntax error"));
+  EXPECT_EQ(Run({"SINTERCARD", "1", "s", "LIMIT"}), Err("ERR syntax error"));
+  EXPECT_EQ(Run({"SINTERCARD", "1", "s", "LIMIT", "-1"}), Err("ERR LIMIT can't be negative"));
+  EXPECT_EQ(Run({"SSCAN", "s", "x"}), Err("ERR invalid cursor"));
+}
+
+TEST_F(SetCommandsTest, Resp3RepliesAreSets) {
+  auto client = h_.NewClient();
+  client->resp = 3;
+  h_.Run({"SADD", "s", "a", "b"}, client.get());
+  EXPECT_EQ(h_.Run({"SMEMBERS", "s"}, client.get()), Arr({"a", "b"}, '~'));
+  EXPECT_EQ(h_.Run({"SMEMBERS", "none"}, client.get()), "~0\r\n");
+  EXPECT_EQ(h_.Run({"SINTER", "s", "none"}, client.get()), "~0\r\n");
+  EXPECT_EQ(h_.Run({"SUNION", "s"}, client.get()), Arr({"a", "b"}, '~'));
+  EXPECT_EQ(h_.Run({"SPOP", "none"}, client.get()), "_\r\n");
+  EXPECT_EQ(h_.Run({"SPOP", "none", "2"}, client.get()), "~0\r\n");
+  EXPECT_EQ(h_.Run({"SPOP", "s", "0"}, client.get()), "~0\r\n");
+  // SRANDMEMBER with a count replies an array, even in RESP3.
+  EXPECT_EQ(h_.Run({"SRANDMEMBER", "none", "3"}, client.get()), "*0\r\n");
+  EXPECT_EQ(Sorted(Members(h_.Run({"SRANDMEMBER", "s", "5"}, client.get()))),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(h_.Run({"SRANDMEMBER", "s", "5"}, client.get())[0], '*');
+  EXPECT_EQ(h_.Run({"SPOP", "s", "5"}, client.get())[0], '~');
+}
+
+TEST_F(SetCommandsTest, EncodingIsOneEmptyElementPerMember) {
+  Run({"SADD", "s", "m1", "m2"});
+  std::string record;
+  Metadata meta;
+  ASSERT_TRUE(h_.state()->GetMeta("s", &record, &meta).ok());
+  EXPECT_EQ(meta.type, KeyType::kSet);
+  EXPECT_EQ(meta.size, 2u);
+  EXPECT_TRUE(meta.extra.empty());
+  std::string value;
+  ASSERT_TRUE(
+      h_.state()->db()->Get(ReadOptions(), SubkeyPrefix("s", meta.version) + "m1", &value).ok());
+  EXPECT_EQ(value, "");
+  Run({"SREM", "s", "m1"});
+  EXPECT_TRUE(h_.state()
+                  ->db()
+                  ->Get(ReadOptions(), SubkeyPrefix("s", meta.version) + "m1", &value)
+                  .IsNotFound());
+}
+
+TEST_F(SetCommandsTest, PopAndRandMember) {
+  EXPECT_EQ(Run({"SPOP", "none"}), "$-1\r\n");
+  EXPECT_EQ(Run({"SPOP", "none", "3"}), "*0\r\n");
+  EXPECT_EQ(Run({"SRANDMEMBER", "none"}), "$-1\r\n");
+  EXPECT_EQ(Run({"SRANDMEMBER", "none", "-3"}), "*0\r\n");
+  std::vector<std::string> all;
+  for (int i = 0; i < 20; i++) all.push_back("m" + std::to_string(i));
+  std::vector<std::string> argv = {"SADD", "s"};
+  argv.insert(argv.end(), all.begin(), all.end());
+  Run(argv);
+  EXPECT_EQ(Run({"SRANDMEMBER", "s", "0"}), "*0\r\n");
+  EXPECT_EQ(Sorted(Members(Run({"SRANDMEMBER", "s", "100"}))), Sorted(all));
+  std::vector<std::string> five = Members(Run({"SRANDMEMBER", "s", "5"}));
+  EXPECT_EQ(std::set<std::string>(five.begin(), five.end()).size(), 5u);
+  EXPECT_EQ(Members(Run({"SRANDMEMBER", "s", "-50"})).size(), 50u);
+  // SPOP with a count: distinct members, removed; the rest stays.
+  std::vector<std::string> popped = Members(Run({"SPOP", "s", "7"}));
+  ASSERT_EQ(popped.size(), 7u);
+  EXPECT_EQ(Run({"SCARD", "s"}), Int(13));
+  std::vector<std::string> rest = SMembers("s");
+  std::vector<std::string> both = popped;
+  both.insert(both.end(), rest.begin(), rest.end());
+  EXPECT_EQ(Sorted(both), Sorted(all));
+  // One at a time, then all that is left: the key goes.
+  std::string one = Run({"SPOP", "s"});
+  EXPECT_EQ(one[0], '$');
+  EXPECT_EQ(Members(Run({"SPOP", "s", "100"})).size(), 12u);
+  EXPECT_EQ(Run({"EXISTS", "s"}), Int(0));
+}
+
+// Counts of each member over many draws stay within a chi-square bound
+// (df = n-1; the bound is far above the 0.00001 quantile Redis's test uses,
+// so the test does not flake, and far below what a biased sampler gives).
+double ChiSquare(const std::map<std::string, int>& counts, size_t n_members) {
+  double total = 0;
+  for (const auto& [m, c] : counts) total += c;
+  double expected = total / static_cast<double>(n_members);
+  double chi = 0;
+  for (const auto& [m, c] : counts) chi += (c - expected) * (c - expected) / expected;
+  chi += static_cast<double>(n_members - counts.size()) * expected;  // never drawn
+  return chi;
+}
+
+TEST_F(SetCommandsTest, SmallSetDrawsAreUniform) {
+  std::vector<std::string> argv = {"SADD", "s",    "1",        "5",     "10",      "50",
+                                   "125",  "MARY", "PATRICIA", "LINDA", "BARBARA", "ELIZABETH"};
+  Run(argv);
+  std::map<std::string, int> counts;
+  for (const std::string& m : Members(Run({"SRANDMEMBER", "s", "-10000"}))) counts[m]++;
+  EXPECT_EQ(counts.size(), 10u);
+  EXPECT_LT(ChiSquare(counts, 10), 40);
+  counts.clear();
+  for (int i = 0; i < 1000; i++) {
+    for (const std::string& m : Members(Run({"SRANDMEMBER", "s", "2"}))) counts[m]++;
+  }
+  EXPECT_LT(ChiSquare(counts, 10), 40);
+}
+
+TEST_F(SetCommandsTest, LargeSetIsSampledBySeeks) {
+  // More members than are sampled exactly: every draw must still be a
+  // member, SPOP must remove what it returns, and on random ids (a balanced
+  // trie) the draws must spread nearly as uniform ones do: 8000 uniform draws
+  // of 5000 reach ~3990 members, none more than ~10 times.
+  const int n = 5000;
+  std::mt19937_64 rng(42);
+  std::vector<std::string> argv = {"SADD", "big"};
+  for (int i = 0; i < n; i++) {
+    char id[32];
+    std::snprintf(id, sizeof(id), "id:%016llx", static_cast<unsigned long long>(rng()));
+    argv.push_back(id);
+  }
+  EXPECT_EQ(Run(argv), Int(n));
+  std::map<std::string, int> counts;
+  for (const std::string& m : Members(Run({"SRANDMEMBER", "big", "-8000"}))) {
+    ASSERT_TRUE(m.starts_with("id:")) << m;
+    counts[m]++;
+  }
+  EXPECT_GT(counts.size(), 3500u);
+  int most = 0;
+  for (const auto& [m, c] : counts) most = std::max(most, c);
+  EXPECT_LT(most, 25);
+  std::vector<std::string> distinct = Members(Run({"SRANDMEMBER", "big", "100"}));
+  EXPECT_EQ(std::set<std::string>(distinct.begin(), distinct.end()).size(), 100u);
+  std::vector<std::string> popped = Members(Run({"SPOP", "big", "100"}));
+  ASSERT_EQ(popped.size(), 100u);
+  EXPECT_EQ(Run({"SCARD", "big"}), Int(n - 100));
+  for (const std::string& m : popped) EXPECT_EQ(Run({"SISMEMBER", "big", m}), Int(0));
+  // More than a third: read whole, still exact.
+  EXPECT_EQ(Members(Run({"SPOP", "big", "2000"})).size(), 2000u);
+  EXPECT_EQ(Run({"SCARD", "big"}), Int(n - 2100));
+  EXPECT_EQ(SMembers("big").size(), static_cast<size_t>(n - 2100));
+}
+
+TEST_F(SetCommandsTest, Move) {
+  Run({"SADD", "a", "1", "x"});
+  Run({"SADD", "b", "2"});
+  Run({"SET", "str", "v"});
+  EXPECT_EQ(Run({"SMOVE", "none", "str", "x"}), Int(0));  // missing source first
+  EXPECT_EQ(Run({"SMOVE", "str", "b", "x"}), kWrongTypeReply);
+  EXPECT_EQ(Run({"SMOVE", "a", "str", "x"}), kWrongTypeReply);
+  EXPECT_EQ(Run({"SMOVE", "a", "b", "nope"}), Int(0));
+  EXPECT_EQ(Run({"SMOVE", "a", "a", "x"}), Int(1));
+  EXPECT_EQ(Run({"SMOVE", "a", "a", "nope"}), Int(0));
+  EXPECT_EQ(Run({"SMOVE", "a", "b", "x"}), Int(1));
+  EXPECT_EQ(SMembers("a"), (std::vector<std::string>{"1"}));
+  EXPECT_EQ(SMembers("b"), (std::vector<std::string>{"2", "x"}));
+  Run({"SADD", "a", "2"});
+  EXPECT_EQ(Run({"SMOVE", "a", "b", "2"}), Int(1));  // already in the destination
+  EXPECT_EQ(Run({"SCARD", "b"}), Int(2));
+  EXPECT_EQ(Run({"SMOVE", "a", "c", "1"}), Int(1));  // source emptied, destination created
+  EXPECT_EQ(Run({"EXISTS", "a"}), Int(0));
+  EXPECT_EQ(SMembers("c"), (std::vector<std::string>{"1"}));
+}
+
+TEST_F(SetCommandsTest, AlgebraAndStore) {
+  Run({"SADD", "s1", "a", "b", "c", "d"});
+  Run({"SADD", "s2", "c", "d", "e"});
+  Run({"SADD", "s3", "d", "x"});
+  EXPECT_EQ(Run({"SINTER", "s1", "s2"}), Arr({"c", "d"}));
+  EXPECT_EQ(Run({"SINTER", "s1", "s2", "s3"}), Arr({"d"}));
+  EXPECT_EQ(Run({"SINTER", "s1", "none"}), "*0\r\n");
+  EXPECT_EQ(Run({"SINTER", "s1", "s1"}), Arr({"a", "b", "c", "d"}));
+  EXPECT_EQ(Run({"SINTERCARD", "2", "s1", "s2"}), Int(2));
+  EXPECT_EQ(Run({"SINTERCARD", "2", "s1", "s2", "LIMIT", "1"}), Int(1));
+  EXPECT_EQ(Run({"SINTERCARD", "2", "s1", "s2", "limit", "0"}), Int(2));
+  EXPECT_EQ(Run({"SINTERCARD", "1", "none"}), Int(0));
+  EXPECT_EQ(Run({"SUNION", "s1", "none", "s3"}), Arr({"a", "b", "c", "d", "x"}));
+  EXPECT_EQ(Run({"SDIFF", "s1", "s2", "s3"}), Arr({"a", "b"}));
+  EXPECT_EQ(Run({"SDIFF", "s1", "s1"}), "*0\r\n");
+  EXPECT_EQ(Run({"SDIFF", "none", "s1"}), "*0\r\n");
+
+  // STORE overwrites any type, drops the TTL, and deletes on an empty result.
+  Run({"SET", "dst", "string", "EX", "100"});
+  EXPECT_EQ(Run({"SUNIONSTORE", "dst", "s1", "s3"}), Int(5));
+  EXPECT_EQ(Run({"TYPE", "dst"}), "+set\r\n");
+  EXPECT_EQ(Run({"TTL", "dst"}), Int(-1));
+  EXPECT_EQ(SMembers("dst"), (std::vector<std::string>{"a", "b", "c", "d", "x"}));
+  EXPECT_EQ(Run({"SINTERSTORE", "dst", "dst", "s2"}), Int(2));  // destination is a source
+  EXPECT_EQ(SMembers("dst"), (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(Run({"SDIFFSTORE", "dst", "s1", "s2"}), Int(2));
+  EXPECT_EQ(SMembers("dst"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Run({"SINTERSTORE", "dst", "s1", "none"}), Int(0));
+  EXPECT_EQ(Run({"EXISTS", "dst"}), Int(0));
+  // A wrong-typed source fails the command and leaves the destination alone.
+  Run({"SADD", "dst", "keep"});
+  Run({"SET", "str", "v"});
+  EXPECT_EQ(Run({"SUNIONSTORE", "dst", "none", "str"}), kWrongTypeReply);
+  EXPECT_EQ(Run({"SINTERSTORE", "dst", "none", "str"}), kWrongTypeReply);
+  EXPECT_EQ(SMembers("dst"), (std::vector<std::string>{"keep"}));
+}
+
+TEST_F(SetCommandsTest, ScanVisitsEveryMemberOnce) {
+  std::vector<std::string> argv = {"SADD", "s"};
+  for (int i = 0; i < 95; i++) argv.push_back("k" + std::to_string(i));
+  argv.push_back("other");
+  Run(argv);
+  std::vector<std::string> got;
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    std::string reply = Run({"SSCAN", "s", cursor, "COUNT", "7", "MATCH", "k*"});
+    ASSERT_EQ(reply.substr(0, 4), "*2\r\n");
+    size_t eol = reply.find("\r\n", 4);
+    size_t len = std::stoul(reply.substr(5, eol - 5));
+    cursor = reply.substr(eol + 2, len);
+    std::vector<std::string> page = Members(reply.substr(eol + 2 + len + 2));
+    EXPECT_LE(page.size(), 7u);
+    got.insert(got.end(), page.begin(), page.end());
+    ASSERT_LT(++calls, 100);
+  } while (cursor != "0");
+  EXPECT_EQ(got.size(), 95u);
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), 95u);
+  EXPECT_EQ(Run({"SSCAN", "none", "0"}), "*2\r\n$1\r\n0\r\n*0\r\n");
+  EXPECT_EQ(Run({"SSCAN", "s", "0", "COUNT", "0"}), Err("ERR syntax error"));
+  EXPECT_EQ(Run({"SSCAN", "s", "0", "TYPE", "set"}), Err("ERR syntax error"));
+}
+
+// unit/keyspace's "COPY basic usage for ... set" without its OBJECT REFCOUNT.
+TEST_F(SetCommandsTest, CopyIsIndependent) {
+  Run({"SADD", "s", "1", "2", "a"});
+  EXPECT_EQ(Run({"COPY", "s", "t"}), Int(1));
+  EXPECT_EQ(SMembers("t"), (std::vector<std::string>{"1", "2", "a"}));
+  Run({"DEL", "s"});
+  Run({"SADD", "t", "b"});
+  EXPECT_EQ(Run({"SCARD", "t"}), Int(4));
+  EXPECT_EQ(Run({"EXISTS", "s"}), Int(0));
+}
+
+TEST_F(SetCommandsTest, SurvivesReopen) {
+  Run({"SADD", "s", "a", "b"});
+  Run({"SUNIONSTORE", "u", "s"});
+  h_.Reopen();
+  EXPECT_EQ(SMembers("s"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(SMembers("u"), (std::vector<std::string>{"a", "b"}));
+}
+
+}  // namespace
+}  // namespace strata::server
