@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/config.h"
 #include "server/metadata.h"
 #include "strata/db.h"
@@ -80,6 +82,17 @@ struct ClientState {
   std::string name GUARDED_BY(mu);
   std::string last_command GUARDED_BY(mu);
   std::atomic<uint64_t> last_interaction_ms{0};  // relaxed: a display figure
+
+  // Blocking commands (blocking.h); the connection's thread only.
+  bool in_exec = false;  // MULTI/EXEC runs the command: blocking commands do not block
+  // Set by the connection: posts a wake-up of the wait `seq` to its thread.
+  // Empty for an in-process client, which never blocks.
+  std::function<void(uint64_t seq)> wake;
+  bool blocked = false;            // parked; a run of its command is a re-run
+  bool block_timed_out = false;    // this re-run is the deadline's
+  bool block_requested = false;    // set by BlockOrTimeout: park after this command
+  uint64_t block_seq = 0;          // the current (or last) wait's number
+  uint64_t block_deadline_ms = 0;  // Unix ms; 0: wait forever
 };
 
 struct ServerStats {
@@ -108,6 +121,7 @@ class ServerState {
   KeyLocks* locks() { return &locks_; }
   ServerStats* stats() { return &stats_; }
   VersionAllocator* versions() { return &versions_; }
+  BlockingRegistry* blocking() { return &blocking_; }
   uint64_t start_ms() const { return start_ms_; }
 
   // Reads the live metadata of `key` into *record and *meta (meta views
@@ -149,6 +163,7 @@ class ServerState {
   std::unique_ptr<DB> db_;
   VersionAllocator versions_;
   KeyLocks locks_;
+  BlockingRegistry blocking_;
   ServerStats stats_;
   const uint64_t start_ms_;
   std::atomic<uint64_t> next_client_id_{1};  // relaxed: uniqueness only
