@@ -122,4 +122,17 @@ bool BlockOrTimeout(CommandContext& ctx, const std::vector<std::string_view>& ke
   return true;
 }
 
+void SignalKeyReady(CommandContext& ctx, std::string_view key) {
+  if (ctx.client->in_exec) {
+    ctx.client->ready_keys.emplace_back(key);
+    return;
+  }
+  ctx.state->blocking()->Signal(key);
+}
+
+void SignalReadyKeys(BlockingRegistry* registry, ClientState* client) {
+  for (const std::string& key : client->ready_keys) registry->Signal(key);
+  client->ready_keys.clear();
+}
+
 }  // namespace strata::server

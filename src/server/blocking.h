@@ -52,6 +52,7 @@
 
 namespace strata::server {
 
+struct ClientState;
 struct CommandContext;
 
 class BlockingRegistry {
@@ -106,6 +107,14 @@ bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, uint64_t* dead
 // (no wake function: an in-process caller).
 bool BlockOrTimeout(CommandContext& ctx, const std::vector<std::string_view>& keys,
                     uint64_t deadline_ms);
+
+// Tells the waiters of `key` (after the command's batch is committed) that
+// it may serve them: at once, or, inside MULTI/EXEC (client->in_exec), once
+// the transaction has committed: EXEC calls SignalReadyKeys then, so a woken
+// waiter never re-runs before the elements it was woken for are visible.
+void SignalKeyReady(CommandContext& ctx, std::string_view key);
+// Signals the keys recorded in client->ready_keys and clears them.
+void SignalReadyKeys(BlockingRegistry* registry, ClientState* client);
 
 }  // namespace strata::server
 

@@ -209,7 +209,7 @@ void PushGeneric(CommandContext& ctx, bool left, bool only_existing) {
     if (!CommitBatch(ctx, &batch)) return;
     ctx.reply->Integer(l.size());
   }
-  ctx.state->blocking()->Signal(key);
+  SignalKeyReady(ctx, key);
 }
 
 void LPushCommand(CommandContext& ctx) { PushGeneric(ctx, true, false); }
@@ -524,7 +524,7 @@ void MoveGeneric(CommandContext& ctx, bool from_left, bool to_left) {
     if (o == Outcome::kEmpty) return ctx.reply->Null();
     if (o == Outcome::kFailed) return;
   }
-  ctx.state->blocking()->Signal(destination);
+  SignalKeyReady(ctx, destination);
 }
 
 void LMoveCommand(CommandContext& ctx) {
@@ -646,7 +646,7 @@ void BlockingMove(CommandContext& ctx, bool from_left, bool to_left, uint64_t de
       return;
     }
   }
-  ctx.state->blocking()->Signal(destination);
+  SignalKeyReady(ctx, destination);
 }
 
 void BLMoveCommand(CommandContext& ctx) {

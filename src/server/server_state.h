@@ -93,6 +93,9 @@ struct ClientState {
   bool block_requested = false;    // set by BlockOrTimeout: park after this command
   uint64_t block_seq = 0;          // the current (or last) wait's number
   uint64_t block_deadline_ms = 0;  // Unix ms; 0: wait forever
+  // Keys pushed to inside MULTI/EXEC, signalled once EXEC has committed
+  // (SignalKeyReady, SignalReadyKeys).
+  std::vector<std::string> ready_keys;
 };
 
 struct ServerStats {

@@ -306,6 +306,22 @@ TEST(BlockingTest, InsideExecNeverBlocks) {
   EXPECT_EQ(h.state()->blocking()->blocked_clients(), 0u);
 }
 
+// A push inside EXEC wakes its waiters only once EXEC has committed.
+TEST(BlockingTest, PushInsideExecSignalsAfterCommit) {
+  ServerHarness h;
+  WakeLog log;
+  auto waiter = Waiter(h, &log);
+  EXPECT_EQ(h.Run({"BLPOP", "k", "0"}, waiter.get()), "");
+  auto pusher = h.NewClient();
+  pusher->in_exec = true;
+  EXPECT_EQ(h.Run({"RPUSH", "k", "v"}, pusher.get()), Int(1));
+  EXPECT_TRUE(log.seqs.empty());
+  EXPECT_EQ(pusher->ready_keys, std::vector<std::string>{"k"});
+  SignalReadyKeys(h.state()->blocking(), pusher.get());
+  EXPECT_EQ(log.seqs.size(), 1u);
+  EXPECT_TRUE(pusher->ready_keys.empty());
+}
+
 TEST(BlockingTest, RegistryUnblockOfAWaiterBehindTheHeadWakesNobody) {
   BlockingRegistry registry;
   std::vector<uint64_t> woken;
