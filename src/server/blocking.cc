@@ -51,22 +51,23 @@ void BlockingRegistry::Unblock(uint64_t client_id) {
     waiters_.erase(it);
     blocked_.store(waiters_.size(), std::memory_order_release);
   }
-  for (auto& [seq, wake] : wakes) wake(seq);
+  for (auto& [seq, wake] : wakes) wake(seq, nullptr);
 }
 
-void BlockingRegistry::Signal(std::string_view key) {
-  if (blocked_.load(std::memory_order_acquire) == 0) return;
+bool BlockingRegistry::Signal(std::string_view key, const std::shared_ptr<ReplyHold>& hold) {
+  if (blocked_.load(std::memory_order_acquire) == 0) return false;
   uint64_t seq;
   WakeFunction wake;
   {
     MutexLock lock(&mu_);
     auto q = queues_.find(std::string(key));
-    if (q == queues_.end()) return;
+    if (q == queues_.end()) return false;
     const Waiter& head = waiters_.at(q->second.front());
     seq = head.seq;
     wake = head.wake;
   }
-  wake(seq);
+  wake(seq, hold);
+  return true;
 }
 
 std::vector<uint64_t> BlockingRegistry::Waiters(std::string_view key) const {
@@ -122,16 +123,38 @@ bool BlockOrTimeout(CommandContext& ctx, const std::vector<std::string_view>& ke
   return true;
 }
 
+namespace {
+
+// Signals `key` under the client's reply hold, creating the hold when the
+// client's connection can be held (client->hold_release) and someone waits.
+void SignalHeld(BlockingRegistry* registry, ClientState* client, std::string_view key) {
+  if (!client->hold_release || registry->blocked_clients() == 0) {
+    registry->Signal(key);
+    return;
+  }
+  bool created = client->hold == nullptr;
+  if (created) client->hold = std::make_shared<ReplyHold>(client->hold_release);
+  if (!registry->Signal(key, client->hold) && created) {
+    // Nobody was woken: no hold, and nothing to release.
+    client->hold->Disarm();
+    client->hold = nullptr;
+    return;
+  }
+  if (created) client->hold->parent = client->parent_hold;
+}
+
+}  // namespace
+
 void SignalKeyReady(CommandContext& ctx, std::string_view key) {
   if (ctx.client->in_exec) {
     ctx.client->ready_keys.emplace_back(key);
     return;
   }
-  ctx.state->blocking()->Signal(key);
+  SignalHeld(ctx.state->blocking(), ctx.client, key);
 }
 
 void SignalReadyKeys(BlockingRegistry* registry, ClientState* client) {
-  for (const std::string& key : client->ready_keys) registry->Signal(key);
+  for (const std::string& key : client->ready_keys) SignalHeld(registry, client, key);
   client->ready_keys.clear();
 }
 

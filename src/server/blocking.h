@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,11 +56,38 @@ namespace strata::server {
 struct ClientState;
 struct CommandContext;
 
+// Holds a pushing client's replies (and later commands) back until the
+// blocked clients its push woke have run, as Redis serves them before the
+// pusher's reply goes out: a client that pushes and then reads sees what
+// they took. Shared by the wake-ups the push caused (and, through `parent`,
+// by the holds of the pushes those clients make in turn); when the last
+// reference is dropped, `release` tells the pusher's connection to resume.
+class ReplyHold {
+ public:
+  explicit ReplyHold(std::function<void()> release) : release_(std::move(release)) {}
+  ~ReplyHold() {
+    if (release_) release_();
+  }
+  ReplyHold(const ReplyHold&) = delete;
+  ReplyHold& operator=(const ReplyHold&) = delete;
+
+  // The hold the pushing client was itself woken under: released after
+  // this one.
+  std::shared_ptr<ReplyHold> parent;
+
+  // Drops the release (for a hold that woke nobody).
+  void Disarm() { release_ = nullptr; }
+
+ private:
+  std::function<void()> release_;
+};
+
 class BlockingRegistry {
  public:
-  // Called with the wait's sequence number; must not block (it posts the
-  // wake-up to the waiter's thread).
-  using WakeFunction = std::function<void(uint64_t seq)>;
+  // Called with the wait's sequence number and the hold of the push that
+  // woke it (null for a hand-over); must not block (it posts the wake-up to
+  // the waiter's thread, which keeps `hold` until its re-run is done).
+  using WakeFunction = std::function<void(uint64_t seq, std::shared_ptr<ReplyHold> hold)>;
 
   // Makes `client_id` the last waiter of each of `keys` (a key named twice
   // counts once). REQUIRES: the client is not blocked.
@@ -69,8 +97,9 @@ class BlockingRegistry {
   // wakes the new head of each of its keys, so an element it was woken for
   // but did not take goes to the next waiter.
   void Unblock(uint64_t client_id);
-  // Wakes the longest waiter of `key`, if any. Cheap when nobody waits.
-  void Signal(std::string_view key);
+  // Wakes the longest waiter of `key`, if any, passing it `hold`. Returns
+  // whether it woke one. Cheap when nobody waits.
+  bool Signal(std::string_view key, const std::shared_ptr<ReplyHold>& hold = nullptr);
 
   // Clients blocked now (INFO's blocked_clients).
   size_t blocked_clients() const { return blocked_.load(std::memory_order_relaxed); }

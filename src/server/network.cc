@@ -92,8 +92,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Blocking commands (blocking.h): parks the pipeline behind the command
   // that asked to block; a wake-up (or the deadline) re-runs it.
   void Park();
-  void OnWake(uint64_t seq, bool timed_out);
+  void OnWake(uint64_t seq, bool timed_out, std::shared_ptr<ReplyHold> parent = nullptr);
   void EndBlock();
+  // Reply holds (blocking.h): after a command whose push woke blocked
+  // clients, its reply and the commands after it wait until they have run.
+  void HoldIfPushed();
+  void OnHoldReleased();
   size_t pending_output() const { return out_.size() + writing_.size(); }
 
   ServerState* const state_;
@@ -115,6 +119,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool registered_ = false;
   std::vector<std::string> blocked_argv_;  // the parked command
   asio::steady_timer block_timer_;         // its deadline
+  int held_ = 0;                           // reply holds not yet released
 };
 
 // One I/O thread's context and the connections it serves.
@@ -186,9 +191,18 @@ void Connection::Start() {
   client_.last_interaction_ms.store(client_.created_ms, std::memory_order_relaxed);
   Config* config = state_->config();
   client_.authenticated = !config->has_password();
-  client_.wake = [weak = weak_from_this(), io = &worker_->io()](uint64_t seq) {
-    asio::post(*io, [weak, seq] {
-      if (auto c = weak.lock()) c->OnWake(seq, false);
+  client_.wake = [weak = weak_from_this(), io = &worker_->io()](uint64_t seq,
+                                                                std::shared_ptr<ReplyHold> hold) {
+    asio::post(*io, [weak, seq, hold = std::move(hold)]() mutable {
+      if (auto c = weak.lock()) c->OnWake(seq, false, std::move(hold));
+    });
+  };
+  // A live connection's io_context is alive: checked first because a hold
+  // may be dropped while the server's workers are being destroyed.
+  client_.hold_release = [weak = weak_from_this(), io = &worker_->io()] {
+    if (weak.expired()) return;
+    asio::post(*io, [weak] {
+      if (auto c = weak.lock()) c->OnHoldReleased();
     });
   };
   ServerStats* stats = state_->stats();
@@ -264,7 +278,8 @@ void Connection::OnRead(size_t n) {
 size_t Connection::ProcessCommands(std::string_view data) {
   RefreshLimits();
   size_t used = 0;
-  while (!closing_ && !client_.blocked && pending_output() <= NetworkServer::kMaxPendingOutput) {
+  while (!closing_ && !client_.blocked && held_ == 0 &&
+         pending_output() <= NetworkServer::kMaxPendingOutput) {
     size_t consumed = 0;
     bool auth_required = !client_.authenticated && state_->config()->has_password();
     RespParser::Result r = parser_.Parse(data.substr(used), auth_required, &consumed, &argv_);
@@ -293,13 +308,14 @@ size_t Connection::ProcessCommands(std::string_view data) {
     writer_.set_protocol(client_.resp);
     Execute(state_, &client_, argv_, &writer_);
     if (client_.block_requested) Park();
+    HoldIfPushed();
     if (client_.close_after_reply) closing_ = true;
   }
   return used;
 }
 
 void Connection::Flush() {
-  if (closed_ || writing_in_flight_) return;
+  if (closed_ || writing_in_flight_ || held_ > 0) return;
   if (out_.empty()) {
     if (closing_) Close();
     return;
@@ -343,12 +359,15 @@ void Connection::Park() {
 }
 
 // Re-runs the parked command; unless it blocks again, resumes the pipeline.
-void Connection::OnWake(uint64_t seq, bool timed_out) {
+void Connection::OnWake(uint64_t seq, bool timed_out, std::shared_ptr<ReplyHold> parent) {
   if (closed_ || !client_.blocked || client_.block_seq != seq) return;
   client_.block_timed_out = timed_out;
+  client_.parent_hold = std::move(parent);
   writer_.set_protocol(client_.resp);
   Execute(state_, &client_, blocked_argv_, &writer_);
   client_.block_timed_out = false;
+  client_.parent_hold = nullptr;
+  HoldIfPushed();
   if (client_.block_requested) {
     client_.block_requested = false;
     return;
@@ -359,6 +378,19 @@ void Connection::OnWake(uint64_t seq, bool timed_out) {
 
 // Leaves the blocked state: out of the registry's queues (handing a pending
 // wake-up to the next waiter), timer cancelled.
+void Connection::HoldIfPushed() {
+  if (client_.hold == nullptr) return;
+  // Drop our reference: the woken clients' wake-ups hold the rest, and the
+  // last one released posts OnHoldReleased.
+  held_++;
+  client_.hold = nullptr;
+}
+
+void Connection::OnHoldReleased() {
+  held_--;
+  if (held_ == 0 && !closed_) Resume();
+}
+
 void Connection::EndBlock() {
   if (!client_.blocked) return;
   client_.blocked = false;

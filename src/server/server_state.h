@@ -87,7 +87,7 @@ struct ClientState {
   bool in_exec = false;  // MULTI/EXEC runs the command: blocking commands do not block
   // Set by the connection: posts a wake-up of the wait `seq` to its thread.
   // Empty for an in-process client, which never blocks.
-  std::function<void(uint64_t seq)> wake;
+  BlockingRegistry::WakeFunction wake;
   bool blocked = false;            // parked; a run of its command is a re-run
   bool block_timed_out = false;    // this re-run is the deadline's
   bool block_requested = false;    // set by BlockOrTimeout: park after this command
@@ -96,6 +96,11 @@ struct ClientState {
   // Keys pushed to inside MULTI/EXEC, signalled once EXEC has committed
   // (SignalKeyReady, SignalReadyKeys).
   std::vector<std::string> ready_keys;
+  // Reply holds (blocking.h, ReplyHold). hold_release is set by the
+  // connection (posts the resume to its thread; empty in process: no holds).
+  std::function<void()> hold_release;
+  std::shared_ptr<ReplyHold> hold;         // made by this command's pushes
+  std::shared_ptr<ReplyHold> parent_hold;  // the hold this re-run was woken under
 };
 
 struct ServerStats {

@@ -222,7 +222,7 @@ struct WakeLog {
 
 std::unique_ptr<ClientState> Waiter(ServerHarness& h, WakeLog* log) {
   auto client = h.NewClient();
-  client->wake = [log](uint64_t seq) { log->seqs.push_back(seq); };
+  client->wake = [log](uint64_t seq, std::shared_ptr<ReplyHold>) { log->seqs.push_back(seq); };
   return client;
 }
 
@@ -325,7 +325,7 @@ TEST(BlockingTest, PushInsideExecSignalsAfterCommit) {
 TEST(BlockingTest, RegistryUnblockOfAWaiterBehindTheHeadWakesNobody) {
   BlockingRegistry registry;
   std::vector<uint64_t> woken;
-  auto wake = [&woken](uint64_t seq) { woken.push_back(seq); };
+  auto wake = [&woken](uint64_t seq, std::shared_ptr<ReplyHold>) { woken.push_back(seq); };
   registry.Block(1, 10, {"a"}, wake);
   registry.Block(2, 20, {"a", "b"}, wake);
   registry.Unblock(2);  // head of b (b is now empty), behind 1 on a
@@ -339,6 +339,23 @@ TEST(BlockingTest, RegistryUnblockOfAWaiterBehindTheHeadWakesNobody) {
   registry.Unblock(1);
   registry.Unblock(1);  // a no-op
   EXPECT_EQ(registry.blocked_clients(), 0u);
+}
+
+TEST(BlockingTest, ReplyHoldReleasesAfterItsLastReferenceAndItsChildren) {
+  std::vector<std::string> released;
+  auto parent = std::make_shared<ReplyHold>([&released] { released.push_back("parent"); });
+  auto child = std::make_shared<ReplyHold>([&released] { released.push_back("child"); });
+  child->parent = parent;
+  std::shared_ptr<ReplyHold> wake_copy = parent;
+  parent = nullptr;
+  wake_copy = nullptr;  // the child still holds the parent
+  EXPECT_TRUE(released.empty());
+  child = nullptr;
+  EXPECT_EQ(released, (std::vector<std::string>{"child", "parent"}));
+  auto disarmed = std::make_shared<ReplyHold>([&released] { released.push_back("no"); });
+  disarmed->Disarm();
+  disarmed = nullptr;
+  EXPECT_EQ(released.size(), 2u);
 }
 
 }  // namespace

@@ -141,6 +141,40 @@ def test_blmove_and_brpoplpush_chain(r, conn, needs_collections):
     assert r.exists("src", "mid") == 0
 
 
+def test_push_reply_waits_for_the_clients_it_woke(r, conn, needs_collections):
+    # As Redis: after RPUSH returns, the chain of blocked moves has run.
+    a = conn()
+    a.send("BLMOVE", "l1", "l2", "RIGHT", "LEFT", "5")
+    wait_blocked(r, 1)
+    b = conn()
+    b.send("BLMOVE", "l2", "l3", "LEFT", "RIGHT", "5")
+    wait_blocked(r, 2)
+    for _ in range(20):
+        r.rpush("l1", "foo")
+        assert r.lrange("l1", 0, -1) == []
+        assert r.lrange("l2", 0, -1) == []
+        assert r.lrange("l3", 0, -1) == ["foo"]
+        assert a.read() == b"foo" and b.read() == b"foo"
+        r.delete("l3")
+        a.send("BLMOVE", "l1", "l2", "RIGHT", "LEFT", "5")
+        wait_blocked(r, 1)
+        b.send("BLMOVE", "l2", "l3", "LEFT", "RIGHT", "5")
+        wait_blocked(r, 2)
+
+
+def test_circular_brpoplpush(r, conn, needs_collections):
+    a = conn()
+    a.send("BRPOPLPUSH", "l1", "l2", "5")
+    wait_blocked(r, 1)
+    b = conn()
+    b.send("BRPOPLPUSH", "l2", "l1", "5")
+    wait_blocked(r, 2)
+    r.rpush("l1", "foo")
+    assert r.lrange("l1", 0, -1) == ["foo"]
+    assert r.lrange("l2", 0, -1) == []
+    assert a.read() == b"foo" and b.read() == b"foo"
+
+
 def test_blmpop_count(r, conn, needs_collections):
     c = conn()
     c.send("BLMPOP", "5", "2", "a", "b", "RIGHT", "COUNT", "2")
