@@ -316,6 +316,28 @@ const char* CommandParams(std::string_view name) {
       {"hscan", "key cursor [MATCH pattern] [COUNT count]"},
       // -- end of hashes.
       // Lists (commands_list.cc):
+      {"blmove", "source destination LEFT|RIGHT LEFT|RIGHT timeout"},
+      {"blmpop", "timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"},
+      {"blpop", "key [key ...] timeout"},
+      {"brpop", "key [key ...] timeout"},
+      {"brpoplpush", "source destination timeout"},
+      {"lindex", "key index"},
+      {"linsert", "key BEFORE|AFTER pivot element"},
+      {"llen", "key"},
+      {"lmove", "source destination LEFT|RIGHT LEFT|RIGHT"},
+      {"lmpop", "numkeys key [key ...] LEFT|RIGHT [COUNT count]"},
+      {"lpop", "key [count]"},
+      {"lpos", "key element [RANK rank] [COUNT num-matches] [MAXLEN len]"},
+      {"lpush", "key element [element ...]"},
+      {"lpushx", "key element [element ...]"},
+      {"lrange", "key start stop"},
+      {"lrem", "key count element"},
+      {"lset", "key index element"},
+      {"ltrim", "key start stop"},
+      {"rpop", "key [count]"},
+      {"rpoplpush", "source destination"},
+      {"rpush", "key element [element ...]"},
+      {"rpushx", "key element [element ...]"},
       // -- end of lists.
       // Sets (commands_set.cc):
       {"sadd", "key member [member ...]"},
@@ -481,7 +503,7 @@ void AppendInfoSection(CommandContext& ctx, std::string_view section, std::strin
     out->append("# Clients\r\n");
     line("connected_clients", std::to_string(stats->connected_clients.load()));
     line("maxclients", std::to_string(state->config()->maxclients()));
-    line("blocked_clients", "0");
+    line("blocked_clients", std::to_string(state->blocking()->blocked_clients()));
   } else if (section == "memory") {
     out->append("# Memory\r\n");
     struct rusage usage;

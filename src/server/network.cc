@@ -62,9 +62,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
         socket_(std::move(socket)),
         parser_(&limits_),
         writer_(&out_),
-        chunk_(kReadChunk) {}
+        chunk_(kReadChunk),
+        block_timer_(socket_.get_executor()) {}
 
   ~Connection() {
+    if (client_.blocked) state_->blocking()->Unblock(client_.id);
     if (registered_) {
       state_->Unregister(&client_);
       state_->stats()->connected_clients.fetch_sub(1, std::memory_order_relaxed);
@@ -77,6 +79,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // WAL records they may depend on reached the OS.
   void Flush();
   uint64_t idle_ms(uint64_t now) const {
+    if (client_.blocked) return 0;  // as Redis: a blocked client is not idle
     uint64_t last = client_.last_interaction_ms.load(std::memory_order_relaxed);
     return now > last ? now - last : 0;
   }
@@ -88,6 +91,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t ProcessCommands(std::string_view data);
   void Resume();
   void RefreshLimits();
+  // Blocking commands (blocking.h): parks the pipeline behind the command
+  // that asked to block; a wake-up (or the deadline) re-runs it.
+  void Park();
+  void OnWake(uint64_t seq, bool timed_out, std::shared_ptr<ReplyHold> parent = nullptr);
+  void EndBlock();
+  // Reply holds (blocking.h): after a command whose push woke blocked
+  // clients, its reply and the commands after it wait until they have run.
+  void HoldIfPushed();
+  void OnHoldReleased();
   size_t pending_output() const { return out_.size() + writing_.size(); }
 
   ServerState* const state_;
@@ -107,6 +119,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;  // no more commands: close once the replies are out
   bool closed_ = false;
   bool registered_ = false;
+  std::vector<std::string> blocked_argv_;  // the parked command
+  asio::steady_timer block_timer_;         // its deadline
+  int held_ = 0;                           // reply holds not yet released
 };
 
 // One I/O thread's context and the connections it serves.
@@ -204,6 +219,20 @@ void Connection::Start() {
   client_.last_interaction_ms.store(client_.created_ms, std::memory_order_relaxed);
   Config* config = state_->config();
   client_.authenticated = !config->has_password();
+  client_.wake = [weak = weak_from_this(), io = &worker_->io()](uint64_t seq,
+                                                                std::shared_ptr<ReplyHold> hold) {
+    asio::post(*io, [weak, seq, hold = std::move(hold)]() mutable {
+      if (auto c = weak.lock()) c->OnWake(seq, false, std::move(hold));
+    });
+  };
+  // A live connection's io_context is alive: checked first because a hold
+  // may be dropped while the server's workers are being destroyed.
+  client_.hold_release = [weak = weak_from_this(), io = &worker_->io()] {
+    if (weak.expired()) return;
+    asio::post(*io, [weak] {
+      if (auto c = weak.lock()) c->OnHoldReleased();
+    });
+  };
   ServerStats* stats = state_->stats();
   stats->connections_received.fetch_add(1, std::memory_order_relaxed);
 
@@ -232,6 +261,7 @@ void Connection::Close() {
   if (closed_) return;
   closed_ = true;
   closing_ = true;
+  EndBlock();
   asio::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -276,7 +306,8 @@ void Connection::OnRead(size_t n) {
 size_t Connection::ProcessCommands(std::string_view data) {
   RefreshLimits();
   size_t used = 0;
-  while (!closing_ && pending_output() <= NetworkServer::kMaxPendingOutput) {
+  while (!closing_ && !client_.blocked && held_ == 0 &&
+         pending_output() <= NetworkServer::kMaxPendingOutput) {
     size_t consumed = 0;
     bool auth_required = !client_.authenticated && state_->config()->has_password();
     RespParser::Result r = parser_.Parse(data.substr(used), auth_required, &consumed, &argv_);
@@ -304,13 +335,15 @@ size_t Connection::ProcessCommands(std::string_view data) {
     }
     writer_.set_protocol(client_.resp);
     Execute(state_, &client_, argv_, &writer_);
+    if (client_.block_requested) Park();
+    HoldIfPushed();
     if (client_.close_after_reply) closing_ = true;
   }
   return used;
 }
 
 void Connection::Flush() {
-  if (closed_ || writing_in_flight_) return;
+  if (closed_ || writing_in_flight_ || held_ > 0) return;
   if (out_.empty()) {
     if (closing_) Close();
     return;
@@ -347,6 +380,61 @@ void Connection::Resume() {
   }
   Flush();
   if (!closed_ && pending_output() <= NetworkServer::kMaxPendingOutput) DoRead();
+}
+
+void Connection::Park() {
+  client_.block_requested = false;
+  client_.blocked = true;
+  blocked_argv_ = argv_;
+  if (client_.block_deadline_ms == 0) return;
+  uint64_t now = NowMs();
+  uint64_t wait = client_.block_deadline_ms > now ? client_.block_deadline_ms - now : 0;
+  block_timer_.expires_after(std::chrono::milliseconds(wait));
+  block_timer_.async_wait(
+      [self = shared_from_this(), seq = client_.block_seq](const asio::error_code& ec) {
+        if (!ec) self->OnWake(seq, true);
+      });
+}
+
+// Re-runs the parked command; unless it blocks again, resumes the pipeline.
+void Connection::OnWake(uint64_t seq, bool timed_out, std::shared_ptr<ReplyHold> parent) {
+  if (closed_ || !client_.blocked || client_.block_seq != seq) return;
+  client_.block_timed_out = timed_out;
+  client_.parent_hold = std::move(parent);
+  writer_.set_protocol(client_.resp);
+  Execute(state_, &client_, blocked_argv_, &writer_);
+  client_.block_timed_out = false;
+  client_.parent_hold = nullptr;
+  HoldIfPushed();
+  if (client_.block_requested) {
+    client_.block_requested = false;
+    return;
+  }
+  EndBlock();
+  Resume();
+}
+
+// Leaves the blocked state: out of the registry's queues (handing a pending
+// wake-up to the next waiter), timer cancelled.
+void Connection::HoldIfPushed() {
+  if (client_.hold == nullptr) return;
+  // Drop our reference: the woken clients' wake-ups hold the rest, and the
+  // last one released posts OnHoldReleased.
+  held_++;
+  client_.hold = nullptr;
+}
+
+void Connection::OnHoldReleased() {
+  held_--;
+  if (held_ == 0 && !closed_) Resume();
+}
+
+void Connection::EndBlock() {
+  if (!client_.blocked) return;
+  client_.blocked = false;
+  blocked_argv_.clear();
+  block_timer_.cancel();
+  state_->blocking()->Unblock(client_.id);
 }
 
 }  // namespace

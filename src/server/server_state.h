@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/config.h"
 #include "server/element_gc.h"
 #include "server/metadata.h"
@@ -100,6 +102,24 @@ struct ClientState {
   std::string name GUARDED_BY(mu);
   std::string last_command GUARDED_BY(mu);
   std::atomic<uint64_t> last_interaction_ms{0};  // relaxed: a display figure
+
+  // Blocking commands (blocking.h); the connection's thread only.
+  // Set by the connection: posts a wake-up of the wait `seq` to its thread.
+  // Empty for an in-process client, which never blocks.
+  BlockingRegistry::WakeFunction wake;
+  bool blocked = false;            // parked; a run of its command is a re-run
+  bool block_timed_out = false;    // this re-run is the deadline's
+  bool block_requested = false;    // set by BlockOrTimeout: park after this command
+  uint64_t block_seq = 0;          // the current (or last) wait's number
+  uint64_t block_deadline_ms = 0;  // Unix ms; 0: wait forever
+  // Keys pushed to inside MULTI/EXEC, signalled once EXEC has committed
+  // (SignalKeyReady, SignalReadyKeys).
+  std::vector<std::string> ready_keys;
+  // Reply holds (blocking.h, ReplyHold). hold_release is set by the
+  // connection (posts the resume to its thread; empty in process: no holds).
+  std::function<void()> hold_release;
+  std::shared_ptr<ReplyHold> hold;         // made by this command's pushes
+  std::shared_ptr<ReplyHold> parent_hold;  // the hold this re-run was woken under
 };
 
 struct ServerStats {
@@ -129,6 +149,8 @@ class ServerState {
   ServerStats* stats() { return &stats_; }
   VersionAllocator* versions() { return &versions_; }
   TransactionGate* txn_gate() { return &txn_gate_; }
+
+  BlockingRegistry* blocking() { return &blocking_; }
   uint64_t start_ms() const { return start_ms_; }
 
   // Reads the live metadata of `key` into *record and *meta (meta views
@@ -179,6 +201,8 @@ class ServerState {
   VersionAllocator versions_;
   KeyLocks locks_;
   TransactionGate txn_gate_;
+
+  BlockingRegistry blocking_;
   ServerStats stats_;
   const uint64_t start_ms_;
   std::atomic<uint64_t> next_client_id_{1};  // relaxed: uniqueness only
