@@ -23,6 +23,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "server/blocking.h"
 #include "server/commands.h"
 
 namespace strata::server {
@@ -202,10 +203,15 @@ void ExecCommand(CommandContext& ctx) {
   ctx.client->in_exec = false;
   Status s = CommitTransaction(ctx, &txn);
   if (!s.ok()) {
-    // Nothing was applied: the replies would lie.
+    // Nothing was applied: the replies would lie, and no waiter may wake.
+    ctx.client->ready_keys.clear();
     ctx.reply->buffer()->resize(mark);
     ReplyStatusError(ctx.reply, s);
+    return;
   }
+  // Clients blocked on keys the EXEC pushed to wake only now that its
+  // writes are committed (blocking.h).
+  SignalReadyKeys(ctx.state->blocking(), ctx.client);
 }
 
 }  // namespace
