@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/commands.h"
 #include "server/resp_parser.h"
 
@@ -81,6 +82,9 @@ void CopyCommand(CommandContext& ctx) {
   }
   s = DbWrite(ctx, &batch);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
+  if (meta.type == KeyType::kList || meta.type == KeyType::kZSet) {
+    SignalKeyReady(ctx, destination);  // may serve clients blocked on it
+  }
   ctx.reply->Integer(1);
 }
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <random>
 
+#include "server/blocking.h"
 #include "server/collection.h"
 #include "server/commands.h"
 #include "server/resp_parser.h"
@@ -149,6 +150,9 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     return;
   }
   if (!CommitBatch(ctx, &batch)) return;
+  // A list (or sorted set) appearing under `to` may serve clients blocked
+  // on it (blocking.h).
+  if (meta.type == KeyType::kList || meta.type == KeyType::kZSet) SignalKeyReady(ctx, to);
   if (nx) return ctx.reply->Integer(1);
   ctx.reply->Ok();
 }
