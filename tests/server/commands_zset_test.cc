@@ -1,0 +1,261 @@
+// Sorted sets: the order-preserving score encoding (zset_encoding.h) over
+// random doubles and the edge values, the element layout the commands
+// write, and the commands' exact RESP replies (checked against Redis
+// 7.0.15's) through the in-process harness.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "server/metadata.h"
+#include "server/zset_encoding.h"
+#include "server_harness.h"
+
+namespace strata::server {
+namespace {
+
+std::string Bulk(const std::string& s) {
+  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+}
+std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
+std::string Err(const std::string& s) { return "-" + s + "\r\n"; }
+std::string Arr(const std::vector<std::string>& items) {
+  std::string out = "*" + std::to_string(items.size()) + "\r\n";
+  for (const std::string& i : items) out += Bulk(i);
+  return out;
+}
+const std::string kNil = "$-1\r\n";
+const std::string kEmpty = "*0\r\n";
+const std::string kWrongTypeReply =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+TEST(ZSetEncodingTest, OrderMatchesNumericOrder) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double denorm = std::numeric_limits<double>::denorm_min();
+  std::vector<double> values = {-inf,
+                                -std::numeric_limits<double>::max(),
+                                -1e300,
+                                -1.5,
+                                -1,
+                                -std::numeric_limits<double>::min(),
+                                -denorm,
+                                0.0,
+                                denorm,
+                                2 * denorm,
+                                std::numeric_limits<double>::min(),
+                                1,
+                                1.5,
+                                1e300,
+                                std::numeric_limits<double>::max(),
+                                inf};
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<uint64_t> bits;
+  for (int i = 0; i < 20000; i++) {
+    double d = std::bit_cast<double>(bits(rng));
+    if (!std::isnan(d)) values.push_back(d);
+  }
+  std::uniform_real_distribution<double> small(-1000, 1000);
+  for (int i = 0; i < 2000; i++) values.push_back(small(rng));
+  std::vector<std::string> encoded;
+  for (double v : values) {
+    encoded.push_back(EncodeScore(v));
+    double back;
+    ASSERT_TRUE(DecodeScore(encoded.back(), &back));
+    ASSERT_EQ(back, v);
+  }
+  // Byte order of the encodings == numeric order of the doubles.
+  for (size_t i = 0; i + 1 < values.size(); i++) {
+    for (size_t j : {i + 1, values.size() - 1 - i}) {
+      double a = values[i], b = values[j];
+      int bytes = encoded[i].compare(encoded[j]);
+      int numeric = a < b ? -1 : (a > b ? 1 : 0);
+      ASSERT_EQ(bytes < 0 ? -1 : (bytes > 0 ? 1 : 0), numeric) << a << " vs " << b;
+    }
+  }
+}
+
+TEST(ZSetEncodingTest, NegativeZeroIsZero) {
+  EXPECT_EQ(EncodeScore(-0.0), EncodeScore(0.0));
+  double back;
+  ASSERT_TRUE(DecodeScore(EncodeScore(-0.0), &back));
+  EXPECT_FALSE(std::signbit(back));
+  // The exact bytes docs/SERVER.md gives.
+  EXPECT_EQ(EncodeScore(0.0), std::string("\x80\0\0\0\0\0\0\0", 8));
+  EXPECT_EQ(EncodeScore(1.0), std::string("\xbf\xf0\0\0\0\0\0\0", 8));
+  EXPECT_EQ(EncodeScore(-1.0), std::string("\x40\x0f\xff\xff\xff\xff\xff\xff", 8));
+  EXPECT_EQ(EncodeScore(std::numeric_limits<double>::infinity()),
+            std::string("\xff\xf0\0\0\0\0\0\0", 8));
+  EXPECT_EQ(EncodeScore(-std::numeric_limits<double>::infinity()),
+            std::string("\x00\x0f\xff\xff\xff\xff\xff\xff", 8));
+  EXPECT_FALSE(DecodeScore("short", &back));
+}
+
+// The elements ZADD writes: 'M' member -> score, 'S' score member -> "".
+TEST(ZSetCommandsTest, ElementLayout) {
+  ServerHarness h;
+  EXPECT_EQ(h.Run({"ZADD", "z", "2", "b", "1", "a"}), Int(2));
+  std::string record;
+  Metadata meta;
+  ASSERT_TRUE(h.state()->GetMeta("z", &record, &meta).ok());
+  EXPECT_EQ(meta.type, KeyType::kZSet);
+  EXPECT_EQ(meta.size, 2u);
+  std::string prefix = SubkeyPrefix("z", meta.version);
+  std::vector<std::pair<std::string, std::string>> got;
+  std::unique_ptr<Iterator> it = h.state()->db()->NewIterator(ReadOptions());
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    got.emplace_back(std::string(it->key().substr(prefix.size())), std::string(it->value()));
+  }
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"Ma", EncodeScore(1)},
+      {"Mb", EncodeScore(2)},
+      {"S" + EncodeScore(1) + "a", ""},
+      {"S" + EncodeScore(2) + "b", ""}};
+  EXPECT_EQ(got, want);
+  // A score change moves the index entry.
+  EXPECT_EQ(h.Run({"ZADD", "z", "3", "a"}), Int(0));
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "0", "-1"}), Arr({"b", "a"}));
+}
+
+TEST(ZSetCommandsTest, ZAddOptions) {
+  ServerHarness h;
+  EXPECT_EQ(h.Run({"ZADD", "z", "1", "a", "2", "b"}), Int(2));
+  EXPECT_EQ(h.Run({"ZADD", "z", "NX", "5", "a", "3", "c"}), Int(1));
+  EXPECT_EQ(h.Run({"ZSCORE", "z", "a"}), Bulk("1"));
+  EXPECT_EQ(h.Run({"ZADD", "z", "XX", "CH", "5", "a", "4", "d"}), Int(1));
+  EXPECT_EQ(h.Run({"ZSCORE", "z", "d"}), kNil);
+  EXPECT_EQ(h.Run({"ZADD", "z", "GT", "CH", "4", "a", "9", "b"}), Int(1));
+  EXPECT_EQ(h.Run({"ZADD", "z", "LT", "CH", "7", "b", "1", "c"}), Int(2));
+  EXPECT_EQ(h.Run({"ZADD", "z", "INCR", "1.5", "a"}), Bulk("6.5"));
+  EXPECT_EQ(h.Run({"ZADD", "z", "NX", "INCR", "1", "a"}), kNil);
+  EXPECT_EQ(h.Run({"ZADD", "z", "1", "x", "2", "x"}), Int(1));
+  EXPECT_EQ(h.Run({"ZSCORE", "z", "x"}), Bulk("2"));
+  EXPECT_EQ(h.Run({"ZADD", "nx", "XX", "1", "a"}), Int(0));
+  EXPECT_EQ(h.Run({"EXISTS", "nx"}), Int(0));
+  EXPECT_EQ(h.Run({"ZADD", "z", "NX", "XX", "1", "a"}),
+            Err("ERR XX and NX options at the same time are not compatible"));
+  EXPECT_EQ(h.Run({"ZADD", "z", "GT", "LT", "1", "a"}),
+            Err("ERR GT, LT, and/or NX options at the same time are not compatible"));
+  EXPECT_EQ(h.Run({"ZADD", "z", "INCR", "1", "a", "2", "b"}),
+            Err("ERR INCR option supports a single increment-element pair"));
+  EXPECT_EQ(h.Run({"ZADD", "z", "1", "a", "2"}), Err("ERR syntax error"));
+  EXPECT_EQ(h.Run({"ZADD", "z", "nan", "a"}), Err("ERR value is not a valid float"));
+  EXPECT_EQ(h.Run({"ZADD", "z", "inf", "i"}), Int(1));
+  EXPECT_EQ(h.Run({"ZINCRBY", "z", "-inf", "i"}),
+            Err("ERR resulting score is not a number (NaN)"));
+  EXPECT_EQ(h.Run({"ZINCRBY", "z", "0.1", "new"}), Bulk("0.10000000000000001"));
+  EXPECT_EQ(h.Run({"SET", "s", "v"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"ZADD", "s", "1", "a"}), kWrongTypeReply);
+}
+
+TEST(ZSetCommandsTest, RangesByRankScoreAndLex) {
+  ServerHarness h;
+  EXPECT_EQ(h.Run({"ZADD", "z", "-inf", "n", "1", "a", "2", "b", "2", "c", "3", "d", "+inf", "p"}),
+            Int(6));
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "1", "3"}), Arr({"a", "b", "c"}));
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "-2", "-1", "WITHSCORES"}), Arr({"d", "3", "p", "inf"}));
+  EXPECT_EQ(h.Run({"ZREVRANGE", "z", "0", "1", "WITHSCORES"}), Arr({"p", "inf", "d", "3"}));
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "5", "1"}), kEmpty);
+  EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "z", "(1", "3"}), Arr({"b", "c", "d"}));
+  EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", "2"}), Arr({"a", "b"}));
+  EXPECT_EQ(h.Run({"ZREVRANGEBYSCORE", "z", "2", "-inf"}), Arr({"c", "b", "a", "n"}));
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "(3", "2", "BYSCORE", "REV"}), Arr({"c", "b"}));
+  EXPECT_EQ(h.Run({"ZCOUNT", "z", "2", "(3"}), Int(2));
+  EXPECT_EQ(h.Run({"ZRANK", "z", "c"}), Int(3));
+  EXPECT_EQ(h.Run({"ZREVRANK", "z", "c"}), Int(2));
+  EXPECT_EQ(h.Run({"ZRANK", "z", "zz"}), kNil);
+  EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "z", "x", "1"}), Err("ERR min or max is not a float"));
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "0", "1", "LIMIT", "0", "1"}),
+            Err("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or "
+                "BYLEX"));
+  EXPECT_EQ(h.Run({"ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d"}), Int(4));
+  EXPECT_EQ(h.Run({"ZRANGEBYLEX", "l", "(a", "[c"}), Arr({"b", "c"}));
+  EXPECT_EQ(h.Run({"ZREVRANGEBYLEX", "l", "+", "(b"}), Arr({"d", "c"}));
+  EXPECT_EQ(h.Run({"ZRANGE", "l", "[c", "-", "BYLEX", "REV", "LIMIT", "1", "5"}), Arr({"b", "a"}));
+  EXPECT_EQ(h.Run({"ZLEXCOUNT", "l", "-", "+"}), Int(4));
+  EXPECT_EQ(h.Run({"ZRANGEBYLEX", "l", "a", "+"}),
+            Err("ERR min or max not valid string range item"));
+  EXPECT_EQ(h.Run({"ZRANGE", "l", "-", "+", "BYLEX", "WITHSCORES"}),
+            Err("ERR syntax error, WITHSCORES not supported in combination with BYLEX"));
+  EXPECT_EQ(h.Run({"ZRANGE", "missing", "0", "-1"}), kEmpty);
+}
+
+TEST(ZSetCommandsTest, RemovalsAndPops) {
+  ServerHarness h;
+  EXPECT_EQ(h.Run({"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"}), Int(5));
+  EXPECT_EQ(h.Run({"ZREM", "z", "a", "nope"}), Int(1));
+  EXPECT_EQ(h.Run({"ZREMRANGEBYRANK", "z", "0", "0"}), Int(1));
+  EXPECT_EQ(h.Run({"ZREMRANGEBYSCORE", "z", "(3", "4"}), Int(1));
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "0", "-1"}), Arr({"c", "e"}));
+  EXPECT_EQ(h.Run({"ZPOPMAX", "z"}), Arr({"e", "5"}));
+  EXPECT_EQ(h.Run({"ZPOPMIN", "z", "5"}), Arr({"c", "3"}));
+  EXPECT_EQ(h.Run({"EXISTS", "z"}), Int(0));
+  EXPECT_EQ(h.Run({"ZPOPMIN", "z"}), kEmpty);
+  EXPECT_EQ(h.Run({"ZPOPMIN", "z", "-1"}), Err("ERR value is out of range, must be positive"));
+  EXPECT_EQ(h.Run({"ZADD", "l", "0", "a", "0", "b", "0", "c"}), Int(3));
+  EXPECT_EQ(h.Run({"ZREMRANGEBYLEX", "l", "[b", "+"}), Int(2));
+  EXPECT_EQ(h.Run({"ZMPOP", "2", "none", "l", "MIN"}),
+            "*2\r\n" + Bulk("l") + "*1\r\n*2\r\n" + Bulk("a") + Bulk("0"));
+  EXPECT_EQ(h.Run({"ZMPOP", "1", "l", "MIN"}), "*-1\r\n");
+  EXPECT_EQ(h.Run({"ZMPOP", "0", "l", "MIN"}), Err("ERR numkeys should be greater than 0"));
+}
+
+TEST(ZSetCommandsTest, SetOperations) {
+  ServerHarness h;
+  EXPECT_EQ(h.Run({"ZADD", "a", "1", "x", "2", "y", "3", "z"}), Int(3));
+  EXPECT_EQ(h.Run({"ZADD", "b", "10", "y", "20", "z", "30", "w"}), Int(3));
+  EXPECT_EQ(h.Run({"ZUNION", "2", "a", "b", "WITHSCORES"}),
+            Arr({"x", "1", "y", "12", "z", "23", "w", "30"}));
+  EXPECT_EQ(h.Run({"ZINTER", "2", "a", "b", "WEIGHTS", "2", "1", "AGGREGATE", "MAX", "WITHSCORES"}),
+            Arr({"y", "10", "z", "20"}));
+  EXPECT_EQ(h.Run({"ZDIFF", "2", "a", "b"}), Arr({"x"}));
+  EXPECT_EQ(h.Run({"ZINTERCARD", "2", "a", "b", "LIMIT", "1"}), Int(1));
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "a", "2", "a", "b", "AGGREGATE", "MIN"}), Int(4));
+  EXPECT_EQ(h.Run({"ZRANGE", "a", "0", "-1", "WITHSCORES"}),
+            Arr({"x", "1", "y", "2", "z", "3", "w", "30"}));
+  EXPECT_EQ(h.Run({"ZINTERSTORE", "d", "2", "a", "nokey"}), Int(0));
+  EXPECT_EQ(h.Run({"EXISTS", "d"}), Int(0));
+  EXPECT_EQ(h.Run({"ZUNION", "0", "a"}),
+            Err("ERR at least 1 input key is needed for 'zunion' command"));
+  EXPECT_EQ(h.Run({"ZUNION", "3", "a", "b"}), Err("ERR syntax error"));
+  EXPECT_EQ(h.Run({"ZDIFF", "2", "a", "b", "WEIGHTS", "1", "2"}), Err("ERR syntax error"));
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "r", "a", "1", "2", "BYSCORE"}), Int(2));
+  EXPECT_EQ(h.Run({"ZRANGE", "r", "0", "-1"}), Arr({"x", "y"}));
+  EXPECT_EQ(h.Run({"SET", "s", "v"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"ZUNION", "2", "a", "s"}), kWrongTypeReply);
+}
+
+TEST(ZSetCommandsTest, Resp3Shapes) {
+  ServerHarness h;
+  auto client = h.NewClient();
+  client->resp = 3;
+  EXPECT_EQ(h.Run({"ZADD", "z", "1.5", "a", "2", "b"}, client.get()), Int(2));
+  EXPECT_EQ(h.Run({"ZSCORE", "z", "a"}, client.get()), ",1.5\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "0", "-1", "WITHSCORES"}, client.get()),
+            "*2\r\n*2\r\n" + Bulk("a") + ",1.5\r\n*2\r\n" + Bulk("b") + ",2\r\n");
+  EXPECT_EQ(h.Run({"ZPOPMIN", "z"}, client.get()), "*2\r\n" + Bulk("a") + ",1.5\r\n");
+  EXPECT_EQ(h.Run({"ZMSCORE", "z", "a", "b"}, client.get()), "*2\r\n_\r\n,2\r\n");
+}
+
+TEST(ZSetCommandsTest, RandMemberAndScan) {
+  ServerHarness h;
+  EXPECT_EQ(h.Run({"ZRANDMEMBER", "z"}), kNil);
+  EXPECT_EQ(h.Run({"ZADD", "z", "1", "a", "2", "b", "3", "c"}), Int(3));
+  std::string all = h.Run({"ZRANDMEMBER", "z", "10"});
+  EXPECT_EQ(all.substr(0, 4), "*3\r\n");
+  for (const char* m : {"a", "b", "c"}) EXPECT_NE(all.find(Bulk(m)), std::string::npos);
+  EXPECT_EQ(h.Run({"ZRANDMEMBER", "z", "-5"}).substr(0, 4), "*5\r\n");
+  EXPECT_EQ(h.Run({"ZRANDMEMBER", "z", "0"}), kEmpty);
+  EXPECT_EQ(h.Run({"ZRANDMEMBER", "z", "1", "x"}), Err("ERR syntax error"));
+  std::string first = h.Run({"ZSCAN", "z", "0", "COUNT", "2"});
+  EXPECT_NE(first.find(Arr({"a", "1", "b", "2"})), std::string::npos) << first;
+  EXPECT_EQ(h.Run({"ZSCAN", "z", "0", "MATCH", "c"}), "*2\r\n" + Bulk("0") + Arr({"c", "3"}));
+}
+
+}  // namespace
+}  // namespace strata::server
