@@ -1,8 +1,8 @@
 # The two commands a newcomer needs, each working on a fresh Debian 12 machine:
 #   make run    installs dependencies, builds, opens the `strata` shell on ./strata-data
 #   make test   installs dependencies, builds, runs the tests (not the stress label)
-# Other targets: build, server (strata-server, docs/SERVER.md), stress (long-running tests), crash-test, sanitize-asan, sanitize-tsan,
-# thread-safety, fuzz, install.
+# Other targets: build, server (strata-server, docs/SERVER.md), server-bench, stress (long-running
+# tests), crash-test, sanitize-asan, sanitize-tsan, thread-safety, fuzz, bench, bench-compare, install.
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -104,6 +104,35 @@ bench: build
 .PHONY: server-bench
 server-bench: build
 	scripts/server-bench --strata $(BUILD)/tools/strata-server/strata-server
+
+# Issue 11's comparison, reproducible: StrataDB, LevelDB and RocksDB with the
+# same settings (64 MiB write buffer and block cache, bloom 10 bits/key,
+# snappy), 3 runs each alternating the engines, medians reported; the
+# workloads in sequence on one database (--one_db), so the reads meet what
+# the fills left (the tree shape is printed before each read). Then the
+# write-scaling curve at 1, 2, 4 and 8 threads (db_bench semantics: every
+# thread does --num writes). 1M keys; BIG=1 for 10M. Writes JSON, SVG,
+# Markdown and the console output into $(BUILD)/bench/ (docs/PERFORMANCE.md).
+BENCH_NUM ?= $(if $(BIG),10000000,1000000)
+BENCH_REPEAT ?= 3
+BENCH_DB ?= /tmp/strata-bench-compare
+BENCH_WORKLOADS ?= fillseq,fillrandom,overwrite,readrandom,readmissing,readseq,readreverse,seekrandom,readwhilewriting,ycsba,ycsbb,ycsbc,ycsbd,ycsbe,ycsbf,deleterandom
+BENCH_CURVE ?= 1,2,4,8
+BENCH_SETTINGS = --engines strata,leveldb,rocksdb --num $(BENCH_NUM) --repeat $(BENCH_REPEAT) \
+	--write_buffer_size 64MiB --cache_size 64MiB --bloom_bits 10 --compression snappy \
+	--db $(BENCH_DB)
+.PHONY: bench-compare
+bench-compare: build
+	@mkdir -p $(BUILD)/bench
+	./$(BUILD)/tools/strata-bench/strata-bench $(BENCH_SETTINGS) --one_db \
+		--benchmarks $(BENCH_WORKLOADS) --json $(BUILD)/bench/compare-$(BENCH_NUM).json \
+		--svg $(BUILD)/bench/compare-$(BENCH_NUM).svg --markdown $(BUILD)/bench/compare-$(BENCH_NUM).md \
+		> $(BUILD)/bench/compare-$(BENCH_NUM).txt
+	./$(BUILD)/tools/strata-bench/strata-bench $(BENCH_SETTINGS) --threads_curve $(BENCH_CURVE) \
+		--benchmarks fillrandom,overwrite --json $(BUILD)/bench/threads-$(BENCH_NUM).json \
+		--svg $(BUILD)/bench/threads-$(BENCH_NUM).svg --markdown $(BUILD)/bench/threads-$(BENCH_NUM).md \
+		> $(BUILD)/bench/threads-$(BENCH_NUM).txt
+	@echo "bench-compare: tables in $(BUILD)/bench/compare-$(BENCH_NUM).md and threads-$(BENCH_NUM).md"
 
 install: build
 	cmake --install $(BUILD)

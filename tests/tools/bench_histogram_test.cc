@@ -112,5 +112,30 @@ TEST(BenchHistogramTest, MergingAnEmptyHistogramChangesNothing) {
   EXPECT_EQ(20u, a.max());
 }
 
+// Buckets and Restore carry a histogram from an engine process to the
+// parent (report/runs_json.cc): what comes back reports the same figures.
+TEST(BenchHistogramTest, RestoreFromBucketsGivesTheSameHistogram) {
+  Histogram original;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 10000; i++) original.Add(rng() % 5000000);
+  Histogram copy;
+  copy.Add(42);  // replaced, not added to
+  copy.Restore(original.Buckets(), original.min(), original.max(), original.sum());
+  EXPECT_EQ(original.count(), copy.count());
+  EXPECT_EQ(original.min(), copy.min());
+  EXPECT_EQ(original.max(), copy.max());
+  EXPECT_DOUBLE_EQ(original.Mean(), copy.Mean());
+  for (double p : {0.0, 0.5, 0.9, 0.99, 0.999, 1.0}) {
+    EXPECT_DOUBLE_EQ(original.Percentile(p), copy.Percentile(p)) << p;
+  }
+  EXPECT_EQ(original.Buckets(), copy.Buckets());
+
+  Histogram empty;
+  copy.Restore(empty.Buckets(), empty.min(), empty.max(), empty.sum());
+  EXPECT_EQ(0u, copy.count());
+  EXPECT_EQ(0u, copy.min());
+  EXPECT_EQ(0.0, copy.Percentile(0.5));
+}
+
 }  // namespace
 }  // namespace strata::bench

@@ -7,8 +7,8 @@
 // engine's status into one with the same meaning), and iterators are
 // strata::Iterator, the project's one cursor interface.
 //
-// Thread-safety: after Open, Put, Delete, Get, NewIterator and Stats may be
-// called from many threads at once (all three engines promise it for their
+// Thread-safety: after Open, Put, Delete, Get, NewIterator, Stats and
+// FilesPerLevel may be called from many threads at once (all three engines promise it for their
 // DB handles). Open and Close are called by one thread with no other call in
 // flight.
 
@@ -92,7 +92,33 @@ class Engine {
 
   // The engine's own accounting, if it has the properties for it.
   virtual std::optional<EngineStats> Stats() { return std::nullopt; }
+
+  // The tree's shape: the number of table files at each level, level 0
+  // first, from the engine's own properties (strata.num-files-at-level<N>,
+  // leveldb.num-files-at-level<N>, rocksdb.num-files-at-level<N>).
+  // REQUIRES: open.
+  virtual std::vector<int> FilesPerLevel() = 0;
+
+  // The settings the open database really runs with, read back from the
+  // engine where its API allows (RocksDB's GetOptions) and otherwise the
+  // options the adapter passed to Open, one value per kSettingNames entry
+  // ("" where the engine has no such setting). REQUIRES: open.
+  virtual std::vector<std::string> Settings() = 0;
 };
+
+// The rows of Engine::Settings, in order. The first four are the ones the
+// comparison requires equal for every engine (issue 11's fairness rule);
+// the others are shown for information (each engine's default).
+inline constexpr const char* kSettingNames[] = {
+    "write buffer", "block cache",        "bloom bits/key",    "compression",
+    "block size",   "checksums on reads", "target table file", "index+filter in cache"};
+inline constexpr size_t kComparedSettings = 4;
+
+// The Settings() values EngineOptions asks for (the first kComparedSettings
+// rows; the others "").
+std::vector<std::string> RequestedSettings(const EngineOptions& options);
+// Bytes as the settings show them: "64 MiB", "4 KiB", "1000 B".
+std::string SettingBytes(uint64_t bytes);
 
 // The engines this binary was built with, in a fixed order ("strata" first).
 std::vector<std::string> AvailableEngines();

@@ -80,8 +80,17 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   app.add_option("--value_size", flags->value_size, "Bytes per value (half compressible)")
       ->check(CLI::Range(0, 64 << 20))
       ->capture_default_str();
-  app.add_option("--threads", flags->threads, "Threads each workload's operations are split among")
+  app.add_option("--threads", flags->threads,
+                 "Threads per workload; each does the whole --num (or --reads), as in db_bench")
       ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--threads_curve,--threads-curve", flags->threads_curve,
+                 "Run everything at each of these thread counts (e.g. 1,2,4,8): a scaling curve")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--repeat", flags->repeat,
+                 "Runs per engine, alternating engines; medians, min and max are reported")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   app.add_option("--seek_nexts", flags->seek_nexts, "Nexts after each Seek in seekrandom")
       ->check(CLI::NonNegativeNumber)
@@ -116,10 +125,19 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
       ->capture_default_str();
   app.add_flag("--use_existing_db,!--no-use_existing_db", flags->use_existing_db,
                "Reuse the databases in --db; fill workloads are skipped");
+  app.add_flag("--one_db,!--no-one_db", flags->one_db,
+               "Run the whole sequence on one database: fills do not recreate it");
   app.add_option("--seed", flags->seed, "Seed of every random choice (same for every engine)")
       ->capture_default_str();
   app.add_option("--json", flags->json_path, "Write every figure to this JSON file");
   app.add_option("--svg", flags->svg_path, "Draw ratios and latencies to this SVG file");
+  app.add_option("--markdown", flags->markdown_path,
+                 "Write the summary tables to this Markdown file");
+  // An engine process (main.cc) gets these; hidden from --help.
+  app.add_option("--child_output", flags->child_output)->group("");
+  app.add_option("--child_engine", flags->child_engine)->group("");
+  app.add_option("--child_threads", flags->child_threads)->group("");
+  app.add_option("--child_repetition", flags->child_repetition)->group("");
   app.add_flag("--progress,!--no-progress", flags->progress,
                "Progress bar on stderr when it is a terminal")
       ->capture_default_str();
@@ -140,6 +158,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
     Distribution d;
     (void)ParseDistribution(distribution, &d);
     flags->distribution = d;
+  }
+  if (!flags->child_engine.empty()) {
+    flags->engines = {flags->child_engine};
+    flags->threads = flags->child_threads;
   }
   if (std::string error = Check(*flags); !error.empty()) {
     std::fprintf(stderr, "strata-bench: %s\n", error.c_str());

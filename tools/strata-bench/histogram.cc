@@ -51,6 +51,28 @@ void Histogram::Merge(const Histogram& other) {
   sum_ += other.sum_;
 }
 
+std::vector<std::pair<int, uint64_t>> Histogram::Buckets() const {
+  std::vector<std::pair<int, uint64_t>> buckets;
+  for (int b = 0; b < kNumBuckets; b++) {
+    if (buckets_[b] != 0) buckets.emplace_back(b, buckets_[b]);
+  }
+  return buckets;
+}
+
+void Histogram::Restore(const std::vector<std::pair<int, uint64_t>>& buckets, uint64_t min,
+                        uint64_t max, double sum) {
+  Clear();
+  for (const auto& [bucket, count] : buckets) {
+    if (bucket < 0 || bucket >= kNumBuckets) continue;
+    buckets_[bucket] += count;
+    count_ += count;
+  }
+  if (count_ == 0) return;
+  min_ = min;
+  max_ = max;
+  sum_ = sum;
+}
+
 double Histogram::Mean() const { return count_ == 0 ? 0.0 : sum_ / static_cast<double>(count_); }
 
 double Histogram::Percentile(double p) const {

@@ -15,6 +15,8 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace strata::bench {
 
@@ -39,6 +41,16 @@ class Histogram {
   // The value below which a fraction p (in [0, 1]) of the samples fall,
   // interpolated linearly inside its bucket. 0 when empty.
   double Percentile(double p) const;
+
+  // The histogram as parts, to carry it from one process to another (the
+  // engine processes' results, report/runs_json.cc): each non-empty bucket
+  // with its count, in bucket order; and the reverse, which replaces this
+  // histogram's contents. Restore(Buckets(), min(), max(), sum()) of a
+  // histogram gives the same histogram.
+  std::vector<std::pair<int, uint64_t>> Buckets() const;
+  double sum() const { return sum_; }
+  void Restore(const std::vector<std::pair<int, uint64_t>>& buckets, uint64_t min, uint64_t max,
+               double sum);
 
   // The bucket holding value, and the range [BucketLow(b), BucketHigh(b)) of
   // values bucket b holds. Public for tests.

@@ -9,6 +9,8 @@
 #include <system_error>
 #include <thread>
 
+#include "memory.h"
+#include "report/report.h"
 #include "workloads.h"
 
 namespace strata::bench {
@@ -36,11 +38,11 @@ Distribution RequestDistribution(const Flags& flags, const Workload& workload) {
 
 double MiB(uint64_t bytes) { return static_cast<double>(bytes) / 1048576.0; }
 
-// The threads of one workload, timed from the moment all are ready (their
-// value buffers built) to the moment the last measured one finishes.
-Status RunThreads(const RunContext& context, size_t position, uint64_t total_ops, Result* result) {
+// The threads of one workload, released together once all are ready (their
+// value buffers built); each times its own span.
+Status RunThreads(const RunContext& context, size_t position, Result* result) {
   const Flags& flags = *context.flags;
-  int threads = flags.threads;
+  int threads = context.threads;
   bool background = context.workload->background != nullptr;
   std::vector<std::unique_ptr<ThreadState>> states(threads + (background ? 1 : 0));
   std::vector<Status> errors(states.size());
@@ -50,16 +52,16 @@ Status RunThreads(const RunContext& context, size_t position, uint64_t total_ops
   std::vector<std::thread> workers;
   for (int i = 0; i < static_cast<int>(states.size()); i++) {
     bool is_background = i == threads;
-    uint64_t share = total_ops / threads;
-    uint64_t ops =
-        is_background ? 0 : (i == threads - 1 ? total_ops - share * (threads - 1) : share);
+    uint64_t ops = is_background ? 0 : ThreadOps(*context.workload, flags, i, threads);
     workers.emplace_back([&, i, ops, is_background] {
       uint64_t seed = ThreadSeed(flags, std::string(context.workload->name), position, i);
       states[i] = std::make_unique<ThreadState>(i, ops, context, seed);
       ready.count_down();
       go.wait();
+      states[i]->start = Clock::now();
       Body body = is_background ? context.workload->background : context.workload->body;
       errors[i] = body(context, states[i].get());
+      states[i]->end = Clock::now();
     });
   }
   ready.wait();
@@ -81,24 +83,41 @@ Status RunThreads(const RunContext& context, size_t position, uint64_t total_ops
     }
   });
   for (int i = 0; i < threads; i++) workers[i].join();
-  Clock::time_point end = Clock::now();
   finished.store(true, std::memory_order_release);
   sampler.join();
   context.stop->store(true, std::memory_order_release);
   if (background) workers[threads].join();
 
-  result->seconds = std::chrono::duration<double>(end - start).count();
+  // As db_bench: wall time from the first measured thread's start to the
+  // last one's end (not from the release of the barrier, so a thread slow
+  // to wake on a busy machine does not count as work), and µs/op from the
+  // sum of each thread's own span.
+  Clock::time_point first_start = states[0]->start, last_end = states[0]->end;
+  for (int i = 0; i < threads; i++) {
+    first_start = std::min(first_start, states[i]->start);
+    last_end = std::max(last_end, states[i]->end);
+  }
+  result->seconds = std::chrono::duration<double>(last_end - first_start).count();
   for (int i = 0; i < threads; i++) {
     result->latency.Merge(states[i]->latency);
     result->ops += states[i]->done;
     result->found += states[i]->found;
     result->bytes += states[i]->bytes;
+    result->thread_seconds +=
+        std::chrono::duration<double>(states[i]->end - states[i]->start).count();
   }
   if (background) result->background_ops = states[threads]->done;
   for (Status& s : errors) {
     if (!s.ok()) return std::move(s);
   }
   return Status::OK();
+}
+
+// "L0 2, L6 2 (files per level: 2 0 0 0 0 0 2)".
+std::string DescribeShape(const std::vector<int>& files) {
+  std::string all;
+  for (int n : files) all += (all.empty() ? "" : " ") + std::to_string(n);
+  return ShapeText(files) + " (files per level: " + all + ")";
 }
 
 }  // namespace
@@ -134,12 +153,14 @@ Status Runner::RunEngine(Engine* engine, std::vector<Result>* results) {
   uint64_t stall_micros_before = 0;
   for (size_t position = 0; position < flags_.benchmarks.size(); position++) {
     const Workload& workload = *FindWorkload(flags_.benchmarks[position]);
-    if (workload.fresh_db) {
-      if (flags_.use_existing_db) {
-        std::fprintf(out_, "%-8s %-16s : skipped (--use_existing_db)\n",
-                     std::string(engine->name()).c_str(), std::string(workload.name).c_str());
-        continue;
-      }
+    if (workload.fresh_db && flags_.use_existing_db) {
+      std::fprintf(out_, "%-8s %-16s : skipped (--use_existing_db)\n",
+                   std::string(engine->name()).c_str(), std::string(workload.name).c_str());
+      continue;
+    }
+    // With --one_db a fill writes into the database the workloads before it
+    // left; otherwise it starts from an empty one.
+    if (workload.fresh_db && !flags_.one_db) {
       engine->Close();
       s = engine->Destroy(path);
       if (s.ok()) s = engine->Open(options, path);
@@ -149,17 +170,29 @@ Status Runner::RunEngine(Engine* engine, std::vector<Result>* results) {
     }
 
     std::atomic<bool> stop{false};
+    int threads = WorkloadThreads(workload, flags_);
     RunContext context{
-        &workload, &flags_, engine,   KeyChooser(RequestDistribution(flags_, workload), flags_.num),
-        &items,    &stop,   progress_};
-    uint64_t total_ops = WorkloadOps(workload, flags_);
+        &workload, &flags_, engine,  KeyChooser(RequestDistribution(flags_, workload), flags_.num),
+        &items,    &stop,   threads, progress_};
+    uint64_t total_ops = 0;
+    for (int i = 0; i < threads; i++) total_ops += ThreadOps(workload, flags_, i, threads);
     Result result;
     result.workload = std::string(workload.name);
     result.engine = std::string(engine->name());
     result.threads = flags_.threads;
+    result.repetition = repetition_;
+    if (workload.ops_are_reads) {
+      // The shape the reads meet (issue 11: a fair comparison shows it).
+      result.files_per_level_before = engine->FilesPerLevel();
+      std::fprintf(out_, "%-8s %-16s : tree before the reads: %s\n", result.engine.c_str(),
+                   result.workload.c_str(), DescribeShape(result.files_per_level_before).c_str());
+      std::fflush(out_);
+    }
+    result.peak_rss_is_cumulative = !ResetPeakRss();
     progress_->Start(result.engine + " " + result.workload, total_ops);
-    s = RunThreads(context, position, total_ops, &result);
+    s = RunThreads(context, position, &result);
     progress_->Finish();
+    result.peak_rss_bytes = PeakRssBytes();
     if (s.IsNotSupported()) {  // e.g. DeleteRange on LevelDB
       std::fprintf(out_, "%-8s %-16s : n/a (%s)\n", result.engine.c_str(), result.workload.c_str(),
                    std::string(s.message()).c_str());
@@ -175,11 +208,11 @@ Status Runner::RunEngine(Engine* engine, std::vector<Result>* results) {
     }
     std::fprintf(out_,
                  "%-8s %-16s : %9.3f µs/op %10.0f ops/s %8.1f MB/s  p50 %.1f p99 %.1f p99.9 %.1f "
-                 "max %.0f µs",
+                 "max %.0f µs  peak %.0f MiB",
                  result.engine.c_str(), result.workload.c_str(), result.MicrosPerOp(),
                  result.OpsPerSecond(), result.MbPerSecond(), result.LatencyMicros(0.5),
                  result.LatencyMicros(0.99), result.LatencyMicros(0.999),
-                 static_cast<double>(result.latency.max()) / 1000.0);
+                 static_cast<double>(result.latency.max()) / 1000.0, MiB(result.peak_rss_bytes));
     if (workload.name == "readrandom" || workload.name == "readmissing" ||
         workload.name == "readwhilewriting") {
       std::fprintf(out_, "  (%llu of %llu found)", static_cast<unsigned long long>(result.found),

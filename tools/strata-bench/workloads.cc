@@ -27,7 +27,7 @@ Status Timed(const RunContext& context, ThreadState* thread, Op&& op) {
   thread->latency.Add(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count()));
   // The background writer (index == threads) is not part of the bar's total.
-  if (++thread->done % kProgressStep == 0 && thread->index < context.flags->threads) {
+  if (++thread->done % kProgressStep == 0 && thread->index < context.threads) {
     context.progress->Add(kProgressStep);
   }
   return s;
@@ -78,10 +78,10 @@ Status ScanFrom(const RunContext& context, ThreadState* thread, std::string_view
   });
 }
 
+// Every thread writes [0, ops) in key order, as db_bench's fillseq does.
 Status FillSeq(const RunContext& context, ThreadState* thread) {
-  uint64_t first = thread->index * (context.flags->num / context.flags->threads);
   for (uint64_t i = 0; i < thread->ops; i++) {
-    Status s = PutItem(context, thread, first + i);
+    Status s = PutItem(context, thread, i);
     if (!s.ok()) return s;
   }
   return Status::OK();
@@ -221,7 +221,7 @@ uint64_t ScatterMultiplier(uint64_t n) {
 Status YcsbLoad(const RunContext& context, ThreadState* thread) {
   uint64_t n = context.flags->num;
   uint64_t m = ScatterMultiplier(n);
-  uint64_t first = thread->index * (n / context.flags->threads);
+  uint64_t first = thread->index * (n / context.threads);
   for (uint64_t i = first; i < first + thread->ops; i++) {
     auto item = static_cast<uint64_t>(static_cast<unsigned __int128>(i) * m % n);
     Status s = PutItem(context, thread, item);
@@ -356,7 +356,16 @@ const Workload* FindWorkload(std::string_view name) {
   return nullptr;
 }
 
-uint64_t WorkloadOps(const Workload& workload, const Flags& flags) {
+int WorkloadThreads(const Workload& workload, const Flags& flags) {
+  if (workload.name == "compact" || workload.name == "deleteall") return 1;
+  return flags.threads;
+}
+
+uint64_t ThreadOps(const Workload& workload, const Flags& flags, int index, int threads) {
+  if (workload.name == "ycsbload") {
+    uint64_t share = flags.num / static_cast<uint64_t>(threads);
+    return index == threads - 1 ? flags.num - share * static_cast<uint64_t>(threads - 1) : share;
+  }
   if (workload.name == "fillsync") return std::max<uint64_t>(1, flags.num / 1000);
   if (workload.name == "compact" || workload.name == "deleteall") return 1;
   if (workload.name == "deleterange") return flags.num_ranges;

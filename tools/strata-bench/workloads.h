@@ -1,6 +1,13 @@
 // Workloads: what each benchmark name does, as db_bench and YCSB define it.
 //
-// db_bench (each op one call; "random" keys are uniform, with replacement):
+// db_bench (each op one call; "random" keys are uniform, with replacement).
+// With --threads N, as in db_bench, EVERY thread does the whole count (num,
+// or reads for the reads), so a workload does N times the operations of one
+// thread: fillseq's threads each write [0, num) in key order (db_bench's
+// DoWrite(seq) does the same), the random workloads' threads each draw from
+// the whole key space [0, num). Exceptions: ycsbload splits [0, num) among
+// its threads (YCSB's load writes each key once), and compact and deleteall,
+// one operation in all, run on one thread.
 //   fillseq       num Puts in key order, into a fresh database
 //   fillrandom    num Puts of random keys, into a fresh database
 //   fillsync      num / 1000 Puts of random keys, each synced, fresh database
@@ -41,6 +48,7 @@
 #include <strata/status.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -79,6 +87,7 @@ struct RunContext {
   std::atomic<uint64_t>* items;
   // Set once the measured threads are done; the background writer stops.
   std::atomic<bool>* stop;
+  int threads;  // measured threads (WorkloadThreads); a background writer is one more
   Progress* progress;
 };
 
@@ -94,7 +103,11 @@ struct ThreadState {
   ValueGenerator values;
   std::string scratch;  // Get's output
 
-  Histogram latency;   // nanoseconds per operation
+  Histogram latency;  // nanoseconds per operation
+  // This thread's own span: from when it began its first operation to when
+  // it finished its last.
+  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::time_point end;
   uint64_t done = 0;   // operations done (latency.count(), for writers too)
   uint64_t found = 0;  // reads that found their key
   uint64_t bytes = 0;  // key and value bytes written, or read and found
@@ -121,8 +134,12 @@ struct Workload {
 const Workload* FindWorkload(std::string_view name);
 const std::vector<Workload>& AllWorkloads();
 
-// Operations the workload does in total with these flags.
-uint64_t WorkloadOps(const Workload& workload, const Flags& flags);
+// The measured threads that run workload: --threads, but 1 for compact and
+// deleteall (one operation in all).
+int WorkloadThreads(const Workload& workload, const Flags& flags);
+// The operations thread `index` of `threads` does (see the top of this file):
+// the workload's whole count, except ycsbload's share of [0, num).
+uint64_t ThreadOps(const Workload& workload, const Flags& flags, int index, int threads);
 
 }  // namespace strata::bench
 

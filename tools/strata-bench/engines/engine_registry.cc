@@ -36,6 +36,21 @@ std::string_view CompressionName(Compression compression) {
   return "?";
 }
 
+std::string SettingBytes(uint64_t bytes) {
+  if (bytes != 0 && bytes % (1 << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes != 0 && bytes % (1 << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " B";
+}
+
+std::vector<std::string> RequestedSettings(const EngineOptions& options) {
+  std::vector<std::string> settings(std::size(kSettingNames));
+  settings[0] = SettingBytes(options.write_buffer_size);
+  settings[1] = SettingBytes(options.cache_size);
+  settings[2] = std::to_string(options.bloom_bits);
+  settings[3] = std::string(CompressionName(options.compression));
+  return settings;
+}
+
 std::vector<std::string> AvailableEngines() {
   std::vector<std::string> names = {"strata"};
 #ifdef STRATA_BENCH_HAVE_LEVELDB

@@ -65,6 +65,8 @@ class LevelDbEngine final : public Engine {
 
   Status Open(const EngineOptions& options, const std::string& path) override {
     cache_.reset(leveldb::NewLRUCache(options.cache_size));
+    cache_capacity_ = options.cache_size;
+    bloom_bits_ = options.bloom_bits;
     if (options.bloom_bits > 0) filter_.reset(leveldb::NewBloomFilterPolicy(options.bloom_bits));
     leveldb::Options ldb_options;
     ldb_options.create_if_missing = true;
@@ -74,6 +76,7 @@ class LevelDbEngine final : public Engine {
     ldb_options.compression = options.compression == Compression::kNone
                                   ? leveldb::kNoCompression
                                   : leveldb::kSnappyCompression;
+    options_ = ldb_options;
     leveldb::DB* db = nullptr;
     Status s = FromLevelDb(leveldb::DB::Open(ldb_options, path, &db));
     db_.reset(db);
@@ -108,11 +111,39 @@ class LevelDbEngine final : public Engine {
     return std::make_unique<LevelDbIterator>(db_->NewIterator(read_options_));
   }
 
+  std::vector<int> FilesPerLevel() override {
+    std::vector<int> files;
+    std::string value;
+    for (int level = 0;
+         db_->GetProperty("leveldb.num-files-at-level" + std::to_string(level), &value); level++) {
+      files.push_back(std::atoi(value.c_str()));
+    }
+    return files;
+  }
+
+  // The options passed to Open (LevelDB cannot report them back), read from
+  // the objects it was given: the cache's capacity is what NewLRUCache got,
+  // the filter policy's bits what NewBloomFilterPolicy got. LevelDB keeps
+  // index and filter blocks in its table cache, outside the block cache.
+  std::vector<std::string> Settings() override {
+    return {SettingBytes(options_.write_buffer_size),
+            SettingBytes(cache_capacity_),
+            std::to_string(filter_ != nullptr ? bloom_bits_ : 0),
+            options_.compression == leveldb::kSnappyCompression ? "snappy" : "none",
+            SettingBytes(options_.block_size),
+            read_options_.verify_checksums ? "yes" : "no",
+            SettingBytes(options_.max_file_size),
+            "no"};
+  }
+
  private:
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   const leveldb::WriteOptions& WriteOptionsFor(bool sync) const { return sync ? sync_ : no_sync_; }
 
+  leveldb::Options options_;  // as passed to the last Open
+  size_t cache_capacity_ = 0;
+  int bloom_bits_ = 0;
   leveldb::ReadOptions read_options_;
   leveldb::WriteOptions no_sync_;
   leveldb::WriteOptions sync_;

@@ -46,6 +46,29 @@ rocksdb::CompressionType ToRocksDb(Compression compression) {
   return rocksdb::kNoCompression;
 }
 
+std::string CompressionNameOf(rocksdb::CompressionType type) {
+  switch (type) {
+    case rocksdb::kNoCompression:
+      return "none";
+    case rocksdb::kSnappyCompression:
+      return "snappy";
+    case rocksdb::kLZ4Compression:
+      return "lz4";
+    case rocksdb::kZSTD:
+      return "zstd";
+    default:
+      return "other (" + std::to_string(static_cast<int>(type)) + ")";
+  }
+}
+
+// "bloomfilter:10:false" -> "10"; any other id as it is.
+std::string BloomBits(const std::string& id) {
+  constexpr std::string_view kPrefix = "bloomfilter:";
+  if (!id.starts_with(kPrefix)) return id;
+  std::string bits = id.substr(kPrefix.size());
+  return bits.substr(0, bits.find(':'));
+}
+
 class RocksDbIterator final : public Iterator {
  public:
   explicit RocksDbIterator(rocksdb::Iterator* it) : it_(it) {}
@@ -126,6 +149,38 @@ class RocksDbEngine final : public Engine {
   }
   std::unique_ptr<Iterator> NewIterator() override {
     return std::make_unique<RocksDbIterator>(db_->NewIterator(rocksdb::ReadOptions()));
+  }
+
+  std::vector<int> FilesPerLevel() override {
+    std::vector<int> files;
+    std::string value;
+    for (int level = 0;
+         db_->GetProperty("rocksdb.num-files-at-level" + std::to_string(level), &value); level++) {
+      files.push_back(std::atoi(value.c_str()));
+    }
+    return files;
+  }
+
+  // Read back from the open database: GetOptions(), the block-based table
+  // options inside its table factory, the cache's capacity and the filter
+  // policy's id ("bloomfilter:<bits>:<use block based builder>").
+  std::vector<std::string> Settings() override {
+    rocksdb::Options options = db_->GetOptions();
+    std::vector<std::string> settings(std::size(kSettingNames));
+    settings[0] = SettingBytes(options.write_buffer_size);
+    settings[3] = CompressionNameOf(options.compression);
+    settings[5] = rocksdb::ReadOptions().verify_checksums ? "yes" : "no";
+    settings[6] = SettingBytes(options.target_file_size_base);
+    const auto* table = options.table_factory == nullptr
+                            ? nullptr
+                            : options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+    if (table == nullptr) return settings;
+    settings[1] =
+        table->block_cache == nullptr ? "none" : SettingBytes(table->block_cache->GetCapacity());
+    settings[2] = table->filter_policy == nullptr ? "0" : BloomBits(table->filter_policy->GetId());
+    settings[4] = SettingBytes(table->block_size);
+    settings[7] = table->cache_index_and_filter_blocks ? "yes" : "no";
+    return settings;
   }
 
  private:

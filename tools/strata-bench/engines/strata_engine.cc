@@ -24,7 +24,31 @@ class StrataEngine final : public Engine {
     strata_options.memory_budget = options.memory_budget;
     strata_options.bloom_bits_per_key = options.bloom_bits;
     strata_options.compression = ToStrata(options.compression);
+    options_ = strata_options;
     return DB::Open(strata_options, path, &db_);
+  }
+
+  std::vector<int> FilesPerLevel() override {
+    std::vector<int> files;
+    std::string value;
+    for (int level = 0;
+         db_->GetProperty("strata.num-files-at-level" + std::to_string(level), &value); level++) {
+      files.push_back(std::atoi(value.c_str()));
+    }
+    return files;
+  }
+
+  // The options passed to Open (the public API has no way to read them
+  // back; DB::Open takes them as they are).
+  std::vector<std::string> Settings() override {
+    return {SettingBytes(options_.write_buffer_size),
+            SettingBytes(options_.block_cache_size),
+            std::to_string(options_.bloom_bits_per_key),
+            std::string(CompressionName(FromStrata(options_.compression))),
+            SettingBytes(options_.block_size),
+            ReadOptions().verify_checksums ? "yes" : "no",
+            SettingBytes(options_.target_file_size),
+            options_.memory_budget != 0 ? "yes" : "no"};
   }
 
   void Close() override { db_.reset(); }
@@ -80,6 +104,20 @@ class StrataEngine final : public Engine {
     return kNoCompression;
   }
 
+  static Compression FromStrata(CompressionType type) {
+    switch (type) {
+      case kNoCompression:
+        return Compression::kNone;
+      case kSnappyCompression:
+        return Compression::kSnappy;
+      case kLZ4Compression:
+        return Compression::kLz4;
+      case kZstdCompression:
+        return Compression::kZstd;
+    }
+    return Compression::kNone;
+  }
+
   // strata.sstables: one "L<level> #<number> <size> bytes [...]" per table.
   static uint64_t SumTableBytes(const std::string& sstables) {
     std::istringstream lines(sstables);
@@ -97,6 +135,7 @@ class StrataEngine final : public Engine {
 
   WriteOptions no_sync_;
   WriteOptions sync_;
+  Options options_;  // as passed to the last Open
   std::unique_ptr<DB> db_;
 };
 

@@ -1,9 +1,12 @@
 // The outputs of a run, each a pure function of the Report: the aligned
-// table printed at the end, the JSON file (--json) with every figure, and the
-// SVG chart (--svg) of throughput, ratios and latency percentiles.
+// table printed at the end, the JSON file (--json) with every figure of every
+// run and their medians, the SVG chart (--svg) of throughput, ratios and
+// latency percentiles, the Markdown tables (--markdown); and the exchange
+// format between the engine processes and the parent (runs_json.cc).
 //
-// Ratios are always ops/s of one engine divided by ops/s of another on the
-// same workload, so above 1 means faster.
+// Ratios are always median ops/s of one engine divided by median ops/s of
+// another on the same workload at the same thread count, so above 1 means
+// faster.
 //
 // Thread-safety: pure functions.
 
@@ -18,14 +21,27 @@
 
 namespace strata::bench {
 
-// ops/s of `engine` over ops/s of `other` on workload; 0 if either is
-// missing or idle.
+// Median ops/s of `engine` over median ops/s of `other` on workload at
+// `threads`; 0 if either is missing or idle.
 double ThroughputRatio(const Report& report, const std::string& workload, const std::string& engine,
-                       const std::string& other);
+                       const std::string& other, int threads);
+// The same against the fastest engine but `engine` (issue 11's yardstick:
+// "the faster other engine"); 0 if there is none.
+double RatioToFastestOther(const Report& report, const std::string& workload,
+                           const std::string& engine, int threads);
+
+// "L0 2, L6 2"; "empty" when no level has a file.
+std::string ShapeText(const std::vector<int>& files_per_level);
 
 std::string FormatTable(const Report& report);
 std::string FormatJson(const Report& report);
 std::string FormatSvg(const Report& report);
+std::string FormatMarkdown(const Report& report);
+
+// Every Result, every field, for an engine process to hand its results to
+// the parent; ParseRunsJson appends what it reads to *results.
+std::string FormatRunsJson(const std::vector<Result>& results);
+Status ParseRunsJson(const std::string& text, std::vector<Result>* results);
 
 // Writes contents to path, replacing it.
 Status WriteTextFile(const std::string& path, const std::string& contents);

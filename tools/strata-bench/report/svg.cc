@@ -141,7 +141,11 @@ class Svg {
 
 class ChartWriter {
  public:
-  explicit ChartWriter(const Report& report) : report_(report), workloads_(report.Workloads()) {}
+  explicit ChartWriter(const Report& report)
+      : report_(report),
+        workloads_(report.Workloads()),
+        threads_(report.ThreadCounts().empty() ? report.flags.threads
+                                               : report.ThreadCounts().front()) {}
 
   std::string Render() {
     double y = Title(20);
@@ -170,7 +174,7 @@ class ChartWriter {
         "{} keys of {} B, values {} B (half compressible), {} compression, {} thread{}, "
         "cache {} MiB, write buffer {} MiB, bloom {} bits/key{}",
         Short(static_cast<double>(f.num)), f.key_size, f.value_size,
-        CompressionName(f.engine.compression), f.threads, f.threads == 1 ? "" : "s",
+        CompressionName(f.engine.compression), threads_, threads_ == 1 ? "" : "s",
         f.engine.cache_size >> 20, f.engine.write_buffer_size >> 20, f.engine.bloom_bits,
         f.sync ? ", synced writes" : "");
     svg_.Text(10, y + 26, config, "start", 11, "#444");
@@ -212,12 +216,20 @@ class ChartWriter {
 
   double Throughput(double y) {
     y = PanelTitle(y, "Throughput (operations per second, log scale)",
-                   "Longer bars are faster. Each engine runs every workload on its own database.");
+                   report_.flags.repeat > 1
+                       ? fmt::format("Longer bars are faster. Medians of {} runs; each engine runs "
+                                     "every workload on its own database.",
+                                     report_.flags.repeat)
+                       : "Longer bars are faster. Each engine runs every workload on its own "
+                         "database.");
     double low = std::numeric_limits<double>::max(), high = 0;
-    for (const Result& r : report_.results) {
-      if (r.OpsPerSecond() <= 0) continue;
-      low = std::min(low, r.OpsPerSecond());
-      high = std::max(high, r.OpsPerSecond());
+    for (const std::string& w : workloads_) {
+      for (const EngineInfo& e : report_.engines) {
+        double ops = report_.OpsPerSecond(w, e.name, threads_).median;
+        if (ops <= 0) continue;
+        low = std::min(low, ops);
+        high = std::max(high, ops);
+      }
     }
     if (high == 0) return y;
     LogScale scale = LogScale::Spanning(low, high, 10);
@@ -225,19 +237,20 @@ class ChartWriter {
     for (size_t w = 0; w < workloads_.size(); w++) {
       double group_top = y;
       for (const EngineInfo& e : report_.engines) {
-        const Result* r = report_.Find(workloads_[w], e.name);
+        const Result* r = report_.Find(workloads_[w], e.name, threads_);
         if (r == nullptr) continue;
         y += kBarHeight + kRowGap;
       }
       GroupLabel(workloads_[w], group_top, y - kRowGap, w);
       y = group_top;
       for (const EngineInfo& e : report_.engines) {
-        const Result* r = report_.Find(workloads_[w], e.name);
+        const Result* r = report_.Find(workloads_[w], e.name, threads_);
         if (r == nullptr) continue;
-        double x = scale.X(r->OpsPerSecond());
+        double ops = report_.OpsPerSecond(workloads_[w], e.name, threads_).median;
+        double x = scale.X(ops);
         svg_.Rect(kPlotLeft, y, x - kPlotLeft, kBarHeight, Color(e.name));
-        svg_.Text(x + 4, y + kBarHeight - 3,
-                  fmt::format("{} ops/s  {}", Short(r->OpsPerSecond()), e.name), "start", 10);
+        svg_.Text(x + 4, y + kBarHeight - 3, fmt::format("{} ops/s  {}", Short(ops), e.name),
+                  "start", 10);
         y += kBarHeight + kRowGap;
       }
       y += kGroupGap;
@@ -254,7 +267,7 @@ class ChartWriter {
     double low = 0.5, high = 2;
     for (const std::string& w : workloads_) {
       for (const EngineInfo& e : report_.engines) {
-        double ratio = ThroughputRatio(report_, w, first, e.name);
+        double ratio = ThroughputRatio(report_, w, first, e.name, threads_);
         if (e.name == first || ratio <= 0) continue;
         low = std::min(low, ratio / 1.1);
         high = std::max(high, ratio * 1.1);
@@ -266,7 +279,7 @@ class ChartWriter {
       double group_top = y;
       std::vector<std::pair<std::string, double>> rows;
       for (const EngineInfo& e : report_.engines) {
-        double ratio = ThroughputRatio(report_, workloads_[w], first, e.name);
+        double ratio = ThroughputRatio(report_, workloads_[w], first, e.name, threads_);
         if (e.name != first && ratio > 0) rows.emplace_back(e.name, ratio);
       }
       if (rows.empty()) continue;
@@ -309,11 +322,11 @@ class ChartWriter {
       double group_top = y;
       size_t rows = 0;
       for (const EngineInfo& e : report_.engines)
-        rows += report_.Find(workloads_[w], e.name) != nullptr;
+        rows += report_.Find(workloads_[w], e.name, threads_) != nullptr;
       GroupLabel(workloads_[w], group_top,
                  group_top + static_cast<double>(rows) * (kBarHeight + kRowGap) - kRowGap, w);
       for (const EngineInfo& e : report_.engines) {
-        const Result* r = report_.Find(workloads_[w], e.name);
+        const Result* r = report_.Find(workloads_[w], e.name, threads_);
         if (r == nullptr) continue;
         std::string color = Color(e.name);
         double mid = y + kBarHeight / 2;
@@ -340,6 +353,7 @@ class ChartWriter {
 
   const Report& report_;
   const std::vector<std::string> workloads_;
+  const int threads_;  // the thread count charted: the first that ran
   Svg svg_;
 };
 
