@@ -63,7 +63,10 @@ BASELINES = {
     "unit/multi": 32,
 }
 DEFAULT_FILES = ["unit/type/string", "unit/type/incr", "unit/keyspace", "unit/expire"]
+# The share of the baseline each file must pass: 90% (issues 12 and 13),
+# except issue 13's lower bars for lists (80%) and transactions (60%).
 REQUIRED_RATIO = 0.9
+REQUIRED_RATIOS = {"unit/type/list": 0.8, "unit/multi": 0.6}
 TAGS = ("-needs:debug -needs:repl -needs:config-maxmemory -needs:config-resetstat "
         "-needs:save -needs:reset -needs:pfdebug")
 SKIP_FILE = os.path.join(HERE, "skip.txt")
@@ -228,7 +231,7 @@ def main():
         start = time.monotonic()
         counts, failures, note, log, healthy = run_file(source, f, skip_path, args.timeout,
                                                         log_dir)
-        need = math.ceil(REQUIRED_RATIO * BASELINES[f])
+        need = math.ceil(REQUIRED_RATIOS.get(f, REQUIRED_RATIO) * BASELINES[f])
         ok = counts["ok"] >= need and healthy
         failed |= not ok
         rows.append((f, counts, BASELINES[f], need, time.monotonic() - start, ok, note))
