@@ -34,6 +34,7 @@
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/resp_parser.h"
+#include "server/server_state.h"
 #include "server/zset_encoding.h"
 
 namespace strata::server {
@@ -886,12 +887,22 @@ enum class PopReply { kMembers, kKeyMember, kKeyNested };
 // Pops up to `count` (-1: one, without a count) members from the first
 // non-empty key of `keys`, replying as `shape` says; replies nothing when
 // none has members (kEmpty) or when a key's type is wrong (kFailed, WRONGTYPE
-// replied). REQUIRES: the caller holds the locks of `keys`.
+// replied). A blocked client's re-run skips a key of another type instead,
+// as Redis serves a waiter only from a key that holds a sorted set (a MULTI
+// that ZADDs then SETs the key must not wake it with an error).
+// REQUIRES: the caller holds the locks of `keys`.
 PopOutcome PopFirst(CommandContext& ctx, const std::vector<std::string_view>& keys, bool max,
                     int64_t count, PopReply shape) {
+  bool rerun = ctx.client != nullptr && ctx.client->blocked;
   Collection c;
   std::string_view key;
   for (std::string_view k : keys) {
+    if (rerun) {
+      std::string record;
+      Metadata meta;
+      Status s = GetMeta(ctx, k, &record, &meta);
+      if (s.ok() && meta.type != KeyType::kZSet) continue;
+    }
     if (!ReadCollection(ctx, k, KeyType::kZSet, &c)) return PopOutcome::kFailed;
     if (c.found) {
       key = k;

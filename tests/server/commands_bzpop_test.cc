@@ -162,6 +162,27 @@ TEST(BZPopTest, WritersThatAddMembersSignal) {
   h.state()->blocking()->Unblock(c->id);
 }
 
+// A waiter woken for a key that then became a string (MULTI: ZADD, DEL,
+// SET) is not served an error: its re-run skips the key and keeps waiting,
+// as Redis serves a waiter only from a sorted set.
+TEST(BZPopTest, ReRunSkipsAKeyOfAnotherType) {
+  ServerHarness h;
+  WakeLog log;
+  auto c = Waiter(h, &log);
+  Park(h, c.get(), "k");
+  h.Run({"SET", "k", "v"});
+  EXPECT_EQ(h.Run({"BZPOPMIN", "k", "0"}, c.get()), "");
+  EXPECT_TRUE(c->block_requested);
+  h.Run({"DEL", "k"});
+  h.Run({"ZADD", "k", "1", "m"});
+  EXPECT_EQ(h.Run({"BZPOPMIN", "k", "0"}, c.get()), Arr({"k", "m", "1"}));
+  h.state()->blocking()->Unblock(c->id);
+  // A first run still replies WRONGTYPE.
+  h.Run({"SET", "k", "v"});
+  auto fresh = Waiter(h, &log);
+  EXPECT_EQ(h.Run({"BZPOPMIN", "k", "0"}, fresh.get()), kWrongTypeReply);
+}
+
 TEST(BZPopTest, InsideExecNeverBlocks) {
   ServerHarness h;
   WakeLog log;
