@@ -1093,7 +1093,7 @@ struct SetOpInput {
 bool ReadSetOpInput(CommandContext& ctx, std::string_view key, SetOpInput* in) {
   std::string record;
   Metadata meta;
-  Status s = ctx.state->GetMeta(key, &record, &meta);
+  Status s = GetMeta(ctx, key, &record, &meta);
   if (s.IsNotFound()) return true;
   if (!s.ok()) {
     ReplyStatusError(ctx.reply, s);

@@ -190,3 +190,11 @@ def test_bzpop_inside_multi_does_not_block(r, conn):
     c.call("BZPOPMIN", "z", "0")
     c.call("BZMPOP", "0", "1", "z", "MIN")
     assert c.call("EXEC") == [None, None]
+
+
+def test_set_operation_inside_multi_sees_earlier_writes(r):
+    p = r.pipeline(transaction=True)
+    p.zadd("a", {"x": 1})
+    p.zunionstore("d", ["a"])
+    p.zrange("d", 0, -1)
+    assert p.execute() == [1, 1, ["x"]]
