@@ -1,9 +1,9 @@
 // Sorted-set commands (issue 13): ZADD (NX XX GT LT CH INCR) ZINCRBY ZREM
 // ZSCORE ZMSCORE ZCARD ZCOUNT ZLEXCOUNT ZRANK ZREVRANK ZRANGE (BYSCORE BYLEX
 // REV LIMIT WITHSCORES) ZRANGESTORE ZREVRANGE Z[REV]RANGEBYSCORE
-// Z[REV]RANGEBYLEX ZPOPMIN ZPOPMAX ZMPOP ZREMRANGEBYRANK ZREMRANGEBYSCORE
-// ZREMRANGEBYLEX ZUNION ZINTER ZDIFF (and their STORE forms) ZINTERCARD
-// ZRANDMEMBER ZSCAN, with Redis 7.0's replies and errors.
+// Z[REV]RANGEBYLEX ZPOPMIN ZPOPMAX ZMPOP BZPOPMIN BZPOPMAX BZMPOP
+// ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ZUNION ZINTER ZDIFF (and
+// their STORE forms) ZINTERCARD ZRANDMEMBER ZSCAN, with Redis 7.0's replies and errors.
 //
 // Elements are encoded as zset_encoding.h says: 'M'+member -> score and the
 // score index 'S'+score+member. Costs (n members, k returned or removed):
@@ -16,6 +16,9 @@
 //
 // Every command that writes holds the locks of all its keys from its first
 // read until its one WriteBatch is committed, and replies after the commit.
+// Every command that adds members to a key or creates one (ZADD, ZINCRBY,
+// the STORE forms) then signals the key's blocked clients (blocking.h), after
+// dropping its locks, as the list pushes do.
 
 #include <algorithm>
 #include <cerrno>
@@ -26,10 +29,12 @@
 #include <random>
 #include <unordered_map>
 
+#include "server/blocking.h"
 #include "server/collection.h"
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/resp_parser.h"
+#include "server/server_state.h"
 #include "server/zset_encoding.h"
 
 namespace strata::server {
@@ -481,7 +486,9 @@ enum ZAddFlags : uint32_t {
   kZAddIncr = 1 << 5,
 };
 
-void ZAddGeneric(CommandContext& ctx, uint32_t flags) {
+// Sets *added when it committed new members (the key's waiters may be
+// served).
+void ZAddGeneric(CommandContext& ctx, uint32_t flags, bool* added_members) {
   size_t i = 2;
   for (; i < ctx.argv.size(); i++) {
     const std::string& opt = ctx.argv[i];
@@ -555,14 +562,23 @@ void ZAddGeneric(CommandContext& ctx, uint32_t flags) {
       last_score = score;
     }
     if ((added != 0 || updated != 0) && !writer.Commit()) return;
+    *added_members = added != 0;
   }
   if (incr) return processed != 0 ? ctx.reply->Double(last_score) : ctx.reply->Null();
   ctx.reply->Integer((flags & kZAddCh) ? added + updated : added);
 }
 
-void ZAddCommand(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
+void ZAddCommand(CommandContext& ctx) {
+  bool added = false;
+  ZAddGeneric(ctx, 0, &added);
+  if (added) SignalKeyReady(ctx, ctx.argv[1]);
+}
 
-void ZIncrByCommand(CommandContext& ctx) { ZAddGeneric(ctx, kZAddIncr); }
+void ZIncrByCommand(CommandContext& ctx) {
+  bool added = false;
+  ZAddGeneric(ctx, kZAddIncr, &added);
+  if (added) SignalKeyReady(ctx, ctx.argv[1]);
+}
 
 void ZRemCommand(CommandContext& ctx) {
   const std::string& key = ctx.argv[1];
@@ -697,8 +713,9 @@ enum class Direction { kAuto, kForward, kReverse };
 
 // Z[REV]RANGE[BYSCORE|BYLEX] and ZRANGESTORE: argv[src] is the source key,
 // min and max follow, then options; `dst` is ZRANGESTORE's destination.
+// `stored` (with `dst`): set when a non-empty result was committed.
 void RangeGeneric(CommandContext& ctx, size_t src, const std::string* dst, RangeType type,
-                  Direction direction) {
+                  Direction direction, bool* stored = nullptr) {
   bool withscores = false;
   int64_t offset = 0, limit = -1;
   for (size_t j = src + 3; j < ctx.argv.size(); j++) {
@@ -784,6 +801,7 @@ void RangeGeneric(CommandContext& ctx, size_t src, const std::string* dst, Range
   if (dst == nullptr) return ReplyEntries(ctx, entries, withscores);
   WriteBatch batch;
   if (!PutNewZSet(ctx, *dst, entries, &batch) || !CommitBatch(ctx, &batch)) return;
+  *stored = !entries.empty();
   ctx.reply->Integer(static_cast<int64_t>(entries.size()));
 }
 
@@ -791,7 +809,9 @@ void ZRangeCommand(CommandContext& ctx) {
   RangeGeneric(ctx, 1, nullptr, RangeType::kAuto, Direction::kAuto);
 }
 void ZRangeStoreCommand(CommandContext& ctx) {
-  RangeGeneric(ctx, 2, &ctx.argv[1], RangeType::kAuto, Direction::kAuto);
+  bool stored = false;
+  RangeGeneric(ctx, 2, &ctx.argv[1], RangeType::kAuto, Direction::kAuto, &stored);
+  if (stored) SignalKeyReady(ctx, ctx.argv[1]);
 }
 void ZRevRangeCommand(CommandContext& ctx) {
   RangeGeneric(ctx, 1, nullptr, RangeType::kRank, Direction::kReverse);
@@ -855,25 +875,45 @@ void ZRemRangeByRankCommand(CommandContext& ctx) { RemRangeGeneric(ctx, RangeTyp
 void ZRemRangeByScoreCommand(CommandContext& ctx) { RemRangeGeneric(ctx, RangeType::kScore); }
 void ZRemRangeByLexCommand(CommandContext& ctx) { RemRangeGeneric(ctx, RangeType::kLex); }
 
-// ---- ZPOPMIN, ZPOPMAX, ZMPOP ------------------------------------------------
+// ---- ZPOPMIN, ZPOPMAX, ZMPOP, BZPOPMIN, BZPOPMAX, BZMPOP ---------------------
 
-// Pops up to `count` (-1: one, flat reply) members from the first non-empty
-// key of `keys`. `emit_key` (ZMPOP): the reply is [key, [[m, s], ...]] and a
-// missing key replies a null array.
-void PopGeneric(CommandContext& ctx, const std::vector<std::string_view>& keys, bool max,
-                int64_t count, bool emit_key) {
-  KeyLockGuard guard(ctx.state->locks(), keys);
+enum class PopOutcome { kServed, kEmpty, kFailed };
+
+// How a pop replies: ZPOPMIN/ZPOPMAX's members and scores (flat, or pairs
+// in RESP3 with a count); BZPOPMIN/BZPOPMAX's flat [key, member, score];
+// ZMPOP/BZMPOP's [key, [[member, score], ...]].
+enum class PopReply { kMembers, kKeyMember, kKeyNested };
+
+// Pops up to `count` (-1: one, without a count) members from the first
+// non-empty key of `keys`, replying as `shape` says; replies nothing when
+// none has members (kEmpty) or when a key's type is wrong (kFailed, WRONGTYPE
+// replied). A blocked client's re-run skips a key of another type instead,
+// as Redis serves a waiter only from a key that holds a sorted set (a MULTI
+// that ZADDs then SETs the key must not wake it with an error).
+// REQUIRES: the caller holds the locks of `keys`.
+PopOutcome PopFirst(CommandContext& ctx, const std::vector<std::string_view>& keys, bool max,
+                    int64_t count, PopReply shape) {
+  bool rerun = ctx.client != nullptr && ctx.client->blocked;
   Collection c;
   std::string_view key;
   for (std::string_view k : keys) {
-    if (!ReadCollection(ctx, k, KeyType::kZSet, &c)) return;
+    if (rerun) {
+      std::string record;
+      Metadata meta;
+      Status s = GetMeta(ctx, k, &record, &meta);
+      if (s.ok() && meta.type != KeyType::kZSet) continue;
+    }
+    if (!ReadCollection(ctx, k, KeyType::kZSet, &c)) return PopOutcome::kFailed;
     if (c.found) {
       key = k;
       break;
     }
   }
-  if (!c.found) return emit_key ? ctx.reply->NullArray() : ctx.reply->Array(0);
-  if (count == 0) return ctx.reply->Array(0);
+  if (!c.found) return PopOutcome::kEmpty;
+  if (count == 0) {
+    ctx.reply->Array(0);
+    return PopOutcome::kServed;
+  }
   bool single = count == -1;
   if (single) count = 1;
   std::vector<ZEntry> entries;
@@ -881,28 +921,43 @@ void PopGeneric(CommandContext& ctx, const std::vector<std::string_view>& keys, 
     entries.push_back({std::string(m), sc});
     return static_cast<int64_t>(entries.size()) < count;
   });
-  if (!s.ok()) return ReplyStatusError(ctx.reply, s);
+  if (!s.ok()) {
+    ReplyStatusError(ctx.reply, s);
+    return PopOutcome::kFailed;
+  }
   ZSetWriter writer(ctx, key, &c);
   for (const ZEntry& e : entries) writer.Remove(e.member, e.score);
-  if (!writer.Commit()) return;
-  if (emit_key) {
-    ctx.reply->Array(2);
-    ctx.reply->Bulk(key);
-    ctx.reply->Array(entries.size());
-    for (const ZEntry& e : entries) {
+  if (!writer.Commit()) return PopOutcome::kFailed;
+  switch (shape) {
+    case PopReply::kKeyNested:
       ctx.reply->Array(2);
-      ctx.reply->Bulk(e.member);
-      ctx.reply->Double(e.score);
-    }
-    return;
+      ctx.reply->Bulk(key);
+      ctx.reply->Array(entries.size());
+      for (const ZEntry& e : entries) {
+        ctx.reply->Array(2);
+        ctx.reply->Bulk(e.member);
+        ctx.reply->Double(e.score);
+      }
+      break;
+    case PopReply::kKeyMember:
+      ctx.reply->Array(3);
+      ctx.reply->Bulk(key);
+      ctx.reply->Bulk(entries[0].member);
+      ctx.reply->Double(entries[0].score);
+      break;
+    case PopReply::kMembers:
+      if (ctx.reply->resp3() && !single) {
+        ReplyEntries(ctx, entries, true);
+        break;
+      }
+      ctx.reply->Array(entries.size() * 2);
+      for (const ZEntry& e : entries) {
+        ctx.reply->Bulk(e.member);
+        ctx.reply->Double(e.score);
+      }
+      break;
   }
-  bool nested = ctx.reply->resp3() && !single;
-  if (nested) return ReplyEntries(ctx, entries, true);
-  ctx.reply->Array(entries.size() * 2);
-  for (const ZEntry& e : entries) {
-    ctx.reply->Bulk(e.member);
-    ctx.reply->Double(e.score);
-  }
+  return PopOutcome::kServed;
 }
 
 void ZPopGeneric(CommandContext& ctx, bool max) {
@@ -911,42 +966,98 @@ void ZPopGeneric(CommandContext& ctx, bool max) {
   if (ctx.argv.size() == 3 && !ArgRange(ctx, ctx.argv[2], 0, INT64_MAX, &count, kNotPositive)) {
     return;
   }
-  PopGeneric(ctx, {ctx.argv[1]}, max, count, false);
+  std::string_view key = ctx.argv[1];
+  KeyLockGuard guard(ctx.state->locks(), key);
+  if (PopFirst(ctx, {key}, max, count, PopReply::kMembers) == PopOutcome::kEmpty) {
+    ctx.reply->Array(0);
+  }
 }
 
 void ZPopMinCommand(CommandContext& ctx) { ZPopGeneric(ctx, false); }
 void ZPopMaxCommand(CommandContext& ctx) { ZPopGeneric(ctx, true); }
 
-// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
-void ZMPopCommand(CommandContext& ctx) {
+// Parses [B]ZMPOP's arguments from numkeys (at `numkeys_at`) on:
+// numkeys key [key ...] MIN|MAX [COUNT count].
+bool ParseZMPop(CommandContext& ctx, size_t numkeys_at, std::vector<std::string_view>* keys,
+                bool* max, int64_t* count) {
   int64_t numkeys;
-  if (!ArgRange(ctx, ctx.argv[1], 1, INT64_MAX, &numkeys, "ERR numkeys should be greater than 0")) {
-    return;
+  if (!ArgRange(ctx, ctx.argv[numkeys_at], 1, INT64_MAX, &numkeys,
+                "ERR numkeys should be greater than 0")) {
+    return false;
   }
-  if (numkeys > static_cast<int64_t>(ctx.argv.size()) - 3) return ctx.reply->Error(kSyntaxError);
-  size_t where = 2 + static_cast<size_t>(numkeys);
-  bool max;
+  if (numkeys >= static_cast<int64_t>(ctx.argv.size() - numkeys_at - 1)) {
+    ctx.reply->Error(kSyntaxError);
+    return false;
+  }
+  size_t where = numkeys_at + 1 + static_cast<size_t>(numkeys);
   if (EqualsIgnoreCase(ctx.argv[where], "min")) {
-    max = false;
+    *max = false;
   } else if (EqualsIgnoreCase(ctx.argv[where], "max")) {
-    max = true;
+    *max = true;
   } else {
-    return ctx.reply->Error(kSyntaxError);
+    ctx.reply->Error(kSyntaxError);
+    return false;
   }
-  int64_t count = -1;
+  *count = -1;
   for (size_t j = where + 1; j < ctx.argv.size(); j++) {
-    if (count == -1 && EqualsIgnoreCase(ctx.argv[j], "count") && j + 1 < ctx.argv.size()) {
+    if (*count == -1 && EqualsIgnoreCase(ctx.argv[j], "count") && j + 1 < ctx.argv.size()) {
       j++;
-      if (!ArgRange(ctx, ctx.argv[j], 1, INT64_MAX, &count, "ERR count should be greater than 0")) {
-        return;
+      if (!ArgRange(ctx, ctx.argv[j], 1, INT64_MAX, count, "ERR count should be greater than 0")) {
+        return false;
       }
     } else {
-      return ctx.reply->Error(kSyntaxError);
+      ctx.reply->Error(kSyntaxError);
+      return false;
     }
   }
-  if (count == -1) count = 1;
-  std::vector<std::string_view> keys(ctx.argv.begin() + 2, ctx.argv.begin() + 2 + numkeys);
-  PopGeneric(ctx, keys, max, count, true);
+  if (*count == -1) *count = 1;
+  keys->assign(ctx.argv.begin() + numkeys_at + 1, ctx.argv.begin() + where);
+  return true;
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+void ZMPopCommand(CommandContext& ctx) {
+  std::vector<std::string_view> keys;
+  bool max;
+  int64_t count;
+  if (!ParseZMPop(ctx, 1, &keys, &max, &count)) return;
+  KeyLockGuard guard(ctx.state->locks(), keys);
+  if (PopFirst(ctx, keys, max, count, PopReply::kKeyNested) == PopOutcome::kEmpty) {
+    ctx.reply->NullArray();
+  }
+}
+
+// BZPOPMIN, BZPOPMAX and BZMPOP once their arguments are parsed: pops like
+// their non-blocking forms or blocks (blocking.h); the timeout (and, inside
+// MULTI/EXEC, the empty case) replies a null array, as Redis does.
+void BlockingZPop(CommandContext& ctx, const std::vector<std::string_view>& keys, bool max,
+                  int64_t count, PopReply shape, uint64_t deadline_ms) {
+  KeyLockGuard guard(ctx.state->locks(), keys);
+  if (PopFirst(ctx, keys, max, count, shape) != PopOutcome::kEmpty) return;
+  if (!BlockOrTimeout(ctx, keys, deadline_ms)) ctx.reply->NullArray();
+}
+
+// BZPOPMIN|BZPOPMAX key [key ...] timeout
+void BZPopGeneric(CommandContext& ctx, bool max) {
+  uint64_t deadline_ms;
+  if (!ParseBlockTimeout(ctx, ctx.argv.back(), &deadline_ms)) return;
+  std::vector<std::string_view> keys(ctx.argv.begin() + 1, ctx.argv.end() - 1);
+  BlockingZPop(ctx, keys, max, -1, PopReply::kKeyMember, deadline_ms);
+}
+
+void BZPopMinCommand(CommandContext& ctx) { BZPopGeneric(ctx, false); }
+void BZPopMaxCommand(CommandContext& ctx) { BZPopGeneric(ctx, true); }
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: Redis parses
+// the pop's arguments before the timeout.
+void BZMPopCommand(CommandContext& ctx) {
+  std::vector<std::string_view> keys;
+  bool max;
+  int64_t count;
+  if (!ParseZMPop(ctx, 2, &keys, &max, &count)) return;
+  uint64_t deadline_ms;
+  if (!ParseBlockTimeout(ctx, ctx.argv[1], &deadline_ms)) return;
+  BlockingZPop(ctx, keys, max, count, PopReply::kKeyNested, deadline_ms);
 }
 
 // ---- ZUNION, ZINTER, ZDIFF, ZINTERCARD ----------------------------------------
@@ -982,7 +1093,7 @@ struct SetOpInput {
 bool ReadSetOpInput(CommandContext& ctx, std::string_view key, SetOpInput* in) {
   std::string record;
   Metadata meta;
-  Status s = ctx.state->GetMeta(key, &record, &meta);
+  Status s = GetMeta(ctx, key, &record, &meta);
   if (s.IsNotFound()) return true;
   if (!s.ok()) {
     ReplyStatusError(ctx.reply, s);
@@ -1011,8 +1122,9 @@ bool ReadSetOpInput(CommandContext& ctx, std::string_view key, SetOpInput* in) {
 }
 
 // Z{UNION,INTER,DIFF}[STORE] and ZINTERCARD; argv[numkeys_at] is numkeys.
+// `stored` (with `dst`): set when a non-empty result was committed.
 void SetOpGeneric(CommandContext& ctx, size_t numkeys_at, const std::string* dst, SetOp op,
-                  bool cardinality_only) {
+                  bool cardinality_only, bool* stored = nullptr) {
   int64_t numkeys;
   if (!ArgInt64(ctx, ctx.argv[numkeys_at], &numkeys)) return;
   if (numkeys < 1) {
@@ -1121,6 +1233,7 @@ void SetOpGeneric(CommandContext& ctx, size_t numkeys_at, const std::string* dst
   if (dst == nullptr) return ReplyEntries(ctx, result, withscores);
   WriteBatch batch;
   if (!PutNewZSet(ctx, *dst, result, &batch) || !CommitBatch(ctx, &batch)) return;
+  *stored = !result.empty();
   ctx.reply->Integer(static_cast<int64_t>(result.size()));
 }
 
@@ -1128,13 +1241,19 @@ void ZUnionCommand(CommandContext& ctx) { SetOpGeneric(ctx, 1, nullptr, SetOp::k
 void ZInterCommand(CommandContext& ctx) { SetOpGeneric(ctx, 1, nullptr, SetOp::kInter, false); }
 void ZDiffCommand(CommandContext& ctx) { SetOpGeneric(ctx, 1, nullptr, SetOp::kDiff, false); }
 void ZUnionStoreCommand(CommandContext& ctx) {
-  SetOpGeneric(ctx, 2, &ctx.argv[1], SetOp::kUnion, false);
+  bool stored = false;
+  SetOpGeneric(ctx, 2, &ctx.argv[1], SetOp::kUnion, false, &stored);
+  if (stored) SignalKeyReady(ctx, ctx.argv[1]);
 }
 void ZInterStoreCommand(CommandContext& ctx) {
-  SetOpGeneric(ctx, 2, &ctx.argv[1], SetOp::kInter, false);
+  bool stored = false;
+  SetOpGeneric(ctx, 2, &ctx.argv[1], SetOp::kInter, false, &stored);
+  if (stored) SignalKeyReady(ctx, ctx.argv[1]);
 }
 void ZDiffStoreCommand(CommandContext& ctx) {
-  SetOpGeneric(ctx, 2, &ctx.argv[1], SetOp::kDiff, false);
+  bool stored = false;
+  SetOpGeneric(ctx, 2, &ctx.argv[1], SetOp::kDiff, false, &stored);
+  if (stored) SignalKeyReady(ctx, ctx.argv[1]);
 }
 void ZInterCardCommand(CommandContext& ctx) { SetOpGeneric(ctx, 1, nullptr, SetOp::kInter, true); }
 
@@ -1334,6 +1453,17 @@ void AppendZSetCommands(std::vector<CommandSpec>* t) {
            ZPopMaxCommand},
           {"zmpop", -4, kWrite, 0, 0, 0, g, "Remove and return members with scores in a sorted set",
            "7.0.0", ZMPopCommand},
+          {"bzpopmin", -3, kWrite | kFast, 1, -2, 1, g,
+           "Remove and return the member with the lowest score from one or more sorted sets, or "
+           "block until one is available",
+           "5.0.0", BZPopMinCommand},
+          {"bzpopmax", -3, kWrite | kFast, 1, -2, 1, g,
+           "Remove and return the member with the highest score from one or more sorted sets, or "
+           "block until one is available",
+           "5.0.0", BZPopMaxCommand},
+          {"bzmpop", -5, kWrite, 0, 0, 0, g,
+           "Remove and return members with scores in a sorted set or block until one is available",
+           "7.0.0", BZMPopCommand},
           {"zunion", -3, kReadOnly, 0, 0, 0, g, "Add multiple sorted sets", "6.2.0", ZUnionCommand},
           {"zinter", -3, kReadOnly, 0, 0, 0, g, "Intersect multiple sorted sets", "6.2.0",
            ZInterCommand},

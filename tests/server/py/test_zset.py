@@ -2,8 +2,12 @@
 # and lex, removals, pops, set operations and RESP3 shapes, with Redis 7.0's
 # replies; runs unchanged against redis-server (conftest.py). Also: acknowledged
 # ZADD/ZREM survive kill -9, and concurrent ZINCRBYs on one member lose no update.
+# BZPOPMIN/BZPOPMAX/BZMPOP with real connections: served by a later ZADD (or a
+# STORE form), timeouts, FIFO order of the waiters, RESP3 shapes and MULTI's
+# non-blocking form; every wait is bounded (socket timeouts of a few seconds).
 
 import threading
+import time
 
 import pytest
 import redis
@@ -103,3 +107,94 @@ def test_concurrent_zincrby(server, r):
     for t in threads:
         t.join()
     assert r.zscore("c", "m") == 400.0
+
+
+@pytest.fixture
+def conn(server):
+    made = []
+
+    def make():
+        c = Conn(server.port, timeout=5.0)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.close()
+
+
+def wait_blocked(r, n, timeout=3.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if int(r.info("clients")["blocked_clients"]) == n:
+            return
+        time.sleep(0.01)
+    raise AssertionError("blocked_clients never reached %d" % n)
+
+
+def test_bzpopmin_served_by_a_later_zadd(r, conn):
+    c = conn()
+    c.send("BZPOPMIN", "z1", "z2", "0")
+    wait_blocked(r, 1)
+    assert r.zadd("z2", {"a": 1, "b": 2}) == 2
+    assert c.read() == [b"z2", b"a", b"1"]
+    wait_blocked(r, 0)
+    assert r.zrange("z2", 0, -1) == ["b"]
+
+
+def test_bzpopmax_timeout_replies_null(r, conn):
+    c = conn()
+    start = time.time()
+    assert c.call("BZPOPMAX", "z", "0.2") is None
+    assert 0.15 <= time.time() - start < 3
+    assert c.call("BZMPOP", "0.1", "1", "z", "MIN") is None
+
+
+def test_bzpop_fifo_and_each_member_once(r, conn):
+    c1, c2 = conn(), conn()
+    c1.send("BZPOPMIN", "z", "5")
+    wait_blocked(r, 1)
+    c2.send("BZPOPMIN", "z", "5")
+    wait_blocked(r, 2)
+    r.zadd("z", {"a": 1, "b": 2})
+    assert c1.read() == [b"z", b"a", b"1"]
+    assert c2.read() == [b"z", b"b", b"2"]
+    assert r.exists("z") == 0
+
+
+def test_bzmpop_woken_by_store_commands(r, conn):
+    r.zadd("src", {"x": 1, "y": 2, "w": 3})
+    for store in (["ZUNIONSTORE", "d", "1", "src"], ["ZRANGESTORE", "d", "src", "0", "1"],
+                  ["ZINTERSTORE", "d", "1", "src"], ["ZDIFFSTORE", "d", "1", "src"]):
+        c = conn()
+        c.send("BZMPOP", "5", "2", "none", "d", "MAX", "COUNT", "10")
+        wait_blocked(r, 1)
+        r.execute_command(*store)
+        reply = c.read()
+        assert reply[0] == b"d" and reply[1][-1] == [b"x", b"1"], (store, reply)
+        wait_blocked(r, 0)
+
+
+def test_bzpop_resp3_and_zincrby_wakes(r, conn):
+    c = conn()
+    c.call("HELLO", "3")
+    c.send("BZPOPMAX", "z", "5")
+    wait_blocked(r, 1)
+    r.zincrby("z", 2.5, "m")
+    assert c.read() == [b"z", b"m", "2.5"]
+
+
+def test_bzpop_inside_multi_does_not_block(r, conn):
+    c = conn()
+    assert c.call("MULTI") == "OK"
+    c.call("BZPOPMIN", "z", "0")
+    c.call("BZMPOP", "0", "1", "z", "MIN")
+    assert c.call("EXEC") == [None, None]
+
+
+def test_set_operation_inside_multi_sees_earlier_writes(r):
+    p = r.pipeline(transaction=True)
+    p.zadd("a", {"x": 1})
+    p.zunionstore("d", ["a"])
+    p.zrange("d", 0, -1)
+    assert p.execute() == [1, 1, ["x"]]
