@@ -210,6 +210,9 @@ class DBImpl final : public DB {
   // Bytes the active memtable may hold before it is switched:
   // write_buffer_size, or a quarter of memory_budget if that is smaller.
   size_t WriteBufferLimit() const;
+  // A new, empty memtable: with a hash index of one bucket per 128 bytes of
+  // WriteBufferLimit() when options_.memtable_hash_index is set.
+  std::shared_ptr<MemTable> NewMemTable() const;
   // Arena bytes of the active and immutable memtables.
   size_t MemTableUsage() REQUIRES(mutex_);
   // With a memory budget: brings the memtables' reservation in the block

@@ -331,7 +331,7 @@ Status DBImpl::RecoverReadOnly(bool* raced) {
     return s.ok() ? Status::Busy(dbname_, "a writer flushed during the read-only open") : s;
   }
   versions_->SetLastSequence(max_sequence);
-  mem_ = std::make_shared<MemTable>(icmp_);
+  mem_ = NewMemTable();
   InstallReadState();
   return Status::OK();
 }
@@ -359,7 +359,7 @@ Status DBImpl::ReplayLogs(SequenceNumber* max_sequence) {
   // background like any other, so the memtable-to-WAL correspondence that
   // deleting a WAL after its flush relies on holds after recovery too.
   for (uint64_t number : logs) {
-    auto mem = std::make_shared<MemTable>(icmp_);
+    auto mem = NewMemTable();
     const uint64_t corrupted_before = wal_corrupted_records_;
     bool stop = false;
     s = ReplayLog(number, mem.get(), max_sequence, &stop);
@@ -462,7 +462,7 @@ Status DBImpl::NewLogFile() {
   logfile_ = std::move(file);
   log_ = std::make_unique<wal::Writer>(logfile_.get());
   logfile_number_ = number;
-  mem_ = std::make_shared<MemTable>(icmp_);
+  mem_ = NewMemTable();
   return Status::OK();
 }
 

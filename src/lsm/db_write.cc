@@ -297,6 +297,11 @@ size_t DBImpl::WriteBufferLimit() const {
   return std::min(options_.write_buffer_size, options_.memory_budget / 4);
 }
 
+std::shared_ptr<MemTable> DBImpl::NewMemTable() const {
+  const size_t buckets = options_.memtable_hash_index ? WriteBufferLimit() / 128 : 0;
+  return std::make_shared<MemTable>(icmp_, buckets);
+}
+
 size_t DBImpl::MemTableUsage() {
   mutex_.AssertHeld();
   size_t usage = mem_->ApproximateMemoryUsage();

@@ -2,7 +2,11 @@
 
 #include "memtable/memtable.h"
 
+#include <xxhash.h>
+
+#include <atomic>
 #include <cassert>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -22,6 +26,22 @@ std::string_view DecodeLengthPrefixed(const char* p) {
   const char* data = GetVarint32Ptr(p, p + kMaxVarint32Length, &length);
   assert(data != nullptr);
   return std::string_view(data, length);
+}
+
+// The hash index's bucket count for a request of `requested`: a power of
+// two, or 0 for no index.
+size_t IndexBuckets(const InternalKeyComparator& comparator, size_t requested) {
+  if (requested == 0 || !comparator.bytewise()) return 0;
+  size_t n = 1;
+  while (n < requested && n < (size_t{1} << 30)) n <<= 1;
+  return n;
+}
+
+// The chain link stored just before an indexed entry.
+const char* ChainLink(const char* entry) {
+  const char* link;
+  std::memcpy(&link, entry - sizeof(link), sizeof(link));
+  return link;
 }
 
 }  // namespace
@@ -59,8 +79,23 @@ class MemTable::MemTableIterator final : public Iterator {
   std::string scratch_;  // the encoded target of the last Seek
 };
 
-MemTable::MemTable(const InternalKeyComparator& comparator)
-    : comparator_(comparator), table_(KeyComparator{comparator}, &arena_) {}
+MemTable::MemTable(const InternalKeyComparator& comparator, size_t index_buckets)
+    : comparator_(comparator),
+      table_(KeyComparator{comparator}, &arena_),
+      // calloc: zeroed pages come from the kernel untouched, so a memtable
+      // that holds few keys does not pay for the whole array. Without
+      // memory the memtable simply has no index.
+      buckets_(IndexBuckets(comparator, index_buckets) == 0
+                   ? nullptr
+                   : static_cast<const char**>(std::calloc(IndexBuckets(comparator, index_buckets),
+                                                           sizeof(const char*)))),
+      index_mask_(buckets_ == nullptr ? 0 : IndexBuckets(comparator, index_buckets) - 1) {}
+
+MemTable::~MemTable() { std::free(buckets_); }
+
+const char** MemTable::Bucket(std::string_view user_key) const {
+  return &buckets_[XXH3_64bits(user_key.data(), user_key.size()) & index_mask_];
+}
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
                    std::string_view value) {
@@ -72,7 +107,12 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   const size_t encoded_size =
       VarintLength(internal_key_size) + internal_key_size + VarintLength(value_size) + value_size;
 
-  char* const buf = arena_.Allocate(encoded_size);
+  // With the index, the entry is preceded by its chain link (aligned, so
+  // that it can be read as a pointer).
+  const size_t link_size = buckets_ != nullptr ? sizeof(const char*) : 0;
+  char* const base = link_size != 0 ? arena_.AllocateAligned(link_size + encoded_size)
+                                    : arena_.Allocate(encoded_size);
+  char* const buf = base + link_size;
   char* p = EncodeVarint32(buf, internal_key_size);
   // memcpy from a null pointer is undefined even for 0 bytes, and an empty
   // string_view may hold one.
@@ -84,7 +124,21 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   assert(p + value.size() == buf + encoded_size);
 
+  const char** bucket = nullptr;
+  if (buckets_ != nullptr) {
+    // Out of sequence order: chains would no longer be newest first.
+    if (seq < max_point_seq_.load(std::memory_order_relaxed)) {
+      ordered_.store(false, std::memory_order_release);
+    }
+    bucket = Bucket(user_key);
+    const char* head = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
+    std::memcpy(base, &head, sizeof(head));
+  }
   table_.Insert(buf);
+  // After the skip list: a reader that finds the entry through the index
+  // and then falls back to the skip list finds it there too.
+  if (bucket != nullptr)
+    std::atomic_ref<const char*>(*bucket).store(buf, std::memory_order_release);
   // One writer at a time: a plain read-compare-store is enough.
   if (seq > max_point_seq_.load(std::memory_order_relaxed)) {
     max_point_seq_.store(seq, std::memory_order_release);
@@ -115,7 +169,57 @@ std::shared_ptr<const FragmentedRangeTombstones> MemTable::RangeTombstones() con
   return range_view_;
 }
 
+void MemTable::ReadEntry(std::string_view ikey, std::string* value, Status* s,
+                         SequenceNumber* seq) {
+  if (seq != nullptr) *seq = ExtractTrailer(ikey) >> 8;
+  switch (static_cast<ValueType>(ExtractTrailer(ikey) & 0xff)) {
+    case kTypeValue:
+      value->assign(DecodeLengthPrefixed(ikey.data() + ikey.size()));
+      *s = Status::OK();
+      return;
+    case kTypeDeletion:
+      *s = Status::NotFound("");
+      return;
+    case kTypeRangeDeletion:
+      break;  // range tombstones live beside the skip list, never in it
+  }
+  assert(false && "Add only stores kTypeValue and kTypeDeletion");
+  *s = Status::Corruption("memtable entry of unknown type");
+}
+
+MemTable::IndexAnswer MemTable::IndexGet(const LookupKey& key, std::string* value, Status* s,
+                                         SequenceNumber* seq) const {
+  const std::string_view user_key = key.user_key();
+  const char* entry =
+      std::atomic_ref<const char*>(*Bucket(user_key)).load(std::memory_order_acquire);
+  std::string_view ikey;
+  for (; entry != nullptr; entry = ChainLink(entry)) {
+    ikey = DecodeLengthPrefixed(entry);
+    if (ExtractUserKey(ikey) == user_key) break;
+  }
+  // After the walk: having met an out-of-order entry implies seeing this.
+  if (!ordered_.load(std::memory_order_acquire)) return IndexAnswer::kUnknown;
+  if (entry == nullptr) return IndexAnswer::kAbsent;
+  // The key's newest entry; if the lookup may not see it, an older one may
+  // be the answer, which the skip list finds.
+  if ((ExtractTrailer(ikey) >> 8) > (ExtractTrailer(key.internal_key()) >> 8)) {
+    return IndexAnswer::kUnknown;
+  }
+  ReadEntry(ikey, value, s, seq);
+  return IndexAnswer::kFound;
+}
+
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, SequenceNumber* seq) const {
+  if (buckets_ != nullptr) {
+    switch (IndexGet(key, value, s, seq)) {
+      case IndexAnswer::kFound:
+        return true;
+      case IndexAnswer::kAbsent:
+        return false;
+      case IndexAnswer::kUnknown:
+        break;
+    }
+  }
   // The lookup key's trailer is (sequence, kValueTypeForSeek), which sorts
   // before every entry of that user key with a sequence <= the lookup's, so
   // the first entry at or after it is the newest version visible.
@@ -125,21 +229,8 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, Sequence
 
   std::string_view ikey = DecodeLengthPrefixed(iter.key());
   if (comparator_.CompareUserKeys(ExtractUserKey(ikey), key.user_key()) != 0) return false;
-  if (seq != nullptr) *seq = ExtractTrailer(ikey) >> 8;
-
-  switch (static_cast<ValueType>(ExtractTrailer(ikey) & 0xff)) {
-    case kTypeValue:
-      value->assign(DecodeLengthPrefixed(ikey.data() + ikey.size()));
-      *s = Status::OK();
-      return true;
-    case kTypeDeletion:
-      *s = Status::NotFound("");
-      return true;
-    case kTypeRangeDeletion:
-      break;  // range tombstones live beside the skip list, never in it
-  }
-  assert(false && "Add only stores kTypeValue and kTypeDeletion");
-  return false;
+  ReadEntry(ikey, value, s, seq);
+  return true;
 }
 
 std::unique_ptr<Iterator> MemTable::NewIterator() const {

@@ -15,6 +15,25 @@
 // iterator hands out stays valid until the MemTable is destroyed. No two
 // entries share (user key, sequence, type).
 //
+// The hash index (when the comparator is bytewise and index_buckets > 0): a
+// fixed array of buckets beside the skip list, each the head of a chain of
+// entries whose user keys hash to it, newest first. Each indexed entry is
+// preceded in the arena by its 8-byte chain link:
+//
+//   link (the next older entry in the chain, or null) ++ entry as above
+//
+// A point Get hashes the user key, walks the chain to the first entry with
+// that user key and, when its sequence is visible to the lookup, answers
+// from it: O(1) cache misses where the skip-list search costs one or two per
+// level, and a key absent from the memtable costs no search at all. The
+// first entry met is the key's newest because entries of one user key are
+// added in ascending sequence order (the write path's order); an Add that
+// breaks this order switches the index off for the rest of the memtable's
+// life (ordered_), and Get falls back to the skip list, as it does when the
+// newest entry is newer than the lookup's sequence (a snapshot read).
+// An entry is linked into its chain (release) after it is in the skip list,
+// and its link is written before that and never again.
+//
 // Range tombstones (AddRangeTombstone) are kept apart from the skip list, in
 // a vector under range_mu_, with a fragmented view (src/rangedel/) rebuilt
 // lazily by the first reader after a new tombstone: a memtable rarely holds
@@ -49,7 +68,11 @@ namespace strata {
 
 class MemTable {
  public:
-  explicit MemTable(const InternalKeyComparator& comparator);
+  // index_buckets: the hash index's bucket count, rounded up to a power of
+  // two (8 bytes each, plus 8 bytes per entry); 0, or a comparator that is
+  // not bytewise, leaves the memtable without one. See the top of the file.
+  explicit MemTable(const InternalKeyComparator& comparator, size_t index_buckets = 0);
+  ~MemTable();
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
@@ -91,9 +114,16 @@ class MemTable {
   // status() is always OK. Lock-free. REQUIRES: the memtable outlives it.
   std::unique_ptr<Iterator> NewIterator() const;
 
-  // Bytes held by the arena, including the skip list's nodes. Any thread.
+  // Bytes held by the arena (the skip list's nodes and the index's links
+  // included) and the index's buckets. Any thread.
   size_t ApproximateMemoryUsage() const {
-    return arena_.MemoryUsage() + range_tombstone_bytes_.load(std::memory_order_relaxed);
+    return arena_.MemoryUsage() +
+           (buckets_ == nullptr ? 0 : (index_mask_ + 1) * sizeof(const char*)) +
+           range_tombstone_bytes_.load(std::memory_order_relaxed);
+  }
+  // True if point lookups use the hash index (see the top of the file).
+  bool HasHashIndex() const {
+    return buckets_ != nullptr && ordered_.load(std::memory_order_acquire);
   }
   // Entries added so far, point and range tombstones included. Any thread.
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_acquire); }
@@ -109,6 +139,18 @@ class MemTable {
   };
   using Table = SkipList<const char*, KeyComparator>;
   class MemTableIterator;
+
+  // The bucket of user_key. REQUIRES: buckets_ != nullptr.
+  const char** Bucket(std::string_view user_key) const;
+  // What the hash index says of a lookup: kFound (Get's outputs are set),
+  // kAbsent (no entry of the user key in this memtable), or kUnknown (the
+  // index cannot tell: search the skip list).
+  enum class IndexAnswer { kFound, kAbsent, kUnknown };
+  IndexAnswer IndexGet(const LookupKey& key, std::string* value, Status* s,
+                       SequenceNumber* seq) const;
+  // Sets Get's outputs from the entry ikey (an internal key followed by its
+  // length-prefixed value).
+  static void ReadEntry(std::string_view ikey, std::string* value, Status* s, SequenceNumber* seq);
 
   const InternalKeyComparator comparator_;
   // Declared before table_: the skip list allocates its head node from the
@@ -127,6 +169,18 @@ class MemTable {
   std::atomic<uint64_t> num_range_deletions_{0};
   // Same protocol: stored (release) before num_entries_ counts the entry.
   std::atomic<SequenceNumber> max_point_seq_{0};
+  // The hash index: buckets_ (calloc'd, so untouched buckets cost no
+  // memory) holds index_mask_ + 1 chain heads, read and written through
+  // std::atomic_ref (release by the writer after the entry is in the skip
+  // list, acquire by readers); null when the memtable has no index.
+  const char** const buckets_;
+  const size_t index_mask_;
+  // Cleared (release, before the entry is published) by an Add whose
+  // sequence is below an earlier one: the index's newest-first chains would
+  // no longer hold. Checked (acquire) after a chain walk, so a reader that
+  // met the out-of-order entry also sees the flag cleared.
+  std::atomic<bool> ordered_{true};
+
   // The range tombstones' key bytes, for ApproximateMemoryUsage. Relaxed:
   // only an estimate.
   std::atomic<size_t> range_tombstone_bytes_{0};

@@ -83,6 +83,9 @@ class Schedule {
 
 class SharedState {
  public:
+  // index_buckets: the memtable's hash index (0: none).
+  explicit SharedState(size_t index_buckets)
+      : mem_(InternalKeyComparator(BytewiseComparator()), index_buckets) {}
   const Schedule& schedule() const { return schedule_; }
   const MemTable& mem() const { return mem_; }
 
@@ -97,7 +100,7 @@ class SharedState {
 
  private:
   const Schedule schedule_;
-  MemTable mem_{InternalKeyComparator(BytewiseComparator())};
+  MemTable mem_;
   std::atomic<SequenceNumber> published_{0};
 };
 
@@ -195,8 +198,12 @@ std::string CheckCounters(const SharedState& state, size_t* last_usage) {
   return "";
 }
 
-TEST(MemTableConcurrencyTest, OneWriterManyReaders) {
-  SharedState state;
+// Each case a hash index size: none (Get searches the skip list), one bucket
+// per slot's worth, and 4 buckets (long chains of colliding keys).
+class MemTableConcurrencyTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(MemTableConcurrencyTest, OneWriterManyReaders) {
+  SharedState state(GetParam());
   std::atomic<int> readers_started{0};
   std::atomic<bool> writer_done{false};
   std::array<std::string, kReaders> errors;
@@ -252,6 +259,12 @@ TEST(MemTableConcurrencyTest, OneWriterManyReaders) {
   Random rnd(5);
   EXPECT_EQ("", CheckGets(state, &rnd));
 }
+
+INSTANTIATE_TEST_SUITE_P(HashIndex, MemTableConcurrencyTest, ::testing::Values(0, 1024, 4),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return info.param == 0 ? std::string("None")
+                                                  : "Buckets" + std::to_string(info.param);
+                         });
 
 }  // namespace
 }  // namespace strata

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "test_comparators.h"
 #include "util/internal_key.h"
 #include "util/random.h"
 
@@ -75,8 +76,12 @@ std::vector<Entry> Scan(Iterator* iter) {
   return out;
 }
 
-TEST(MemTableTest, EmptyMemTable) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+// Every case runs without a hash index (Get searches the skip list), with
+// one (1024 buckets), and with a single bucket (every key in one chain).
+class MemTableTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(MemTableTest, EmptyMemTable) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   EXPECT_TRUE(mem.Empty());
   EXPECT_EQ(0u, mem.NumEntries());
   EXPECT_EQ(0u, mem.NumDeletes());
@@ -90,8 +95,8 @@ TEST(MemTableTest, EmptyMemTable) {
   EXPECT_FALSE(iter->Valid());
 }
 
-TEST(MemTableTest, AddThenGetValue) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, AddThenGetValue) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(1, kTypeValue, "apple", "red");
   mem.Add(2, kTypeValue, "banana", "yellow");
   EXPECT_FALSE(mem.Empty());
@@ -100,8 +105,8 @@ TEST(MemTableTest, AddThenGetValue) {
   EXPECT_EQ(Absent(), Lookup(mem, "cherry", 10));
 }
 
-TEST(MemTableTest, PrefixesAndExtensionsAreDifferentKeys) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, PrefixesAndExtensionsAreDifferentKeys) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(1, kTypeValue, "ab", "v");
   EXPECT_EQ(Absent(), Lookup(mem, "a", 10));
   EXPECT_EQ(Absent(), Lookup(mem, "abc", 10));
@@ -109,16 +114,16 @@ TEST(MemTableTest, PrefixesAndExtensionsAreDifferentKeys) {
   EXPECT_EQ(Value("v"), Lookup(mem, "ab", 10));
 }
 
-TEST(MemTableTest, NewerValueReplacesOlder) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, NewerValueReplacesOlder) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(1, kTypeValue, "k", "v1");
   mem.Add(2, kTypeValue, "k", "v2");
   EXPECT_EQ(Value("v2"), Lookup(mem, "k", 2));
   EXPECT_EQ(Value("v2"), Lookup(mem, "k", kMaxSequenceNumber));
 }
 
-TEST(MemTableTest, TombstoneShadowsOlderValue) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, TombstoneShadowsOlderValue) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(1, kTypeValue, "k", "v1");
   mem.Add(2, kTypeDeletion, "k", "");
   EXPECT_EQ(Deleted(), Lookup(mem, "k", 2));
@@ -129,16 +134,16 @@ TEST(MemTableTest, TombstoneShadowsOlderValue) {
   EXPECT_EQ(Deleted(), Lookup(mem, "k", 2));
 }
 
-TEST(MemTableTest, TombstoneForUnknownKeyIsStillAnAnswer) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, TombstoneForUnknownKeyIsStillAnAnswer) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(5, kTypeDeletion, "gone", "");
   // true with NotFound: older sources must not be consulted.
   EXPECT_EQ(Deleted(), Lookup(mem, "gone", 5));
   EXPECT_EQ(Absent(), Lookup(mem, "gone", 4));
 }
 
-TEST(MemTableTest, SnapshotSeesOlderVersion) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, SnapshotSeesOlderVersion) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(10, kTypeValue, "k", "v10");
   mem.Add(20, kTypeValue, "k", "v20");
   mem.Add(30, kTypeDeletion, "k", "");
@@ -154,8 +159,8 @@ TEST(MemTableTest, SnapshotSeesOlderVersion) {
   EXPECT_EQ(Value("v40"), Lookup(mem, "k", kMaxSequenceNumber));
 }
 
-TEST(MemTableTest, SnapshotDoesNotLeakIntoNeighbouringKeys) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, SnapshotDoesNotLeakIntoNeighbouringKeys) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(5, kTypeValue, "a", "a5");
   mem.Add(1, kTypeValue, "b", "b1");
   mem.Add(9, kTypeValue, "c", "c9");
@@ -165,8 +170,8 @@ TEST(MemTableTest, SnapshotDoesNotLeakIntoNeighbouringKeys) {
   EXPECT_EQ(Absent(), Lookup(mem, "c", 3));
 }
 
-TEST(MemTableTest, BinaryKeysAndValues) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, BinaryKeysAndValues) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   const std::string nul_key("a\0b", 3);
   const std::string nul_value("\0\0x\0", 4);
   const std::string high_key("\xff\xfe", 2);
@@ -179,8 +184,8 @@ TEST(MemTableTest, BinaryKeysAndValues) {
   EXPECT_EQ(Absent(), Lookup(mem, std::string("a\0", 2), 10));
 }
 
-TEST(MemTableTest, KeysOrderAsUnsignedBytes) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, KeysOrderAsUnsignedBytes) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   // Added out of order; 0x80 and 0xff must sort after 0x7f (signed char
   // comparison would put them first).
   const std::vector<std::string> sorted = {
@@ -202,16 +207,16 @@ TEST(MemTableTest, KeysOrderAsUnsignedBytes) {
   }
 }
 
-TEST(MemTableTest, EmptyValueAndEmptyKey) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, EmptyValueAndEmptyKey) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(1, kTypeValue, "k", "");
   mem.Add(2, kTypeValue, "", "empty key");
   EXPECT_EQ(Value(""), Lookup(mem, "k", 5));
   EXPECT_EQ(Value("empty key"), Lookup(mem, "", 5));
 }
 
-TEST(MemTableTest, LargeValue) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, LargeValue) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   const size_t kSize = size_t{64} << 20;  // 64 MiB
   std::string big(kSize, '\0');
   for (size_t i = 0; i < kSize; i += 4096) big[i] = static_cast<char>(i / 4096);
@@ -236,8 +241,8 @@ TEST(MemTableTest, LargeValue) {
   EXPECT_TRUE(iter->value() == big);
 }
 
-TEST(MemTableTest, IteratorOrdersVersionsNewestFirst) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, IteratorOrdersVersionsNewestFirst) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(3, kTypeValue, "b", "b3");
   mem.Add(1, kTypeValue, "a", "a1");
   mem.Add(7, kTypeDeletion, "b", "");
@@ -269,8 +274,8 @@ TEST(MemTableTest, IteratorOrdersVersionsNewestFirst) {
   EXPECT_EQ(0u, i);
 }
 
-TEST(MemTableTest, IteratorSeekTakesAnInternalKey) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, IteratorSeekTakesAnInternalKey) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(1, kTypeValue, "a", "a1");
   mem.Add(3, kTypeValue, "b", "b3");
   mem.Add(7, kTypeDeletion, "b", "");
@@ -311,8 +316,8 @@ TEST(MemTableTest, IteratorSeekTakesAnInternalKey) {
   EXPECT_FALSE(iter->Valid());
 }
 
-TEST(MemTableTest, CountersTrackEntriesAndDeletes) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, CountersTrackEntriesAndDeletes) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   mem.Add(1, kTypeValue, "a", "1");
   mem.Add(2, kTypeDeletion, "a", "");
   mem.Add(3, kTypeDeletion, "b", "");
@@ -322,8 +327,8 @@ TEST(MemTableTest, CountersTrackEntriesAndDeletes) {
   EXPECT_FALSE(mem.Empty());
 }
 
-TEST(MemTableTest, ApproximateMemoryUsageGrows) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, ApproximateMemoryUsageGrows) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   const size_t initial = mem.ApproximateMemoryUsage();
   const std::string value(1000, 'v');
   size_t previous = initial;
@@ -344,9 +349,9 @@ struct InternalKeyLess {
   }
 };
 
-TEST(MemTableTest, RandomOperationsMatchStdMap) {
+TEST_P(MemTableTest, RandomOperationsMatchStdMap) {
   Random rnd(42);
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   std::map<std::string, std::string, InternalKeyLess> model;  // internal key -> value
   const int kOps = 3000;
   auto random_user_key = [&rnd] {
@@ -411,8 +416,8 @@ TEST(MemTableTest, RandomOperationsMatchStdMap) {
   }
 }
 
-TEST(MemTableTest, RangeTombstonesBesideTheSkipList) {
-  MemTable mem{InternalKeyComparator(BytewiseComparator())};
+TEST_P(MemTableTest, RangeTombstonesBesideTheSkipList) {
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   EXPECT_EQ(mem.RangeTombstones(), nullptr);  // none: no view, no lock
   mem.Add(1, kTypeValue, "k", "v");
   mem.AddRangeTombstone(2, "a", "m");
@@ -434,6 +439,56 @@ TEST(MemTableTest, RangeTombstonesBesideTheSkipList) {
   ASSERT_TRUE(mem.Get(LookupKey("k", 100), &value, &s, &seq));
   EXPECT_EQ(value, "v");
   EXPECT_EQ(seq, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(HashIndex, MemTableTest, ::testing::Values(0, 1024, 1),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return info.param == 0 ? std::string("None")
+                                                  : "Buckets" + std::to_string(info.param);
+                         });
+
+TEST(MemTableHashIndexTest, OnlyWithBuckets) {
+  EXPECT_FALSE(MemTable(InternalKeyComparator(BytewiseComparator()), 0).HasHashIndex());
+  EXPECT_TRUE(MemTable(InternalKeyComparator(BytewiseComparator()), 1).HasHashIndex());
+  EXPECT_TRUE(MemTable(InternalKeyComparator(BytewiseComparator()), 1000).HasHashIndex());
+}
+
+TEST(MemTableHashIndexTest, OnlyWithTheBytewiseComparator) {
+  // Another comparator may call different byte strings equal, which a hash
+  // of the bytes cannot know; its memtable searches the skip list.
+  test::ReverseBytewiseComparator reverse;
+  MemTable mem{InternalKeyComparator(&reverse), 1024};
+  EXPECT_FALSE(mem.HasHashIndex());
+  mem.Add(1, kTypeValue, "a", "1");
+  mem.Add(2, kTypeValue, "b", "2");
+  EXPECT_EQ(Value("1"), Lookup(mem, "a", 10));
+  EXPECT_EQ(Value("2"), Lookup(mem, "b", 10));
+  EXPECT_EQ(Absent(), Lookup(mem, "c", 10));
+}
+
+TEST(MemTableHashIndexTest, BucketsCountInMemoryUsage) {
+  MemTable small{InternalKeyComparator(BytewiseComparator()), 0};
+  MemTable indexed{InternalKeyComparator(BytewiseComparator()), 1 << 16};
+  // 65536 buckets of 8 bytes, rounded up from the request if need be.
+  EXPECT_GE(indexed.ApproximateMemoryUsage(), small.ApproximateMemoryUsage() + (1 << 19));
+  MemTable rounded{InternalKeyComparator(BytewiseComparator()), (1 << 16) + 1};
+  EXPECT_GE(rounded.ApproximateMemoryUsage(), small.ApproximateMemoryUsage() + (1 << 20));
+}
+
+TEST(MemTableHashIndexTest, AnAddOutOfSequenceOrderTurnsTheIndexOff) {
+  // The index answers from a key's newest chain entry, which is its highest
+  // sequence only while Adds come in sequence order (the write path's).
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), 1};
+  mem.Add(5, kTypeValue, "k", "v5");
+  mem.Add(6, kTypeValue, "other", "o6");
+  EXPECT_TRUE(mem.HasHashIndex());
+  mem.Add(3, kTypeValue, "k", "v3");
+  EXPECT_FALSE(mem.HasHashIndex());
+  EXPECT_EQ(Value("v5"), Lookup(mem, "k", 10));
+  EXPECT_EQ(Value("v3"), Lookup(mem, "k", 4));
+  EXPECT_EQ(Absent(), Lookup(mem, "k", 2));
+  EXPECT_EQ(Value("o6"), Lookup(mem, "other", 10));
+  EXPECT_EQ(Absent(), Lookup(mem, "missing", 10));
 }
 
 }  // namespace
