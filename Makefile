@@ -63,11 +63,14 @@ sanitize-asan: deps
 
 # The concurrency tests under ThreadSanitizer, with the invariant checks on.
 # The build is clang's with -Wthread-safety -Werror (STRATA_WERROR), so it is
-# also the check that every guarded field is used with its lock held.
+# also the check that every guarded field is used with its lock held: it
+# builds the library, strata-server and the concurrency tests (the target
+# concurrency_tests), which is every annotated class; `make thread-safety`
+# builds everything else with the same flags.
 sanitize-tsan: deps
 	@CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread \
 		-DSTRATA_WERROR=ON -DSTRATA_INVARIANTS=ON >/dev/null
-	@cmake --build build-tsan -j$(JOBS)
+	@cmake --build build-tsan -j$(JOBS) --target concurrency_tests strata-server
 	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L concurrency
 
 # The thread-safety check alone, without running anything: clang builds the
