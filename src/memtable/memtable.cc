@@ -124,21 +124,26 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   assert(p + value.size() == buf + encoded_size);
 
+  // The bucket is a random cache line: fetched while the skip list is
+  // searched, and read (for the chain link) only after the insert. Readers
+  // that reach the entry through the skip list never read its link.
   const char** bucket = nullptr;
   if (buckets_ != nullptr) {
+    bucket = Bucket(user_key);
+    __builtin_prefetch(bucket, 1);
     // Out of sequence order: chains would no longer be newest first.
     if (seq < max_point_seq_.load(std::memory_order_relaxed)) {
       ordered_.store(false, std::memory_order_release);
     }
-    bucket = Bucket(user_key);
-    const char* head = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
-    std::memcpy(base, &head, sizeof(head));
   }
   table_.Insert(buf);
-  // After the skip list: a reader that finds the entry through the index
-  // and then falls back to the skip list finds it there too.
-  if (bucket != nullptr)
+  if (bucket != nullptr) {
+    const char* head = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
+    std::memcpy(base, &head, sizeof(head));
+    // After the skip list: a reader that finds the entry through the index
+    // and then falls back to the skip list finds it there too.
     std::atomic_ref<const char*>(*bucket).store(buf, std::memory_order_release);
+  }
   // One writer at a time: a plain read-compare-store is enough.
   if (seq > max_point_seq_.load(std::memory_order_relaxed)) {
     max_point_seq_.store(seq, std::memory_order_release);
