@@ -43,6 +43,8 @@ struct EngineOptions {
   // it with half of it for memtables. LevelDB has no such limit.
   size_t memory_budget = 0;
   int bloom_bits = 10;  // bits per key; 0: no bloom filter
+  // StrataDB only: Options::memtable_hash_index (to measure what it buys).
+  bool strata_memtable_hash_index = true;
   Compression compression = Compression::kSnappy;
 };
 

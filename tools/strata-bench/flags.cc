@@ -120,6 +120,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   app.add_option("--bloom_bits", flags->engine.bloom_bits, "Bloom filter bits per key (0: none)")
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
+  app.add_flag(
+      "--strata_memtable_hash_index,!--no-strata_memtable_hash_index",
+      flags->engine.strata_memtable_hash_index,
+      "StrataDB's memtable hash index for point reads (Options::memtable_hash_index; default: on)");
   app.add_flag("--sync,!--no-sync", flags->sync, "Sync every write (fdatasync of the WAL)");
   app.add_option("--db", flags->db, "Directory of the databases: one subdirectory per engine")
       ->capture_default_str();

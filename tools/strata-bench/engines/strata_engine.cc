@@ -24,6 +24,7 @@ class StrataEngine final : public Engine {
     strata_options.memory_budget = options.memory_budget;
     strata_options.bloom_bits_per_key = options.bloom_bits;
     strata_options.compression = ToStrata(options.compression);
+    strata_options.memtable_hash_index = options.strata_memtable_hash_index;
     options_ = strata_options;
     return DB::Open(strata_options, path, &db_);
   }
