@@ -42,6 +42,9 @@ constexpr Spec kSpecs[] = {
     {"pidfile", Kind::kString, false, ""},
     {"tcp-backlog", Kind::kInt, false, "511"},
     {"tcp-keepalive", Kind::kInt, true, "300"},
+    // The engine's memory (strata::Options): read once, when the DB opens.
+    {"write-buffer-size", Kind::kMemory, false, "67108864"},
+    {"block-cache-size", Kind::kMemory, false, "33554432"},
 };
 
 // Redis settings clients and Redis's test harness set that mean nothing here
@@ -269,6 +272,8 @@ void Config::Refresh() {
   query_buffer_limit_.store(IntegerOf(values_, "client-query-buffer-limit"),
                             std::memory_order_relaxed);
   has_password_.store(!values_["requirepass"].empty(), std::memory_order_relaxed);
+  write_buffer_size_.store(IntegerOf(values_, "write-buffer-size"), std::memory_order_relaxed);
+  block_cache_size_.store(IntegerOf(values_, "block-cache-size"), std::memory_order_relaxed);
 }
 
 Status Config::Set(std::string_view raw_name, const std::vector<std::string>& words,

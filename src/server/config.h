@@ -62,6 +62,9 @@ class Config {
     return query_buffer_limit_.load(std::memory_order_relaxed);
   }
   bool has_password() const { return has_password_.load(std::memory_order_relaxed); }
+  // strata::Options::write_buffer_size and block_cache_size, in bytes.
+  int64_t write_buffer_size() const { return write_buffer_size_.load(std::memory_order_relaxed); }
+  int64_t block_cache_size() const { return block_cache_size_.load(std::memory_order_relaxed); }
   // Compares `candidate` with requirepass in time independent of where they
   // differ. False if no password is set.
   bool CheckPassword(std::string_view candidate) const;
@@ -83,6 +86,8 @@ class Config {
   std::atomic<int64_t> proto_max_bulk_len_{int64_t{512} << 20};
   std::atomic<int64_t> query_buffer_limit_{int64_t{1} << 30};
   std::atomic<bool> has_password_{false};
+  std::atomic<int64_t> write_buffer_size_{int64_t{64} << 20};
+  std::atomic<int64_t> block_cache_size_{int64_t{32} << 20};
 };
 
 // Redis's glob matching (stringmatchlen): * ? [abc] [^a-z] and \ escapes.

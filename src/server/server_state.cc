@@ -73,6 +73,8 @@ ServerState::~ServerState() {
 Status ServerState::Open(Config* config, std::unique_ptr<ServerState>* state) {
   Options options;
   options.create_if_missing = true;
+  options.write_buffer_size = static_cast<size_t>(config->write_buffer_size());
+  options.block_cache_size = static_cast<size_t>(config->block_cache_size());
   // Collections' stale elements are dropped by compaction, and by flush so
   // that those deleted while still in the memtable never reach a table
   // (element_gc.h). The filter reads the DB only once it is set, below.

@@ -384,6 +384,35 @@ TEST(ConfigTest, GlobAndMemoryParsing) {
   EXPECT_FALSE(config.ApplyArguments({"--daemonize", "yes"}).ok());
 }
 
+// write-buffer-size and block-cache-size reach the engine's Options: with a
+// 1 MiB write buffer, 4 MiB of SETs flush memtables to tables, which the
+// default 64 MiB buffer would still hold. Both are start-time settings.
+TEST(ConfigTest, EngineMemorySettingsReachTheEngine) {
+  ServerHarness h({"--write-buffer-size", "1mb", "--block-cache-size", "8mb"});
+  EXPECT_EQ(h.config()->write_buffer_size(), 1 << 20);
+  EXPECT_EQ(h.config()->block_cache_size(), 8 << 20);
+  EXPECT_EQ(h.Run({"config", "get", "write-buffer-size"}),
+            "*2\r\n$17\r\nwrite-buffer-size\r\n$7\r\n1048576\r\n");
+  EXPECT_EQ(h.Run({"config", "set", "block-cache-size", "1gb"}).substr(0, 4), "-ERR");
+  const std::string value(64 << 10, 'v');
+  for (int i = 0; i < 64; i++) {
+    ASSERT_EQ(h.Run({"set", "key" + std::to_string(i), value}), "+OK\r\n");
+  }
+  int tables = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (tables == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::string files;
+    for (int level = 0;
+         h.state()->db()->GetProperty("strata.num-files-at-level" + std::to_string(level), &files);
+         level++) {
+      tables += std::stoi(files);
+    }
+    if (tables == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GT(tables, 0);
+  EXPECT_FALSE(Config().ApplyArguments({"--write-buffer-size", "lots"}).ok());
+}
+
 TEST(ConfigTest, ReadsRedisConfSyntax) {
   test::TempDir dir;
   test::WriteFileOrDie(dir.Child("server.conf"),
