@@ -192,37 +192,11 @@ void KeysCommand(CommandContext& ctx) {
 // last key a call examined (ServerState keeps the name); an unknown cursor
 // starts over, which may repeat keys but never misses one, as SCAN allows.
 void ScanCommand(CommandContext& ctx) {
-  uint64_t cursor;
-  {
-    const std::string& arg = ctx.argv[1];
-    char* end = nullptr;
-    errno = 0;
-    cursor = std::strtoull(arg.c_str(), &end, 10);
-    if (arg.empty() || end != arg.c_str() + arg.size() || errno == ERANGE || arg[0] == '-') {
-      return ctx.reply->Error("ERR invalid cursor");
-    }
-  }
-  std::string pattern;
-  bool has_pattern = false, has_type = false;
-  std::string type;
-  int64_t count = 10;
-  for (size_t i = 2; i < ctx.argv.size(); i += 2) {
-    if (i + 1 >= ctx.argv.size()) return ctx.reply->Error(kSyntaxError);
-    if (EqualsIgnoreCase(ctx.argv[i], "match")) {
-      pattern = ctx.argv[i + 1];
-      has_pattern = pattern != "*";
-    } else if (EqualsIgnoreCase(ctx.argv[i], "count")) {
-      if (!ArgInt64(ctx, ctx.argv[i + 1], &count)) return;
-      if (count < 1) return ctx.reply->Error(kSyntaxError);
-    } else if (EqualsIgnoreCase(ctx.argv[i], "type")) {
-      has_type = true;
-      type = ToLower(ctx.argv[i + 1]);
-    } else {
-      return ctx.reply->Error(kSyntaxError);
-    }
-  }
+  ScanArgs args;
+  if (!ParseScanArgs(ctx, ScanCommandKind::kScan, &args)) return;
+  if (!args.options_error.empty()) return ctx.reply->Error(args.options_error);
   std::string last;
-  bool resume = cursor != 0 && ctx.state->LoadCursor(cursor, &last);
+  bool resume = args.cursor != 0 && ctx.state->LoadCursor(args.cursor, &last);
   MetadataScan scan(ctx);
   if (resume) {
     scan.it->Seek(last);
@@ -234,12 +208,12 @@ void ScanCommand(CommandContext& ctx) {
   uint64_t now = NowMs();
   Metadata meta;
   std::string last_seen;
-  for (int64_t n = 0; n < count && scan.it->Valid(); n++, scan.it->Next()) {
+  for (int64_t n = 0; n < args.count && scan.it->Valid(); n++, scan.it->Next()) {
     last_seen.assign(scan.it->key());
     if (!DecodeMetadata(scan.it->value(), &meta).ok() || meta.Expired(now)) continue;
     std::string_view key = UserKeyOf(scan.it->key());
-    if (has_pattern && !GlobMatch(pattern, key)) continue;
-    if (has_type && KeyTypeName(meta.type) != type) continue;
+    if (!args.Matches(key)) continue;
+    if (args.has_type && KeyTypeName(meta.type) != args.type) continue;
     keys.emplace_back(key);
   }
   if (!scan.it->status().ok()) return ReplyStatusError(ctx.reply, scan.it->status());

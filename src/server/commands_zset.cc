@@ -1324,45 +1324,23 @@ void ZRandMemberCommand(CommandContext& ctx) {
 // ZSCAN key cursor [MATCH pattern] [COUNT count]: walks the member index;
 // the cursor names the last member returned (ServerState's cursor table).
 void ZScanCommand(CommandContext& ctx) {
-  uint64_t cursor;
-  {
-    const std::string& arg = ctx.argv[2];
-    char* end = nullptr;
-    errno = 0;
-    cursor = std::strtoull(arg.c_str(), &end, 10);
-    if (arg.empty() || end != arg.c_str() + arg.size() || errno == ERANGE || arg[0] == '-') {
-      return ctx.reply->Error("ERR invalid cursor");
-    }
-  }
-  std::string pattern;
-  bool has_pattern = false;
-  int64_t count = 10;
-  for (size_t i = 3; i < ctx.argv.size(); i += 2) {
-    if (i + 1 >= ctx.argv.size()) return ctx.reply->Error(kSyntaxError);
-    if (EqualsIgnoreCase(ctx.argv[i], "match")) {
-      pattern = ctx.argv[i + 1];
-      has_pattern = pattern != "*";
-    } else if (EqualsIgnoreCase(ctx.argv[i], "count")) {
-      if (!ArgInt64(ctx, ctx.argv[i + 1], &count)) return;
-      if (count < 1) return ctx.reply->Error(kSyntaxError);
-    } else {
-      return ctx.reply->Error(kSyntaxError);
-    }
-  }
+  ScanArgs args;
+  if (!ParseScanArgs(ctx, ScanCommandKind::kZScan, &args)) return;
+  if (!args.options_error.empty()) return ctx.reply->Error(args.options_error);
   Collection c;
   if (!ReadCollection(ctx, ctx.argv[1], KeyType::kZSet, &c)) return;
   std::vector<ZEntry> entries;
   uint64_t next = 0;
   if (c.found) {
     std::string last;
-    bool resume = cursor != 0 && ctx.state->LoadCursor(cursor, &last);
+    bool resume = args.cursor != 0 && ctx.state->LoadCursor(args.cursor, &last);
     ZSetCursor cur(ctx, c, kZSetMemberTag);
     cur.SeekForward(last);
     if (resume && cur.Valid() && cur.Member() == last) cur.Next();
     std::string last_seen;
-    for (int64_t n = 0; n < count && cur.Valid(); n++, cur.Next()) {
+    for (int64_t n = 0; n < args.count && cur.Valid(); n++, cur.Next()) {
       last_seen.assign(cur.Member());
-      if (has_pattern && !GlobMatch(pattern, last_seen)) continue;
+      if (!args.Matches(last_seen)) continue;
       double score;
       if (!cur.MemberScore(&score)) {
         return ReplyStatusError(ctx.reply, Status::Corruption("sorted set: bad score value"));
