@@ -126,10 +126,10 @@ struct ScanArgs {
   bool has_pattern = false;
   std::string type;  // SCAN's TYPE, lower-cased (has_type false when absent)
   bool has_type = false;
-  // The error to reply for the options (kSyntaxError, kNotInteger), empty
-  // when they parsed. The options are checked after the cursor but, for
-  // the commands of one key, where each command checks them (HSCAN and
-  // SSCAN after the type check, as Redis), so the caller replies it.
+  // The error to reply for bad options (kSyntaxError or kNotInteger), empty
+  // when they parsed. The caller replies it where it checks its options:
+  // SCAN and ZSCAN at once, HSCAN and SSCAN (as Redis) after the key's
+  // lookup and type check.
   std::string_view options_error;
 
   // Whether `name` passes MATCH.
@@ -138,10 +138,10 @@ struct ScanArgs {
 
 // The command ParseScanArgs reads: where the cursor is (argv[1] for SCAN,
 // argv[2] after the key for the others), whether TYPE is an option (SCAN
-// only), and which cursors are malformed: every command rejects one that is
-// empty, not wholly decimal digits or 2^64 or more; HSCAN and SSCAN (as
-// Redis) one that starts with a blank, SCAN and ZSCAN one that starts with
-// '-' (strtoull would negate it).
+// only), and which cursors are malformed. Every command rejects an empty
+// one, one strtoull does not read whole, and one of 2^64 or more; HSCAN and
+// SSCAN (as Redis) also one that starts with a blank, SCAN and ZSCAN one
+// that starts with '-' (which strtoull would negate).
 enum class ScanCommandKind { kScan, kHScan, kSScan, kZScan };
 
 // Parses the cursor and the options of `kind`'s argv into *args. A
