@@ -54,6 +54,30 @@ void PutCollectionMetadata(std::string_view key, const Collection& c, WriteBatch
   }
 }
 
+bool CopyCollection(CommandContext& ctx, std::string_view from, std::string_view to,
+                    const Metadata& meta, WriteBatch* batch) {
+  Collection source;
+  source.found = true;
+  source.meta = meta;
+  source.prefix = SubkeyPrefix(from, meta.version);
+  Collection target;
+  target.meta = meta;
+  if (!CreateCollection(ctx, to, &target)) return false;
+  ElementIterator it(ctx, source);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    batch->Put(target.ElementKey(it.subkey()), it.value());
+  }
+  if (!it.status().ok()) {
+    ReplyStatusError(ctx.reply, it.status());
+    return false;
+  }
+  target.meta.size = meta.size;
+  target.meta.expire_ms = meta.expire_ms;
+  target.meta.extra = meta.extra;
+  PutCollectionMetadata(to, target, batch);
+  return true;
+}
+
 Status GetElement(CommandContext& ctx, const Collection& c, std::string_view subkey,
                   std::string* value) {
   return DbGet(ctx, c.ElementKey(subkey), value);

@@ -60,6 +60,17 @@ bool CreateCollection(CommandContext& ctx, std::string_view key, Collection* c);
 // version, size and `extra`), or its deletion when size is 0.
 void PutCollectionMetadata(std::string_view key, const Collection& c, WriteBatch* batch);
 
+// Adds to `batch` a copy of the live collection at `from` (meta: its
+// metadata) under `to`: every element rewritten under a fresh version of
+// `to`, then `to`'s metadata record, meta's with only the version changed
+// (expiry, size and type-specific fields kept). Writes nothing to `from`
+// and does not delete `to`'s old elements (they keep their old version and
+// are garbage, element_gc.h). COPY and RENAME build on it. O(size). Replies
+// the error and returns false on one. REQUIRES: the caller holds both keys'
+// locks until the batch is written.
+bool CopyCollection(CommandContext& ctx, std::string_view from, std::string_view to,
+                    const Metadata& meta, WriteBatch* batch);
+
 // Reads the element `subkey` of c into *value: NotFound if absent.
 // Commands read elements only through GetElement and ElementIterator, and
 // write only through CommitBatch, so that one place decides what a command

@@ -3,12 +3,15 @@
 #include "server/commands.h"
 
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
 
+#include "server/config.h"
 #include "server/resp_parser.h"
 
 namespace strata::server {
@@ -91,6 +94,46 @@ bool ArgInt64(CommandContext& ctx, std::string_view arg, int64_t* value) {
   if (ParseInt64(arg, value)) return true;
   ctx.reply->Error(kNotInteger);
   return false;
+}
+
+bool ScanArgs::Matches(std::string_view name) const {
+  return !has_pattern || GlobMatch(pattern, name);
+}
+
+bool ParseScanArgs(CommandContext& ctx, ScanCommandKind kind, ScanArgs* args) {
+  const size_t cursor_index = kind == ScanCommandKind::kScan ? 1 : 2;
+  const std::string& arg = ctx.argv[cursor_index];
+  const bool blank_first = kind == ScanCommandKind::kHScan || kind == ScanCommandKind::kSScan;
+  char* end = nullptr;
+  errno = 0;
+  args->cursor = std::strtoull(arg.c_str(), &end, 10);
+  if (arg.empty() || end != arg.c_str() + arg.size() || errno == ERANGE ||
+      (blank_first ? std::isspace(static_cast<unsigned char>(arg[0])) != 0 : arg[0] == '-')) {
+    ctx.reply->Error("ERR invalid cursor");
+    return false;
+  }
+  for (size_t i = cursor_index + 1; i < ctx.argv.size(); i += 2) {
+    const std::string& option = ctx.argv[i];
+    if (i + 1 >= ctx.argv.size()) {
+      args->options_error = kSyntaxError;
+    } else if (EqualsIgnoreCase(option, "match")) {
+      args->pattern = ctx.argv[i + 1];
+      args->has_pattern = args->pattern != "*";
+    } else if (EqualsIgnoreCase(option, "count")) {
+      if (!ParseInt64(ctx.argv[i + 1], &args->count)) {
+        args->options_error = kNotInteger;
+      } else if (args->count < 1) {
+        args->options_error = kSyntaxError;
+      }
+    } else if (kind == ScanCommandKind::kScan && EqualsIgnoreCase(option, "type")) {
+      args->has_type = true;
+      args->type = ToLower(ctx.argv[i + 1]);
+    } else {
+      args->options_error = kSyntaxError;
+    }
+    if (!args->options_error.empty()) break;
+  }
+  return true;
 }
 
 void RunHandler(const CommandSpec& spec, CommandContext& ctx) {

@@ -117,6 +117,38 @@ bool ArgInt64(CommandContext& ctx, std::string_view arg, int64_t* value);
 bool ParseLongDouble(std::string_view s, long double* value);
 std::string FormatLongDouble(long double v);
 
+// The arguments SCAN, HSCAN, SSCAN and ZSCAN share: a cursor, then
+// [MATCH pattern] [COUNT count] in any order (and SCAN's [TYPE type]).
+struct ScanArgs {
+  uint64_t cursor = 0;
+  int64_t count = 10;   // entries to examine, >= 1
+  std::string pattern;  // MATCH's glob (has_pattern false when absent or "*")
+  bool has_pattern = false;
+  std::string type;  // SCAN's TYPE, lower-cased (has_type false when absent)
+  bool has_type = false;
+  // The error to reply for bad options (kSyntaxError or kNotInteger), empty
+  // when they parsed. The caller replies it where it checks its options:
+  // SCAN and ZSCAN at once, HSCAN and SSCAN (as Redis) after the key's
+  // lookup and type check.
+  std::string_view options_error;
+
+  // Whether `name` passes MATCH.
+  bool Matches(std::string_view name) const;
+};
+
+// The command ParseScanArgs reads: where the cursor is (argv[1] for SCAN,
+// argv[2] after the key for the others), whether TYPE is an option (SCAN
+// only), and which cursors are malformed. Every command rejects an empty
+// one, one strtoull does not read whole, and one of 2^64 or more; HSCAN and
+// SSCAN (as Redis) also one that starts with a blank, SCAN and ZSCAN one
+// that starts with '-' (which strtoull would negate).
+enum class ScanCommandKind { kScan, kHScan, kSScan, kZScan };
+
+// Parses the cursor and the options of `kind`'s argv into *args. A
+// malformed cursor replies "ERR invalid cursor" and returns false; bad
+// options return true with args->options_error set (see ScanArgs).
+bool ParseScanArgs(CommandContext& ctx, ScanCommandKind kind, ScanArgs* args);
+
 }  // namespace strata::server
 
 #endif  // STRATA_SERVER_COMMANDS_H_

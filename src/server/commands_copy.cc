@@ -6,17 +6,18 @@
 // (source, version) (metadata.h): the copy gets a fresh version and every
 // element is rewritten under (destination, new version), all in the one
 // WriteBatch that also writes the destination's metadata, so the copy
-// appears whole or not at all. A replaced destination's old elements keep
-// their old version and become garbage, as after DEL.
+// appears whole or not at all (CopyCollection, collection.h, which RENAME
+// uses too). A replaced destination's old elements keep their old version
+// and become garbage, as after DEL.
 //
 // Thread-safety: as every handler (commands.h): both keys are locked until
 // the batch is in the WAL.
 
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "server/blocking.h"
+#include "server/collection.h"
 #include "server/commands.h"
 #include "server/resp_parser.h"
 
@@ -61,27 +62,10 @@ void CopyCommand(CommandContext& ctx) {
   WriteBatch batch;
   if (meta.type == KeyType::kString) {
     batch.Put(MetadataKey(destination), record);
-  } else {
-    uint64_t version;
-    s = ctx.state->versions()->Next(&version);
-    if (!s.ok()) return ReplyStatusError(ctx.reply, s);
-    const std::string from = SubkeyPrefix(source, meta.version);
-    const std::string to = SubkeyPrefix(destination, version);
-    std::unique_ptr<Iterator> it = DbIterator(ctx, ReadOptions());
-    for (it->Seek(from); it->Valid() && it->key().starts_with(from); it->Next()) {
-      std::string key = to;
-      key.append(it->key().substr(from.size()));
-      batch.Put(key, it->value());
-    }
-    if (!it->status().ok()) return ReplyStatusError(ctx.reply, it->status());
-    // The record with the version field (bytes 9..16, fixed64 LE) replaced,
-    // so any type-specific fields after the size are kept as they are.
-    std::string copy = record;
-    for (int b = 0; b < 8; b++) copy[9 + b] = static_cast<char>((version >> (8 * b)) & 0xff);
-    batch.Put(MetadataKey(destination), copy);
+  } else if (!CopyCollection(ctx, source, destination, meta, &batch)) {
+    return;
   }
-  s = DbWrite(ctx, &batch);
-  if (!s.ok()) return ReplyStatusError(ctx.reply, s);
+  if (!CommitBatch(ctx, &batch)) return;
   if (meta.type == KeyType::kList || meta.type == KeyType::kZSet) {
     SignalKeyReady(ctx, destination);  // may serve clients blocked on it
   }

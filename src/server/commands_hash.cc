@@ -15,10 +15,7 @@
 // lock from its read until CommitBatch returns; readers take no lock.
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <unordered_set>
@@ -341,39 +338,16 @@ void HRandFieldCommand(CommandContext& ctx) {
 // after it, so a field present for the whole scan is returned, and, fields
 // being distinct and ordered, returned once. An unknown cursor starts over.
 void HScanCommand(CommandContext& ctx) {
-  uint64_t cursor;
-  {
-    const std::string& arg = ctx.argv[2];
-    char* end = nullptr;
-    errno = 0;
-    cursor = std::strtoull(arg.c_str(), &end, 10);
-    if (arg.empty() || std::isspace(static_cast<unsigned char>(arg[0])) ||
-        end != arg.c_str() + arg.size() || errno == ERANGE) {
-      return ctx.reply->Error("ERR invalid cursor");
-    }
-  }
+  ScanArgs args;
+  if (!ParseScanArgs(ctx, ScanCommandKind::kHScan, &args)) return;
   Collection c;
   if (!ReadHash(ctx, ctx.argv[1], &c)) return;
-  std::string pattern;
-  bool has_pattern = false;
-  int64_t count = 10;
-  for (size_t i = 3; i < ctx.argv.size(); i += 2) {
-    if (i + 1 >= ctx.argv.size()) return ctx.reply->Error(kSyntaxError);
-    if (EqualsIgnoreCase(ctx.argv[i], "count")) {
-      if (!ArgInt64(ctx, ctx.argv[i + 1], &count)) return;
-      if (count < 1) return ctx.reply->Error(kSyntaxError);
-    } else if (EqualsIgnoreCase(ctx.argv[i], "match")) {
-      pattern = ctx.argv[i + 1];
-      has_pattern = pattern != "*";
-    } else {
-      return ctx.reply->Error(kSyntaxError);
-    }
-  }
+  if (!args.options_error.empty()) return ctx.reply->Error(args.options_error);
   std::vector<std::pair<std::string, std::string>> found;
   uint64_t next = 0;
   if (c.found) {
     std::string last;
-    bool resume = cursor != 0 && ctx.state->LoadCursor(cursor, &last);
+    bool resume = args.cursor != 0 && ctx.state->LoadCursor(args.cursor, &last);
     ElementIterator it(ctx, c);
     if (resume) {
       it.Seek(last);
@@ -382,9 +356,9 @@ void HScanCommand(CommandContext& ctx) {
       it.SeekToFirst();
     }
     std::string last_seen;
-    for (int64_t n = 0; n < count && it.Valid(); n++, it.Next()) {
+    for (int64_t n = 0; n < args.count && it.Valid(); n++, it.Next()) {
       last_seen.assign(it.subkey());
-      if (has_pattern && !GlobMatch(pattern, it.subkey())) continue;
+      if (!args.Matches(it.subkey())) continue;
       found.emplace_back(it.subkey(), it.value());
     }
     if (!it.status().ok()) return ReplyStatusError(ctx.reply, it.status());

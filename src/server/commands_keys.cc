@@ -4,7 +4,7 @@
 // USAGE, over every type. They read
 // and write metadata records only (metadata.h), so they cost the same
 // whatever a key holds, except RENAME and RENAMENX of a collection, which
-// rewrite its elements under the new name (O(size), MoveCollection). A
+// rewrite its elements under the new name (O(size), CopyCollection). A
 // collection's elements left behind by DEL, RENAME or expiry are dropped by
 // compaction (element_gc.h).
 
@@ -96,36 +96,6 @@ void TypeCommand(CommandContext& ctx) {
   ctx.reply->Simple(found ? KeyTypeName(meta.type) : "none");
 }
 
-// Adds to `batch` the move of collection `from` (its metadata `meta`) to
-// `to`: its elements are keyed by the user key (metadata.h), so each is
-// rewritten under (to, a fresh version), and `to`'s record names that
-// version, with from's type, expiry, size and type-specific fields. O(size)
-// reads and writes, in the one batch, so the move is atomic. The elements
-// left under (from, old version), and those of a replaced destination, are
-// garbage ElementGcFilter drops. Replies and returns false on an error.
-bool MoveCollection(CommandContext& ctx, std::string_view from, std::string_view to,
-                    const Metadata& meta, WriteBatch* batch) {
-  Collection source;
-  source.found = true;
-  source.meta = meta;
-  source.prefix = SubkeyPrefix(from, meta.version);
-  Collection target;
-  target.meta = meta;
-  if (!CreateCollection(ctx, to, &target)) return false;
-  ElementIterator it(ctx, source);
-  for (it.SeekToFirst(); it.Valid(); it.Next())
-    batch->Put(target.ElementKey(it.subkey()), it.value());
-  if (!it.status().ok()) {
-    ReplyStatusError(ctx.reply, it.status());
-    return false;
-  }
-  target.meta.size = meta.size;
-  target.meta.expire_ms = meta.expire_ms;
-  target.meta.extra = meta.extra;
-  PutCollectionMetadata(to, target, batch);
-  return true;
-}
-
 void RenameGeneric(CommandContext& ctx, bool nx) {
   const std::string& from = ctx.argv[1];
   const std::string& to = ctx.argv[2];
@@ -146,8 +116,12 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   if (meta.type == KeyType::kString) {
     // The record moves whole (type, expiry, value).
     batch.Put(MetadataKey(to), record);
-  } else if (!MoveCollection(ctx, from, to, meta, &batch)) {
-    return;
+  } else {
+    // A collection's elements are keyed by the user key (metadata.h): they
+    // are copied under (to, a fresh version) in the batch that deletes
+    // `from`, so the move is atomic. Those left under (from, old version),
+    // and those of a replaced destination, are garbage ElementGcFilter drops.
+    if (!CopyCollection(ctx, from, to, meta, &batch)) return;
   }
   if (!CommitBatch(ctx, &batch)) return;
   // A list (or sorted set) appearing under `to` may serve clients blocked
@@ -192,37 +166,11 @@ void KeysCommand(CommandContext& ctx) {
 // last key a call examined (ServerState keeps the name); an unknown cursor
 // starts over, which may repeat keys but never misses one, as SCAN allows.
 void ScanCommand(CommandContext& ctx) {
-  uint64_t cursor;
-  {
-    const std::string& arg = ctx.argv[1];
-    char* end = nullptr;
-    errno = 0;
-    cursor = std::strtoull(arg.c_str(), &end, 10);
-    if (arg.empty() || end != arg.c_str() + arg.size() || errno == ERANGE || arg[0] == '-') {
-      return ctx.reply->Error("ERR invalid cursor");
-    }
-  }
-  std::string pattern;
-  bool has_pattern = false, has_type = false;
-  std::string type;
-  int64_t count = 10;
-  for (size_t i = 2; i < ctx.argv.size(); i += 2) {
-    if (i + 1 >= ctx.argv.size()) return ctx.reply->Error(kSyntaxError);
-    if (EqualsIgnoreCase(ctx.argv[i], "match")) {
-      pattern = ctx.argv[i + 1];
-      has_pattern = pattern != "*";
-    } else if (EqualsIgnoreCase(ctx.argv[i], "count")) {
-      if (!ArgInt64(ctx, ctx.argv[i + 1], &count)) return;
-      if (count < 1) return ctx.reply->Error(kSyntaxError);
-    } else if (EqualsIgnoreCase(ctx.argv[i], "type")) {
-      has_type = true;
-      type = ToLower(ctx.argv[i + 1]);
-    } else {
-      return ctx.reply->Error(kSyntaxError);
-    }
-  }
+  ScanArgs args;
+  if (!ParseScanArgs(ctx, ScanCommandKind::kScan, &args)) return;
+  if (!args.options_error.empty()) return ctx.reply->Error(args.options_error);
   std::string last;
-  bool resume = cursor != 0 && ctx.state->LoadCursor(cursor, &last);
+  bool resume = args.cursor != 0 && ctx.state->LoadCursor(args.cursor, &last);
   MetadataScan scan(ctx);
   if (resume) {
     scan.it->Seek(last);
@@ -234,12 +182,12 @@ void ScanCommand(CommandContext& ctx) {
   uint64_t now = NowMs();
   Metadata meta;
   std::string last_seen;
-  for (int64_t n = 0; n < count && scan.it->Valid(); n++, scan.it->Next()) {
+  for (int64_t n = 0; n < args.count && scan.it->Valid(); n++, scan.it->Next()) {
     last_seen.assign(scan.it->key());
     if (!DecodeMetadata(scan.it->value(), &meta).ok() || meta.Expired(now)) continue;
     std::string_view key = UserKeyOf(scan.it->key());
-    if (has_pattern && !GlobMatch(pattern, key)) continue;
-    if (has_type && KeyTypeName(meta.type) != type) continue;
+    if (!args.Matches(key)) continue;
+    if (args.has_type && KeyTypeName(meta.type) != args.type) continue;
     keys.emplace_back(key);
   }
   if (!scan.it->status().ok()) return ReplyStatusError(ctx.reply, scan.it->status());

@@ -28,10 +28,7 @@
 // Thread-safety: as every handler (commands.h).
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -635,17 +632,8 @@ std::string SScanCursorName(std::string_view key, std::string_view member) {
 // member returned (ServerState keeps it), so each call is O(count + log n)
 // and an element present for the whole scan is returned exactly once.
 void SScanCommand(CommandContext& ctx) {
-  uint64_t cursor;
-  {
-    const std::string& arg = ctx.argv[2];
-    char* end = nullptr;
-    errno = 0;
-    cursor = std::strtoull(arg.c_str(), &end, 10);
-    if (arg.empty() || std::isspace(static_cast<unsigned char>(arg[0])) ||
-        end != arg.c_str() + arg.size() || errno == ERANGE) {
-      return ctx.reply->Error("ERR invalid cursor");
-    }
-  }
+  ScanArgs args;
+  if (!ParseScanArgs(ctx, ScanCommandKind::kSScan, &args)) return;
   const std::string& key = ctx.argv[1];
   Collection c;
   if (!ReadCollection(ctx, key, KeyType::kSet, &c)) return;
@@ -654,25 +642,12 @@ void SScanCommand(CommandContext& ctx) {
     ctx.reply->Bulk("0");
     return ctx.reply->Array(0);
   }
-  std::string pattern;
-  bool has_pattern = false;
-  int64_t count = 10;
-  for (size_t i = 3; i < ctx.argv.size(); i += 2) {
-    if (i + 1 >= ctx.argv.size()) return ctx.reply->Error(kSyntaxError);
-    if (EqualsIgnoreCase(ctx.argv[i], "count")) {
-      if (!ArgInt64(ctx, ctx.argv[i + 1], &count)) return;
-      if (count < 1) return ctx.reply->Error(kSyntaxError);
-    } else if (EqualsIgnoreCase(ctx.argv[i], "match")) {
-      pattern = ctx.argv[i + 1];
-      has_pattern = pattern != "*";
-    } else {
-      return ctx.reply->Error(kSyntaxError);
-    }
-  }
+  if (!args.options_error.empty()) return ctx.reply->Error(args.options_error);
   const std::string name_prefix = SScanCursorName(key, "");
   std::string saved;
   ElementIterator it(ctx, c);
-  if (cursor != 0 && ctx.state->LoadCursor(cursor, &saved) && saved.starts_with(name_prefix)) {
+  if (args.cursor != 0 && ctx.state->LoadCursor(args.cursor, &saved) &&
+      saved.starts_with(name_prefix)) {
     std::string_view last = std::string_view(saved).substr(name_prefix.size());
     it.Seek(last);
     if (it.Valid() && it.subkey() == last) it.Next();
@@ -681,9 +656,9 @@ void SScanCommand(CommandContext& ctx) {
   }
   std::vector<std::string> members;
   std::string last_seen;
-  for (int64_t n = 0; n < count && it.Valid(); n++, it.Next()) {
+  for (int64_t n = 0; n < args.count && it.Valid(); n++, it.Next()) {
     last_seen.assign(it.subkey());
-    if (has_pattern && !GlobMatch(pattern, last_seen)) continue;
+    if (!args.Matches(last_seen)) continue;
     members.push_back(last_seen);
   }
   if (!CheckRead(ctx, it.status())) return;

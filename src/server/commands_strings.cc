@@ -84,9 +84,18 @@ bool ExpireArg(CommandContext& ctx, std::string_view arg, bool seconds, bool abs
   return true;
 }
 
+// Whether `opt` is one of SET's and GETEX's expiry options, EX s, PX ms,
+// EXAT s or PXAT ms, and if so its unit and whether it is absolute.
+bool IsExpiryOption(std::string_view opt, bool* seconds, bool* absolute) {
+  *seconds = EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "exat");
+  *absolute = EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat");
+  return *seconds || *absolute || EqualsIgnoreCase(opt, "px");
+}
+
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]
 void SetCommand(CommandContext& ctx) {
   bool nx = false, xx = false, get = false, keepttl = false, has_expire = false;
+  bool seconds = false, absolute = false;
   uint64_t expire_ms = 0;
   for (size_t i = 3; i < ctx.argv.size(); i++) {
     const std::string& opt = ctx.argv[i];
@@ -99,15 +108,8 @@ void SetCommand(CommandContext& ctx) {
       get = true;
     } else if (EqualsIgnoreCase(opt, "keepttl") && !has_expire) {
       keepttl = true;
-    } else if (has_next && !keepttl && !has_expire &&
-               (EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "px") ||
-                EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat"))) {
+    } else if (has_next && !keepttl && !has_expire && IsExpiryOption(opt, &seconds, &absolute)) {
       has_expire = true;
-      bool seconds = EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "exat");
-      bool absolute = EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat");
-      // Checked after the whole line parses, as Redis does.
-      int64_t probe;
-      if (!ParseInt64(ctx.argv[i + 1], &probe)) return ctx.reply->Error(kNotInteger);
       if (!ExpireArg(ctx, ctx.argv[i + 1], seconds, absolute, &expire_ms)) return;
       i++;
     } else {
@@ -231,18 +233,15 @@ void GetDelCommand(CommandContext& ctx) {
 // GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]
 void GetExCommand(CommandContext& ctx) {
   bool persist = false, has_expire = false;
+  bool seconds = false, absolute = false;
   uint64_t expire_ms = 0;
   for (size_t i = 2; i < ctx.argv.size(); i++) {
     const std::string& opt = ctx.argv[i];
     bool has_next = i + 1 < ctx.argv.size();
     if (EqualsIgnoreCase(opt, "persist") && !has_expire && !persist) {
       persist = true;
-    } else if (has_next && !persist && !has_expire &&
-               (EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "px") ||
-                EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat"))) {
+    } else if (has_next && !persist && !has_expire && IsExpiryOption(opt, &seconds, &absolute)) {
       has_expire = true;
-      bool seconds = EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "exat");
-      bool absolute = EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat");
       if (!ExpireArg(ctx, ctx.argv[i + 1], seconds, absolute, &expire_ms)) return;
       i++;
     } else {

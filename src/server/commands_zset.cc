@@ -678,24 +678,22 @@ void ZRankGeneric(CommandContext& ctx, bool reverse) {
   ZSetCursor cur(ctx, c, kZSetScoreTag);
   // Walk from whichever end the answer counts from.
   if (reverse) {
-    for (cur.SeekBackwardBefore(""); cur.Valid(); cur.Prev(), rank++) {
-      std::string_view m;
-      double sc;
-      if (!cur.ScoreEntry(&m, &sc)) return ReplyStatusError(ctx.reply, CorruptIndex());
-      if (sc == score && m == member) {
-        seen = true;
-        break;
-      }
-    }
+    cur.SeekBackwardBefore("");
   } else {
-    for (cur.SeekForward(""); cur.Valid(); cur.Next(), rank++) {
-      std::string_view m;
-      double sc;
-      if (!cur.ScoreEntry(&m, &sc)) return ReplyStatusError(ctx.reply, CorruptIndex());
-      if (sc == score && m == member) {
-        seen = true;
-        break;
-      }
+    cur.SeekForward("");
+  }
+  for (; cur.Valid(); rank++) {
+    std::string_view m;
+    double sc;
+    if (!cur.ScoreEntry(&m, &sc)) return ReplyStatusError(ctx.reply, CorruptIndex());
+    if (sc == score && m == member) {
+      seen = true;
+      break;
+    }
+    if (reverse) {
+      cur.Prev();
+    } else {
+      cur.Next();
     }
   }
   if (!cur.status().ok()) return ReplyStatusError(ctx.reply, cur.status());
@@ -710,6 +708,54 @@ void ZRevRankCommand(CommandContext& ctx) { ZRankGeneric(ctx, true); }
 
 enum class RangeType { kAuto, kRank, kScore, kLex };
 enum class Direction { kAuto, kForward, kReverse };
+
+// The min and max of a range command, parsed as its RangeType says.
+struct RangeBounds {
+  RangeType type = RangeType::kRank;  // kRank, kScore or kLex
+  int64_t start = 0, end = 0;         // kRank
+  ScoreRange score;                   // kScore
+  LexRange lex;                       // kLex
+};
+
+// Parses `min` and `max` as `type`'s bounds (kAuto: ranks), replying the
+// error and returning false if they are malformed.
+bool ParseRangeBounds(CommandContext& ctx, RangeType type, const std::string& min,
+                      const std::string& max, RangeBounds* b) {
+  b->type = type == RangeType::kAuto ? RangeType::kRank : type;
+  switch (b->type) {
+    case RangeType::kAuto:
+    case RangeType::kRank:
+      return ArgInt64(ctx, min, &b->start) && ArgInt64(ctx, max, &b->end);
+    case RangeType::kScore:
+      if (ParseScoreRange(min, max, &b->score)) return true;
+      ctx.reply->Error(kMinMaxNotFloat);
+      return false;
+    case RangeType::kLex:
+      if (ParseLexRange(min, max, &b->lex)) return true;
+      ctx.reply->Error(kBadLexRange);
+      return false;
+  }
+  return false;
+}
+
+// The entries of c within `b`, in `reverse` order or not; for a score or
+// lex range, with LIMIT `offset` `limit` applied (CollectLimited: 0, -1 is
+// every entry).
+Status CollectRange(CommandContext& ctx, const Collection& c, const RangeBounds& b, bool reverse,
+                    int64_t offset, int64_t limit, std::vector<ZEntry>* out) {
+  switch (b.type) {
+    case RangeType::kAuto:
+    case RangeType::kRank:
+      break;
+    case RangeType::kScore:
+      return CollectLimited(offset, limit, out,
+                            [&](auto f) { return VisitByScore(ctx, c, b.score, reverse, f); });
+    case RangeType::kLex:
+      return CollectLimited(offset, limit, out,
+                            [&](auto f) { return VisitByLex(ctx, c, b.lex, reverse, f); });
+  }
+  return CollectByRank(ctx, c, b.start, b.end, reverse, out);
+}
 
 // Z[REV]RANGE[BYSCORE|BYLEX] and ZRANGESTORE: argv[src] is the source key,
 // min and max follow, then options; `dst` is ZRANGESTORE's destination.
@@ -752,27 +798,8 @@ void RangeGeneric(CommandContext& ctx, size_t src, const std::string* dst, Range
   size_t minidx = src + 1, maxidx = src + 2;
   if (reverse && type != RangeType::kRank) std::swap(minidx, maxidx);
 
-  int64_t start = 0, end = 0;
-  ScoreRange score_range;
-  LexRange lex_range;
-  switch (type) {
-    case RangeType::kAuto:
-    case RangeType::kRank:
-      if (!ArgInt64(ctx, ctx.argv[minidx], &start) || !ArgInt64(ctx, ctx.argv[maxidx], &end)) {
-        return;
-      }
-      break;
-    case RangeType::kScore:
-      if (!ParseScoreRange(ctx.argv[minidx], ctx.argv[maxidx], &score_range)) {
-        return ctx.reply->Error(kMinMaxNotFloat);
-      }
-      break;
-    case RangeType::kLex:
-      if (!ParseLexRange(ctx.argv[minidx], ctx.argv[maxidx], &lex_range)) {
-        return ctx.reply->Error(kBadLexRange);
-      }
-      break;
-  }
+  RangeBounds bounds;
+  if (!ParseRangeBounds(ctx, type, ctx.argv[minidx], ctx.argv[maxidx], &bounds)) return;
 
   const std::string& key = ctx.argv[src];
   std::vector<std::string_view> keys = {key};
@@ -782,21 +809,7 @@ void RangeGeneric(CommandContext& ctx, size_t src, const std::string* dst, Range
   Collection c;
   if (!ReadCollection(ctx, key, KeyType::kZSet, &c)) return;
   std::vector<ZEntry> entries;
-  Status s;
-  switch (type) {
-    case RangeType::kAuto:
-    case RangeType::kRank:
-      s = CollectByRank(ctx, c, start, end, reverse, &entries);
-      break;
-    case RangeType::kScore:
-      s = CollectLimited(offset, limit, &entries,
-                         [&](auto f) { return VisitByScore(ctx, c, score_range, reverse, f); });
-      break;
-    case RangeType::kLex:
-      s = CollectLimited(offset, limit, &entries,
-                         [&](auto f) { return VisitByLex(ctx, c, lex_range, reverse, f); });
-      break;
-  }
+  Status s = CollectRange(ctx, c, bounds, reverse, offset, limit, &entries);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   if (dst == nullptr) return ReplyEntries(ctx, entries, withscores);
   WriteBatch batch;
@@ -832,36 +845,15 @@ void ZRevRangeByLexCommand(CommandContext& ctx) {
 // ---- ZREMRANGEBY* -----------------------------------------------------------
 
 void RemRangeGeneric(CommandContext& ctx, RangeType type) {
-  int64_t start = 0, end = 0;
-  ScoreRange score_range;
-  LexRange lex_range;
-  if (type == RangeType::kRank) {
-    if (!ArgInt64(ctx, ctx.argv[2], &start) || !ArgInt64(ctx, ctx.argv[3], &end)) return;
-  } else if (type == RangeType::kScore) {
-    if (!ParseScoreRange(ctx.argv[2], ctx.argv[3], &score_range)) {
-      return ctx.reply->Error(kMinMaxNotFloat);
-    }
-  } else if (!ParseLexRange(ctx.argv[2], ctx.argv[3], &lex_range)) {
-    return ctx.reply->Error(kBadLexRange);
-  }
+  RangeBounds bounds;
+  if (!ParseRangeBounds(ctx, type, ctx.argv[2], ctx.argv[3], &bounds)) return;
   const std::string& key = ctx.argv[1];
   KeyLockGuard guard(ctx.state->locks(), key);
   Collection c;
   if (!ReadCollection(ctx, key, KeyType::kZSet, &c)) return;
   if (!c.found) return ctx.reply->Integer(0);
   std::vector<ZEntry> entries;
-  Status s;
-  auto collect = [&](std::string_view m, double sc) {
-    entries.push_back({std::string(m), sc});
-    return true;
-  };
-  if (type == RangeType::kRank) {
-    s = CollectByRank(ctx, c, start, end, false, &entries);
-  } else if (type == RangeType::kScore) {
-    s = VisitByScore(ctx, c, score_range, false, collect);
-  } else {
-    s = VisitByLex(ctx, c, lex_range, false, collect);
-  }
+  Status s = CollectRange(ctx, c, bounds, false, 0, -1, &entries);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   if (!entries.empty()) {
     ZSetWriter writer(ctx, key, &c);
@@ -1324,45 +1316,23 @@ void ZRandMemberCommand(CommandContext& ctx) {
 // ZSCAN key cursor [MATCH pattern] [COUNT count]: walks the member index;
 // the cursor names the last member returned (ServerState's cursor table).
 void ZScanCommand(CommandContext& ctx) {
-  uint64_t cursor;
-  {
-    const std::string& arg = ctx.argv[2];
-    char* end = nullptr;
-    errno = 0;
-    cursor = std::strtoull(arg.c_str(), &end, 10);
-    if (arg.empty() || end != arg.c_str() + arg.size() || errno == ERANGE || arg[0] == '-') {
-      return ctx.reply->Error("ERR invalid cursor");
-    }
-  }
-  std::string pattern;
-  bool has_pattern = false;
-  int64_t count = 10;
-  for (size_t i = 3; i < ctx.argv.size(); i += 2) {
-    if (i + 1 >= ctx.argv.size()) return ctx.reply->Error(kSyntaxError);
-    if (EqualsIgnoreCase(ctx.argv[i], "match")) {
-      pattern = ctx.argv[i + 1];
-      has_pattern = pattern != "*";
-    } else if (EqualsIgnoreCase(ctx.argv[i], "count")) {
-      if (!ArgInt64(ctx, ctx.argv[i + 1], &count)) return;
-      if (count < 1) return ctx.reply->Error(kSyntaxError);
-    } else {
-      return ctx.reply->Error(kSyntaxError);
-    }
-  }
+  ScanArgs args;
+  if (!ParseScanArgs(ctx, ScanCommandKind::kZScan, &args)) return;
+  if (!args.options_error.empty()) return ctx.reply->Error(args.options_error);
   Collection c;
   if (!ReadCollection(ctx, ctx.argv[1], KeyType::kZSet, &c)) return;
   std::vector<ZEntry> entries;
   uint64_t next = 0;
   if (c.found) {
     std::string last;
-    bool resume = cursor != 0 && ctx.state->LoadCursor(cursor, &last);
+    bool resume = args.cursor != 0 && ctx.state->LoadCursor(args.cursor, &last);
     ZSetCursor cur(ctx, c, kZSetMemberTag);
     cur.SeekForward(last);
     if (resume && cur.Valid() && cur.Member() == last) cur.Next();
     std::string last_seen;
-    for (int64_t n = 0; n < count && cur.Valid(); n++, cur.Next()) {
+    for (int64_t n = 0; n < args.count && cur.Valid(); n++, cur.Next()) {
       last_seen.assign(cur.Member());
-      if (has_pattern && !GlobMatch(pattern, last_seen)) continue;
+      if (!args.Matches(last_seen)) continue;
       double score;
       if (!cur.MemberScore(&score)) {
         return ReplyStatusError(ctx.reply, Status::Corruption("sorted set: bad score value"));

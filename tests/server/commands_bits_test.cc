@@ -14,16 +14,6 @@
 namespace strata::server {
 namespace {
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& s) { return "-" + s + "\r\n"; }
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kWrongTypeReply =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
 // Stores a collection of `type` at `key` directly in the keyspace, as the
 // collection commands would: metadata plus one element per subkey.
 void PutCollection(ServerHarness& h, const std::string& key,

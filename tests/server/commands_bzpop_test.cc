@@ -15,21 +15,6 @@
 namespace strata::server {
 namespace {
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& s) { return "-" + s + "\r\n"; }
-std::string Arr(const std::vector<std::string>& items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& i : items) out += Bulk(i);
-  return out;
-}
-const std::string kNilArray = "*-1\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kWrongTypeReply =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
 // In-process clients have no wake function: the blocking forms act as
 // their non-blocking forms and reply the timeout reply when empty.
 TEST(BZPopTest, ServesLikeTheNonBlockingForms) {

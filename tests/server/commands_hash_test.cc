@@ -15,21 +15,6 @@
 namespace strata::server {
 namespace {
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& s) { return "-" + s + "\r\n"; }
-std::string Arr(const std::vector<std::string>& items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& item : items) out += Bulk(item);
-  return out;
-}
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kWrongTypeReply =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
 TEST(HashCommandsTest, SetGetAndCount) {
   ServerHarness h;
   EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "b", "2", "a", "3"}), Int(2));
@@ -166,7 +151,9 @@ TEST(HashCommandsTest, ScanVisitsEveryFieldOnce) {
       size_t len_end = reply.find("\r\n", pos);
       size_t len = std::stoul(reply.substr(pos + 1, len_end - pos - 1));
       std::string item = reply.substr(len_end + 2, len);
-      if (field) EXPECT_TRUE(seen.insert(item).second) << item;
+      if (field) {
+        EXPECT_TRUE(seen.insert(item).second) << item;
+      }
       field = !field;
       pos = len_end + 2 + len + 2;
     }

@@ -16,11 +16,6 @@
 namespace strata::server {
 namespace {
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-const std::string kOk = "+OK\r\n";
-
 // EXEC's writes reach the engine as one batch: a reader on engine snapshots
 // (no server lock) never sees some of an EXEC's keys updated and others not.
 TEST(MultiConcurrencyTest, ExecWritesAreOneBatch) {

@@ -21,14 +21,6 @@
 namespace strata::server {
 namespace {
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-const std::string kOk = "+OK\r\n";
-const std::string kQueued = "+QUEUED\r\n";
-const std::string kNullArray = "*-1\r\n";
-
 // ---- The overlay iterator against a model.
 
 class OverlayModelTest : public ::testing::Test {
@@ -233,7 +225,7 @@ TEST(MultiTest, WatchDetectsChangesExpiryAndFlush) {
   EXPECT_EQ(h.Run({"SET", "x", "2"}, other.get()), kOk);
   EXPECT_EQ(h.Run({"MULTI"}), kOk);
   EXPECT_EQ(h.Run({"INCR", "x"}), kQueued);
-  EXPECT_EQ(h.Run({"EXEC"}), kNullArray);
+  EXPECT_EQ(h.Run({"EXEC"}), kNilArray);
   EXPECT_EQ(h.Run({"GET", "x"}), Bulk("2"));
   // No longer watched after EXEC.
   EXPECT_EQ(h.Run({"SET", "x", "5"}, other.get()), kOk);
@@ -256,18 +248,18 @@ TEST(MultiTest, WatchDetectsChangesExpiryAndFlush) {
   EXPECT_EQ(h.Run({"WATCH", "x"}), kOk);
   EXPECT_EQ(h.Run({"EXPIRE", "x", "100"}, other.get()), Int(1));
   EXPECT_EQ(h.Run({"MULTI"}), kOk);
-  EXPECT_EQ(h.Run({"EXEC"}), kNullArray);
+  EXPECT_EQ(h.Run({"EXEC"}), kNilArray);
   // A key that expires between WATCH and EXEC (nobody writes it) fails it.
   EXPECT_EQ(h.Run({"SET", "e", "1", "PX", "30"}), kOk);
   EXPECT_EQ(h.Run({"WATCH", "e"}), kOk);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(h.Run({"MULTI"}), kOk);
-  EXPECT_EQ(h.Run({"EXEC"}), kNullArray);
+  EXPECT_EQ(h.Run({"EXEC"}), kNilArray);
   // FLUSHALL touches a watched key that exists, not one that does not.
   EXPECT_EQ(h.Run({"WATCH", "x"}), kOk);
   EXPECT_EQ(h.Run({"FLUSHALL"}, other.get()), kOk);
   EXPECT_EQ(h.Run({"MULTI"}), kOk);
-  EXPECT_EQ(h.Run({"EXEC"}), kNullArray);
+  EXPECT_EQ(h.Run({"EXEC"}), kNilArray);
   EXPECT_EQ(h.Run({"WATCH", "x"}), kOk);
   EXPECT_EQ(h.Run({"FLUSHALL"}, other.get()), kOk);
   EXPECT_EQ(h.Run({"MULTI"}), kOk);

@@ -23,19 +23,6 @@
 namespace strata::server {
 namespace {
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& s) { return "-" + s + "\r\n"; }
-std::string Arr(const std::vector<std::string>& items, char type = '*') {
-  std::string out = type + std::to_string(items.size()) + "\r\n";
-  for (const std::string& i : items) out += Bulk(i);
-  return out;
-}
-const std::string kWrongTypeReply =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
 // Parses a flat array-of-bulks reply (RESP2 '*' or RESP3 '~') into members.
 std::vector<std::string> Members(const std::string& reply) {
   std::vector<std::string> out;

@@ -16,14 +16,6 @@
 namespace strata::server {
 namespace {
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& s) { return "-" + s + "\r\n"; }
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-
 TEST(MetadataTest, EncodingRoundTripsAndRejectsDamage) {
   std::string record = EncodeStringMetadata(1234, std::string("v\0x", 3));
   ASSERT_EQ(record.size(), 1 + 8 + 3u);

@@ -20,21 +20,6 @@
 namespace strata::server {
 namespace {
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& s) { return "-" + s + "\r\n"; }
-std::string Arr(const std::vector<std::string>& items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& i : items) out += Bulk(i);
-  return out;
-}
-const std::string kNil = "$-1\r\n";
-const std::string kEmpty = "*0\r\n";
-const std::string kWrongTypeReply =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
 TEST(ZSetEncodingTest, OrderMatchesNumericOrder) {
   const double inf = std::numeric_limits<double>::infinity();
   const double denorm = std::numeric_limits<double>::denorm_min();
@@ -111,11 +96,10 @@ TEST(ZSetCommandsTest, ElementLayout) {
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     got.emplace_back(std::string(it->key().substr(prefix.size())), std::string(it->value()));
   }
-  std::vector<std::pair<std::string, std::string>> want = {
-      {"Ma", EncodeScore(1)},
-      {"Mb", EncodeScore(2)},
-      {"S" + EncodeScore(1) + "a", ""},
-      {"S" + EncodeScore(2) + "b", ""}};
+  std::vector<std::pair<std::string, std::string>> want = {{"Ma", EncodeScore(1)},
+                                                           {"Mb", EncodeScore(2)},
+                                                           {"S" + EncodeScore(1) + "a", ""},
+                                                           {"S" + EncodeScore(2) + "b", ""}};
   EXPECT_EQ(got, want);
   // A score change moves the index entry.
   EXPECT_EQ(h.Run({"ZADD", "z", "3", "a"}), Int(0));
@@ -146,8 +130,7 @@ TEST(ZSetCommandsTest, ZAddOptions) {
   EXPECT_EQ(h.Run({"ZADD", "z", "1", "a", "2"}), Err("ERR syntax error"));
   EXPECT_EQ(h.Run({"ZADD", "z", "nan", "a"}), Err("ERR value is not a valid float"));
   EXPECT_EQ(h.Run({"ZADD", "z", "inf", "i"}), Int(1));
-  EXPECT_EQ(h.Run({"ZINCRBY", "z", "-inf", "i"}),
-            Err("ERR resulting score is not a number (NaN)"));
+  EXPECT_EQ(h.Run({"ZINCRBY", "z", "-inf", "i"}), Err("ERR resulting score is not a number (NaN)"));
   EXPECT_EQ(h.Run({"ZINCRBY", "z", "0.1", "new"}), Bulk("0.10000000000000001"));
   EXPECT_EQ(h.Run({"SET", "s", "v"}), "+OK\r\n");
   EXPECT_EQ(h.Run({"ZADD", "s", "1", "a"}), kWrongTypeReply);
@@ -160,7 +143,7 @@ TEST(ZSetCommandsTest, RangesByRankScoreAndLex) {
   EXPECT_EQ(h.Run({"ZRANGE", "z", "1", "3"}), Arr({"a", "b", "c"}));
   EXPECT_EQ(h.Run({"ZRANGE", "z", "-2", "-1", "WITHSCORES"}), Arr({"d", "3", "p", "inf"}));
   EXPECT_EQ(h.Run({"ZREVRANGE", "z", "0", "1", "WITHSCORES"}), Arr({"p", "inf", "d", "3"}));
-  EXPECT_EQ(h.Run({"ZRANGE", "z", "5", "1"}), kEmpty);
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "5", "1"}), kEmptyArray);
   EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "z", "(1", "3"}), Arr({"b", "c", "d"}));
   EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", "2"}), Arr({"a", "b"}));
   EXPECT_EQ(h.Run({"ZREVRANGEBYSCORE", "z", "2", "-inf"}), Arr({"c", "b", "a", "n"}));
@@ -182,7 +165,7 @@ TEST(ZSetCommandsTest, RangesByRankScoreAndLex) {
             Err("ERR min or max not valid string range item"));
   EXPECT_EQ(h.Run({"ZRANGE", "l", "-", "+", "BYLEX", "WITHSCORES"}),
             Err("ERR syntax error, WITHSCORES not supported in combination with BYLEX"));
-  EXPECT_EQ(h.Run({"ZRANGE", "missing", "0", "-1"}), kEmpty);
+  EXPECT_EQ(h.Run({"ZRANGE", "missing", "0", "-1"}), kEmptyArray);
 }
 
 TEST(ZSetCommandsTest, RemovalsAndPops) {
@@ -195,7 +178,7 @@ TEST(ZSetCommandsTest, RemovalsAndPops) {
   EXPECT_EQ(h.Run({"ZPOPMAX", "z"}), Arr({"e", "5"}));
   EXPECT_EQ(h.Run({"ZPOPMIN", "z", "5"}), Arr({"c", "3"}));
   EXPECT_EQ(h.Run({"EXISTS", "z"}), Int(0));
-  EXPECT_EQ(h.Run({"ZPOPMIN", "z"}), kEmpty);
+  EXPECT_EQ(h.Run({"ZPOPMIN", "z"}), kEmptyArray);
   EXPECT_EQ(h.Run({"ZPOPMIN", "z", "-1"}), Err("ERR value is out of range, must be positive"));
   EXPECT_EQ(h.Run({"ZADD", "l", "0", "a", "0", "b", "0", "c"}), Int(3));
   EXPECT_EQ(h.Run({"ZREMRANGEBYLEX", "l", "[b", "+"}), Int(2));
@@ -250,7 +233,7 @@ TEST(ZSetCommandsTest, RandMemberAndScan) {
   EXPECT_EQ(all.substr(0, 4), "*3\r\n");
   for (const char* m : {"a", "b", "c"}) EXPECT_NE(all.find(Bulk(m)), std::string::npos);
   EXPECT_EQ(h.Run({"ZRANDMEMBER", "z", "-5"}).substr(0, 4), "*5\r\n");
-  EXPECT_EQ(h.Run({"ZRANDMEMBER", "z", "0"}), kEmpty);
+  EXPECT_EQ(h.Run({"ZRANDMEMBER", "z", "0"}), kEmptyArray);
   EXPECT_EQ(h.Run({"ZRANDMEMBER", "z", "1", "x"}), Err("ERR syntax error"));
   std::string first = h.Run({"ZSCAN", "z", "0", "COUNT", "2"});
   EXPECT_NE(first.find(Arr({"a", "1", "b", "2"})), std::string::npos) << first;

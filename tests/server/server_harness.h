@@ -1,6 +1,7 @@
 // ServerHarness: runs strata-server's commands in process, without sockets:
 // a ServerState on a temporary directory and one ClientState per simulated
-// client; Run returns the raw RESP reply, Call a readable form of it.
+// client; Run returns the raw RESP reply, which tests compare with the
+// replies resp_matchers.h spells out.
 //
 // Thread-safety: one harness per test; Run may be called from several
 // threads with different clients.
@@ -14,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "resp_matchers.h"
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/reply_writer.h"
