@@ -102,11 +102,13 @@ bench: build
 		--json $(BUILD)/bench.json --svg $(BUILD)/bench.svg
 
 # strata-server against redis-server (no persistence) with redis-benchmark -c 50
-# -r 1000000, SET GET INCR MSET at -P 1 and -P 16, medians of 3 runs: a table
-# of ops/s, p50, p99 and the ratio (scripts/server-bench; docs/SERVER.md).
+# -r 1000000 at -P 1 and -P 16, medians of 3 runs: a table of ops/s, p50, p99,
+# the ratio and errors (scripts/server-bench; docs/SERVER.md). SUITE=12 (SET
+# GET INCR MSET, the default), 13 (the collection list) or all.
+SUITE ?= 12
 .PHONY: server-bench
 server-bench: build
-	scripts/server-bench --strata $(BUILD)/tools/strata-server/strata-server
+	scripts/server-bench --suite $(SUITE) --strata $(BUILD)/tools/strata-server/strata-server
 
 # Issue 11's comparison, reproducible: StrataDB, LevelDB and RocksDB with the
 # same settings (64 MiB write buffer and block cache, bloom 10 bits/key,
