@@ -117,8 +117,19 @@ Status ReadRange(CommandContext& ctx, const List& l, int64_t start, int64_t coun
   out->clear();
   if (count <= 0) return Status::OK();
   out->reserve(static_cast<size_t>(count));
-  ElementIterator it(ctx, l.c);
   uint64_t first = l.head + static_cast<uint64_t>(start);
+  if (count == 1) {
+    // One element (LPOP, RPOP, LMOVE, BLPOP ...): a point read, which the
+    // memtable's hash index answers without a search, is far cheaper than
+    // building an iterator over every memtable and table.
+    std::string value;
+    Status s = GetElement(ctx, l.c, IndexKey(first), &value);
+    if (s.IsNotFound()) return Status::Corruption("list element missing", std::to_string(first));
+    if (!s.ok()) return s;
+    out->push_back(std::move(value));
+    return Status::OK();
+  }
+  ElementIterator it(ctx, l.c);
   uint64_t last = first + static_cast<uint64_t>(count) - 1;
   uint64_t expect = reverse ? last : first;
   if (reverse) {
