@@ -37,6 +37,7 @@
 #define STRATA_LSM_DB_IMPL_H_
 
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <set>
@@ -210,9 +211,11 @@ class DBImpl final : public DB {
   // Bytes the active memtable may hold before it is switched:
   // write_buffer_size, or a quarter of memory_budget if that is smaller.
   size_t WriteBufferLimit() const;
-  // A new, empty memtable: with a hash index of one bucket per 128 bytes of
-  // WriteBufferLimit() when options_.memtable_hash_index is set.
-  std::shared_ptr<MemTable> NewMemTable() const;
+  // A new, empty memtable: with a hash index (when
+  // options_.memtable_hash_index is set) of one bucket per 128 bytes of
+  // expected_bytes, at most WriteBufferLimit(): a replayed WAL's memtable
+  // is sized by the WAL, a read-only DB's empty one gets none.
+  std::shared_ptr<MemTable> NewMemTable(size_t expected_bytes = SIZE_MAX) const;
   // Arena bytes of the active and immutable memtables.
   size_t MemTableUsage() REQUIRES(mutex_);
   // With a memory budget: brings the memtables' reservation in the block

@@ -331,7 +331,7 @@ Status DBImpl::RecoverReadOnly(bool* raced) {
     return s.ok() ? Status::Busy(dbname_, "a writer flushed during the read-only open") : s;
   }
   versions_->SetLastSequence(max_sequence);
-  mem_ = NewMemTable();
+  mem_ = NewMemTable(/*expected_bytes=*/0);  // a read-only DB never writes to it
   InstallReadState();
   return Status::OK();
 }
@@ -359,7 +359,11 @@ Status DBImpl::ReplayLogs(SequenceNumber* max_sequence) {
   // background like any other, so the memtable-to-WAL correspondence that
   // deleting a WAL after its flush relies on holds after recovery too.
   for (uint64_t number : logs) {
-    auto mem = NewMemTable();
+    // Sized by the WAL (a small one needs few buckets; an open, and each
+    // read-only open, allocates one index per replayed WAL).
+    uint64_t wal_bytes = 0;
+    if (!fs_->GetFileSize(LogFileName(dbname_, number), &wal_bytes).ok()) wal_bytes = SIZE_MAX;
+    auto mem = NewMemTable(static_cast<size_t>(std::min<uint64_t>(wal_bytes, SIZE_MAX)));
     const uint64_t corrupted_before = wal_corrupted_records_;
     bool stop = false;
     s = ReplayLog(number, mem.get(), max_sequence, &stop);

@@ -297,8 +297,9 @@ size_t DBImpl::WriteBufferLimit() const {
   return std::min(options_.write_buffer_size, options_.memory_budget / 4);
 }
 
-std::shared_ptr<MemTable> DBImpl::NewMemTable() const {
-  const size_t buckets = options_.memtable_hash_index ? WriteBufferLimit() / 128 : 0;
+std::shared_ptr<MemTable> DBImpl::NewMemTable(size_t expected_bytes) const {
+  const size_t bytes = std::min(expected_bytes, WriteBufferLimit());
+  const size_t buckets = options_.memtable_hash_index ? bytes / 128 : 0;
   return std::make_shared<MemTable>(icmp_, buckets);
 }
 
