@@ -31,8 +31,9 @@
 // breaks this order switches the index off for the rest of the memtable's
 // life (ordered_), and Get falls back to the skip list, as it does when the
 // newest entry is newer than the lookup's sequence (a snapshot read).
-// An entry is linked into its chain (release) after it is in the skip list,
-// and its link is written before that and never again.
+// An entry is linked into its chain (release) after it is in the skip list;
+// its link is written just before that store and never again (readers that
+// reach the entry through the skip list never read the link).
 //
 // Range tombstones (AddRangeTombstone) are kept apart from the skip list, in
 // a vector under range_mu_, with a fragmented view (src/rangedel/) rebuilt
