@@ -83,15 +83,21 @@ Status GetElement(CommandContext& ctx, const Collection& c, std::string_view sub
   return DbGet(ctx, c.ElementKey(subkey), value);
 }
 
-ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c) : lower_(c.prefix) {
-  // The prefix ends with the big-endian version: the next version's prefix
-  // is the first key after every element of this one.
+ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c,
+                                 std::string_view upper_subkey)
+    : lower_(c.prefix) {
   upper_ = lower_;
-  for (size_t i = upper_.size(); i-- > 0;) {
-    if (static_cast<unsigned char>(upper_[i]) != 0xff) {
-      upper_[i] = static_cast<char>(static_cast<unsigned char>(upper_[i]) + 1);
-      upper_.resize(i + 1);
-      break;
+  if (!upper_subkey.empty()) {
+    upper_.append(upper_subkey);
+  } else {
+    // The prefix ends with the big-endian version: the next version's
+    // prefix is the first key after every element of this one.
+    for (size_t i = upper_.size(); i-- > 0;) {
+      if (static_cast<unsigned char>(upper_[i]) != 0xff) {
+        upper_[i] = static_cast<char>(static_cast<unsigned char>(upper_[i]) + 1);
+        upper_.resize(i + 1);
+        break;
+      }
     }
   }
   lower_view_ = lower_;

@@ -79,10 +79,12 @@ Status GetElement(CommandContext& ctx, const Collection& c, std::string_view sub
                   std::string* value);
 
 // An iterator over the elements of c (c.prefix set), positioned nowhere
-// until a Seek; subkey() returns keys without the prefix.
+// until a Seek; subkey() returns keys without the prefix. A non-empty
+// `upper_subkey` narrows it to the subkeys before that one (SeekToLast then
+// seeks straight below it, stepping over no deleted element after it).
 class ElementIterator {
  public:
-  ElementIterator(CommandContext& ctx, const Collection& c);
+  ElementIterator(CommandContext& ctx, const Collection& c, std::string_view upper_subkey = {});
 
   void SeekToFirst();
   void SeekToLast();

@@ -187,10 +187,13 @@ Status ReadScore(CommandContext& ctx, const Collection& c, std::string_view memb
   return Status::OK();
 }
 
-// A walk over one of the two indexes of a sorted set, forward or backward.
+// A walk over one of the two indexes of a sorted set, forward or backward;
+// `upper_subkey` (a full subkey, tag included), when given, ends the walk
+// before it (ElementIterator).
 class ZSetCursor {
  public:
-  ZSetCursor(CommandContext& ctx, const Collection& c, char tag) : it_(ctx, c), tag_(tag) {}
+  ZSetCursor(CommandContext& ctx, const Collection& c, char tag, std::string_view upper_subkey = {})
+      : it_(ctx, c, upper_subkey), tag_(tag) {}
 
   // Forward from the first subkey >= tag + from.
   void SeekForward(std::string_view from) {
@@ -214,6 +217,12 @@ class ZSetCursor {
     } else if (it_.status().ok()) {
       it_.SeekToLast();
     }
+    Check();
+  }
+  // Backward from the last subkey before the cursor's upper subkey (which
+  // a score-index walk from the end always gives: ScoreWalk).
+  void SeekLast() {
+    it_.SeekToLast();
     Check();
   }
   // Backward from the last subkey <= tag + at.
@@ -254,18 +263,42 @@ class ZSetCursor {
 
 Status CorruptIndex() { return Status::Corruption("sorted set: bad score index entry"); }
 
+// The upper subkey of a backward walk of c's score index: before
+// `before` (a score-index subkey without its tag; empty: no limit) and
+// past no entry after c's high bound (ZSetBounds), whichever is lower.
+std::string ScoreWalkUpper(const ZSetBounds& bounds, std::string_view before = {}) {
+  std::string upper(1, kZSetScoreTag);
+  if (bounds.high && (before.empty() || *bounds.high < before)) {
+    upper.append(*bounds.high);
+    upper.push_back('\0');  // the first subkey after high
+  } else if (!before.empty()) {
+    upper.append(before);
+  } else {
+    upper[0] = static_cast<char>(kZSetScoreTag + 1);
+  }
+  return upper;
+}
+
+// Positions `cur` (a score-index cursor built with ScoreWalkUpper(bounds))
+// at the index's first live entry, or its last when `reverse`, seeking past
+// the entries popped from that end.
+void SeekScoreEnd(ZSetCursor* cur, const ZSetBounds& bounds, bool reverse) {
+  if (reverse) {
+    cur->SeekLast();
+  } else {
+    cur->SeekForward(bounds.low ? std::string_view(*bounds.low) : std::string_view());
+  }
+}
+
 // Calls f(member, score) for every member in (score, member) order,
 // forward or backward, starting `skip` entries from the end it starts at,
 // until f returns false.
 template <typename F>
 Status VisitByRank(CommandContext& ctx, const Collection& c, bool reverse, uint64_t skip, F f) {
   if (!c.found) return Status::OK();
-  ZSetCursor cur(ctx, c, kZSetScoreTag);
-  if (reverse) {
-    cur.SeekBackwardBefore("");
-  } else {
-    cur.SeekForward("");
-  }
+  const ZSetBounds bounds = ZSetBounds::Decode(c.meta.extra);
+  ZSetCursor cur(ctx, c, kZSetScoreTag, ScoreWalkUpper(bounds));
+  SeekScoreEnd(&cur, bounds, reverse);
   for (; cur.Valid(); reverse ? cur.Prev() : cur.Next()) {
     if (skip > 0) {
       skip--;
@@ -284,15 +317,25 @@ template <typename F>
 Status VisitByScore(CommandContext& ctx, const Collection& c, const ScoreRange& r, bool reverse,
                     F f) {
   if (!c.found || r.Empty()) return Status::OK();
-  ZSetCursor cur(ctx, c, kZSetScoreTag);
+  const ZSetBounds bounds = ZSetBounds::Decode(c.meta.extra);
+  std::string upper;
   if (reverse) {
-    // Past every member of score max: the next ordered value.
+    // Past every member of score max: the next ordered value (no overflow:
+    // only NaNs, never stored, map above +inf).
     uint64_t after = OrderedScore(r.max) + 1;
     std::string k;
     for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>(after >> shift));
-    cur.SeekBackwardBefore(k);
+    upper = ScoreWalkUpper(bounds, k);
   } else {
-    cur.SeekForward(EncodeScore(r.min));
+    upper = ScoreWalkUpper(bounds);
+  }
+  ZSetCursor cur(ctx, c, kZSetScoreTag, upper);
+  if (reverse) {
+    cur.SeekLast();
+  } else {
+    std::string from = EncodeScore(r.min);
+    if (bounds.low && *bounds.low > from) from = *bounds.low;
+    cur.SeekForward(from);
   }
   for (; cur.Valid(); reverse ? cur.Prev() : cur.Next()) {
     std::string_view member;
@@ -395,7 +438,7 @@ Status CollectLimited(int64_t offset, int64_t limit, std::vector<ZEntry>* out, V
 class ZSetWriter {
  public:
   ZSetWriter(CommandContext& ctx, std::string_view key, Collection* c)
-      : ctx_(ctx), key_(key), c_(c) {}
+      : ctx_(ctx), key_(key), c_(c), bounds_(ZSetBounds::Decode(c->meta.extra)) {}
 
   Status Score(std::string_view member, double* score, bool* found) {
     auto it = pending_.find(std::string(member));
@@ -416,7 +459,9 @@ class ZSetWriter {
       c_->meta.size++;
     }
     batch_.Put(c_->ElementKey(ZSetMemberSubkey(member)), EncodeScore(score));
-    batch_.Put(c_->ElementKey(ZSetScoreSubkey(score, member)), std::string_view());
+    std::string index = ZSetScoreSubkey(score, member);
+    batch_.Put(c_->ElementKey(index), std::string_view());
+    bounds_.Added(std::string_view(index).substr(1));
     pending_[std::string(member)] = score;
   }
 
@@ -427,8 +472,23 @@ class ZSetWriter {
     pending_[std::string(member)] = std::nullopt;
   }
 
+  // Records that the entries up to (member, score) from the score index's
+  // start (`max`: from its end, down to it) are all removed, so that the
+  // next walk from that end seeks past them (ZSetBounds).
+  void Popped(std::string_view member, double score, bool max) {
+    std::string index = ZSetScoreSubkey(score, member);
+    std::string_view s = std::string_view(index).substr(1);
+    if (max) {
+      bounds_.PoppedHigh(s);
+    } else {
+      bounds_.PoppedLow(s);
+    }
+  }
+
   // Writes the metadata (deleting the key when empty) and commits.
   bool Commit() {
+    extra_ = bounds_.Encode();
+    c_->meta.extra = extra_;
     PutCollectionMetadata(key_, *c_, &batch_);
     return CommitBatch(ctx_, &batch_);
   }
@@ -437,6 +497,8 @@ class ZSetWriter {
   CommandContext& ctx_;
   std::string_view key_;
   Collection* c_;
+  ZSetBounds bounds_;  // c_'s, kept valid through every Put and Remove
+  std::string extra_;  // backs c_->meta.extra after Commit
   WriteBatch batch_;
   std::map<std::string, std::optional<double>> pending_;
 };
@@ -675,13 +737,10 @@ void ZRankGeneric(CommandContext& ctx, bool reverse) {
   if (!found) return ctx.reply->Null();
   int64_t rank = 0;
   bool seen = false;
-  ZSetCursor cur(ctx, c, kZSetScoreTag);
   // Walk from whichever end the answer counts from.
-  if (reverse) {
-    cur.SeekBackwardBefore("");
-  } else {
-    cur.SeekForward("");
-  }
+  const ZSetBounds bounds = ZSetBounds::Decode(c.meta.extra);
+  ZSetCursor cur(ctx, c, kZSetScoreTag, ScoreWalkUpper(bounds));
+  SeekScoreEnd(&cur, bounds, reverse);
   for (; cur.Valid(); rank++) {
     std::string_view m;
     double sc;
@@ -856,8 +915,22 @@ void RemRangeGeneric(CommandContext& ctx, RangeType type) {
   Status s = CollectRange(ctx, c, bounds, false, 0, -1, &entries);
   if (!s.ok()) return ReplyStatusError(ctx.reply, s);
   if (!entries.empty()) {
+    // A removed run that starts or ends at an end of the score index (the
+    // trims ZREMRANGEBYRANK 0 k and -k -1, or a score range open at -inf or
+    // +inf) is recorded like a pop, so later walks from that end seek past it.
+    const auto size = static_cast<int64_t>(c.meta.size);
+    bool from_start = false, to_end = false;
+    if (bounds.type == RangeType::kRank) {
+      from_start = bounds.start == 0 || bounds.start <= -size;
+      to_end = bounds.end == -1 || bounds.end >= size - 1;
+    } else if (bounds.type == RangeType::kScore) {
+      from_start = bounds.score.min == -HUGE_VAL && !bounds.score.minex;
+      to_end = bounds.score.max == HUGE_VAL && !bounds.score.maxex;
+    }
     ZSetWriter writer(ctx, key, &c);
     for (const ZEntry& e : entries) writer.Remove(e.member, e.score);
+    if (from_start) writer.Popped(entries.back().member, entries.back().score, false);
+    if (to_end) writer.Popped(entries.front().member, entries.front().score, true);
     if (!writer.Commit()) return;
   }
   ctx.reply->Integer(static_cast<int64_t>(entries.size()));
@@ -919,6 +992,7 @@ PopOutcome PopFirst(CommandContext& ctx, const std::vector<std::string_view>& ke
   }
   ZSetWriter writer(ctx, key, &c);
   for (const ZEntry& e : entries) writer.Remove(e.member, e.score);
+  if (!entries.empty()) writer.Popped(entries.back().member, entries.back().score, max);
   if (!writer.Commit()) return PopOutcome::kFailed;
   switch (shape) {
     case PopReply::kKeyNested:

@@ -23,8 +23,11 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "util/coding.h"
 
 namespace strata::server {
 
@@ -79,6 +82,75 @@ inline std::string ZSetScoreSubkey(double score, std::string_view member) {
   k.append(member);
   return k;
 }
+
+// Bounds of a sorted set's live score-index subkeys (the 'S' subkey
+// without its tag byte), kept in its metadata's `extra` so that a walk from
+// either end of the index seeks past the deletions ZPOPMIN and ZPOPMAX leave
+// behind instead of stepping over each of them (which made popping a whole
+// set O(n^2) until compaction dropped them). Invariant: every live 'S'
+// subkey s has low <= s when low is set, and s <= high when high is set.
+// The bounds are hints: a set without them (new, stored, or written before
+// they existed) is walked from the index's ends, as before.
+//
+// Encoding of `extra` (docs/SERVER.md, "Sorted sets"): empty when neither
+// bound is set; else one flags byte (bit 0: low present, bit 1: high
+// present), then for each present bound, low first, varint32 length and the
+// bytes. A bound is at most kMaxBound bytes: low is cut to its first
+// kMaxBound bytes (a prefix of a key sorts at or before it), a longer high is
+// not kept.
+struct ZSetBounds {
+  static constexpr size_t kMaxBound = 8 + 64;
+
+  std::optional<std::string> low;
+  std::optional<std::string> high;
+
+  // A malformed `extra` gives no bounds: they are only hints, and with none
+  // every walk is still exact.
+  static ZSetBounds Decode(std::string_view extra) {
+    ZSetBounds b;
+    if (extra.empty()) return b;
+    const auto flags = static_cast<unsigned char>(extra[0]);
+    extra.remove_prefix(1);
+    std::string_view low, high;
+    if ((flags & 1) != 0 && !GetLengthPrefixed(&extra, &low)) return {};
+    if ((flags & 2) != 0 && !GetLengthPrefixed(&extra, &high)) return {};
+    if ((flags & ~3u) != 0 || !extra.empty()) return {};
+    if (low.size() > kMaxBound || high.size() > kMaxBound) return {};
+    if ((flags & 1) != 0) b.low.emplace(low);
+    if ((flags & 2) != 0) b.high.emplace(high);
+    return b;
+  }
+
+  std::string Encode() const {
+    std::string out;
+    if (!low && !high) return out;
+    out.push_back(static_cast<char>((low ? 1 : 0) | (high ? 2 : 0)));
+    if (low) PutLengthPrefixed(&out, *low);
+    if (high) PutLengthPrefixed(&out, *high);
+    return out;
+  }
+
+  // The 'S' subkey s (without its tag) was written.
+  void Added(std::string_view s) {
+    if (low && s < *low) low.emplace(s.substr(0, kMaxBound));
+    if (high && s > *high) {
+      if (s.size() <= kMaxBound) {
+        high.emplace(s);
+      } else {
+        high.reset();
+      }
+    }
+  }
+
+  // s was the last of a run of entries removed from the index's start
+  // (ZPOPMIN): every live entry is after it.
+  void PoppedLow(std::string_view s) { low.emplace(s.substr(0, kMaxBound)); }
+
+  // s was the last of a run removed from the index's end (ZPOPMAX).
+  void PoppedHigh(std::string_view s) {
+    if (s.size() <= kMaxBound) high.emplace(s);
+  }
+};
 
 }  // namespace strata::server
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -238,6 +239,212 @@ TEST(ZSetCommandsTest, RandMemberAndScan) {
   std::string first = h.Run({"ZSCAN", "z", "0", "COUNT", "2"});
   EXPECT_NE(first.find(Arr({"a", "1", "b", "2"})), std::string::npos) << first;
   EXPECT_EQ(h.Run({"ZSCAN", "z", "0", "MATCH", "c"}), "*2\r\n" + Bulk("0") + Arr({"c", "3"}));
+}
+
+// The score-index bounds kept in a sorted set's metadata (ZSetBounds).
+std::string IndexKey(double score, const std::string& member) {
+  return ZSetScoreSubkey(score, member).substr(1);
+}
+
+TEST(ZSetBoundsTest, EncodingRoundTripsAndRejectsMalformed) {
+  ZSetBounds none;
+  EXPECT_EQ(none.Encode(), "");
+  ZSetBounds b;
+  b.low = IndexKey(1, "a");
+  b.high = IndexKey(9, "z");
+  // The bytes docs/SERVER.md gives: flags, then each bound length-prefixed.
+  EXPECT_EQ(b.Encode(), std::string("\x03\x09", 2) + IndexKey(1, "a") + "\x09" + IndexKey(9, "z"));
+  ZSetBounds back = ZSetBounds::Decode(b.Encode());
+  EXPECT_EQ(back.low, b.low);
+  EXPECT_EQ(back.high, b.high);
+  b.low.reset();
+  back = ZSetBounds::Decode(b.Encode());
+  EXPECT_FALSE(back.low.has_value());
+  EXPECT_EQ(back.high, IndexKey(9, "z"));
+  // Malformed: truncated, trailing bytes, unknown flags, oversized bound.
+  const std::string good = b.Encode();
+  for (const std::string& bad :
+       {good.substr(0, good.size() - 1), good + "x", std::string("\x04", 1),
+        std::string("\x01\x49", 2) + std::string(73, 'k')}) {
+    ZSetBounds d = ZSetBounds::Decode(bad);
+    EXPECT_FALSE(d.low.has_value());
+    EXPECT_FALSE(d.high.has_value());
+  }
+}
+
+TEST(ZSetBoundsTest, AddsWidenAndPopsNarrow) {
+  ZSetBounds b;
+  b.Added(IndexKey(5, "m"));  // no bounds yet: none appear
+  EXPECT_FALSE(b.low.has_value());
+  EXPECT_FALSE(b.high.has_value());
+  b.PoppedLow(IndexKey(2, "b"));
+  b.PoppedHigh(IndexKey(8, "h"));
+  EXPECT_EQ(b.low, IndexKey(2, "b"));
+  EXPECT_EQ(b.high, IndexKey(8, "h"));
+  b.Added(IndexKey(3, "c"));  // inside: unchanged
+  EXPECT_EQ(b.low, IndexKey(2, "b"));
+  EXPECT_EQ(b.high, IndexKey(8, "h"));
+  b.Added(IndexKey(2, "b"));  // the popped entry itself, back: still covered
+  EXPECT_EQ(b.low, IndexKey(2, "b"));
+  b.Added(IndexKey(1, "a"));
+  b.Added(IndexKey(9, "i"));
+  EXPECT_EQ(b.low, IndexKey(1, "a"));
+  EXPECT_EQ(b.high, IndexKey(9, "i"));
+  // Long entries: low keeps a prefix (at or before the entry), high goes.
+  const std::string long_member(100, 'x');
+  b.Added(IndexKey(0, long_member));
+  EXPECT_EQ(b.low, IndexKey(0, long_member).substr(0, ZSetBounds::kMaxBound));
+  b.Added(IndexKey(10, long_member));
+  EXPECT_FALSE(b.high.has_value());
+  b.PoppedHigh(IndexKey(10, long_member));  // too long to keep
+  EXPECT_FALSE(b.high.has_value());
+  b.PoppedLow(IndexKey(0, long_member));
+  EXPECT_EQ(b.low, IndexKey(0, long_member).substr(0, ZSetBounds::kMaxBound));
+}
+
+ZSetBounds BoundsOf(ServerHarness& h, const std::string& key) {
+  std::string record;
+  Metadata meta;
+  EXPECT_TRUE(h.state()->GetMeta(key, &record, &meta).ok());
+  return ZSetBounds::Decode(meta.extra);
+}
+
+TEST(ZSetCommandsTest, PopsRecordBoundsThatWalksSeekTo) {
+  ServerHarness h;
+  EXPECT_EQ(h.Run({"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"}),
+            Int(6));
+  EXPECT_FALSE(BoundsOf(h, "z").low.has_value());
+  EXPECT_EQ(h.Run({"ZPOPMIN", "z", "2"}), Arr({"a", "1", "b", "2"}));
+  EXPECT_EQ(BoundsOf(h, "z").low, IndexKey(2, "b"));
+  EXPECT_EQ(h.Run({"ZPOPMAX", "z"}), Arr({"f", "6"}));
+  EXPECT_EQ(BoundsOf(h, "z").high, IndexKey(6, "f"));
+  EXPECT_EQ(h.Run({"ZREMRANGEBYRANK", "z", "-1", "-1"}), Int(1));  // e, from the end
+  EXPECT_EQ(BoundsOf(h, "z").high, IndexKey(5, "e"));
+  EXPECT_EQ(h.Run({"ZADD", "z", "0", "n"}), Int(1));
+  EXPECT_EQ(BoundsOf(h, "z").low, IndexKey(0, "n"));
+  EXPECT_EQ(h.Run({"ZRANGE", "z", "0", "-1"}), Arr({"n", "c", "d"}));
+  EXPECT_EQ(h.Run({"ZREVRANGE", "z", "0", "-1"}), Arr({"d", "c", "n"}));
+  // RENAME keeps the bounds (same elements); a STORE result has none.
+  EXPECT_EQ(h.Run({"RENAME", "z", "y"}), "+OK\r\n");
+  EXPECT_EQ(BoundsOf(h, "y").low, IndexKey(0, "n"));
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "u", "1", "y"}), Int(3));
+  EXPECT_FALSE(BoundsOf(h, "u").low.has_value());
+
+  // The walks really start at the bounds: a record whose bound (against
+  // the invariant) excludes live entries hides them from every walk from
+  // that end, which is what lets a pop skip the deletions before its bound.
+  std::string record;
+  Metadata meta;
+  ASSERT_TRUE(h.state()->GetMeta("y", &record, &meta).ok());
+  auto put_bounds = [&](const ZSetBounds& b) {
+    WriteBatch batch;
+    batch.Put(MetadataKey("y"), EncodeCollectionMetadata(meta.type, meta.expire_ms, meta.version,
+                                                         meta.size, b.Encode()));
+    ASSERT_TRUE(h.state()->db()->Write(WriteOptions(), &batch).ok());
+  };
+  ZSetBounds narrow;
+  narrow.low = IndexKey(3, "c");  // hides n
+  put_bounds(narrow);
+  EXPECT_EQ(h.Run({"ZRANGE", "y", "0", "-1"}), Arr({"c", "d"}));
+  EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "y", "-inf", "+inf"}), Arr({"c", "d"}));
+  EXPECT_EQ(h.Run({"ZRANK", "y", "d"}), Int(1));
+  narrow.low.reset();
+  narrow.high = IndexKey(3, "c");  // hides d
+  put_bounds(narrow);
+  EXPECT_EQ(h.Run({"ZREVRANGE", "y", "0", "-1"}), Arr({"c", "n"}));
+  EXPECT_EQ(h.Run({"ZREVRANGEBYSCORE", "y", "+inf", "-inf"}), Arr({"c", "n"}));
+  EXPECT_EQ(h.Run({"ZPOPMAX", "y"}), Arr({"c", "3"}));
+}
+
+// Random adds (inside, below and above the bounds, long members, popped
+// entries re-added), pops from both ends, removals, trims and renames,
+// checked against a model after every command: the bounds never hide a live
+// member from any walk.
+TEST(ZSetCommandsTest, BoundsNeverHideLiveMembers) {
+  ServerHarness h;
+  std::mt19937 rng(7);
+  std::map<std::string, int> model;  // member -> score
+  auto ordered = [&] {
+    std::vector<std::pair<int, std::string>> v;
+    for (const auto& [m, sc] : model) v.emplace_back(sc, m);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  auto member_name = [&](int i) {
+    return i % 7 == 0 ? std::string(70 + i % 5, 'a' + i % 26) + std::to_string(i)
+                      : "m" + std::to_string(i);
+  };
+  std::string key = "z";
+  for (int step = 0; step < 1500; step++) {
+    int op = static_cast<int>(rng() % 10);
+    if (op <= 3 || model.empty()) {
+      std::string m = member_name(static_cast<int>(rng() % 60));
+      int sc = static_cast<int>(rng() % 41) - 20;
+      bool added = model.count(m) == 0;
+      model[m] = sc;
+      ASSERT_EQ(h.Run({"ZADD", key, std::to_string(sc), m}), Int(added ? 1 : 0));
+    } else if (op <= 5) {
+      bool max = op == 5;
+      int n = 1 + static_cast<int>(rng() % 3);
+      std::vector<std::string> want;
+      for (int i = 0; i < n && !model.empty(); i++) {
+        auto v = ordered();
+        auto e = max ? v.back() : v.front();
+        want.push_back(e.second);
+        want.push_back(std::to_string(e.first));
+        model.erase(e.second);
+      }
+      ASSERT_EQ(h.Run({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(n)}), Arr(want));
+    } else if (op == 6) {
+      std::string m = member_name(static_cast<int>(rng() % 60));
+      ASSERT_EQ(h.Run({"ZREM", key, m}), Int(static_cast<int64_t>(model.erase(m))));
+    } else if (op == 7) {
+      auto v = ordered();
+      int k = static_cast<int>(rng() % 3);
+      bool end = rng() % 2 == 0;
+      std::vector<std::string> args = {"ZREMRANGEBYRANK", key, end ? std::to_string(-k - 1) : "0",
+                                       end ? "-1" : std::to_string(k)};
+      int removed = 0;
+      for (int i = 0; i <= k && i < static_cast<int>(v.size()); i++, removed++) {
+        model.erase(end ? v[v.size() - 1 - i].second : v[i].second);
+      }
+      ASSERT_EQ(h.Run(args), Int(removed));
+    } else if (op == 8) {
+      int top = static_cast<int>(rng() % 41) - 20;
+      int removed = 0;
+      for (auto it = model.begin(); it != model.end();) {
+        if (it->second <= top) {
+          it = model.erase(it);
+          removed++;
+        } else {
+          ++it;
+        }
+      }
+      ASSERT_EQ(h.Run({"ZREMRANGEBYSCORE", key, "-inf", std::to_string(top)}), Int(removed));
+    } else if (!model.empty()) {
+      std::string next = key == "z" ? "y" : "z";
+      ASSERT_EQ(h.Run({"RENAME", key, next}), "+OK\r\n");
+      key = next;
+    }
+    auto v = ordered();
+    std::vector<std::string> fwd, fwd_scores, rev;
+    for (const auto& [sc, m] : v) {
+      fwd.push_back(m);
+      fwd_scores.push_back(m);
+      fwd_scores.push_back(std::to_string(sc));
+    }
+    rev.assign(fwd.rbegin(), fwd.rend());
+    ASSERT_EQ(h.Run({"ZRANGE", key, "0", "-1", "WITHSCORES"}), Arr(fwd_scores)) << step;
+    ASSERT_EQ(h.Run({"ZREVRANGE", key, "0", "-1"}), Arr(rev)) << step;
+    ASSERT_EQ(h.Run({"ZRANGEBYSCORE", key, "-inf", "+inf"}), Arr(fwd)) << step;
+    ASSERT_EQ(h.Run({"ZREVRANGEBYSCORE", key, "+inf", "-inf"}), Arr(rev)) << step;
+    if (!v.empty()) {
+      const auto& mid = v[v.size() / 2];
+      ASSERT_EQ(h.Run({"ZRANK", key, mid.second}), Int(static_cast<int64_t>(v.size() / 2)));
+      ASSERT_EQ(h.Run({"ZREVRANK", key, mid.second}),
+                Int(static_cast<int64_t>(v.size() - 1 - v.size() / 2)));
+    }
+  }
 }
 
 }  // namespace
