@@ -44,6 +44,7 @@
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/resp_parser.h"
+#include "util/coding.h"
 
 namespace strata::server {
 
@@ -279,6 +280,66 @@ class MemberSampler {
   std::vector<std::string> members_;  // exact mode: every member
 };
 
+// The removals a set's current version has had (its metadata's `extra`:
+// varint64, empty for 0; docs/SERVER.md, "Sets"). A malformed field reads
+// as 0: it only decides when to rewrite the set.
+uint64_t RemovedUnderVersion(const Collection& c) {
+  std::string_view extra = c.meta.extra;
+  uint64_t removed = 0;
+  if (!GetVarint64(&extra, &removed) || !extra.empty()) return 0;
+  return removed;
+}
+
+// Sets the metadata of c (which just lost `removed` members, deleted in
+// `batch`) for the write, rewriting the set under a fresh version when the
+// deletions under its version outweigh its live members: a walk of the set
+// steps over every deleted member until compaction drops it, so a set
+// emptied by SPOP/SREM would otherwise cost O(deleted) per SPOP or SMEMBERS.
+// The rewrite reads the set (O(live + deleted)) after at least twice as many
+// removals as it keeps members, so it costs O(1) per removal; it is bounded
+// to kRewriteMax live members, so no command writes a huge batch (a spike
+// of tens of milliseconds at most). The old
+// version's elements are garbage, as after DEL (element_gc.h). `extra`
+// backs c->meta.extra afterwards. Returns false after replying an error.
+constexpr uint64_t kRewriteMax = 65536;
+constexpr uint64_t kRewriteMinRemoved = 1024;
+
+bool PutSetAfterRemoval(CommandContext& ctx, std::string_view key, Collection* c,
+                        const std::unordered_set<std::string_view>& removed, WriteBatch* batch,
+                        std::string* extra) {
+  const uint64_t removed_total = RemovedUnderVersion(*c) + removed.size();
+  const uint64_t live = c->meta.size;
+  extra->clear();
+  if (live > 0 && live <= kRewriteMax && removed_total >= kRewriteMinRemoved &&
+      removed_total >= 2 * live) {
+    Collection fresh;
+    fresh.meta = c->meta;
+    if (!CreateCollection(ctx, key, &fresh)) return false;
+    fresh.meta.expire_ms = c->meta.expire_ms;
+    WriteBatch copy;
+    uint64_t kept = 0;
+    ElementIterator it(ctx, *c);
+    for (it.SeekToFirst(); it.Valid(); it.Next()) {
+      if (removed.count(it.subkey()) != 0) continue;
+      copy.Put(fresh.ElementKey(it.subkey()), std::string_view());
+      kept++;
+    }
+    if (!CheckRead(ctx, it.status())) return false;
+    if (kept == live) {  // else the record disagrees with the elements: keep them as they are
+      batch->Append(copy);
+      fresh.meta.size = live;
+      *c = std::move(fresh);
+      c->meta.extra = std::string_view();
+      PutCollectionMetadata(key, *c, batch);
+      return true;
+    }
+  }
+  if (removed_total > 0 && live > 0) PutVarint64(extra, removed_total);
+  c->meta.extra = *extra;
+  PutCollectionMetadata(key, *c, batch);
+  return true;
+}
+
 // The key arguments argv[from..] as views.
 std::vector<std::string_view> KeysFrom(CommandContext& ctx, size_t from, size_t to) {
   std::vector<std::string_view> keys;
@@ -329,7 +390,8 @@ void SRemCommand(CommandContext& ctx) {
   }
   if (removed.empty()) return ctx.reply->Integer(0);
   c.meta.size -= std::min<uint64_t>(c.meta.size, removed.size());
-  PutCollectionMetadata(key, c, &batch);
+  std::string extra;
+  if (!PutSetAfterRemoval(ctx, key, &c, removed, &batch, &extra)) return;
   if (CommitBatch(ctx, &batch)) ctx.reply->Integer(static_cast<int64_t>(removed.size()));
 }
 
@@ -411,7 +473,14 @@ void SPopCommand(CommandContext& ctx) {
     for (const std::string& m : popped) batch.Delete(c.ElementKey(m));
     c.meta.size -= popped.size();
   }
-  PutCollectionMetadata(key, c, &batch);
+  std::string extra;
+  if (c.meta.size == 0) {
+    PutCollectionMetadata(key, c, &batch);
+  } else if (!PutSetAfterRemoval(ctx, key, &c,
+                                 std::unordered_set<std::string_view>(popped.begin(), popped.end()),
+                                 &batch, &extra)) {
+    return;
+  }
   if (!CommitBatch(ctx, &batch)) return;
   if (!with_count) return ctx.reply->Bulk(popped[0]);
   ReplyMembers(ctx, popped);
@@ -488,7 +557,8 @@ void SMoveCommand(CommandContext& ctx) {
   WriteBatch batch;
   batch.Delete(src.ElementKey(member));
   src.meta.size--;
-  PutCollectionMetadata(source, src, &batch);
+  std::string extra;
+  if (!PutSetAfterRemoval(ctx, source, &src, {member}, &batch, &extra)) return;
   if (!in_dst) {
     batch.Put(dst.ElementKey(member), std::string_view());
     dst.meta.size++;

@@ -19,6 +19,7 @@
 #include "server/metadata.h"
 #include "server/resp_parser.h"
 #include "server_harness.h"
+#include "util/coding.h"
 
 namespace strata::server {
 namespace {
@@ -264,6 +265,58 @@ TEST_F(SetCommandsTest, LargeSetOfSeveralKeyFamiliesReachesEveryFamily) {
   EXPECT_EQ(families.size(), 3u);
   for (const auto& [family, c] : families) EXPECT_GT(c, 500) << family;
   EXPECT_GT(counts.size(), 2000u);
+}
+
+// A set whose version has had at least 1024 removals and twice as many as
+// it has members is rewritten under a fresh version (docs/SERVER.md, "Sets"),
+// so that walks stop stepping over its deleted members.
+TEST_F(SetCommandsTest, SetEmptiedByRemovalsIsRewrittenUnderAFreshVersion) {
+  auto meta = [&](const std::string& key) {
+    std::string record;
+    Metadata m;
+    EXPECT_TRUE(h_.state()->GetMeta(key, &record, &m).ok());
+    std::string_view extra = m.extra;
+    uint64_t removed = 0;
+    if (!extra.empty()) EXPECT_TRUE(GetVarint64(&extra, &removed));
+    return std::pair<uint64_t, uint64_t>(m.version, removed);
+  };
+  std::vector<std::string> members;
+  std::vector<std::string> argv = {"SADD", "s"};
+  for (int i = 0; i < 3000; i++) {
+    char m[16];
+    std::snprintf(m, sizeof(m), "m%05d", i);
+    members.push_back(m);
+    argv.push_back(m);
+  }
+  EXPECT_EQ(Run(argv), Int(3000));
+  EXPECT_EQ(Run({"EXPIRE", "s", "1000"}), Int(1));
+  const uint64_t version = meta("s").first;
+  EXPECT_EQ(meta("s").second, 0u);
+  // 1100 removed, 1900 left: counted, not rewritten.
+  std::vector<std::string> srem = {"SREM", "s"};
+  srem.insert(srem.end(), members.begin(), members.begin() + 1100);
+  EXPECT_EQ(Run(srem), Int(1100));
+  EXPECT_EQ(meta("s"), std::make_pair(version, uint64_t{1100}));
+  // 899 more by SPOP and one by SMOVE: 2000 removed, 1000 left: rewritten.
+  std::vector<std::string> popped = Members(Run({"SPOP", "s", "899"}));
+  EXPECT_EQ(popped.size(), 899u);
+  EXPECT_EQ(meta("s"), std::make_pair(version, uint64_t{1999}));
+  std::vector<std::string> left;
+  left = SMembers("s");
+  ASSERT_EQ(left.size(), 1001u);
+  EXPECT_EQ(Run({"SMOVE", "s", "d", left[0]}), Int(1));
+  EXPECT_NE(meta("s").first, version);
+  EXPECT_EQ(meta("s").second, 0u);
+  // Same members, same TTL, and the set works on.
+  EXPECT_EQ(Run({"SCARD", "s"}), Int(1000));
+  EXPECT_EQ(SMembers("s"), std::vector<std::string>(left.begin() + 1, left.end()));
+  EXPECT_EQ(Run({"SISMEMBER", "s", left[1]}), Int(1));
+  EXPECT_EQ(Run({"SISMEMBER", "s", left[0]}), Int(0));
+  EXPECT_EQ(Run({"SISMEMBER", "d", left[0]}), Int(1));
+  std::string ttl = Run({"TTL", "s"});
+  EXPECT_TRUE(ttl == Int(1000) || ttl == Int(999)) << ttl;
+  EXPECT_EQ(Run({"SREM", "s", left[1]}), Int(1));
+  EXPECT_EQ(meta("s").second, 1u);
 }
 
 TEST_F(SetCommandsTest, Move) {
