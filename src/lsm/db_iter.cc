@@ -165,12 +165,36 @@ class DBIter final : public Iterator {
   // skipping, entries of user keys <= saved_key_ are passed over.
   void FindNextUserEntry(bool skipping) {
     int deleted_in_a_row = 0;
+    int hidden_in_a_row = 0;  // entries at or before saved_key_ passed since a seek
+    int newer_in_a_row = 0;   // entries of newer_key_ after the snapshot passed
     while (iter_->Valid()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) break;
       if (bounds_.AtOrAboveUpper(ikey.user_key)) break;  // iter_ goes no further
-      if (ikey.sequence > sequence_ ||                   // written after the snapshot
-          (skipping && comparator_.CompareUserKeys(ikey.user_key, saved_key_) <= 0)) {
+      if (skipping && comparator_.CompareUserKeys(ikey.user_key, saved_key_) <= 0) {
+        // Older versions of a passed key. A key overwritten many times
+        // (a counter, a collection's metadata record) can have thousands in
+        // a memtable: after a few steps one seek passes them all.
+        if (++hidden_in_a_row > kStepsBeforeReseek) {
+          iter_->Seek(MakeInternalKey(saved_key_, 0, kTypeDeletion));  // its last entry
+          hidden_in_a_row = 0;
+          continue;
+        }
+        iter_->Next();
+        continue;
+      }
+      if (ikey.sequence > sequence_) {
+        // Written after the snapshot: likewise, many versions of one key are
+        // passed by a seek to its newest visible one.
+        if (newer_in_a_row == 0 || comparator_.CompareUserKeys(ikey.user_key, newer_key_) != 0) {
+          newer_key_.assign(ikey.user_key);
+          newer_in_a_row = 0;
+        }
+        if (++newer_in_a_row > kStepsBeforeReseek) {
+          iter_->Seek(MakeInternalKey(newer_key_, sequence_, kValueTypeForSeek));
+          newer_in_a_row = 0;
+          continue;
+        }
         iter_->Next();
         continue;
       }
@@ -201,6 +225,9 @@ class DBIter final : public Iterator {
     return true;
   }
   static constexpr int kStepsBeforeSkip = 4;
+  // Entries of one key FindNextUserEntry steps over before it seeks past
+  // them instead (RocksDB's max_sequential_skip_in_iterations is 8 too).
+  static constexpr int kStepsBeforeReseek = 8;
 
   // Moves backward from iter_ to the previous user key with a visible value;
   // its newest visible version is the last one met walking backward.
@@ -248,6 +275,7 @@ class DBIter final : public Iterator {
   Status status_;
   std::string saved_key_;
   std::string saved_value_;
+  std::string newer_key_;  // FindNextUserEntry's key with versions after the snapshot
 };
 
 }  // namespace

@@ -229,5 +229,119 @@ TEST(DBIterTest, RandomMovesMatchAModelAtRandomSnapshots) {
   }
 }
 
+// Counts the moves DBIter makes on its input.
+class CountingIterator final : public Iterator {
+ public:
+  CountingIterator(std::unique_ptr<Iterator> base, int* nexts, int* seeks)
+      : base_(std::move(base)), nexts_(nexts), seeks_(seeks) {}
+  bool Valid() const override { return base_->Valid(); }
+  void SeekToFirst() override { base_->SeekToFirst(); }
+  void SeekToLast() override { base_->SeekToLast(); }
+  void Seek(std::string_view target) override {
+    ++*seeks_;
+    base_->Seek(target);
+  }
+  void Next() override {
+    ++*nexts_;
+    base_->Next();
+  }
+  void Prev() override { base_->Prev(); }
+  std::string_view key() const override { return base_->key(); }
+  std::string_view value() const override { return base_->value(); }
+  Status status() const override { return base_->status(); }
+
+ private:
+  std::unique_ptr<Iterator> base_;
+  int* nexts_;
+  int* seeks_;
+};
+
+TEST(DBIterTest, ManyVersionsOfAKeyArePassedBySeeking) {
+  // b has 1000 versions (seq 2..1001), the newest a deletion at 1001; a
+  // and c one each, before and after all of them.
+  test::Entries entries;
+  entries.emplace_back(MakeInternalKey("a", 1, kTypeValue), "a1");
+  entries.emplace_back(MakeInternalKey("b", 1001, kTypeDeletion), "");
+  for (SequenceNumber seq = 1000; seq >= 2; seq--) {
+    entries.emplace_back(MakeInternalKey("b", seq, kTypeValue), "b" + std::to_string(seq));
+  }
+  entries.emplace_back(MakeInternalKey("c", 1002, kTypeValue), "c1002");
+  struct Case {
+    SequenceNumber snapshot;
+    std::string want;  // the keys and values a forward walk returns
+  };
+  for (const Case& c : {Case{2000, "a=a1 c=c1002 "},  // b deleted
+                        Case{1001, "a=a1 "},          // b deleted, c not yet written
+                        Case{1000, "a=a1 b=b1000 "},  // b's newest value; its 998 older ones hidden
+                        Case{500, "a=a1 b=b500 "}}) {  // 501 newer versions of b, 499 older
+    SCOPED_TRACE(c.snapshot);
+    int nexts = 0, seeks = 0;
+    auto it = NewDBIterator(InternalKeyComparator(BytewiseComparator()),
+                            std::make_unique<CountingIterator>(
+                                std::make_unique<test::VectorIterator>(entries), &nexts, &seeks),
+                            c.snapshot, nullptr);
+    std::string got;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      got += std::string(it->key()) + "=" + std::string(it->value()) + " ";
+    }
+    EXPECT_TRUE(it->status().ok());
+    EXPECT_EQ(got, c.want);
+    // A few steps and a seek or two per run of versions, not one step each.
+    EXPECT_LT(nexts, 40);
+    EXPECT_LE(seeks, 4);
+    // Seeking into the run lands on the same answers.
+    it->Seek("b");
+    std::string from_b;
+    for (; it->Valid(); it->Next()) from_b += std::string(it->key()) + " ";
+    EXPECT_EQ(from_b, c.want.find("b=") != std::string::npos
+                          ? std::string("b ") + (c.snapshot >= 1002 ? "c " : "")
+                          : (c.snapshot >= 1002 ? "c " : ""));
+  }
+}
+
+TEST(DBIterTest, LongHistoriesOfFewKeysMatchAModel) {
+  // As RandomMovesMatchAModelAtRandomSnapshots, with three keys and up to
+  // 600 entries: runs of versions far longer than the steps DBIter takes
+  // before it seeks past them.
+  Random rnd(1977);
+  for (int round = 0; round < 30; round++) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    test::Entries entries;
+    const SequenceNumber last = 1 + rnd.Uniform(600);
+    for (SequenceNumber seq = 1; seq <= last; seq++) {
+      std::string user(1, static_cast<char>('a' + rnd.Uniform(3)));
+      if (rnd.OneIn(5)) {
+        entries.emplace_back(MakeInternalKey(user, seq, kTypeDeletion), "");
+      } else {
+        entries.emplace_back(MakeInternalKey(user, seq, kTypeValue), "v" + std::to_string(seq));
+      }
+    }
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return InternalKeyComparator(BytewiseComparator()).Compare(a.first, b.first) < 0;
+    });
+    const SequenceNumber snapshot = rnd.Uniform(last + 2);
+    std::map<std::string, std::string> model;
+    std::map<std::string, SequenceNumber> newest;
+    for (const auto& [key, value] : entries) {
+      ParsedInternalKey parsed;
+      ASSERT_TRUE(ParseInternalKey(key, &parsed));
+      if (parsed.sequence > snapshot) continue;
+      std::string user(parsed.user_key);
+      if (newest.count(user) != 0 && newest[user] > parsed.sequence) continue;
+      newest[user] = parsed.sequence;
+      if (parsed.type == kTypeValue) {
+        model[user] = value;
+      } else {
+        model.erase(user);
+      }
+    }
+    auto it = NewDBIterator(InternalKeyComparator(BytewiseComparator()),
+                            std::make_unique<test::VectorIterator>(entries), snapshot, nullptr);
+    test::CheckRandomMoves(it.get(), model, &rnd, 200, [&] {
+      return std::string(rnd.Uniform(2), static_cast<char>('a' + rnd.Uniform(4)));
+    });
+  }
+}
+
 }  // namespace
 }  // namespace strata
