@@ -57,9 +57,9 @@ constexpr uint64_t kExactSampleMax = 256;
 // A random descent in a large set walks on up to this many members, to
 // spread the weight of a member that follows a wide gap in member space.
 constexpr uint64_t kSeekWalk = 16;
-// The members read at each end of a large set to learn the alphabet its
+// The members read at the start of a large set to learn the alphabet its
 // members use (Descend adds every member it meets).
-constexpr uint64_t kAlphabetSample = 16;
+constexpr uint64_t kAlphabetSample = 32;
 // A random descent stops this many bytes deep (a prefix that long is shared
 // by few members; the walk spreads the draw among them).
 constexpr size_t kMaxDescent = 64;
@@ -118,28 +118,23 @@ class MemberSampler {
       return true;
     }
     it_ = std::make_unique<ElementIterator>(ctx_, c_);
-    // The members at both ends give the common prefix and a first alphabet
-    // of the bytes the members use after it (Descend).
+    // The members at both ends give the common prefix; the first ones a
+    // first alphabet of the bytes the members use after it (Descend).
+    // Forward steps only: a step back in a memtable is a search.
     it_->SeekToLast();
-    std::vector<std::string> at_end;
-    for (uint64_t i = 0; i < kAlphabetSample && it_->Valid(); i++, it_->Prev()) {
-      at_end.emplace_back(it_->subkey());
-    }
-    if (!it_->status().ok() || at_end.empty()) return Fail(it_->status());
+    if (!it_->Valid()) return Fail(it_->status());
+    last_.assign(it_->subkey());
     it_->SeekToFirst();
     if (!it_->Valid()) return Fail(it_->status());
-    std::string_view first = it_->subkey();
-    first_.assign(first);
-    last_ = at_end.front();
-    const std::string& last = last_;
-    while (shared_ < first.size() && shared_ < last.size() && first[shared_] == last[shared_]) {
+    first_.assign(it_->subkey());
+    while (shared_ < first_.size() && shared_ < last_.size() && first_[shared_] == last_[shared_]) {
       shared_++;
     }
+    Observe(last_);
     for (uint64_t i = 0; i < kAlphabetSample && it_->Valid(); i++, it_->Next()) {
       Observe(it_->subkey());
     }
     if (!it_->status().ok()) return Fail(it_->status());
-    for (const std::string& m : at_end) Observe(m);
     return true;
   }
 
