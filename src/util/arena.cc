@@ -41,7 +41,9 @@ char* Arena::AllocateAligned(size_t bytes) {
 }
 
 char* Arena::AllocateNewBlock(size_t block_bytes) {
-  blocks_.push_back(std::make_unique<char[]>(block_bytes));
+  // Not zeroed: every byte is written before it is read (the memtable
+  // encodes its entries and the skip list its nodes in place).
+  blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_bytes));
   memory_usage_.fetch_add(block_bytes + sizeof(char*), std::memory_order_relaxed);
   return blocks_.back().get();
 }
