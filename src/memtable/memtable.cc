@@ -93,10 +93,6 @@ MemTable::MemTable(const InternalKeyComparator& comparator, size_t index_buckets
 
 MemTable::~MemTable() { std::free(buckets_); }
 
-const char** MemTable::Bucket(std::string_view user_key) const {
-  return &buckets_[XXH3_64bits(user_key.data(), user_key.size()) & index_mask_];
-}
-
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
                    std::string_view value) {
   assert(type == kTypeValue || (type == kTypeDeletion && value.empty()));
@@ -127,16 +123,26 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   // The bucket is a random cache line: fetched while the skip list is
   // searched, and read (for the chain link) only after the insert. Readers
   // that reach the entry through the skip list never read its link.
+  const uint64_t hash = XXH3_64bits(user_key.data(), user_key.size());
   const char** bucket = nullptr;
   if (buckets_ != nullptr) {
-    bucket = Bucket(user_key);
+    bucket = Bucket(hash);
     __builtin_prefetch(bucket, 1);
     // Out of sequence order: chains would no longer be newest first.
     if (seq < max_point_seq_.load(std::memory_order_relaxed)) {
       ordered_.store(false, std::memory_order_release);
     }
   }
-  table_.Insert(buf);
+  // The same key as the slot's last Add: its splice likely holds (Insert
+  // checks). Another key: a search, whose place the slot then keeps.
+  HotKey& hot = hot_keys_[hash % kHotKeys];
+  if (hot.entry == nullptr || hot.hash != hash ||
+      ExtractUserKey(DecodeLengthPrefixed(hot.entry)) != user_key) {
+    hot.splice = Table::Splice();
+  }
+  table_.Insert(buf, &hot.splice);
+  hot.hash = hash;
+  hot.entry = buf;
   if (bucket != nullptr) {
     const char* head = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
     std::memcpy(base, &head, sizeof(head));
@@ -196,7 +202,8 @@ MemTable::IndexAnswer MemTable::IndexGet(const LookupKey& key, std::string* valu
                                          SequenceNumber* seq) const {
   const std::string_view user_key = key.user_key();
   const char* entry =
-      std::atomic_ref<const char*>(*Bucket(user_key)).load(std::memory_order_acquire);
+      std::atomic_ref<const char*>(*Bucket(XXH3_64bits(user_key.data(), user_key.size())))
+          .load(std::memory_order_acquire);
   std::string_view ikey;
   for (; entry != nullptr; entry = ChainLink(entry)) {
     ikey = DecodeLengthPrefixed(entry);

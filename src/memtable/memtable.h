@@ -35,6 +35,12 @@
 // its link is written just before that store and never again (readers that
 // reach the entry through the skip list never read the link).
 //
+// Hot keys: a key written again and again (a counter, a collection's
+// metadata record) gets each new version linked in right before its previous
+// one. Add keeps the skip list's Splice of the last insert for each of
+// kHotKeys slots, chosen by the user key's hash, so that the next version of
+// the same key is linked in with two comparisons instead of a search.
+//
 // Range tombstones (AddRangeTombstone) are kept apart from the skip list, in
 // a vector under range_mu_, with a fragmented view (src/rangedel/) rebuilt
 // lazily by the first reader after a new tombstone: a memtable rarely holds
@@ -141,8 +147,9 @@ class MemTable {
   using Table = SkipList<const char*, KeyComparator>;
   class MemTableIterator;
 
-  // The bucket of user_key. REQUIRES: buckets_ != nullptr.
-  const char** Bucket(std::string_view user_key) const;
+  // The bucket of a user key with XXH3 hash `hash`. REQUIRES: buckets_ !=
+  // nullptr.
+  const char** Bucket(uint64_t hash) const { return &buckets_[hash & index_mask_]; }
   // What the hash index says of a lookup: kFound (Get's outputs are set),
   // kAbsent (no entry of the user key in this memtable), or kUnknown (the
   // index cannot tell: search the skip list).
@@ -181,6 +188,17 @@ class MemTable {
   // no longer hold. Checked (acquire) after a chain walk, so a reader that
   // met the out-of-order entry also sees the flag cleared.
   std::atomic<bool> ordered_{true};
+
+  // The writer's hot-key slots (see the top of the file): the user key's
+  // hash and entry of the last Add through each, and the skip list's place
+  // before that entry. Writer-only.
+  struct HotKey {
+    uint64_t hash = 0;
+    const char* entry = nullptr;
+    Table::Splice splice;
+  };
+  static constexpr size_t kHotKeys = 16;
+  HotKey hot_keys_[kHotKeys];
 
   // The range tombstones' key bytes, for ApproximateMemoryUsage. Relaxed:
   // only an estimate.

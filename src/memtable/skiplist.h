@@ -50,6 +50,9 @@ template <typename Key, class Comparator>
 class SkipList {
  private:
   struct Node;
+  static constexpr int kMaxHeight = 12;
+  // Each node reaches level i + 1 with probability 1/kBranching given level i.
+  static constexpr int kBranching = 4;
 
  public:
   // Allocates nodes from *arena, which must outlive the list.
@@ -61,6 +64,30 @@ class SkipList {
   // REQUIRES: external synchronization with other Inserts.
   // REQUIRES: nothing that compares equal to key is in the list.
   void Insert(const Key& key);
+
+  // A place in the list an insert leaves behind: the nodes just before and
+  // just after the node it inserted at every level (the new node is "after"
+  // where it is linked). An insert of a key that sorts right before that
+  // node (the next version of a key overwritten again and again, which sorts
+  // first among its versions) then needs no search. Writer-only state.
+  class Splice {
+   public:
+    Splice() = default;
+
+   private:
+    friend class SkipList;
+    bool valid_ = false;
+    Node* prev_[kMaxHeight];
+    Node* next_[kMaxHeight];
+  };
+
+  // As Insert(key), using *splice when it is still good for key: no node
+  // was linked in at its place since it was made, at the levels the new
+  // node takes, and key sorts between its level-0 neighbours (two
+  // comparisons instead of a search). Either way, leaves *splice at the
+  // place before the new node.
+  // REQUIRES: as Insert; *splice was made by this list.
+  void Insert(const Key& key, Splice* splice);
 
   // True if an entry equal to key is in the list. Lock-free.
   bool Contains(const Key& key) const;
@@ -109,10 +136,6 @@ class SkipList {
   };
 
  private:
-  static constexpr int kMaxHeight = 12;
-  // Each node reaches level i + 1 with probability 1/kBranching given level i.
-  static constexpr int kBranching = 4;
-
   int GetMaxHeight() const { return max_height_.load(std::memory_order_relaxed); }
   Node* NewNode(const Key& key, int height);
   int RandomHeight();
@@ -278,6 +301,41 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
     x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
     prev[i]->SetNext(i, x);
   }
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Insert(const Key& key, Splice* splice) {
+  Node** prev = splice->prev_;
+  Node** next = splice->next_;
+  // The splice holds for the levels the new node is linked into when each
+  // still links prev[i] to next[i] (nothing was inserted between them) and
+  // key sorts between the level-0 pair: each higher pair encloses the
+  // level-0 one (a search records them so, and nodes never move), so key
+  // sorts between them too. Levels above the new node's height are not
+  // checked: a key overwritten again and again sorts right before its last
+  // version, while the nodes after it at high levels change with inserts far
+  // away.
+  const int height = RandomHeight();
+  bool usable = splice->valid_;
+  for (int i = 0; usable && i < height; i++) usable = prev[i]->NoBarrierNext(i) == next[i];
+  usable = usable && (prev[0] == head_ || compare_(prev[0]->key, key) < 0) &&
+           (next[0] == nullptr || compare_(key, next[0]->key) < 0);
+  if (!usable) {
+    FindGreaterOrEqual(key, prev);
+    for (int i = GetMaxHeight(); i < kMaxHeight; i++) prev[i] = head_;
+    for (int i = 0; i < kMaxHeight; i++) next[i] = prev[i]->NoBarrierNext(i);
+  }
+
+  if (height > GetMaxHeight()) max_height_.store(height, std::memory_order_relaxed);
+  Node* x = NewNode(key, height);
+  for (int i = 0; i < height; i++) {
+    STRATA_INVARIANT(prev[i] == head_ || compare_(prev[i]->key, key) < 0);
+    STRATA_INVARIANT(next[i] == nullptr || compare_(key, next[i]->key) < 0);
+    x->NoBarrierSetNext(i, next[i]);
+    prev[i]->SetNext(i, x);
+    next[i] = x;  // the next insert goes before x
+  }
+  splice->valid_ = true;
 }
 
 template <typename Key, class Comparator>

@@ -416,6 +416,55 @@ TEST_P(MemTableTest, RandomOperationsMatchStdMap) {
   }
 }
 
+// Hot keys (each new version linked in through the writer's splice, see
+// memtable.h) interleaved with random keys, tombstones, and versions added
+// out of sequence order (which sort after the newest and must not go through
+// the splice's place): the iterator and Get match a model.
+TEST_P(MemTableTest, HotKeysInterleavedWithOthersMatchStdMap) {
+  Random rnd(99);
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
+  std::map<std::string, std::string, InternalKeyLess> model;
+  const std::vector<std::string> hot = {"m:counter", "m:list", "m:set", "m:zset", "n"};
+  SequenceNumber seq = 2;
+  for (int i = 0; i < 6000; i++, seq += 2) {
+    std::string user_key;
+    if (rnd.OneIn(2)) {
+      user_key = hot[rnd.Uniform(hot.size())];
+    } else {
+      user_key = "m:" + std::to_string(rnd.Uniform(100000));
+    }
+    ValueType type = rnd.OneIn(6) ? kTypeDeletion : kTypeValue;
+    std::string value = type == kTypeValue ? "v" + std::to_string(seq) : "";
+    // Now and then, a version older than the key's newest (odd sequence).
+    SequenceNumber at = rnd.OneIn(50) && seq > 4 ? seq - 3 : seq;
+    if (model.count(MakeInternalKey(user_key, at, type)) != 0) continue;
+    mem.Add(at, type, user_key, value);
+    model[MakeInternalKey(user_key, at, type)] = value;
+  }
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  iter->SeekToFirst();
+  for (const auto& [ikey, value] : model) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_EQ(ikey, iter->key());
+    ASSERT_EQ(value, iter->value());
+    iter->Next();
+  }
+  EXPECT_FALSE(iter->Valid());
+  for (int i = 0; i < 3000; i++) {
+    std::string user_key =
+        rnd.OneIn(2) ? hot[rnd.Uniform(hot.size())] : "m:" + std::to_string(rnd.Uniform(100000));
+    SequenceNumber snapshot = rnd.Uniform(seq + 2);
+    auto model_iter = model.lower_bound(MakeInternalKey(user_key, snapshot, kValueTypeForSeek));
+    GetResult expected;
+    ParsedInternalKey parsed;
+    if (model_iter != model.end() && ParseInternalKey(model_iter->first, &parsed) &&
+        parsed.user_key == user_key) {
+      expected = parsed.type == kTypeValue ? Value(model_iter->second) : Deleted();
+    }
+    ASSERT_EQ(expected, Lookup(mem, user_key, snapshot)) << user_key << " at " << snapshot;
+  }
+}
+
 TEST_P(MemTableTest, RangeTombstonesBesideTheSkipList) {
   MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   EXPECT_EQ(mem.RangeTombstones(), nullptr);  // none: no view, no lock

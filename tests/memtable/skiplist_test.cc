@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <iterator>
 #include <set>
 
 #include "util/arena.h"
+#include "util/invariants.h"
 #include "util/random.h"
 
 namespace strata {
@@ -129,6 +131,110 @@ TEST_P(SkipListRandomTest, MatchesStdSet) {
 // Sizes from a handful of nodes (height 1 only, most likely) to enough for
 // several levels.
 INSTANTIATE_TEST_SUITE_P(Sizes, SkipListRandomTest, ::testing::Values(1, 10, 200, 2000, 20000));
+
+// Splices: four "hot keys" whose successive versions each sort right before
+// the previous one (as a memtable's newer versions of a user key do), each
+// inserted through its own splice, interleaved with random keys (some
+// landing at a splice's place, which must make it fall back to a search)
+// and with inserts that move a splice to an unrelated place.
+TEST(SkipListTest, SpliceInsertsMatchStdSet) {
+  Random rnd(77);
+  Arena arena;
+  U64SkipList list(U64Comparator(), &arena);
+  std::set<uint64_t> model;
+  constexpr int kHot = 4;
+  constexpr uint64_t kSpan = 1000000;
+  U64SkipList::Splice splices[kHot];
+  uint64_t next_version[kHot];
+  for (int h = 0; h < kHot; h++) next_version[h] = (h + 1) * kSpan - 1;
+  for (int i = 0; i < 40000; i++) {
+    int op = static_cast<int>(rnd.Uniform(10));
+    if (op < 5) {
+      int h = static_cast<int>(rnd.Uniform(kHot));
+      uint64_t key = next_version[h]--;
+      if (!model.insert(key).second) continue;  // a random key took it
+      list.Insert(key, &splices[h]);
+    } else if (op < 9) {
+      uint64_t key = rnd.Uniform(kHot * kSpan);
+      if (model.insert(key).second) list.Insert(key);
+    } else {
+      // Through a hot key's splice, a key somewhere else: the splice does
+      // not hold for it; afterwards it holds for the key's own place.
+      int h = static_cast<int>(rnd.Uniform(kHot));
+      uint64_t key = rnd.Uniform(kHot * kSpan);
+      if (model.insert(key).second) list.Insert(key, &splices[h]);
+    }
+  }
+  list.CheckInvariants();
+  U64SkipList::Iterator iter(&list);
+  iter.SeekToFirst();
+  for (uint64_t expected : model) {
+    ASSERT_TRUE(iter.Valid());
+    ASSERT_EQ(expected, iter.key());
+    iter.Next();
+  }
+  EXPECT_FALSE(iter.Valid());
+  // Upper levels: every search must find every key and its neighbours.
+  for (uint64_t key : model) {
+    ASSERT_TRUE(list.Contains(key)) << key;
+    ASSERT_FALSE(list.Contains(key + 1) && model.count(key + 1) == 0) << key + 1;
+    iter.Seek(key);
+    ASSERT_TRUE(iter.Valid());
+    ASSERT_EQ(key, iter.key());
+    iter.Prev();
+    auto before = model.find(key);
+    if (before == model.begin()) {
+      ASSERT_FALSE(iter.Valid());
+    } else {
+      ASSERT_TRUE(iter.Valid());
+      ASSERT_EQ(*std::prev(before), iter.key());
+    }
+  }
+}
+
+struct CountingComparator {
+  int* count;
+  int operator()(uint64_t a, uint64_t b) const {
+    ++*count;
+    return a < b ? -1 : (a > b ? 1 : 0);
+  }
+};
+
+TEST(SkipListTest, AHoldingSpliceInsertsWithTwoComparisons) {
+  int compares = 0;
+  Arena arena;
+  SkipList<uint64_t, CountingComparator> list(CountingComparator{&compares}, &arena);
+  Random rnd(5);
+  for (int i = 0; i < 20000; i++) list.Insert(2 * (rnd.Uniform(1000000) + 1000000));  // even keys
+  SkipList<uint64_t, CountingComparator>::Splice splice;
+  uint64_t version = 2999999;  // odd: never a random key
+  compares = 0;
+  list.Insert(version--, &splice);  // a search
+  const int search = compares;
+  EXPECT_GT(search, 10);
+  for (int i = 0; i < 100; i++) {
+    compares = 0;
+    list.Insert(version--, &splice);
+    // Two, plus the invariant checks' two a level in invariant builds.
+    ASSERT_LE(compares, 2 + (kInvariantChecks ? 2 * 12 : 0)) << i;
+  }
+  // A key inserted at the splice's place (right before its node): the next
+  // insert through the splice searches again, and lands right.
+  const uint64_t intruder = version--;
+  list.Insert(intruder);
+  compares = 0;
+  list.Insert(version, &splice);
+  EXPECT_GT(compares, 2);
+  list.CheckInvariants();
+  EXPECT_TRUE(list.Contains(intruder));
+  EXPECT_TRUE(list.Contains(version));
+  SkipList<uint64_t, CountingComparator>::Iterator iter(&list);
+  iter.Seek(version);
+  ASSERT_TRUE(iter.Valid());
+  iter.Next();
+  ASSERT_TRUE(iter.Valid());
+  EXPECT_EQ(iter.key(), intruder);
+}
 
 TEST(SkipListTest, AscendingAndDescendingInsertOrders) {
   Arena arena;
