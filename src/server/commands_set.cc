@@ -201,6 +201,12 @@ class MemberSampler {
     std::string first = first_;
     std::string last = last_;
     std::string prefix;
+    // Roughly how many members are under prefix: each level divides it by
+    // its number of choices. Once a handful are left the walk after the
+    // descent spreads the draw over them, so the last levels (two seeks
+    // each) are not taken.
+    auto estimate = static_cast<double>(c_.meta.size);
+    bool on_first = false;  // it_ is on `first`
     for (size_t depth = 0; depth < kMaxDescent; depth++) {
       size_t shared = prefix.size();
       while (shared < first.size() && shared < last.size() && first[shared] == last[shared]) {
@@ -211,18 +217,24 @@ class MemberSampler {
       // A member that is the prefix itself sorts first: one more choice.
       int lo = shared < first.size() ? static_cast<unsigned char>(first[shared]) : -1;
       int hi = static_cast<unsigned char>(last[shared]);
-      int b = Draw(lo, hi);
+      int choices = 0;
+      int b = Draw(lo, hi, &choices);
       if (b < 0) break;  // the prefix itself, which is `first`
       std::string target = prefix + static_cast<char>(b);
       it_->Seek(target);
       if (!it_->Valid()) return Fail(it_->status());
       first.assign(it_->subkey());
+      on_first = true;
       Observe(first);
+      estimate /= choices;
+      if (estimate <= kSeekWalk / 2) break;
       prefix.push_back(first[shared]);
       if (!LastUnder(prefix)) return false;
+      on_first = false;
       last.assign(it_->subkey());
       Observe(last);
     }
+    if (on_first) return true;
     it_->Seek(first);
     return it_->Valid() || Fail(it_->status());
   }
@@ -248,9 +260,11 @@ class MemberSampler {
 
   // A random byte in [lo, hi] that the alphabet holds (lo and hi always
   // count; -1 stands for "end of member").
-  int Draw(int lo, int hi) {
+  // *choices: how many bytes it drew from.
+  int Draw(int lo, int hi, int* choices) {
     int in_range = 0;
     for (int b = lo; b <= hi; b++) in_range += (b == lo || b == hi || alphabet_[b]) ? 1 : 0;
+    *choices = in_range;
     auto pick = static_cast<int>(RandomBelow(in_range));
     for (int b = lo;; b++) {
       if ((b == lo || b == hi || alphabet_[b]) && pick-- == 0) return b;
