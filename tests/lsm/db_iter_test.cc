@@ -184,17 +184,20 @@ TEST(DBIterTest, PinLivesAsLongAsTheIterator) {
   EXPECT_TRUE(released);
 }
 
-TEST(DBIterTest, RandomMovesMatchAModelAtRandomSnapshots) {
-  Random rnd(515);
-  for (int round = 0; round < 40; round++) {
+// Random moves against a std::map model, over `rounds` random histories of
+// puts and deletes (every entry its own sequence number; one in delete_one_in
+// a delete) of up to max_entries entries over the user keys make_key draws,
+// each read at a random snapshot; seek targets come from make_target.
+template <typename MakeKey, typename MakeTarget>
+void CheckRandomHistories(Random* rnd, int rounds, uint32_t max_entries, int delete_one_in,
+                          int moves, MakeKey make_key, MakeTarget make_target) {
+  for (int round = 0; round < rounds; round++) {
     SCOPED_TRACE("round " + std::to_string(round));
-    // A history of puts and deletes over few keys, so most keys have
-    // several versions; every entry has its own sequence number.
     test::Entries entries;
-    const SequenceNumber last = 1 + rnd.Uniform(150);
+    const SequenceNumber last = 1 + rnd->Uniform(max_entries);
     for (SequenceNumber seq = 1; seq <= last; seq++) {
-      std::string user(1 + rnd.Uniform(2), static_cast<char>('a' + rnd.Uniform(10)));
-      if (rnd.OneIn(3)) {
+      std::string user = make_key();
+      if (rnd->OneIn(delete_one_in)) {
         entries.emplace_back(MakeInternalKey(user, seq, kTypeDeletion), "");
       } else {
         entries.emplace_back(MakeInternalKey(user, seq, kTypeValue), "v" + std::to_string(seq));
@@ -203,7 +206,7 @@ TEST(DBIterTest, RandomMovesMatchAModelAtRandomSnapshots) {
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
       return InternalKeyComparator(BytewiseComparator()).Compare(a.first, b.first) < 0;
     });
-    const SequenceNumber snapshot = rnd.Uniform(last + 2);
+    const SequenceNumber snapshot = rnd->Uniform(last + 2);
     // The model: each key's newest entry at or below the snapshot, if a value.
     std::map<std::string, std::string> model;
     std::map<std::string, SequenceNumber> newest;
@@ -220,13 +223,19 @@ TEST(DBIterTest, RandomMovesMatchAModelAtRandomSnapshots) {
         model.erase(user);
       }
     }
-
     auto it = NewDBIterator(InternalKeyComparator(BytewiseComparator()),
                             std::make_unique<test::VectorIterator>(entries), snapshot, nullptr);
-    test::CheckRandomMoves(it.get(), model, &rnd, 300, [&] {
-      return std::string(rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(11)));
-    });
+    test::CheckRandomMoves(it.get(), model, rnd, moves, make_target);
   }
+}
+
+TEST(DBIterTest, RandomMovesMatchAModelAtRandomSnapshots) {
+  // Few keys, so most keys have several versions.
+  Random rnd(515);
+  CheckRandomHistories(
+      &rnd, 40, 150, 3, 300,
+      [&] { return std::string(1 + rnd.Uniform(2), static_cast<char>('a' + rnd.Uniform(10))); },
+      [&] { return std::string(rnd.Uniform(3), static_cast<char>('a' + rnd.Uniform(11))); });
 }
 
 // Counts the moves DBIter makes on its input.
@@ -300,47 +309,13 @@ TEST(DBIterTest, ManyVersionsOfAKeyArePassedBySeeking) {
 }
 
 TEST(DBIterTest, LongHistoriesOfFewKeysMatchAModel) {
-  // As RandomMovesMatchAModelAtRandomSnapshots, with three keys and up to
-  // 600 entries: runs of versions far longer than the steps DBIter takes
-  // before it seeks past them.
+  // Three keys and up to 600 entries: runs of versions far longer than the
+  // steps DBIter takes before it seeks past them.
   Random rnd(1977);
-  for (int round = 0; round < 30; round++) {
-    SCOPED_TRACE("round " + std::to_string(round));
-    test::Entries entries;
-    const SequenceNumber last = 1 + rnd.Uniform(600);
-    for (SequenceNumber seq = 1; seq <= last; seq++) {
-      std::string user(1, static_cast<char>('a' + rnd.Uniform(3)));
-      if (rnd.OneIn(5)) {
-        entries.emplace_back(MakeInternalKey(user, seq, kTypeDeletion), "");
-      } else {
-        entries.emplace_back(MakeInternalKey(user, seq, kTypeValue), "v" + std::to_string(seq));
-      }
-    }
-    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-      return InternalKeyComparator(BytewiseComparator()).Compare(a.first, b.first) < 0;
-    });
-    const SequenceNumber snapshot = rnd.Uniform(last + 2);
-    std::map<std::string, std::string> model;
-    std::map<std::string, SequenceNumber> newest;
-    for (const auto& [key, value] : entries) {
-      ParsedInternalKey parsed;
-      ASSERT_TRUE(ParseInternalKey(key, &parsed));
-      if (parsed.sequence > snapshot) continue;
-      std::string user(parsed.user_key);
-      if (newest.count(user) != 0 && newest[user] > parsed.sequence) continue;
-      newest[user] = parsed.sequence;
-      if (parsed.type == kTypeValue) {
-        model[user] = value;
-      } else {
-        model.erase(user);
-      }
-    }
-    auto it = NewDBIterator(InternalKeyComparator(BytewiseComparator()),
-                            std::make_unique<test::VectorIterator>(entries), snapshot, nullptr);
-    test::CheckRandomMoves(it.get(), model, &rnd, 200, [&] {
-      return std::string(rnd.Uniform(2), static_cast<char>('a' + rnd.Uniform(4)));
-    });
-  }
+  CheckRandomHistories(
+      &rnd, 30, 600, 5, 200,
+      [&] { return std::string(1, static_cast<char>('a' + rnd.Uniform(3))); },
+      [&] { return std::string(rnd.Uniform(2), static_cast<char>('a' + rnd.Uniform(4))); });
 }
 
 }  // namespace
