@@ -92,7 +92,11 @@ class MergingIterator final : public Iterator {
   void PrevImpl() {
     if (direction_ != Direction::kReverse) {
       // Every other child sits after key(); move each to its last entry
-      // before key().
+      // before key(). A memtable child can gain entries while this runs (a
+      // concurrent write, newer than any reader's snapshot): the entry
+      // before where its seek landed, or its last entry, may then be one
+      // just written after key(). Stepping back until it is below key()
+      // keeps the merge in order.
       std::string key(current()->key());
       for (auto& child : children_) {
         if (child.get() == current()) continue;
@@ -102,6 +106,7 @@ class MergingIterator final : public Iterator {
         } else {
           child->SeekToLast();
         }
+        while (child->Valid() && comparator_.Compare(child->key(), key) >= 0) child->Prev();
       }
       current()->Prev();
       Rebuild(Direction::kReverse);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -114,6 +115,73 @@ TEST(MergingIteratorTest, DirectionChangeWithOneKeyInSeveralChildren) {
     next     -> k.3=3
     next     -> k.1=1
     prev     -> k.3=3
+  )");
+}
+
+// A child that moves like a skip list (each step back finds the last entry
+// before its current key among the entries it holds at that moment) and
+// gains one entry at its first step back, as a memtable does when a write
+// lands between a reader's seek and its step back.
+class GrowingIterator final : public Iterator {
+ public:
+  GrowingIterator(test::Entries entries, std::pair<std::string, std::string> written)
+      : entries_(std::move(entries)), written_(std::move(written)) {}
+
+  bool Valid() const override { return at_ < entries_.size(); }
+  void SeekToFirst() override { at_ = entries_.empty() ? kNone : 0; }
+  void SeekToLast() override { at_ = entries_.empty() ? kNone : entries_.size() - 1; }
+  void Seek(std::string_view target) override {
+    at_ = kNone;
+    for (size_t i = 0; i < entries_.size(); i++) {
+      if (!Less(entries_[i].first, target)) {
+        at_ = i;
+        break;
+      }
+    }
+  }
+  void Next() override { at_ = at_ + 1 < entries_.size() ? at_ + 1 : kNone; }
+  void Prev() override {
+    if (!written_.first.empty()) {  // the write lands; at_ keeps its key
+      std::string current = entries_[at_].first;
+      entries_.push_back(std::move(written_));
+      written_ = {};
+      std::sort(entries_.begin(), entries_.end(),
+                [&](const auto& a, const auto& b) { return Less(a.first, b.first); });
+      while (entries_[at_].first != current) at_++;
+    }
+    at_ = at_ == 0 ? kNone : at_ - 1;
+  }
+  std::string_view key() const override { return entries_[at_].first; }
+  std::string_view value() const override { return entries_[at_].second; }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  static bool Less(std::string_view a, std::string_view b) {
+    return InternalKeyComparator(BytewiseComparator()).Compare(a, b) < 0;
+  }
+  test::Entries entries_;
+  std::pair<std::string, std::string> written_;
+  size_t at_ = kNone;
+};
+
+TEST(MergingIteratorTest, TurningAroundWhileAChildGainsAnEntryStaysInOrder) {
+  // Forward at c.5 (from the first child); Prev turns around: the second
+  // child seeks to c.5, landing on f.1, then d.9 is written, so its step
+  // back lands on d.9, after c.5. The merge must still step to b.2, the
+  // last entry before c.5, not to d.9.
+  std::vector<std::unique_ptr<Iterator>> children;
+  children.push_back(NewVectorIterator("a.1=a c.5=c e.1=e"));
+  children.push_back(std::make_unique<GrowingIterator>(test::ParseEntries("b.2=b f.1=f"),
+                                                       test::ParseEntry("d.9=d")));
+  auto it = NewMergingIterator(InternalKeyComparator(BytewiseComparator()), std::move(children));
+  RunMoves(it.get(), R"(
+    first -> a.1=a
+    next  -> b.2=b
+    next  -> c.5=c
+    prev  -> b.2=b
+    prev  -> a.1=a
+    prev  -> (invalid)
   )");
 }
 
