@@ -205,7 +205,9 @@ TEST(SkipListTest, AHoldingSpliceInsertsWithTwoComparisons) {
   Arena arena;
   SkipList<uint64_t, CountingComparator> list(CountingComparator{&compares}, &arena);
   Random rnd(5);
-  for (int i = 0; i < 20000; i++) list.Insert(2 * (rnd.Uniform(1000000) + 1000000));  // even keys
+  std::set<uint64_t> random_keys;  // even, distinct (Insert requires it)
+  while (random_keys.size() < 20000) random_keys.insert(2 * (rnd.Uniform(1000000) + 1000000));
+  for (uint64_t key : random_keys) list.Insert(key);
   SkipList<uint64_t, CountingComparator>::Splice splice;
   uint64_t version = 2999999;  // odd: never a random key
   compares = 0;
