@@ -279,28 +279,8 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast() 
 
 template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::Insert(const Key& key) {
-  Node* prev[kMaxHeight];
-  Node* x = FindGreaterOrEqual(key, prev);
-  assert(x == nullptr || !Equal(key, x->key));
-
-  int height = RandomHeight();
-  int max_height = GetMaxHeight();
-  if (height > max_height) {
-    for (int i = max_height; i < height; i++) prev[i] = head_;
-    max_height_.store(height, std::memory_order_relaxed);
-  }
-
-  x = NewNode(key, height);
-  for (int i = 0; i < height; i++) {
-    // Invariant (3) where the node goes in: between its neighbours.
-    STRATA_INVARIANT(prev[i] == head_ || compare_(prev[i]->key, key) < 0);
-    STRATA_INVARIANT(prev[i]->NoBarrierNext(i) == nullptr ||
-                     compare_(key, prev[i]->NoBarrierNext(i)->key) < 0);
-    // x is not yet reachable, so its own pointer needs no ordering; the
-    // release store into prev[i] publishes it (invariant 4).
-    x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
-    prev[i]->SetNext(i, x);
-  }
+  Splice splice;  // none yet: a search
+  Insert(key, &splice);
 }
 
 template <typename Key, class Comparator>
@@ -324,6 +304,7 @@ void SkipList<Key, Comparator>::Insert(const Key& key, Splice* splice) {
     FindGreaterOrEqual(key, prev);
     for (int i = GetMaxHeight(); i < kMaxHeight; i++) prev[i] = head_;
     for (int i = 0; i < kMaxHeight; i++) next[i] = prev[i]->NoBarrierNext(i);
+    assert(next[0] == nullptr || !Equal(key, next[0]->key));
   }
 
   if (height > GetMaxHeight()) max_height_.store(height, std::memory_order_relaxed);
@@ -331,6 +312,8 @@ void SkipList<Key, Comparator>::Insert(const Key& key, Splice* splice) {
   for (int i = 0; i < height; i++) {
     STRATA_INVARIANT(prev[i] == head_ || compare_(prev[i]->key, key) < 0);
     STRATA_INVARIANT(next[i] == nullptr || compare_(key, next[i]->key) < 0);
+    // x is not yet reachable, so its own pointer needs no ordering; the
+    // release store into prev[i] publishes it (invariant 4).
     x->NoBarrierSetNext(i, next[i]);
     prev[i]->SetNext(i, x);
     next[i] = x;  // the next insert goes before x
