@@ -64,6 +64,13 @@ constexpr uint64_t kAlphabetSample = 32;
 // by few members; the walk spreads the draw among them).
 constexpr size_t kMaxDescent = 64;
 
+// The length of the prefix a and b share, counted on from `from` (REQUIRES:
+// they share their first `from` bytes).
+size_t SharedLength(std::string_view a, std::string_view b, size_t from = 0) {
+  while (from < a.size() && from < b.size() && a[from] == b[from]) from++;
+  return from;
+}
+
 std::mt19937_64& Rng() {
   thread_local std::mt19937_64 rng(std::random_device{}());
   return rng;
@@ -127,9 +134,7 @@ class MemberSampler {
     it_->SeekToFirst();
     if (!it_->Valid()) return Fail(it_->status());
     first_.assign(it_->subkey());
-    while (shared_ < first_.size() && shared_ < last_.size() && first_[shared_] == last_[shared_]) {
-      shared_++;
-    }
+    shared_ = SharedLength(first_, last_);
     Observe(last_);
     for (uint64_t i = 0; i < kAlphabetSample && it_->Valid(); i++, it_->Next()) {
       Observe(it_->subkey());
@@ -208,10 +213,7 @@ class MemberSampler {
     auto estimate = static_cast<double>(c_.meta.size);
     bool on_first = false;  // it_ is on `first`
     for (size_t depth = 0; depth < kMaxDescent; depth++) {
-      size_t shared = prefix.size();
-      while (shared < first.size() && shared < last.size() && first[shared] == last[shared]) {
-        shared++;
-      }
+      const size_t shared = SharedLength(first, last, prefix.size());
       if (first == last) break;  // one member left
       prefix.assign(first, 0, shared);
       // A member that is the prefix itself sorts first: one more choice.

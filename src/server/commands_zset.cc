@@ -220,7 +220,7 @@ class ZSetCursor {
     Check();
   }
   // Backward from the last subkey before the cursor's upper subkey (which
-  // a score-index walk from the end always gives: ScoreWalk).
+  // a score-index walk from the end always gives: ScoreWalkUpper).
   void SeekLast() {
     it_.SeekToLast();
     Check();
