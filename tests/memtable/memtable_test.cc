@@ -76,6 +76,20 @@ std::vector<Entry> Scan(Iterator* iter) {
   return out;
 }
 
+// A forward scan of iter yields exactly model's entries (internal key ->
+// value), in order.
+template <typename Model>
+void ExpectForwardScan(Iterator* iter, const Model& model) {
+  iter->SeekToFirst();
+  for (const auto& [ikey, value] : model) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_EQ(ikey, iter->key());
+    ASSERT_EQ(value, iter->value());
+    iter->Next();
+  }
+  EXPECT_FALSE(iter->Valid());
+}
+
 // Every case runs without a hash index (Get searches the skip list), with
 // one (1024 buckets), and with a single bucket (every key in one chain).
 class MemTableTest : public ::testing::TestWithParam<size_t> {};
@@ -374,14 +388,7 @@ TEST_P(MemTableTest, RandomOperationsMatchStdMap) {
 
   // Forward and backward iteration match the model exactly.
   std::unique_ptr<Iterator> iter = mem.NewIterator();
-  iter->SeekToFirst();
-  for (const auto& [ikey, value] : model) {
-    ASSERT_TRUE(iter->Valid());
-    ASSERT_EQ(ikey, iter->key());
-    ASSERT_EQ(value, iter->value());
-    iter->Next();
-  }
-  EXPECT_FALSE(iter->Valid());
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(iter.get(), model));
   iter->SeekToLast();
   for (auto it = model.rbegin(); it != model.rend(); ++it) {
     ASSERT_TRUE(iter->Valid());
@@ -442,14 +449,7 @@ TEST_P(MemTableTest, HotKeysInterleavedWithOthersMatchStdMap) {
     model[MakeInternalKey(user_key, at, type)] = value;
   }
   std::unique_ptr<Iterator> iter = mem.NewIterator();
-  iter->SeekToFirst();
-  for (const auto& [ikey, value] : model) {
-    ASSERT_TRUE(iter->Valid());
-    ASSERT_EQ(ikey, iter->key());
-    ASSERT_EQ(value, iter->value());
-    iter->Next();
-  }
-  EXPECT_FALSE(iter->Valid());
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(iter.get(), model));
   for (int i = 0; i < 3000; i++) {
     std::string user_key =
         rnd.OneIn(2) ? hot[rnd.Uniform(hot.size())] : "m:" + std::to_string(rnd.Uniform(100000));

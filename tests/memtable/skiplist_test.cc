@@ -21,6 +21,17 @@ struct U64Comparator {
 };
 using U64SkipList = SkipList<uint64_t, U64Comparator>;
 
+// A forward walk of iter yields exactly model's keys, in order.
+void ExpectForwardScan(U64SkipList::Iterator* iter, const std::set<uint64_t>& model) {
+  iter->SeekToFirst();
+  for (uint64_t expected : model) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_EQ(expected, iter->key());
+    iter->Next();
+  }
+  EXPECT_FALSE(iter->Valid());
+}
+
 TEST(SkipListTest, EmptyListHasNothing) {
   Arena arena;
   U64SkipList list(U64Comparator(), &arena);
@@ -79,13 +90,7 @@ TEST_P(SkipListRandomTest, MatchesStdSet) {
   }
 
   U64SkipList::Iterator iter(&list);
-  iter.SeekToFirst();
-  for (uint64_t expected : model) {
-    ASSERT_TRUE(iter.Valid());
-    ASSERT_EQ(expected, iter.key());
-    iter.Next();
-  }
-  EXPECT_FALSE(iter.Valid());
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(&iter, model));
 
   iter.SeekToLast();
   for (auto it = model.rbegin(); it != model.rend(); ++it) {
@@ -167,13 +172,7 @@ TEST(SkipListTest, SpliceInsertsMatchStdSet) {
   }
   list.CheckInvariants();
   U64SkipList::Iterator iter(&list);
-  iter.SeekToFirst();
-  for (uint64_t expected : model) {
-    ASSERT_TRUE(iter.Valid());
-    ASSERT_EQ(expected, iter.key());
-    iter.Next();
-  }
-  EXPECT_FALSE(iter.Valid());
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(&iter, model));
   // Upper levels: every search must find every key and its neighbours.
   for (uint64_t key : model) {
     ASSERT_TRUE(list.Contains(key)) << key;
