@@ -100,6 +100,10 @@ class Engine {
   // leveldb.num-files-at-level<N>, rocksdb.num-files-at-level<N>).
   // REQUIRES: open.
   virtual std::vector<int> FilesPerLevel() = 0;
+  // Bytes in the memtables (active and immutable) from the engine's own
+  // accounting, or nullopt if it cannot tell. Reads meet these too, so the
+  // shape says how full they are. REQUIRES: open.
+  virtual std::optional<uint64_t> MemtableBytes() { return std::nullopt; }
 
   // The settings the open database really runs with, read back from the
   // engine where its API allows (RocksDB's GetOptions) and otherwise the

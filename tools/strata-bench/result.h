@@ -53,6 +53,9 @@ struct Result {
   // Files per level (level 0 first) before the workload ran; read
   // workloads only (empty for the others).
   std::vector<int> files_per_level_before;
+  // Memtable bytes before the workload (read workloads, engines that can
+  // tell).
+  std::optional<uint64_t> memtable_bytes_before;
   // The engine process's peak resident set size during the workload (VmHWM
   // reset just before it), or, when the reset failed, since the process
   // started (peak_rss_is_cumulative).

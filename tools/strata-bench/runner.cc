@@ -184,8 +184,14 @@ Status Runner::RunEngine(Engine* engine, std::vector<Result>* results) {
     if (workload.ops_are_reads) {
       // The shape the reads meet (issue 11: a fair comparison shows it).
       result.files_per_level_before = engine->FilesPerLevel();
-      std::fprintf(out_, "%-8s %-16s : tree before the reads: %s\n", result.engine.c_str(),
-                   result.workload.c_str(), DescribeShape(result.files_per_level_before).c_str());
+      result.memtable_bytes_before = engine->MemtableBytes();
+      std::string memtable;
+      if (result.memtable_bytes_before) {
+        memtable = ", memtables " + std::to_string(*result.memtable_bytes_before) + " bytes";
+      }
+      std::fprintf(out_, "%-8s %-16s : tree before the reads: %s%s\n", result.engine.c_str(),
+                   result.workload.c_str(), DescribeShape(result.files_per_level_before).c_str(),
+                   memtable.c_str());
       std::fflush(out_);
     }
     result.peak_rss_is_cumulative = !ResetPeakRss();

@@ -121,6 +121,16 @@ class LevelDbEngine final : public Engine {
     return files;
   }
 
+  // LevelDB's approximate-memory-usage is its memtables plus the block
+  // cache's charge; the cache's own figure is taken off.
+  std::optional<uint64_t> MemtableBytes() override {
+    std::string value;
+    if (!db_->GetProperty("leveldb.approximate-memory-usage", &value)) return std::nullopt;
+    uint64_t total = std::strtoull(value.c_str(), nullptr, 10);
+    uint64_t cache = cache_ != nullptr ? cache_->TotalCharge() : 0;
+    return total > cache ? total - cache : 0;
+  }
+
   // The options passed to Open (LevelDB cannot report them back), read from
   // the objects it was given: the cache's capacity is what NewLRUCache got,
   // the filter policy's bits what NewBloomFilterPolicy got. LevelDB keeps

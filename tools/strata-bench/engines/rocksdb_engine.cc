@@ -161,6 +161,12 @@ class RocksDbEngine final : public Engine {
     return files;
   }
 
+  std::optional<uint64_t> MemtableBytes() override {
+    uint64_t bytes = 0;
+    if (!db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &bytes)) return std::nullopt;
+    return bytes;
+  }
+
   // Read back from the open database: GetOptions(), the block-based table
   // options inside its table factory, the cache's capacity and the filter
   // policy's id ("bloomfilter:<bits>:<use block based builder>").

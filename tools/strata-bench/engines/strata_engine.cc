@@ -39,6 +39,12 @@ class StrataEngine final : public Engine {
     return files;
   }
 
+  std::optional<uint64_t> MemtableBytes() override {
+    std::string value;
+    if (!db_->GetProperty("strata.approximate-memory-usage", &value)) return std::nullopt;
+    return std::strtoull(value.c_str(), nullptr, 10);
+  }
+
   // The options passed to Open (the public API has no way to read them
   // back; DB::Open takes them as they are).
   std::vector<std::string> Settings() override {

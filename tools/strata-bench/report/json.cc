@@ -73,6 +73,7 @@ nlohmann::json ResultJson(const Report& report, const Result& r) {
       {"ratios", ratios},
   };
   if (!r.files_per_level_before.empty()) j["files_per_level_before"] = r.files_per_level_before;
+  if (r.memtable_bytes_before) j["memtable_bytes_before"] = *r.memtable_bytes_before;
   if (r.background_ops) j["background_writes"] = *r.background_ops;
   if (r.stats) {
     j["engine_stats"] = {
@@ -119,6 +120,9 @@ nlohmann::json SummaryJson(const Report& report, const std::string& workload,
   if (fastest_other > 0) j["ratio_to_fastest_other"] = fastest_other;
   if (!median->files_per_level_before.empty()) {
     j["files_per_level_before"] = median->files_per_level_before;
+  }
+  if (median->memtable_bytes_before) {
+    j["memtable_bytes_before"] = *median->memtable_bytes_before;
   }
   return j;
 }

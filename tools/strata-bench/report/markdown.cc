@@ -103,9 +103,7 @@ std::string ShapeAndMemoryTables(const Report& report, int threads) {
     for (const EngineInfo& e : report.engines) {
       const Result* r = report.Find(workload, e.name, threads);
       any |= r != nullptr && !r->files_per_level_before.empty();
-      row.push_back(r == nullptr || r->files_per_level_before.empty()
-                        ? "-"
-                        : ShapeText(r->files_per_level_before));
+      row.push_back(r == nullptr || r->files_per_level_before.empty() ? "-" : ShapeText(*r));
     }
     if (any) shapes += Row(row);
   }

@@ -38,6 +38,14 @@ std::string ShapeText(const std::vector<int>& files_per_level) {
   return text.empty() ? "empty" : text;
 }
 
+std::string ShapeText(const Result& r) {
+  std::string text = ShapeText(r.files_per_level_before);
+  if (r.memtable_bytes_before) {
+    text += ", mem " + std::to_string((*r.memtable_bytes_before + (1 << 19)) >> 20) + " MiB";
+  }
+  return text;
+}
+
 Status WriteTextFile(const std::string& path, const std::string& contents) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   if (!file) return Status::IOError(path, std::strerror(errno));

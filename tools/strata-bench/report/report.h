@@ -32,6 +32,9 @@ double RatioToFastestOther(const Report& report, const std::string& workload,
 
 // "L0 2, L6 2"; "empty" when no level has a file.
 std::string ShapeText(const std::vector<int>& files_per_level);
+// ShapeText of r's tree before it ran, then its memtable bytes if known:
+// "L0 3, L6 2, mem 61 MiB".
+std::string ShapeText(const Result& r);
 
 std::string FormatTable(const Report& report);
 std::string FormatJson(const Report& report);

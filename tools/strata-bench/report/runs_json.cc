@@ -31,6 +31,8 @@ nlohmann::json RunJson(const Result& r) {
       {"stall_micros_during", r.stall_micros_during},
       {"ops_per_second", r.ops_per_second},
       {"files_per_level_before", r.files_per_level_before},
+      {"memtable_bytes_before", r.memtable_bytes_before ? nlohmann::json(*r.memtable_bytes_before)
+                                                        : nlohmann::json(nullptr)},
       {"peak_rss_bytes", r.peak_rss_bytes},
       {"peak_rss_is_cumulative", r.peak_rss_is_cumulative},
   };
@@ -64,6 +66,9 @@ Result RunFromJson(const nlohmann::json& j) {
   r.stall_micros_during = j.at("stall_micros_during").get<uint64_t>();
   r.ops_per_second = j.at("ops_per_second").get<std::vector<uint64_t>>();
   r.files_per_level_before = j.at("files_per_level_before").get<std::vector<int>>();
+  if (j.contains("memtable_bytes_before") && !j["memtable_bytes_before"].is_null()) {
+    r.memtable_bytes_before = j["memtable_bytes_before"].get<uint64_t>();
+  }
   r.peak_rss_bytes = j.at("peak_rss_bytes").get<uint64_t>();
   r.peak_rss_is_cumulative = j.at("peak_rss_is_cumulative").get<bool>();
   if (j.contains("background_ops")) r.background_ops = j["background_ops"].get<uint64_t>();

@@ -136,9 +136,7 @@ std::string ShapeTable(const Report& report, int threads) {
     for (const EngineInfo& e : report.engines) {
       const Result* r = report.Find(workload, e.name, threads);
       has_shape |= r != nullptr && !r->files_per_level_before.empty();
-      row.push_back(r == nullptr || r->files_per_level_before.empty()
-                        ? "-"
-                        : ShapeText(r->files_per_level_before));
+      row.push_back(r == nullptr || r->files_per_level_before.empty() ? "-" : ShapeText(*r));
     }
     if (!has_shape) continue;
     any = true;
