@@ -40,8 +40,14 @@ class STRATA_EXPORT SequentialFile {
 class STRATA_EXPORT RandomAccessFile {
  public:
   virtual ~RandomAccessFile() = default;
-  // Reads up to n bytes at offset into scratch. Safe to call concurrently.
+  // Reads up to n bytes at offset; *result views the bytes read. It points
+  // into scratch, or, for a file that ReadsInPlace(), into memory the file
+  // object owns (valid while it lives). A short read means end of file. Safe
+  // to call concurrently.
   virtual Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const = 0;
+  // True if Read never writes scratch (a memory-mapped file): the caller may
+  // pass nullptr for it and skip allocating a buffer.
+  virtual bool ReadsInPlace() const { return false; }
 };
 
 // A file written from start to end. Appends are buffered in the process until
@@ -72,6 +78,14 @@ class STRATA_EXPORT FileSystem {
                                    std::unique_ptr<SequentialFile>* result) = 0;
   virtual Status NewRandomAccessFile(const std::string& path,
                                      std::unique_ptr<RandomAccessFile>* result) = 0;
+  // Like NewRandomAccessFile, but the file may be read through a memory
+  // mapping: Read then returns a view into memory the file object owns (valid
+  // while it lives) instead of copying into scratch. Only for files that do
+  // not change while open. The default is NewRandomAccessFile.
+  virtual Status NewMappedRandomAccessFile(const std::string& path,
+                                           std::unique_ptr<RandomAccessFile>* result) {
+    return NewRandomAccessFile(path, result);
+  }
   // Creates (or truncates) path for writing.
   virtual Status NewWritableFile(const std::string& path,
                                  std::unique_ptr<WritableFile>* result) = 0;

@@ -174,6 +174,19 @@ struct STRATA_EXPORT Options {
   // Table files kept open at once (the table cache). Default: 1000.
   int max_open_files = 1000;
 
+  // Read table files through a read-only memory mapping (where the file
+  // system supports it: FileSystem::NewMappedRandomAccessFile), as LevelDB
+  // does on 64-bit machines: a block that is not in the block cache is
+  // checked and decompressed straight from the kernel's page cache, with no
+  // pread(2) and no copy. Checksums are verified as before. The cost: a
+  // device read error while a block is read arrives as SIGBUS instead of an
+  // IOError status, and the mapped pages the process touched count in its
+  // resident set size (they are the page cache's, shared and reclaimable).
+  // With a memory_budget, tables are read with pread(2) whatever this says,
+  // so that the budget bounds the process's resident memory. false: every
+  // block read is a pread(2). Default: true.
+  bool allow_mmap_reads = true;
+
   // Level-0 files that trigger a compaction into the base level. Lower
   // values keep reads cheaper (fewer files to look in); higher values batch
   // more data per compaction. Default: 4.

@@ -35,7 +35,10 @@ Status TableCache::FindTable(const FileMetaData& file, LRUCache::Handle** handle
 
   std::string fname = TableFileName(dbname_, file.number);
   std::unique_ptr<RandomAccessFile> raf;
-  Status s = fs_->NewRandomAccessFile(fname, &raf);
+  // Mapped pages count in the resident set: a memory budget rules them out.
+  const bool mapped = options_.allow_mmap_reads && options_.memory_budget == 0;
+  Status s =
+      mapped ? fs_->NewMappedRandomAccessFile(fname, &raf) : fs_->NewRandomAccessFile(fname, &raf);
   if (s.IsNotFound()) return Status::Corruption("missing table file", fname);
   if (!s.ok()) return s;
   TableReader::Options topts;

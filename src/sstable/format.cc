@@ -61,11 +61,13 @@ Status Footer::DecodeFrom(std::string_view input) {
 Status ReadBlock(const RandomAccessFile& file, const BlockHandle& handle, bool verify_checksum,
                  std::string* contents) {
   const size_t n = static_cast<size_t>(handle.size());
-  std::string buf(n + kBlockTrailerSize, '\0');
+  // A memory-mapped file reads in place: no buffer to fill.
+  std::string buf;
+  if (!file.ReadsInPlace()) buf.resize(n + kBlockTrailerSize);
   std::string_view stored;
-  Status s = file.Read(handle.offset(), buf.size(), &stored, buf.data());
+  Status s = file.Read(handle.offset(), n + kBlockTrailerSize, &stored, buf.data());
   if (!s.ok()) return s;
-  if (stored.size() != buf.size()) return Status::Corruption("truncated block read");
+  if (stored.size() != n + kBlockTrailerSize) return Status::Corruption("truncated block read");
 
   const char* trailer = stored.data() + n;
   const uint8_t type = static_cast<uint8_t>(trailer[0]);

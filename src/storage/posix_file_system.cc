@@ -13,9 +13,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -90,6 +92,36 @@ class PosixRandomAccessFile final : public RandomAccessFile {
  private:
   const std::string path_;
   const int fd_;
+};
+
+// A file read through a read-only mapping of all of it: Read returns a view
+// into the mapping, with no system call and no copy. Pages the kernel holds
+// are shared with every other reader of the file. The mapping lives as long
+// as the object; tables are never changed after they are written, so the
+// file's bytes do not change under it (a deleted file stays mapped).
+class PosixMappedFile final : public RandomAccessFile {
+ public:
+  PosixMappedFile(std::string path, const char* base, size_t size)
+      : path_(std::move(path)), base_(base), size_(size) {}
+  ~PosixMappedFile() override {
+    if (size_ > 0) ::munmap(const_cast<char*>(base_), size_);
+  }
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char*) const override {
+    if (offset >= size_) {
+      *result = std::string_view();
+    } else {
+      *result = std::string_view(base_ + offset, std::min<uint64_t>(n, size_ - offset));
+    }
+    return Status::OK();
+  }
+
+  bool ReadsInPlace() const override { return true; }
+
+ private:
+  const std::string path_;
+  const char* const base_;
+  const size_t size_;
 };
 
 class PosixWritableFile final : public WritableFile {
@@ -175,6 +207,32 @@ class PosixFileSystem final : public FileSystem {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return PosixError(path, errno);
     *result = std::make_unique<PosixRandomAccessFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewMappedRandomAccessFile(const std::string& path,
+                                   std::unique_ptr<RandomAccessFile>* result) override {
+    if constexpr (sizeof(void*) < 8) return NewRandomAccessFile(path, result);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError(path, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return PosixError(path, err);
+    }
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* base = nullptr;
+    if (size > 0) {
+      base = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+      if (base == MAP_FAILED) {
+        // Out of address space or a file system without mmap: read with pread.
+        *result = std::make_unique<PosixRandomAccessFile>(path, fd);
+        return Status::OK();
+      }
+    }
+    ::close(fd);
+    *result = std::make_unique<PosixMappedFile>(path, static_cast<const char*>(base), size);
     return Status::OK();
   }
 

@@ -2,7 +2,8 @@
 // table, a truncated table, a broken footer or a missing table file must
 // surface as Corruption on the reads that need the damaged part, never as a
 // wrong value, a stale value from an older table, or a silently missing key;
-// the undamaged parts stay readable.
+// the undamaged parts stay readable. Each case runs with tables read through
+// a memory mapping (Options::allow_mmap_reads) and with pread.
 
 #include <gtest/gtest.h>
 
@@ -112,9 +113,12 @@ std::string Describe(const std::vector<std::string>& wrong) {
   return out;
 }
 
-class DBTableCorruptionTest : public ::testing::Test {
+// The parameter is Options::allow_mmap_reads: every case runs with tables
+// read through a memory mapping and with pread.
+class DBTableCorruptionTest : public ::testing::TestWithParam<bool> {
  protected:
   DBTableCorruptionTest() {
+    options_.allow_mmap_reads = GetParam();
     // Random values do not compress; no compression keeps block offsets
     // predictable. A large memtable makes each Flush() exactly one table,
     // and no compaction runs to read the damage in the background.
@@ -191,7 +195,7 @@ class DBTableCorruptionTest : public ::testing::Test {
   std::mt19937_64 rng_{42};
 };
 
-TEST_F(DBTableCorruptionTest, FlippedByteInDataBlock) {
+TEST_P(DBTableCorruptionTest, FlippedByteInDataBlock) {
   Open();
   // About 1 MB in 4 KiB blocks of four values each: hundreds of blocks.
   WriteTable(0, 1000, 1000, "");
@@ -223,7 +227,7 @@ TEST_F(DBTableCorruptionTest, FlippedByteInDataBlock) {
 // Every byte of a table is covered by a block checksum or by the footer's
 // checks, so a flip anywhere is noticed by some read, and never turns into a
 // wrong value.
-TEST_F(DBTableCorruptionTest, FlippedByteAnywhereIsDetected) {
+TEST_P(DBTableCorruptionTest, FlippedByteAnywhereIsDetected) {
   options_.block_size = 1024;
   options_.compression = kSnappyCompression;  // half the values compress
   Open();
@@ -260,7 +264,7 @@ TEST_F(DBTableCorruptionTest, FlippedByteAnywhereIsDetected) {
   EXPECT_EQ(gets.correct, 300);
 }
 
-TEST_F(DBTableCorruptionTest, TruncatedTable) {
+TEST_P(DBTableCorruptionTest, TruncatedTable) {
   Open();
   WriteTable(0, 500, 500, "");
   Close();
@@ -278,7 +282,7 @@ TEST_F(DBTableCorruptionTest, TruncatedTable) {
   }
 }
 
-TEST_F(DBTableCorruptionTest, BrokenFooterMagic) {
+TEST_P(DBTableCorruptionTest, BrokenFooterMagic) {
   Open();
   WriteTable(0, 500, 500, "");
   Close();
@@ -289,7 +293,7 @@ TEST_F(DBTableCorruptionTest, BrokenFooterMagic) {
   EXPECT_EQ(gets.corruption, 500);
 }
 
-TEST_F(DBTableCorruptionTest, MissingTableFile) {
+TEST_P(DBTableCorruptionTest, MissingTableFile) {
   Open();
   WriteTable(0, 200, 100, "");
   WriteTable(200, 200, 100, "");
@@ -316,7 +320,7 @@ TEST_F(DBTableCorruptionTest, MissingTableFile) {
 // A damaged newer table must not let an older table's value through: the
 // newest version is unreadable, so the read fails instead of going back in
 // time.
-TEST_F(DBTableCorruptionTest, DamagedNewerTableNeverYieldsOlderValues) {
+TEST_P(DBTableCorruptionTest, DamagedNewerTableNeverYieldsOlderValues) {
   Open();
   WriteTable(0, 1000, 1000, "old:");
   WriteTable(0, 1000, 1000, "new:");
@@ -332,7 +336,7 @@ TEST_F(DBTableCorruptionTest, DamagedNewerTableNeverYieldsOlderValues) {
 
 // The same when the older table is the damaged one: keys whose newest
 // version is in the intact newer table are unaffected.
-TEST_F(DBTableCorruptionTest, DamagedOlderTableHidesNothingNewer) {
+TEST_P(DBTableCorruptionTest, DamagedOlderTableHidesNothingNewer) {
   Open();
   WriteTable(0, 1000, 1000, "old:");
   WriteTable(0, 1000, 1000, "new:");
@@ -346,6 +350,11 @@ TEST_F(DBTableCorruptionTest, DamagedOlderTableHidesNothingNewer) {
   GetOutcome gets = ReopenAndCheckNothingWrong(/*expect_damage_seen=*/true);
   EXPECT_EQ(gets.correct, 1000);
 }
+
+INSTANTIATE_TEST_SUITE_P(ReadPath, DBTableCorruptionTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Mapped" : "Pread";
+                         });
 
 }  // namespace
 }  // namespace strata
