@@ -187,6 +187,16 @@ struct STRATA_EXPORT Options {
   // block read is a pread(2). Default: true.
   bool allow_mmap_reads = true;
 
+  // Compact table files that reads keep finding in their way, as LevelDB
+  // does: a Get that had to look in two or more tables charges the first,
+  // and so does one sampled read per MiB an iterator reads where two or more
+  // tables hold the key's range; a file that has cost about as many reads
+  // as one per 16 KiB of its size is compacted into the level below (for a
+  // level-0 file: all of level 0 into the base level) once no level is over
+  // its target. A read-mostly database thus settles into fewer sorted runs
+  // without more writes. Default: true.
+  bool read_triggered_compaction = true;
+
   // Level-0 files that trigger a compaction into the base level. Lower
   // values keep reads cheaper (fewer files to look in); higher values batch
   // more data per compaction. Default: 4.

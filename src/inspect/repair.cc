@@ -146,7 +146,11 @@ class Repairer {
         return Status::OK();
       }
       const TableProperties& p = walker.properties();
-      FileMetaData meta{file.number, size, p.smallest_key, p.largest_key};
+      FileMetaData meta;
+      meta.number = file.number;
+      meta.file_size = size;
+      meta.smallest = p.smallest_key;
+      meta.largest = p.largest_key;
       SequenceNumber max_sequence = p.max_sequence;
       for (const auto& t : walker.range_tombstones()) {
         ExtendRangeForTombstone(icmp_, t, &meta);

@@ -254,18 +254,44 @@ std::unique_ptr<Compaction> CompactionPicker::Pick(std::shared_ptr<const Version
     if (scores[level] < 1.0) break;
     std::unique_ptr<Compaction> c;
     if (level == 0) {
-      // Into the base level, or a level above it that still holds data (left
-      // when the database shrank): a non-empty level is never skipped, or
-      // newer data would land below older.
-      int output = 1;
-      while (output < targets.base_level && version->NumFiles(output) == 0) output++;
-      c = PickLevel0(version, output, busy);
+      c = PickLevel0(version, Level0Output(*version, targets), busy);
     } else {
       c = PickLevel(version, level, busy);
     }
     if (c != nullptr) return c;
   }
   return nullptr;
+}
+
+int CompactionPicker::Level0Output(const Version& version, const LevelTargets& targets) {
+  // Into the base level, or a level above it that still holds data (left
+  // when the database shrank): a non-empty level is never skipped, or
+  // newer data would land below older.
+  int output = 1;
+  while (output < targets.base_level && version.NumFiles(output) == 0) output++;
+  return output;
+}
+
+std::unique_ptr<Compaction> CompactionPicker::PickForReads(std::shared_ptr<const Version> version,
+                                                           const ReadCompactionTarget& target,
+                                                           const CompactionsInProgress& busy,
+                                                           bool* stale) const {
+  *stale = true;
+  if (target.level < 0 || target.level >= kNumLevels - 1) return nullptr;
+  const FileList& files = version->files(target.level);
+  auto it = std::find_if(files.begin(), files.end(),
+                         [&](const auto& f) { return f->number == target.number; });
+  if (it == files.end() || busy.IsBusy(target.number)) return nullptr;  // being compacted away
+  *stale = false;
+  std::unique_ptr<Compaction> c;
+  if (target.level == 0) {
+    c = PickLevel0(version, Level0Output(*version, ComputeLevelTargets(*version, options_)), busy);
+  } else {
+    c = std::make_unique<Compaction>(version, target.level, target.level + 1);
+    c->inputs_[0].push_back(*it);
+    if (!Complete(c.get(), busy)) c = nullptr;
+  }
+  return c;
 }
 
 std::unique_ptr<Compaction> CompactionPicker::PickRange(std::shared_ptr<const Version> version,

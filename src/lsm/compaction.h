@@ -10,7 +10,9 @@
 //
 // Scores say how far each level is over its target (level 0: its file count
 // over l0_compaction_trigger). The picker takes the highest score of at
-// least 1 that does not conflict with a running compaction. In a level
+// least 1 that does not conflict with a running compaction. With no level
+// over its target, a file that reads keep finding in their way (its
+// ReadBudget used up: LevelDB's seek compaction) is compacted down. In a level
 // below 0 it takes the free file whose overlap with the next level is
 // smallest relative to its size: the most data moved down per byte
 // rewritten. A file that
@@ -147,6 +149,18 @@ class CompactionPicker {
   std::unique_ptr<Compaction> Pick(std::shared_ptr<const Version> version,
                                    const CompactionsInProgress& busy) const;
 
+  // A compaction of the file reads found in their way too often (its
+  // ReadBudget used up; see Version::Get), when no level is over its
+  // target: a level-0 file takes all of level 0 into the base level, a
+  // file of a middle level moves into the next one, as Pick would. nullptr
+  // if the file is no longer in that level of version (a compaction
+  // already took it), is in the bottom level, or is busy; *stale is then
+  // set if the target should be dropped rather than tried again (it is
+  // gone, or nothing can be done for it), and left false if only busy.
+  std::unique_ptr<Compaction> PickForReads(std::shared_ptr<const Version> version,
+                                           const ReadCompactionTarget& target,
+                                           const CompactionsInProgress& busy, bool* stale) const;
+
   // A compaction of level's files overlapping [*begin, *end] (user keys;
   // nullptr: unbounded) into output_level, or nullptr if level has none
   // there. Sets *conflict if some of the files it needs are busy.
@@ -158,6 +172,9 @@ class CompactionPicker {
  private:
   std::unique_ptr<Compaction> PickLevel0(std::shared_ptr<const Version> version, int output_level,
                                          const CompactionsInProgress& busy) const;
+  // The level level 0 compacts into: the base level, or a level above it
+  // that still holds data.
+  static int Level0Output(const Version& version, const LevelTargets& targets);
   std::unique_ptr<Compaction> PickLevel(std::shared_ptr<const Version> version, int level,
                                         const CompactionsInProgress& busy) const;
   // Fills in the output-level inputs, key range and grandparents of c from

@@ -59,7 +59,7 @@ void DBImpl::BackgroundThread() {
     }
     std::unique_ptr<Compaction> c;
     if (error_handler_.ok() && !closing_ && compactions_.size() < MaxConcurrentCompactions()) {
-      c = picker_.Pick(versions_->current(), compactions_);
+      c = PickCompaction(/*consume=*/true);
     }
     if (c != nullptr) {
       Status s = RunCompaction(std::move(c));
@@ -75,6 +75,23 @@ void DBImpl::BackgroundThread() {
                              const_cast<Version*>(versions_->current().get()));  // read-only
     bg_cv_.Wait();
   }
+}
+
+std::unique_ptr<Compaction> DBImpl::PickCompaction(bool consume) {
+  std::shared_ptr<const Version> current = versions_->current();
+  std::unique_ptr<Compaction> c = picker_.Pick(current, compactions_);
+  if (c != nullptr || !read_compaction_.has_value()) return c;
+  bool stale = false;
+  c = picker_.PickForReads(current, *read_compaction_, compactions_, &stale);
+  if (consume && (c != nullptr || stale)) read_compaction_.reset();
+  return c;
+}
+
+void DBImpl::ScheduleReadCompaction(const ReadCompactionTarget& target) {
+  MutexLock lock(&mutex_);
+  if (read_compaction_.has_value() || closing_) return;
+  read_compaction_ = target;
+  bg_cv_.SignalAll();
 }
 
 void DBImpl::RetryAfterBackoff() {

@@ -23,12 +23,15 @@ class DBIter final : public Iterator {
  public:
   DBIter(const InternalKeyComparator& comparator, std::unique_ptr<Iterator> iter,
          SequenceNumber sequence, std::shared_ptr<const void> pin, IterateBounds bounds,
-         std::unique_ptr<RangeDelChecker> range_del)
+         std::unique_ptr<RangeDelChecker> range_del, ReadSampler sampler)
       : comparator_(comparator),
         pin_(std::move(pin)),
         iter_(std::move(iter)),
         sequence_(sequence),
-        bounds_(bounds) {
+        bounds_(bounds),
+        sampler_(std::move(sampler)),
+        sample_rng_((sequence ^ reinterpret_cast<uintptr_t>(this)) | 1) {
+    if (sampler_) bytes_until_sample_ = NextSamplePeriod();
     // Without tombstones the checker is never consulted: one null test per
     // entry is all the common case pays.
     if (range_del != nullptr && !range_del->empty()) range_del_ = std::move(range_del);
@@ -145,10 +148,30 @@ class DBIter final : public Iterator {
   }
 
   bool Parse(ParsedInternalKey* ikey) {
-    if (ParseInternalKey(iter_->key(), ikey)) return true;
-    status_ = Status::Corruption("malformed internal key in iterator");
-    return false;
+    std::string_view key = iter_->key();
+    if (!ParseInternalKey(key, ikey)) {
+      status_ = Status::Corruption("malformed internal key in iterator");
+      return false;
+    }
+    if (sampler_) {
+      bytes_until_sample_ -= static_cast<int64_t>(key.size() + iter_->value().size());
+      while (bytes_until_sample_ < 0) {
+        bytes_until_sample_ += NextSamplePeriod();
+        sampler_(ikey->user_key);
+      }
+    }
+    return true;
   }
+
+  // Bytes read until the next sample: uniform in [0, 2 MiB), so a MiB on
+  // average (LevelDB's period).
+  int64_t NextSamplePeriod() {
+    sample_rng_ ^= sample_rng_ << 13;
+    sample_rng_ ^= sample_rng_ >> 7;
+    sample_rng_ ^= sample_rng_ << 17;
+    return static_cast<int64_t>(sample_rng_ % (2 * kBytesPerSample));
+  }
+  static constexpr uint64_t kBytesPerSample = 1 << 20;
 
   // The entry's type as the reader sees it: a value a range tombstone
   // covers reads as a deletion (so do its older versions, which the same
@@ -270,6 +293,9 @@ class DBIter final : public Iterator {
   const SequenceNumber sequence_;
   const IterateBounds bounds_;
   std::unique_ptr<RangeDelChecker> range_del_;  // nullptr: no range tombstones
+  const ReadSampler sampler_;                   // empty: no sampling
+  uint64_t sample_rng_;                         // xorshift64 state, never 0
+  int64_t bytes_until_sample_ = 0;
   Direction direction_ = Direction::kForward;
   bool valid_ = false;
   Status status_;
@@ -283,9 +309,10 @@ class DBIter final : public Iterator {
 std::unique_ptr<Iterator> NewDBIterator(const InternalKeyComparator& comparator,
                                         std::unique_ptr<Iterator> internal, SequenceNumber sequence,
                                         std::shared_ptr<const void> pin, IterateBounds bounds,
-                                        std::unique_ptr<RangeDelChecker> range_del) {
+                                        std::unique_ptr<RangeDelChecker> range_del,
+                                        ReadSampler sampler) {
   return std::make_unique<DBIter>(comparator, std::move(internal), sequence, std::move(pin), bounds,
-                                  std::move(range_del));
+                                  std::move(range_del), std::move(sampler));
 }
 
 }  // namespace strata

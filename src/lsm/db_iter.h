@@ -10,7 +10,9 @@
 #ifndef STRATA_LSM_DB_ITER_H_
 #define STRATA_LSM_DB_ITER_H_
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include "rangedel/fragmented_range_tombstones.h"
 #include "strata/iterator.h"
@@ -19,15 +21,22 @@
 
 namespace strata {
 
+// Told of one user key the iterator read, about once per MiB of keys and
+// values it reads (at random intervals, LevelDB's read sampling), so that
+// reads can trigger compactions (Version::RecordReadSample).
+using ReadSampler = std::function<void(std::string_view user_key)>;
+
 // `internal` yields internal keys in comparator's order. `pin` is kept
 // alive as long as the iterator (the memtables and tables `internal` reads).
 // The iterator yields only user keys within `bounds` (see IterateBounds),
 // and stops reading `internal` at the first key past them. range_del
-// (nullptr or empty: no range tombstones) must be at `sequence`.
+// (nullptr or empty: no range tombstones) must be at `sequence`. sampler
+// (may be empty) must stay callable while the iterator lives.
 std::unique_ptr<Iterator> NewDBIterator(const InternalKeyComparator& comparator,
                                         std::unique_ptr<Iterator> internal, SequenceNumber sequence,
                                         std::shared_ptr<const void> pin, IterateBounds bounds = {},
-                                        std::unique_ptr<RangeDelChecker> range_del = nullptr);
+                                        std::unique_ptr<RangeDelChecker> range_del = nullptr,
+                                        ReadSampler sampler = nullptr);
 
 }  // namespace strata
 

@@ -66,7 +66,10 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
     if (imm->Get(lkey, value, &s, &found_seq)) return result();
   }
   bool found;
-  s = state->version->Get(options, lkey, table_cache_.get(), value, &found, &found_seq);
+  std::optional<ReadCompactionTarget> due;
+  s = state->version->Get(options, lkey, table_cache_.get(), value, &found, &found_seq,
+                          options_.read_triggered_compaction ? &due : nullptr);
+  if (due.has_value()) ScheduleReadCompaction(*due);
   if (found && !s.ok() && !s.IsNotFound()) return s;
   return found ? result() : Status::NotFound(key);
 }
@@ -123,8 +126,17 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   children.push_back(state->mem->NewIterator());
   for (const auto& imm : state->imm) children.push_back(imm->NewIterator());
   state->version->AddIterators(options, table_cache_.get(), &children);
+  ReadSampler sampler;
+  if (options_.read_triggered_compaction) {
+    // The iterator keeps state (and so the version) alive, and the DB
+    // outlives its iterators.
+    sampler = [this, version = state->version.get()](std::string_view user_key) {
+      if (auto due = version->RecordReadSample(user_key)) ScheduleReadCompaction(*due);
+    };
+  }
   return NewDBIterator(icmp_, NewMergingIterator(icmp_, std::move(children)), sequence,
-                       std::move(state), IterateBounds(options, icmp_), std::move(range_del));
+                       std::move(state), IterateBounds(options, icmp_), std::move(range_del),
+                       std::move(sampler));
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

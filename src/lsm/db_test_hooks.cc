@@ -17,8 +17,7 @@ Status DBImpl::TEST_WaitForBackgroundWork() {
     // Due: what a background thread would start now. After an error
     // nothing starts until a resume clears it.
     bool due = error_handler_.ok() &&
-               (!imm_.empty() ||
-                (!closing_ && picker_.Pick(versions_->current(), compactions_) != nullptr));
+               (!imm_.empty() || (!closing_ && PickCompaction(/*consume=*/false) != nullptr));
     if (running || due) {
       // Every change of this state (a flush or compaction finishing, an
       // error recorded, a version installed) signals bg_cv_ to all waiters.

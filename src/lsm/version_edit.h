@@ -12,6 +12,8 @@
 #ifndef STRATA_LSM_VERSION_EDIT_H_
 #define STRATA_LSM_VERSION_EDIT_H_
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -26,6 +28,41 @@ namespace strata {
 
 inline constexpr int kNumLevels = 7;
 
+// How many more reads may find a table file in their way before it is
+// compacted (LevelDB's allowed_seeks): a read that looked in this file and
+// then had to look in another one charges it. A seek costs about as much as
+// compacting 16 KiB (LevelDB's estimate), so a file gets one read per 16 KiB
+// of its size, and at least 100. Kept in memory only: a reopened database
+// starts over. Copying copies the count left.
+//
+// Thread-safety: Charge is safe from any number of readers at once.
+class ReadBudget {
+ public:
+  static constexpr uint64_t kBytesPerRead = 16 * 1024;
+  static constexpr int64_t kMinReads = 100;
+
+  ReadBudget() = default;
+  ReadBudget(const ReadBudget& other) : left_(other.left_.load(std::memory_order_relaxed)) {}
+  ReadBudget& operator=(const ReadBudget& other) {
+    left_.store(other.left_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    return *this;
+  }
+
+  // The budget of a new file of file_size bytes.
+  void Reset(uint64_t file_size) {
+    left_.store(std::max<int64_t>(kMinReads, static_cast<int64_t>(file_size / kBytesPerRead)),
+                std::memory_order_relaxed);
+  }
+  // Takes one read from the budget. True for exactly one call: the one
+  // that used it up.
+  bool Charge() { return left_.fetch_sub(1, std::memory_order_relaxed) == 1; }
+  int64_t left() const { return left_.load(std::memory_order_relaxed); }
+
+ private:
+  // A file never Reset (a version built by hand in a test) is never due.
+  std::atomic<int64_t> left_{INT64_MAX};
+};
+
 // What the engine knows of one table file.
 struct FileMetaData {
   uint64_t number = 0;
@@ -37,6 +74,9 @@ struct FileMetaData {
   // (b, s, kTypeRangeDeletion) and (e, kMaxSequenceNumber,
   // kTypeRangeDeletion), the sentinel for the exclusive end.
   bool has_range_tombstones = false;
+  // Not part of the MANIFEST; see ReadBudget. Mutable: versions share
+  // their files as const, and every reader charges the same budget.
+  mutable ReadBudget read_budget;
 };
 
 class VersionEdit {

@@ -87,10 +87,24 @@ void Version::ComputeMaxPointSequence(TableCache* table_cache) const {
 }
 
 Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
-                    std::string* value, bool* found, SequenceNumber* seq) const {
+                    std::string* value, bool* found, SequenceNumber* seq,
+                    std::optional<ReadCompactionTarget>* due) const {
   *found = false;
   std::string_view user_key = key.user_key();
+  const FileMetaData* first = nullptr;  // the first file looked in
+  int first_level = 0;
+  bool charged = false;
+  int level = 0;
   auto lookup = [&](const FileMetaData& f) -> Status {
+    if (first == nullptr) {
+      first = &f;
+      first_level = level;
+    } else if (!charged) {
+      charged = true;
+      if (first->read_budget.Charge() && due != nullptr) {
+        *due = ReadCompactionTarget{first->number, first_level};
+      }
+    }
     TableReader::GetResult result;
     Status s = table_cache->Get(options, f, key, value, &result, seq);
     if (!s.ok()) {
@@ -109,7 +123,7 @@ Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache
     Status s = lookup(*f);
     if (*found) return s;
   }
-  for (int level = 1; level < kNumLevels; level++) {
+  for (level = 1; level < kNumLevels; level++) {
     const auto& files = files_[level];
     size_t index = FindFile(comparator_, files, key.internal_key());
     if (index == files.size()) continue;
@@ -119,6 +133,34 @@ Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache
     if (*found) return s;
   }
   return Status::OK();
+}
+
+std::optional<ReadCompactionTarget> Version::RecordReadSample(std::string_view user_key) const {
+  const std::string seek = MakeInternalKey(user_key, kMaxSequenceNumber, kValueTypeForSeek);
+  const FileMetaData* first = nullptr;  // the first file holding user_key in its range
+  int first_level = 0;
+  for (int level = 0; level < kNumLevels; level++) {
+    const auto& files = files_[level];
+    // Level 0: every file, newest first; deeper: the one file that may hold it.
+    size_t begin = level == 0 ? 0 : FindFile(comparator_, files, seek);
+    size_t end = level == 0 ? files.size() : std::min(begin + 1, files.size());
+    for (size_t i = begin; i < end; i++) {
+      const FileMetaData& f = *files[i];
+      if (comparator_.CompareUserKeys(user_key, ExtractUserKey(f.smallest)) < 0 ||
+          comparator_.CompareUserKeys(user_key, ExtractUserKey(f.largest)) > 0) {
+        continue;
+      }
+      if (first == nullptr) {
+        first = &f;
+        first_level = level;
+        continue;
+      }
+      // A second file: a read of user_key would have looked in both.
+      if (!first->read_budget.Charge()) return std::nullopt;
+      return ReadCompactionTarget{first->number, first_level};
+    }
+  }
+  return std::nullopt;
 }
 
 void Version::AddIterators(const ReadOptions& options, TableCache* table_cache,
@@ -177,6 +219,12 @@ VersionBuilder::VersionBuilder(const Version& base) : comparator_(base.comparato
 void VersionBuilder::Apply(const VersionEdit& edit) {
   for (const auto& [level, number] : edit.deleted_files()) levels_[level].erase(number);
   for (const auto& [level, f] : edit.new_files()) AddFile(level, f);
+}
+
+void VersionBuilder::AddFile(int level, const FileMetaData& file) {
+  auto f = std::make_shared<FileMetaData>(file);
+  f->read_budget.Reset(f->file_size);
+  AddFile(level, std::shared_ptr<const FileMetaData>(std::move(f)));
 }
 
 void VersionBuilder::AddFile(int level, std::shared_ptr<const FileMetaData> file) {

@@ -32,6 +32,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,6 +45,13 @@
 #include "wal/log_writer.h"
 
 namespace strata {
+
+// A file whose ReadBudget a read used up (Version::Get, RecordReadSample):
+// reads keep finding it in their way, so it is due for compaction.
+struct ReadCompactionTarget {
+  uint64_t number = 0;
+  int level = -1;
+};
 
 class Version {
  public:
@@ -68,8 +76,17 @@ class Version {
   // knows the key; otherwise the status is OK with *value set, or NotFound
   // for a tombstone, and *seq (if not null) is the entry's sequence number.
   // Range tombstones are not consulted (see RangeTombstones).
+  // A lookup that looked in two or more files charges the first one's
+  // ReadBudget; if that used it up, *due (if not null) names the file.
   Status Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
-             std::string* value, bool* found, SequenceNumber* seq = nullptr) const;
+             std::string* value, bool* found, SequenceNumber* seq = nullptr,
+             std::optional<ReadCompactionTarget>* due = nullptr) const;
+
+  // An iterator's sample of where its reads go (LevelDB's read sampling):
+  // if two or more files hold user_key in their range, the first of them
+  // (the one a read meets first) is charged as by Get. Returns the file if
+  // that used its budget up.
+  std::optional<ReadCompactionTarget> RecordReadSample(std::string_view user_key) const;
 
   // True if any file of this version has range tombstones.
   bool HasRangeTombstones() const { return has_range_tombstones_; }
@@ -131,9 +148,8 @@ class VersionBuilder {
   // again at the same level (same number) replaces the earlier entry.
   void Apply(const VersionEdit& edit);
   void AddFile(int level, std::shared_ptr<const FileMetaData> file);
-  void AddFile(int level, const FileMetaData& file) {
-    AddFile(level, std::make_shared<const FileMetaData>(file));
-  }
+  // A new file (from an edit): its ReadBudget starts full.
+  void AddFile(int level, const FileMetaData& file);
 
   // The files, ordered as a Version orders them. Deeper levels are not
   // checked for overlap: the caller decides whether that is a bug (a

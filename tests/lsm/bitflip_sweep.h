@@ -304,6 +304,7 @@ inline Options TableOptions(CompressionType compression) {
   options.compression = compression;
   options.block_size = 512;
   options.l0_compaction_trigger = 1 << 20;
+  options.read_triggered_compaction = false;
   options.l0_slowdown_writes_trigger = 1 << 20;
   options.l0_stop_writes_trigger = 1 << 20;
   return options;
@@ -686,6 +687,7 @@ inline Figures SweepManifest(const std::string& name, uint64_t max_flips) {
   const std::string dbname = dir.Child("db");
   Options options;
   options.l0_compaction_trigger = 1 << 20;  // only the CompactRange compacts
+  options.read_triggered_compaction = false;
   options.l0_slowdown_writes_trigger = 1 << 20;
   options.l0_stop_writes_trigger = 1 << 20;
   const ManifestDb built = BuildManifestDb(dbname, options);

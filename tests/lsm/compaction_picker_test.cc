@@ -27,12 +27,23 @@
 //       Compaction::ShouldStopBefore for each input line's key, in order.
 //   input-deletions L<from> L<to>
 //       Compaction::AddInputDeletions of the whole of L<from> into L<to>.
+//   read-sample [times=N]
+//       Version::RecordReadSample of each input line's user key, N times
+//       (default 1): which file each sample charged ("-": none) and, when
+//       one used a budget up, "due L<level> #<number>"; then every file's
+//       budget left. A defined file of any size gets ReadBudget's minimum
+//       (100) unless it is over 1.6 MB.
+//   pick-for-reads L<level> #<number>
+//       CompactionPicker::PickForReads of that file (with "compacting" lines
+//       as for pick): the compaction, or "nothing" and whether the target is
+//       stale.
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -64,6 +75,8 @@ class PickerRunner {
     if (c.command == "bottommost") return Bottommost(c);
     if (c.command == "should-stop-before") return ShouldStopBefore(c);
     if (c.command == "input-deletions") return InputDeletions(c);
+    if (c.command == "read-sample") return ReadSample(c);
+    if (c.command == "pick-for-reads") return PickForReads(c);
     return "error: unknown command " + c.command + "\n";
   }
 
@@ -280,6 +293,47 @@ class PickerRunner {
       out += "delete L" + std::to_string(level) + " #" + std::to_string(number) + "\n";
     }
     return out;
+  }
+
+  std::string ReadSample(const test::DataCase& c) const {
+    std::string out;
+    const uint64_t times = Number(c.args, "times", 1);
+    for (const std::string& key : c.input) {
+      std::string due_text;
+      for (uint64_t i = 0; i < times; i++) {
+        if (auto due = version_->RecordReadSample(key)) {
+          due_text += " due L" + std::to_string(due->level) + " #" + std::to_string(due->number) +
+                      " at sample " + std::to_string(i + 1);
+        }
+      }
+      out += key + ":" + (due_text.empty() ? " -" : due_text) + "\n";
+    }
+    for (int level = 0; level < kNumLevels; level++) {
+      for (const auto& f : version_->files(level)) {
+        out += "budget L" + std::to_string(level) + " #" + std::to_string(f->number) + ": " +
+               std::to_string(f->read_budget.left()) + "\n";
+      }
+    }
+    return out;
+  }
+
+  std::string PickForReads(const test::DataCase& c) {
+    if (c.positional.size() != 2 || c.positional[1][0] != '#') {
+      return "error: pick-for-reads L<level> #<number>\n";
+    }
+    std::string error;
+    if (!AddRunning(c, &error)) {
+      ClearRunning();
+      return error;
+    }
+    ReadCompactionTarget target{std::stoull(c.positional[1].substr(1)), Level(c.positional[0])};
+    CompactionPicker picker(options_);
+    bool stale = false;
+    std::unique_ptr<Compaction> picked =
+        picker.PickForReads(version_, target, in_progress_, &stale);
+    ClearRunning();
+    if (picked == nullptr) return std::string("nothing (") + (stale ? "stale" : "busy") + ")\n";
+    return Describe(*picked, false);
   }
 
   Options options_;

@@ -161,6 +161,7 @@ class DBFlushTest : public ::testing::Test {
   DBFlushTest() {
     options_.write_buffer_size = test::kMinWriteBuffer;
     options_.l0_compaction_trigger = kNever;
+    options_.read_triggered_compaction = false;
     options_.l0_slowdown_writes_trigger = kNever;
     options_.l0_stop_writes_trigger = kNever;
   }

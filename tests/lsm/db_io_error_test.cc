@@ -291,6 +291,7 @@ class DBIOErrorTest : public ::testing::Test {
     options_ = SweepOptions(&fs_);
     options_.max_background_jobs = 2;
     options_.l0_compaction_trigger = 10;  // no compaction unless asked for
+    options_.read_triggered_compaction = false;
   }
 
   void Open() {
