@@ -33,10 +33,19 @@ Status TableCache::FindTable(const FileMetaData& file, LRUCache::Handle** handle
   *handle = cache_.Lookup(cache_key);
   if (*handle != nullptr) return Status::OK();
 
+  std::unique_ptr<TableReader> table;
+  Status s = OpenTable(file, MapsTables(), &table);
+  if (!s.ok()) return s;
+  // Errors are not cached: a later read retries, so a transient I/O error
+  // does not stick to the file.
+  *handle = cache_.Insert(cache_key, table.release(), 1, &DeleteTable);
+  return Status::OK();
+}
+
+Status TableCache::OpenTable(const FileMetaData& file, bool mapped,
+                             std::unique_ptr<TableReader>* table) {
   std::string fname = TableFileName(dbname_, file.number);
   std::unique_ptr<RandomAccessFile> raf;
-  // Mapped pages count in the resident set: a memory budget rules them out.
-  const bool mapped = options_.allow_mmap_reads && options_.memory_budget == 0;
   Status s =
       mapped ? fs_->NewMappedRandomAccessFile(fname, &raf) : fs_->NewRandomAccessFile(fname, &raf);
   if (s.IsNotFound()) return Status::Corruption("missing table file", fname);
@@ -52,17 +61,22 @@ Status TableCache::FindTable(const FileMetaData& file, LRUCache::Handle** handle
   topts.cache_index_and_filter = options_.memory_budget != 0;
   topts.comparator = options_.comparator;
   topts.filter_policy = options_.filter_policy;
-  std::unique_ptr<TableReader> table;
-  s = TableReader::Open(topts, std::move(raf), file.file_size, &table);
+  s = TableReader::Open(topts, std::move(raf), file.file_size, table);
   if (!s.ok()) return Status(s.IsCorruption() ? Status::Corruption(fname, s.ToString()) : s);
-  // Errors are not cached: a later read retries, so a transient I/O error
-  // does not stick to the file.
-  *handle = cache_.Insert(cache_key, table.release(), 1, &DeleteTable);
   return Status::OK();
 }
 
 std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
                                                   const FileMetaData& file) {
+  if (!options.fill_cache && MapsTables()) {
+    // Blocks already in the block cache are still found there (same
+    // cache id and file number); the rest is read with pread.
+    std::unique_ptr<TableReader> table;
+    Status s = OpenTable(file, /*mapped=*/false, &table);
+    if (!s.ok()) return NewEmptyIterator(s);
+    std::unique_ptr<Iterator> iter = table->NewIterator(options);
+    return NewPinningIterator(std::move(table), std::move(iter));
+  }
   LRUCache::Handle* handle = nullptr;
   Status s = FindTable(file, &handle);
   if (!s.ok()) return NewEmptyIterator(s);

@@ -7,6 +7,12 @@
 // table's handle until it is destroyed, so eviction never closes a file under
 // a reader.
 //
+// With Options::allow_mmap_reads the cached readers read their files
+// through a memory mapping. A read that will not fill the block cache (a
+// compaction, or ReadOptions::fill_cache false) reads the whole table once:
+// it gets a reader of its own that reads with pread, so the table's pages do
+// not all join the process's resident set through the mapping.
+//
 // The block cache may be shared with other TableCaches (other DBs): each
 // takes its own id from it at construction and names its tables' blocks with
 // it, so equal file numbers in different DBs never share a block.
@@ -39,7 +45,8 @@ class TableCache {
   TableCache& operator=(const TableCache&) = delete;
 
   // An internal-key iterator over the table; an iterator reporting the error
-  // if the table cannot be opened.
+  // if the table cannot be opened. With !options.fill_cache and mapped
+  // reads, over a reader of its own (see above).
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options, const FileMetaData& file);
 
   // Looks key up in the table (see TableReader::Get).
@@ -71,6 +78,10 @@ class TableCache {
 
  private:
   Status FindTable(const FileMetaData& file, LRUCache::Handle** handle);
+  // Opens file's table, reading it through a mapping if `mapped`.
+  Status OpenTable(const FileMetaData& file, bool mapped, std::unique_ptr<TableReader>* table);
+  // Whether cached readers map their files.
+  bool MapsTables() const { return options_.allow_mmap_reads && options_.memory_budget == 0; }
 
   const std::string dbname_;
   const Options options_;

@@ -2,7 +2,8 @@
 // real table files in a temporary directory: reads through iterators and
 // Get, one open per table while it stays cached, Evict then reopen, a
 // missing or damaged file reported with its name (and retried, never
-// cached), and the bound on open tables.
+// cached), the bound on open tables, and the uncached reader of reads that
+// do not fill the block cache.
 
 #include "lsm/table_cache.h"
 
@@ -90,6 +91,39 @@ TEST_F(TableCacheTest, OpensATableOnceWhileItStaysCached) {
   EXPECT_EQ(later.inserts, 1u) << "the table was opened again";
   EXPECT_EQ(later.hits, first.hits + 10);
   EXPECT_EQ(later.usage, 1u);  // each open table is charged 1
+}
+
+// A compaction's reads (fill_cache false) read the whole table once: with
+// mapped tables they get a pread reader of their own, so the table's pages do
+// not all join the resident set through the cached reader's mapping.
+TEST_F(TableCacheTest, ReadsThatDoNotFillTheCacheUseAReaderOfTheirOwn) {
+  FileMetaData file = WriteTableFile(dir_.path(), 7, ParseEntries("a.1=1 b.1=2 c.1=3"));
+  ReadOptions once;
+  once.fill_cache = false;
+  for (int i = 0; i < 3; i++) {
+    std::unique_ptr<Iterator> it = cache_->NewIterator(once, file);
+    std::string out;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) out += InternalPosition(*it) + " ";
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    EXPECT_EQ(out, "a.1=1 b.1=2 c.1=3 ");
+  }
+  LRUCache::Stats stats = cache_->GetStats();
+  EXPECT_EQ(stats.inserts, 0u);
+  EXPECT_EQ(stats.usage, 0u);
+  // A missing file is still Corruption naming it.
+  FileMetaData missing = file;
+  missing.number = 8;
+  std::unique_ptr<Iterator> it = cache_->NewIterator(once, missing);
+  EXPECT_TRUE(it->status().IsCorruption()) << it->status().ToString();
+
+  // Without mapped reads every reader is the cached one.
+  options_.allow_mmap_reads = false;
+  cache_ = std::make_unique<TableCache>(dir_.path(), options_, DefaultFileSystem(), &block_cache_,
+                                        &stats_);
+  it = cache_->NewIterator(once, file);
+  it->SeekToFirst();
+  EXPECT_TRUE(it->Valid());
+  EXPECT_EQ(cache_->GetStats().inserts, 1u);
 }
 
 TEST_F(TableCacheTest, EvictClosesTheTableAndTheNextReadReopensIt) {
