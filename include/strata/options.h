@@ -182,6 +182,8 @@ struct STRATA_EXPORT Options {
   // device read error while a block is read arrives as SIGBUS instead of an
   // IOError status, and the mapped pages the process touched count in its
   // resident set size (they are the page cache's, shared and reclaimable).
+  // Compactions (and reads with ReadOptions::fill_cache false), which read
+  // whole tables once, read them with pread(2) through readers of their own.
   // With a memory_budget, tables are read with pread(2) whatever this says,
   // so that the budget bounds the process's resident memory. false: every
   // block read is a pread(2). Default: true.
