@@ -13,6 +13,7 @@
 
 #include "lsm/db_iter.h"
 
+#include <atomic>
 #include <cassert>
 #include <string>
 
@@ -30,7 +31,7 @@ class DBIter final : public Iterator {
         sequence_(sequence),
         bounds_(bounds),
         sampler_(std::move(sampler)),
-        sample_rng_((sequence ^ reinterpret_cast<uintptr_t>(this)) | 1) {
+        sample_rng_(NewSampleSeed()) {
     if (sampler_) bytes_until_sample_ = NextSamplePeriod();
     // Without tombstones the checker is never consulted: one null test per
     // entry is all the common case pays.
@@ -161,6 +162,18 @@ class DBIter final : public Iterator {
       }
     }
     return true;
+  }
+
+  // A different seed for every iterator: iterators made one after another
+  // at the same address and sequence (a loop of scans) must not all sample
+  // at the same offsets, or never sample at all. SplitMix64 of a counter;
+  // never 0.
+  static uint64_t NewSampleSeed() {
+    static std::atomic<uint64_t> counter{0};
+    uint64_t z = counter.fetch_add(0x9e3779b97f4a7c15, std::memory_order_relaxed);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return (z ^ (z >> 31)) | 1;
   }
 
   // Bytes read until the next sample: uniform in [0, 2 MiB), so a MiB on
