@@ -153,10 +153,10 @@ class CompactionPicker {
   // ReadBudget used up; see Version::Get), when no level is over its
   // target: a level-0 file takes all of level 0 into the base level, a
   // file of a middle level moves into the next one, as Pick would. nullptr
-  // if the file is no longer in that level of version (a compaction
-  // already took it), is in the bottom level, or is busy; *stale is then
-  // set if the target should be dropped rather than tried again (it is
-  // gone, or nothing can be done for it), and left false if only busy.
+  // with *stale set if the target is to be dropped: the file is no longer
+  // in that level of version, a running compaction has it (it will be
+  // gone), or it is in the bottom level. nullptr with *stale false if the
+  // compaction conflicts with a running one: try again later.
   std::unique_ptr<Compaction> PickForReads(std::shared_ptr<const Version> version,
                                            const ReadCompactionTarget& target,
                                            const CompactionsInProgress& busy, bool* stale) const;

@@ -86,81 +86,89 @@ void Version::ComputeMaxPointSequence(TableCache* table_cache) const {
   max_point_seq_known_ = true;
 }
 
-Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
-                    std::string* value, bool* found, SequenceNumber* seq,
-                    std::optional<ReadCompactionTarget>* due) const {
-  *found = false;
-  std::string_view user_key = key.user_key();
-  const FileMetaData* first = nullptr;  // the first file looked in
-  int first_level = 0;
-  bool charged = false;
-  int level = 0;
-  auto lookup = [&](const FileMetaData& f) -> Status {
-    if (first == nullptr) {
-      first = &f;
-      first_level = level;
-    } else if (!charged) {
-      charged = true;
-      if (first->read_budget.Charge() && due != nullptr) {
-        *due = ReadCompactionTarget{first->number, first_level};
-      }
+namespace {
+
+// Charges the first file a read looks in when it goes on to look in a
+// second one (LevelDB's seek charge), once per read.
+class FirstFileCharger {
+ public:
+  // The read looks in f (of level) next. Returns the first file if this
+  // charge used its ReadBudget up.
+  std::optional<ReadCompactionTarget> Next(int level, const FileMetaData& f) {
+    if (first_ == nullptr) {
+      first_ = &f;
+      first_level_ = level;
+      return std::nullopt;
     }
-    TableReader::GetResult result;
-    Status s = table_cache->Get(options, f, key, value, &result, seq);
-    if (!s.ok()) {
-      *found = true;  // an error ends the search: never fall back to older data
-      return s;
-    }
-    if (result == TableReader::GetResult::kNotFound) return Status::OK();
-    *found = true;
-    return result == TableReader::GetResult::kFound ? Status::OK() : Status::NotFound(user_key);
-  };
+    if (charged_) return std::nullopt;
+    charged_ = true;
+    if (!first_->read_budget.Charge()) return std::nullopt;
+    return ReadCompactionTarget{first_->number, first_level_};
+  }
+  bool charged() const { return charged_; }
+
+ private:
+  const FileMetaData* first_ = nullptr;
+  int first_level_ = 0;
+  bool charged_ = false;
+};
+
+}  // namespace
+
+template <typename Fn>
+void Version::ForEachFileHolding(std::string_view user_key, std::string_view internal_key,
+                                 Fn&& fn) const {
   for (const auto& f : files_[0]) {
     if (comparator_.CompareUserKeys(user_key, ExtractUserKey(f->smallest)) < 0 ||
         comparator_.CompareUserKeys(user_key, ExtractUserKey(f->largest)) > 0) {
       continue;
     }
-    Status s = lookup(*f);
-    if (*found) return s;
+    if (!fn(0, *f)) return;
   }
-  for (level = 1; level < kNumLevels; level++) {
+  for (int level = 1; level < kNumLevels; level++) {
     const auto& files = files_[level];
-    size_t index = FindFile(comparator_, files, key.internal_key());
+    size_t index = FindFile(comparator_, files, internal_key);
     if (index == files.size()) continue;
     const FileMetaData& f = *files[index];
     if (comparator_.CompareUserKeys(user_key, ExtractUserKey(f.smallest)) < 0) continue;
-    Status s = lookup(f);
-    if (*found) return s;
+    if (!fn(level, f)) return;
   }
-  return Status::OK();
+}
+
+Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
+                    std::string* value, bool* found, SequenceNumber* seq,
+                    std::optional<ReadCompactionTarget>* due) const {
+  *found = false;
+  std::string_view user_key = key.user_key();
+  FirstFileCharger charger;
+  Status s;
+  ForEachFileHolding(user_key, key.internal_key(), [&](int level, const FileMetaData& f) {
+    if (due != nullptr) {
+      if (auto target = charger.Next(level, f)) *due = target;
+    }
+    TableReader::GetResult result;
+    s = table_cache->Get(options, f, key, value, &result, seq);
+    if (!s.ok()) {
+      *found = true;  // an error ends the search: never fall back to older data
+      return false;
+    }
+    if (result == TableReader::GetResult::kNotFound) return true;
+    *found = true;
+    if (result != TableReader::GetResult::kFound) s = Status::NotFound(user_key);
+    return false;
+  });
+  return s;
 }
 
 std::optional<ReadCompactionTarget> Version::RecordReadSample(std::string_view user_key) const {
   const std::string seek = MakeInternalKey(user_key, kMaxSequenceNumber, kValueTypeForSeek);
-  const FileMetaData* first = nullptr;  // the first file holding user_key in its range
-  int first_level = 0;
-  for (int level = 0; level < kNumLevels; level++) {
-    const auto& files = files_[level];
-    // Level 0: every file, newest first; deeper: the one file that may hold it.
-    size_t begin = level == 0 ? 0 : FindFile(comparator_, files, seek);
-    size_t end = level == 0 ? files.size() : std::min(begin + 1, files.size());
-    for (size_t i = begin; i < end; i++) {
-      const FileMetaData& f = *files[i];
-      if (comparator_.CompareUserKeys(user_key, ExtractUserKey(f.smallest)) < 0 ||
-          comparator_.CompareUserKeys(user_key, ExtractUserKey(f.largest)) > 0) {
-        continue;
-      }
-      if (first == nullptr) {
-        first = &f;
-        first_level = level;
-        continue;
-      }
-      // A second file: a read of user_key would have looked in both.
-      if (!first->read_budget.Charge()) return std::nullopt;
-      return ReadCompactionTarget{first->number, first_level};
-    }
-  }
-  return std::nullopt;
+  FirstFileCharger charger;
+  std::optional<ReadCompactionTarget> due;
+  ForEachFileHolding(user_key, seek, [&](int level, const FileMetaData& f) {
+    due = charger.Next(level, f);
+    return !charger.charged();  // a second file: a read of user_key would look in both
+  });
+  return due;
 }
 
 void Version::AddIterators(const ReadOptions& options, TableCache* table_cache,

@@ -76,8 +76,8 @@ class Version {
   // knows the key; otherwise the status is OK with *value set, or NotFound
   // for a tombstone, and *seq (if not null) is the entry's sequence number.
   // Range tombstones are not consulted (see RangeTombstones).
-  // A lookup that looked in two or more files charges the first one's
-  // ReadBudget; if that used it up, *due (if not null) names the file.
+  // With due not null, a lookup that looked in two or more files charges
+  // the first one's ReadBudget, and if that used it up, *due names the file.
   Status Get(const ReadOptions& options, const LookupKey& key, TableCache* table_cache,
              std::string* value, bool* found, SequenceNumber* seq = nullptr,
              std::optional<ReadCompactionTarget>* due = nullptr) const;
@@ -117,6 +117,13 @@ class Version {
 
  private:
   friend class VersionBuilder;
+  // Calls fn(level, file) for each file whose key range holds user_key
+  // (internal_key is a seek key for it), in the order a lookup looks: level
+  // 0 newest first, then at most one file per deeper level. Stops when fn
+  // returns false.
+  template <typename Fn>
+  void ForEachFileHolding(std::string_view user_key, std::string_view internal_key, Fn&& fn) const;
+
   InternalKeyComparator comparator_;
   std::vector<std::shared_ptr<const FileMetaData>> files_[kNumLevels];
   bool has_range_tombstones_ = false;  // set by VersionBuilder::Build

@@ -101,8 +101,7 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 // file's bytes do not change under it (a deleted file stays mapped).
 class PosixMappedFile final : public RandomAccessFile {
  public:
-  PosixMappedFile(std::string path, const char* base, size_t size)
-      : path_(std::move(path)), base_(base), size_(size) {}
+  PosixMappedFile(const char* base, size_t size) : base_(base), size_(size) {}
   ~PosixMappedFile() override {
     if (size_ > 0) ::munmap(const_cast<char*>(base_), size_);
   }
@@ -119,7 +118,6 @@ class PosixMappedFile final : public RandomAccessFile {
   bool ReadsInPlace() const override { return true; }
 
  private:
-  const std::string path_;
   const char* const base_;
   const size_t size_;
 };
@@ -232,7 +230,7 @@ class PosixFileSystem final : public FileSystem {
       }
     }
     ::close(fd);
-    *result = std::make_unique<PosixMappedFile>(path, static_cast<const char*>(base), size);
+    *result = std::make_unique<PosixMappedFile>(static_cast<const char*>(base), size);
     return Status::OK();
   }
 
