@@ -103,23 +103,6 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   const size_t encoded_size =
       VarintLength(internal_key_size) + internal_key_size + VarintLength(value_size) + value_size;
 
-  // With the index, the entry is preceded by its chain link (aligned, so
-  // that it can be read as a pointer).
-  const size_t link_size = buckets_ != nullptr ? sizeof(const char*) : 0;
-  char* const base = link_size != 0 ? arena_.AllocateAligned(link_size + encoded_size)
-                                    : arena_.Allocate(encoded_size);
-  char* const buf = base + link_size;
-  char* p = EncodeVarint32(buf, internal_key_size);
-  // memcpy from a null pointer is undefined even for 0 bytes, and an empty
-  // string_view may hold one.
-  if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
-  p += user_key.size();
-  EncodeFixed64(p, PackSequenceAndType(seq, type));
-  p += kInternalKeyTrailerSize;
-  p = EncodeVarint32(p, value_size);
-  if (!value.empty()) std::memcpy(p, value.data(), value.size());
-  assert(p + value.size() == buf + encoded_size);
-
   // The bucket is a random cache line: fetched while the skip list is
   // searched, and read (for the chain link) only after the insert. Readers
   // that reach the entry through the skip list never read its link.
@@ -140,12 +123,32 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
       ExtractUserKey(DecodeLengthPrefixed(hot.entry)) != user_key) {
     hot.splice = Table::Splice();
   }
-  table_.Insert(buf, &hot.splice);
+  // The entry lives in its skip-list node, after the tower; with the index,
+  // preceded by its chain link (8-aligned, as the node's end is, so that it
+  // can be read as a pointer), written once the entry is in the list.
+  const size_t link_size = buckets_ != nullptr ? sizeof(const char*) : 0;
+  char* link = nullptr;
+  const char* const buf = table_.InsertInline(
+      link_size + encoded_size, link_size,
+      [&](char* payload) {
+        link = payload;
+        char* p = EncodeVarint32(payload + link_size, internal_key_size);
+        // memcpy from a null pointer is undefined even for 0 bytes, and an
+        // empty string_view may hold one.
+        if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
+        p += user_key.size();
+        EncodeFixed64(p, PackSequenceAndType(seq, type));
+        p += kInternalKeyTrailerSize;
+        p = EncodeVarint32(p, value_size);
+        if (!value.empty()) std::memcpy(p, value.data(), value.size());
+        assert(p + value.size() == payload + link_size + encoded_size);
+      },
+      &hot.splice);
   hot.hash = hash;
   hot.entry = buf;
   if (bucket != nullptr) {
     const char* head = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
-    std::memcpy(base, &head, sizeof(head));
+    std::memcpy(link, &head, sizeof(head));
     // After the skip list: a reader that finds the entry through the index
     // and then falls back to the skip list finds it there too.
     std::atomic_ref<const char*>(*bucket).store(buf, std::memory_order_release);

@@ -6,7 +6,9 @@
 //   varint32 internal_key_size ++ internal key ++ varint32 value_size ++ value
 //
 // where the internal key is user_key ++ fixed64(sequence << 8 | type) as in
-// util/internal_key.h. A SkipList of pointers to these entries orders them by
+// util/internal_key.h, right after the tower of its skip-list node (one
+// allocation: a search reads a node and its key from adjacent memory). A
+// SkipList of pointers to these entries orders them by
 // the InternalKeyComparator given at construction: user key ascending (in the
 // database's Comparator order), then sequence descending, so the newest
 // version of a key comes first.

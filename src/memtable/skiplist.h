@@ -26,6 +26,11 @@
 //       as an empty level and drops down; one that sees the old height starts
 //       lower. Neither misses a published node, so no ordering is needed.
 //
+// Inline keys (InsertInline, for Key = const char*): the bytes a key points
+// to are allocated with its node, right after the tower, so a search that
+// meets a node reads its key from the same or the next cache line instead of
+// from wherever the caller allocated it.
+//
 // Key must be trivially destructible (the arena never runs destructors) and
 // default-constructible (head_'s key, which is never read). Comparator is a
 // copyable functor: int operator()(const Key& a, const Key& b) const returning
@@ -88,6 +93,16 @@ class SkipList {
   // place before the new node.
   // REQUIRES: as Insert; *splice was made by this list.
   void Insert(const Key& key, Splice* splice);
+
+  // As Insert(key, splice) for a key whose bytes live in its node (see the
+  // top of the file): allocates a node with payload_size bytes after its
+  // tower (8-aligned), calls fill(payload) to write them, and inserts the
+  // key payload + key_offset. Returns that key. fill runs before the node
+  // is reachable; the caller may write the rest of the payload afterwards
+  // only where no reader of the list looks.
+  // REQUIRES: Key is const char*; key_offset < payload_size; as Insert.
+  template <typename Fill>
+  Key InsertInline(size_t payload_size, size_t key_offset, Fill&& fill, Splice* splice);
 
   // True if an entry equal to key is in the list. Lock-free.
   bool Contains(const Key& key) const;
@@ -157,7 +172,11 @@ class SkipList {
 
  private:
   int GetMaxHeight() const { return max_height_.load(std::memory_order_relaxed); }
+  // Bytes of a node of the given height.
+  static size_t NodeSize(int height);
   Node* NewNode(const Key& key, int height);
+  // Links x, of the given height, in at its place (Insert's second half).
+  void Link(Node* x, int height, Splice* splice);
   int RandomHeight();
   bool Equal(const Key& a, const Key& b) const { return compare_(a, b) == 0; }
   // True if key sorts after n's key; a null n is past the end, never before.
@@ -217,13 +236,17 @@ struct SkipList<Key, Comparator>::Node {
 };
 
 template <typename Key, class Comparator>
+size_t SkipList<Key, Comparator>::NodeSize(int height) {
+  assert(height >= 1 && height <= kMaxHeight);
+  return sizeof(Node) + sizeof(std::atomic<Node*>) * (height - 1);
+}
+
+template <typename Key, class Comparator>
 typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(const Key& key,
                                                                              int height) {
   static_assert(std::is_trivially_destructible_v<Node>, "the arena never runs destructors");
   static_assert(alignof(Node) <= alignof(std::max_align_t), "AllocateAligned's guarantee");
-  assert(height >= 1 && height <= kMaxHeight);
-  char* mem = arena_->AllocateAligned(sizeof(Node) + sizeof(std::atomic<Node*>) * (height - 1));
-  Node* node = new (mem) Node(key);  // constructs next_[0]
+  Node* node = new (arena_->AllocateAligned(NodeSize(height))) Node(key);  // constructs next_[0]
   for (int i = 1; i < height; i++) node->InitNext(i);
   return node;
 }
@@ -305,6 +328,31 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
 
 template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::Insert(const Key& key, Splice* splice) {
+  const int height = RandomHeight();
+  Link(NewNode(key, height), height, splice);
+}
+
+template <typename Key, class Comparator>
+template <typename Fill>
+Key SkipList<Key, Comparator>::InsertInline(size_t payload_size, size_t key_offset, Fill&& fill,
+                                            Splice* splice) {
+  static_assert(std::is_same_v<Key, const char*>, "inline keys are byte pointers");
+  static_assert(sizeof(Node) % alignof(Node) == 0, "the payload starts aligned");
+  assert(key_offset < payload_size);
+  const int height = RandomHeight();
+  const size_t node_size = NodeSize(height);
+  char* const mem = arena_->AllocateAligned(node_size + payload_size);
+  char* const payload = mem + node_size;
+  fill(payload);
+  Node* x = new (mem) Node(payload + key_offset);  // constructs next_[0]
+  for (int i = 1; i < height; i++) x->InitNext(i);
+  Link(x, height, splice);
+  return x->key;
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Link(Node* x, int height, Splice* splice) {
+  const Key& key = x->key;
   Node** prev = splice->prev_;
   Node** next = splice->next_;
   // The splice holds for the levels the new node is linked into when each
@@ -315,7 +363,6 @@ void SkipList<Key, Comparator>::Insert(const Key& key, Splice* splice) {
   // checked: a key overwritten again and again sorts right before its last
   // version, while the nodes after it at high levels change with inserts far
   // away.
-  const int height = RandomHeight();
   bool usable = splice->valid_;
   for (int i = 0; usable && i < height; i++) usable = prev[i]->NoBarrierNext(i) == next[i];
   usable = usable && (prev[0] == head_ || compare_(prev[0]->key, key) < 0) &&
@@ -328,7 +375,6 @@ void SkipList<Key, Comparator>::Insert(const Key& key, Splice* splice) {
   }
 
   if (height > GetMaxHeight()) max_height_.store(height, std::memory_order_relaxed);
-  Node* x = NewNode(key, height);
   for (int i = 0; i < height; i++) {
     STRATA_INVARIANT(prev[i] == head_ || compare_(prev[i]->key, key) < 0);
     STRATA_INVARIANT(next[i] == nullptr || compare_(key, next[i]->key) < 0);

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <set>
+#include <string>
 
 #include "util/arena.h"
 #include "util/invariants.h"
@@ -275,6 +277,65 @@ TEST(SkipListDeathTest, CheckInvariantsCatchesKeysOutOfOrder) {
   reverse_order = true;
   EXPECT_DEATH(list.CheckInvariants(), "invariant failed");
   reverse_order = false;
+}
+
+// Inline keys: NUL-terminated strings that InsertInline's fill writes into
+// the node's own payload, after a 4-byte prefix that is not part of the key.
+struct CStringComparator {
+  int operator()(const char* a, const char* b) const {
+    int r = std::strcmp(a, b);
+    return r < 0 ? -1 : (r > 0 ? 1 : 0);
+  }
+};
+using CStringSkipList = SkipList<const char*, CStringComparator>;
+
+TEST(SkipListTest, InlineKeysLiveInTheirNodesAndMatchStdSet) {
+  Random rnd(301);
+  Arena arena;
+  CStringSkipList list(CStringComparator(), &arena);
+  std::set<std::string> model;
+  CStringSkipList::Splice hot;  // holds for the descending "hot" keys
+  constexpr size_t kPrefix = 4;
+  const char* last_end = nullptr;
+  int adjacent = 0;
+  int inserted_count = 0;
+  for (int i = 0; i < 5000; i++) {
+    std::string key = i % 2 == 0 ? "hot" + std::to_string(999999 - i)
+                                 : "key" + std::to_string(rnd.Uniform(1000000));
+    if (!model.insert(key).second) continue;
+    char* payload = nullptr;
+    CStringSkipList::Splice fresh;
+    const char* inserted = list.InsertInline(
+        kPrefix + key.size() + 1, kPrefix,
+        [&](char* p) {
+          payload = p;
+          std::memset(p, 0xAB, kPrefix);
+          std::memcpy(p + kPrefix, key.c_str(), key.size() + 1);
+        },
+        i % 2 == 0 ? &hot : &fresh);
+    ASSERT_EQ(inserted, payload + kPrefix);
+    ASSERT_EQ(reinterpret_cast<uintptr_t>(payload) % alignof(uint64_t), 0u);
+    ASSERT_STREQ(inserted, key.c_str());
+    // Between the last payload's end and this one lies only this node (a
+    // key pointer and 1 to 12 next pointers, after alignment padding),
+    // except where the arena started a new block.
+    const ptrdiff_t gap = payload - last_end;
+    if (last_end != nullptr && gap >= 16 && gap <= 13 * 8 + 7) adjacent++;
+    last_end = payload + kPrefix + key.size() + 1;
+    inserted_count++;
+  }
+  EXPECT_GE(adjacent, inserted_count * 9 / 10);
+  list.CheckInvariants();
+  CStringSkipList::Iterator iter(&list);
+  iter.SeekToFirst();
+  for (const std::string& expected : model) {
+    ASSERT_TRUE(iter.Valid());
+    ASSERT_STREQ(expected.c_str(), iter.key());
+    iter.Next();
+  }
+  EXPECT_FALSE(iter.Valid());
+  for (const std::string& key : model) ASSERT_TRUE(list.Contains(key.c_str())) << key;
+  EXPECT_FALSE(list.Contains("key"));
 }
 
 TEST(SkipListTest, UsesTheArena) {

@@ -1,12 +1,14 @@
 // Micro-benchmarks of the memtable's skip list (memtable/skiplist.h): insert
 // into a list of N keys, in random and in ascending order, and lookups of
 // present keys. Keys are 16-byte strings in the arena compared with memcmp,
-// as the memtable's are, so a comparison costs what it costs there.
+// as the memtable's are, so a comparison costs what it costs there; and the
+// memtable's shape, keys with values, apart from their nodes or inline.
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -102,6 +104,70 @@ void BM_SkipListSeekAndScan(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_SkipListSeekAndScan)->Arg(1 << 20);
+
+// The memtable's shape: each key followed by a 100-byte value, allocated
+// either apart from its node, just before it (the memtable before keys were
+// inline: a visited node and its key two cache misses), or inline, after the
+// node's tower (InsertInline). Keys are inserted in random order into a
+// fresh list of range(0) entries, then the list is searched.
+constexpr size_t kValueSize = 100;
+
+void FillEntry(uint64_t i, char* p) {
+  EncodeKey(i, p);
+  std::memset(p + kKeySize, 'v', kValueSize);
+}
+
+std::unique_ptr<KeyList> BuildEntryList(Arena* arena, const std::vector<uint64_t>& order,
+                                        bool inline_keys) {
+  auto list = std::make_unique<KeyList>(KeyComparator(), arena);
+  KeyList::Splice splice;
+  for (uint64_t i : order) {
+    if (inline_keys) {
+      list->InsertInline(
+          kKeySize + kValueSize, 0, [i](char* p) { FillEntry(i, p); }, &splice);
+    } else {
+      char* entry = arena->Allocate(kKeySize + kValueSize);
+      FillEntry(i, entry);
+      list->Insert(entry, &splice);
+    }
+  }
+  return list;
+}
+
+void BM_EntryListInsert(benchmark::State& state, bool inline_keys) {
+  size_t n = static_cast<size_t>(state.range(0));
+  std::vector<uint64_t> order = Order(n, true);
+  for (auto _ : state) {
+    auto arena = std::make_unique<Arena>();
+    benchmark::DoNotOptimize(BuildEntryList(arena.get(), order, inline_keys));
+    state.PauseTiming();
+    arena.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK_CAPTURE(BM_EntryListInsert, apart, false)->Arg(1 << 19)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_EntryListInsert, inline, true)->Arg(1 << 19)->Unit(benchmark::kMillisecond);
+
+// Seek to a random key, then 10 Nexts, in a list built as above.
+void BM_EntryListSeekAndScan(benchmark::State& state, bool inline_keys) {
+  size_t n = static_cast<size_t>(state.range(0));
+  Arena arena;
+  std::unique_ptr<KeyList> list = BuildEntryList(&arena, Order(n, true), inline_keys);
+  std::vector<uint64_t> probes = Order(n, true);
+  char key[kKeySize];
+  size_t next = 0;
+  KeyList::Iterator it(list.get());
+  for (auto _ : state) {
+    EncodeKey(probes[next++ % n], key);
+    it.Seek(key);
+    for (int i = 0; i < 10 && it.Valid(); i++) it.Next();
+    benchmark::DoNotOptimize(it.Valid());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_EntryListSeekAndScan, apart, false)->Arg(1 << 19);
+BENCHMARK_CAPTURE(BM_EntryListSeekAndScan, inline, true)->Arg(1 << 19);
 
 }  // namespace
 }  // namespace strata
