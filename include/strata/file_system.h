@@ -89,6 +89,15 @@ class STRATA_EXPORT FileSystem {
   // Creates (or truncates) path for writing.
   virtual Status NewWritableFile(const std::string& path,
                                  std::unique_ptr<WritableFile>* result) = 0;
+  // Like NewWritableFile, but the file may be written through a memory
+  // mapping: each Append reaches the operating system at once (Flush has
+  // nothing left to do), and until Close the file may be longer than what
+  // was appended, zero-filled past it. For a log whose reader takes zeros
+  // for its end. The default is NewWritableFile.
+  virtual Status NewMappedWritableFile(const std::string& path,
+                                       std::unique_ptr<WritableFile>* result) {
+    return NewWritableFile(path, result);
+  }
 
   virtual bool FileExists(const std::string& path) = 0;
   // The names (not paths) of the entries of dir, without "." and "..".

@@ -189,6 +189,21 @@ struct STRATA_EXPORT Options {
   // block read is a pread(2). Default: true.
   bool allow_mmap_reads = true;
 
+  // Write the WAL through a shared memory mapping of the file
+  // (FileSystem::NewMappedWritableFile): each write's record is copied into
+  // the kernel's page cache, where it survives a crash of the process, with
+  // no write(2) per write. Durability is unchanged: an acknowledged write
+  // survives a process crash either way, and a sync=true write is made
+  // durable with fdatasync(2) as before. The file grows a window (up to
+  // 1 MiB) at a time, allocated ahead with fallocate(2) so that a full disk
+  // is a NoSpace error; until the WAL is closed, the file ends in zeros,
+  // which recovery takes for the log's end. A process killed in the middle
+  // of a write may leave that (unacknowledged) record torn, as a power loss
+  // may with either setting. Tables are written with buffered write(2)
+  // either way. false: each write group's record is handed over with one
+  // write(2). Default: true.
+  bool allow_mmap_writes = true;
+
   // Compact table files that reads keep finding in their way, as LevelDB
   // does: a Get that had to look in two or more tables charges the first,
   // and so does one sampled read per MiB an iterator reads where two or more
@@ -296,7 +311,9 @@ struct STRATA_EXPORT WriteOptions {
   // loses it. The write is visible to reads at once. For a server that
   // acknowledges a batch of requests at once: it writes each deferred, then
   // calls FlushWAL once before replying, so a pipeline of writes costs one
-  // write(2) instead of one each. Ignored when sync is true.
+  // write(2) instead of one each. Ignored when sync is true, and when the
+  // WAL is written through a mapping (Options::allow_mmap_writes, the
+  // default), where every record reaches the OS as it is written.
   // Default: false (each write reaches the OS before it returns).
   bool defer_wal_flush = false;
 };

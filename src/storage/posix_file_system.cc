@@ -1,4 +1,5 @@
-// The real file system: POSIX files with a user-space write buffer.
+// The real file system: POSIX files with a user-space write buffer, or
+// written and read through memory mappings where the caller asks.
 //
 // WritableFile buffers appends (kWritableBufferSize) and hands them to the
 // kernel with write(2) on Flush, so one group-commit record costs one system
@@ -183,6 +184,99 @@ class PosixWritableFile final : public WritableFile {
   std::string buffer_;
 };
 
+// A file written through a shared, writable mapping of a window of it (the
+// WAL's writer): Append is a memcpy into the kernel's page cache, so what it
+// copied survives a crash of the process with no system call, and Flush has
+// nothing to do. Sync is fdatasync(2), which writes back the pages the
+// mapping dirtied like any others.
+//
+// The window moves along the file: when it is full, the next one, twice as
+// large up to kMaxMappedWindow, is first allocated with fallocate(2) (so a
+// full disk is a NoSpace error from Append, never a SIGBUS on a store into a
+// hole) and then mapped. The file is therefore longer than what was
+// appended, up to the window's end, and reads as zeros there; Close cuts it
+// back to the bytes appended. A process that dies first leaves the zeros,
+// which a log reader takes for the end of the log (docs/FORMAT.md).
+//
+// Invariants: [map_offset_, map_offset_ + map_size_) is mapped at base_ and
+// allocated in the file; size_ (the bytes appended) lies within it, except
+// before the first window; map_offset_ and map_size_ are multiples of the
+// page size.
+class PosixMappedWritableFile final : public WritableFile {
+ public:
+  PosixMappedWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixMappedWritableFile() override {
+    if (fd_ >= 0) (void)Close();
+  }
+
+  Status Append(std::string_view data) override {
+    while (!data.empty()) {
+      if (size_ == map_offset_ + map_size_) {
+        Status s = MapNextWindow();
+        if (!s.ok()) return s;
+      }
+      const size_t room = static_cast<size_t>(map_offset_ + map_size_ - size_);
+      const size_t n = std::min(room, data.size());
+      std::memcpy(base_ + (size_ - map_offset_), data.data(), n);
+      size_ += n;
+      data.remove_prefix(n);
+    }
+    return Status::OK();
+  }
+
+  // Appended bytes are in the page cache already.
+  Status Flush() override { return Status::OK(); }
+
+  Status Sync() override {
+    if (::fdatasync(fd_) != 0) return PosixError(path_, errno);
+    return Status::OK();
+  }
+
+  Status Close() override {
+    Status s = Unmap();
+    // The zeros past the last append are not part of the file.
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0 && s.ok()) s = PosixError(path_, errno);
+    if (::close(fd_) != 0 && s.ok()) s = PosixError(path_, errno);
+    fd_ = -1;
+    return s;
+  }
+
+ private:
+  static constexpr size_t kFirstMappedWindow = 64 * 1024;
+  static constexpr size_t kMaxMappedWindow = 1024 * 1024;
+
+  Status Unmap() {
+    if (base_ != nullptr && ::munmap(base_, map_size_) != 0) return PosixError(path_, errno);
+    base_ = nullptr;
+    return Status::OK();
+  }
+
+  Status MapNextWindow() {
+    Status s = Unmap();
+    if (!s.ok()) return s;
+    const uint64_t offset = map_offset_ + map_size_;
+    const size_t size =
+        map_size_ == 0 ? kFirstMappedWindow : std::min(map_size_ * 2, kMaxMappedWindow);
+    // posix_fallocate returns the error instead of setting errno.
+    int err = ::posix_fallocate(fd_, static_cast<off_t>(offset), static_cast<off_t>(size));
+    if (err != 0) return PosixError(path_, err);
+    void* base =
+        ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
+    if (base == MAP_FAILED) return PosixError(path_, errno);
+    base_ = static_cast<char*>(base);
+    map_offset_ = offset;
+    map_size_ = size;
+    return Status::OK();
+  }
+
+  const std::string path_;
+  int fd_;
+  char* base_ = nullptr;
+  uint64_t map_offset_ = 0;
+  size_t map_size_ = 0;
+  uint64_t size_ = 0;
+};
+
 class PosixFileLock final : public FileLock {
  public:
   PosixFileLock(std::string path, int fd) : path(std::move(path)), fd(fd) {}
@@ -238,6 +332,16 @@ class PosixFileSystem final : public FileSystem {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError(path, errno);
     *result = std::make_unique<PosixWritableFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewMappedWritableFile(const std::string& path,
+                               std::unique_ptr<WritableFile>* result) override {
+    if constexpr (sizeof(void*) < 8) return NewWritableFile(path, result);
+    // Read access too: a shared writable mapping needs it.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError(path, errno);
+    *result = std::make_unique<PosixMappedWritableFile>(path, fd);
     return Status::OK();
   }
 

@@ -50,6 +50,9 @@ bool LogScanner::Next(std::string_view* record, std::string* scratch, uint64_t* 
 }
 
 uint64_t LogScanner::torn_tail_bytes() const {
+  // Only zeros after the last record (space allocated ahead of a log
+  // written through a mapping) are not a write that was interrupted.
+  if (!reader_.TornTail() && !reader_.DamagedTail()) return 0;
   const uint64_t end = reader_.LastRecordEnd();
   return file_size_ > end ? file_size_ - end : 0;
 }

@@ -52,7 +52,9 @@ class LogScanner {
   // Non-OK if an I/O error stopped reading.
   Status status() const { return reader_.status(); }
   const std::vector<Damage>& damage() const { return collector_.damage; }
-  // Bytes after the last complete record. Final once Next returned false.
+  // Bytes after the last complete record, unless they are all zeros (space
+  // allocated ahead of the writer, not a torn write): then 0. Final once
+  // Next returned false.
   uint64_t torn_tail_bytes() const;
   // Whether those bytes hold a whole fragment that failed its checks, which
   // no crash produces (see Reader::DamagedTail). Final once Next returned

@@ -2,10 +2,20 @@
 // memory-mapped one (NewMappedRandomAccessFile) return the same bytes for
 // every offset and length, short reads at the end of the file, nothing past
 // it, and an empty file; a mapped file reads in place and keeps reading
-// after its name is removed (tables are deleted while still open).
+// after its name is removed (tables are deleted while still open). And its
+// mapped writable file (NewMappedWritableFile, the WAL's): what is appended
+// is in the file at once, even if the process is killed right after, with
+// zeros after it until Close cuts the file to its length; a file that may not
+// grow is an error from Append, not a signal.
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -83,6 +93,115 @@ TEST_F(PosixFileSystemTest, MappedFileReadsAfterItsNameIsRemoved) {
 TEST_F(PosixFileSystemTest, MissingFileIsNotFound) {
   std::unique_ptr<RandomAccessFile> mapped;
   EXPECT_TRUE(fs_->NewMappedRandomAccessFile(dir_.path() + "/none", &mapped).IsNotFound());
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Appends contents in pieces of varied sizes, one of them larger than any
+// window.
+void AppendInPieces(WritableFile* file, const std::string& contents) {
+  size_t pos = 0;
+  size_t piece = 1;
+  while (pos < contents.size()) {
+    const size_t n = std::min(piece, contents.size() - pos);
+    ASSERT_TRUE(file->Append(std::string_view(contents).substr(pos, n)).ok());
+    pos += n;
+    piece = piece >= (size_t{3} << 20) ? 7 : piece * 5 + 3;
+  }
+}
+
+TEST_F(PosixFileSystemTest, MappedWritableFileHoldsTheAppendsThenZerosUntilClose) {
+  const std::string path = dir_.path() + "/log";
+  const std::string contents = Pattern((size_t{7} << 20) + 12345);  // many windows
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(fs_->NewMappedWritableFile(path, &file).ok());
+  ASSERT_NO_FATAL_FAILURE(AppendInPieces(file.get(), contents));
+  // Before Close (and with no Flush): the bytes appended, then zeros to the
+  // end of the last window.
+  std::string on_disk = ReadWholeFile(path);
+  ASSERT_GT(on_disk.size(), contents.size());
+  EXPECT_EQ(on_disk.size() % 4096, 0u);
+  EXPECT_TRUE(on_disk.compare(0, contents.size(), contents) == 0);
+  EXPECT_EQ(on_disk.find_first_not_of('\0', contents.size()), std::string::npos);
+  ASSERT_TRUE(file->Sync().ok());
+  ASSERT_TRUE(file->Close().ok());
+  EXPECT_EQ(ReadWholeFile(path), contents);
+}
+
+TEST_F(PosixFileSystemTest, MappedWritableFileDestroyedUnclosedKeepsItsLength) {
+  const std::string path = dir_.path() + "/log";
+  {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(fs_->NewMappedWritableFile(path, &file).ok());
+    ASSERT_TRUE(file->Append("abc").ok());
+  }
+  EXPECT_EQ(ReadWholeFile(path), "abc");
+  // An empty file stays empty.
+  {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(fs_->NewMappedWritableFile(path, &file).ok());
+  }
+  EXPECT_EQ(ReadWholeFile(path), "");
+}
+
+TEST_F(PosixFileSystemTest, MappedAppendsSurviveAKillWithoutFlush) {
+  const std::string path = dir_.path() + "/log";
+  const std::string contents = Pattern(300000);
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::unique_ptr<WritableFile> file;
+    if (!fs_->NewMappedWritableFile(path, &file).ok()) ::_exit(1);
+    for (size_t pos = 0; pos < contents.size(); pos += 1000) {
+      if (!file->Append(std::string_view(contents).substr(pos, 1000)).ok()) ::_exit(1);
+    }
+    if (::write(ready[1], "x", 1) != 1) ::_exit(1);
+    ::pause();  // killed here: no Flush, Sync or Close
+    ::_exit(1);
+  }
+  ::close(ready[1]);
+  char byte;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  ::close(ready[0]);
+  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const std::string on_disk = ReadWholeFile(path);
+  ASSERT_GE(on_disk.size(), contents.size());
+  EXPECT_TRUE(on_disk.compare(0, contents.size(), contents) == 0);
+  EXPECT_EQ(on_disk.find_first_not_of('\0', contents.size()), std::string::npos);
+}
+
+TEST_F(PosixFileSystemTest, MappedFileThatMayNotGrowFailsItsAppend) {
+  // In a child: the file size limit is the process's. Past it, allocating
+  // the next window fails (EFBIG): Append says so instead of the process
+  // dying of SIGBUS on a store into space that is not there.
+  const std::string path = dir_.path() + "/log";
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = {256 * 1024, 256 * 1024};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(2);
+    std::unique_ptr<WritableFile> file;
+    if (!fs_->NewMappedWritableFile(path, &file).ok()) ::_exit(3);
+    const std::string piece(1000, 'p');
+    for (int i = 0; i < 1000; i++) {
+      Status s = file->Append(piece);
+      if (!s.ok()) ::_exit(s.IsIOError() && i >= 64 ? 0 : 4);  // past the first window
+    }
+    ::_exit(5);  // a megabyte appended past a 256 KiB limit
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

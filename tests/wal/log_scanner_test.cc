@@ -111,6 +111,29 @@ TEST(LogScannerTest, OffsetsAfterDamage) {
   EXPECT_EQ(scanned.damage[0].bytes, kHeaderSize + kSizes[0]);
 }
 
+// A log written through a mapping and never closed (its writer was killed)
+// ends in zeros: the space allocated ahead, no interrupted write. A record
+// torn by the kill, with zeros after it, is one.
+TEST(LogScannerTest, ZerosAfterTheLastRecordAreNoTornTail) {
+  test::TempDir dir;
+  const std::string path = dir.Child("log");
+  Written written = WriteLog(path, {100, 200});
+  const std::string contents = test::ReadFileOrDie(path);
+  test::WriteFileOrDie(path, contents + std::string(3 * kBlockSize + 11, '\0'));
+  Scanned scanned = Scan(path);
+  EXPECT_EQ(scanned.records, written.records);
+  EXPECT_TRUE(scanned.damage.empty());
+  EXPECT_EQ(scanned.torn_tail_bytes, 0u);
+
+  std::string torn = contents + std::string(kBlockSize, '\0');
+  std::fill(torn.begin() + static_cast<ptrdiff_t>(contents.size() - 50), torn.end(), '\0');
+  test::WriteFileOrDie(path, torn);
+  scanned = Scan(path);
+  ASSERT_EQ(scanned.records.size(), 1u);
+  EXPECT_TRUE(scanned.damage.empty());
+  EXPECT_EQ(scanned.torn_tail_bytes, torn.size() - written.starts[1]);
+}
+
 TEST(LogScannerTest, TornTail) {
   test::TempDir dir;
   const std::string path = dir.Child("log");

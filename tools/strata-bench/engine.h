@@ -45,6 +45,8 @@ struct EngineOptions {
   int bloom_bits = 10;  // bits per key; 0: no bloom filter
   // StrataDB only: Options::memtable_hash_index (to measure what it buys).
   bool strata_memtable_hash_index = true;
+  // StrataDB only: Options::allow_mmap_writes (the WAL through a mapping).
+  bool strata_mmap_writes = true;
   Compression compression = Compression::kSnappy;
 };
 
@@ -117,7 +119,8 @@ class Engine {
 // the others are shown for information (each engine's default).
 inline constexpr const char* kSettingNames[] = {
     "write buffer", "block cache",        "bloom bits/key",    "compression",
-    "block size",   "checksums on reads", "target table file", "index+filter in cache"};
+    "block size",   "checksums on reads", "target table file", "index+filter in cache",
+    "table reads",  "WAL writes"};
 inline constexpr size_t kComparedSettings = 4;
 
 // The Settings() values EngineOptions asks for (the first kComparedSettings

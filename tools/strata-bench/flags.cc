@@ -124,6 +124,9 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
       "--strata_memtable_hash_index,!--no-strata_memtable_hash_index",
       flags->engine.strata_memtable_hash_index,
       "StrataDB's memtable hash index for point reads (Options::memtable_hash_index; default: on)");
+  app.add_flag("--strata_mmap_writes,!--no-strata_mmap_writes", flags->engine.strata_mmap_writes,
+               "StrataDB writes its WAL through a memory mapping (Options::allow_mmap_writes; "
+               "default: on)");
   app.add_flag("--sync,!--no-sync", flags->sync, "Sync every write (fdatasync of the WAL)");
   app.add_option("--db", flags->db, "Directory of the databases: one subdirectory per engine")
       ->capture_default_str();

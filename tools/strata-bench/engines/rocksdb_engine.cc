@@ -177,6 +177,8 @@ class RocksDbEngine final : public Engine {
     settings[3] = CompressionNameOf(options.compression);
     settings[5] = rocksdb::ReadOptions().verify_checksums ? "yes" : "no";
     settings[6] = SettingBytes(options.target_file_size_base);
+    settings[8] = options.allow_mmap_reads ? "mmap" : "pread";
+    settings[9] = options.allow_mmap_writes ? "mmap" : "write(2)";
     const auto* table = options.table_factory == nullptr
                             ? nullptr
                             : options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();

@@ -25,6 +25,7 @@ class StrataEngine final : public Engine {
     strata_options.bloom_bits_per_key = options.bloom_bits;
     strata_options.compression = ToStrata(options.compression);
     strata_options.memtable_hash_index = options.strata_memtable_hash_index;
+    strata_options.allow_mmap_writes = options.strata_mmap_writes;
     options_ = strata_options;
     return DB::Open(strata_options, path, &db_);
   }
@@ -55,7 +56,9 @@ class StrataEngine final : public Engine {
             SettingBytes(options_.block_size),
             ReadOptions().verify_checksums ? "yes" : "no",
             SettingBytes(options_.target_file_size),
-            options_.memory_budget != 0 ? "yes" : "no"};
+            options_.memory_budget != 0 ? "yes" : "no",
+            options_.allow_mmap_reads && options_.memory_budget == 0 ? "mmap" : "pread",
+            options_.allow_mmap_writes ? "mmap" : "write(2)"};
   }
 
   void Close() override { db_.reset(); }
