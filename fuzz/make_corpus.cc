@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lsm/filename.h"
@@ -77,6 +78,17 @@ std::string Key(int i) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "key%06d", i);
   return buf;
+}
+
+// A MANIFEST's view of a table: what a version edit records of it.
+FileMetaData TableMeta(uint64_t number, uint64_t file_size, std::string smallest,
+                       std::string largest) {
+  FileMetaData meta;
+  meta.number = number;
+  meta.file_size = file_size;
+  meta.smallest = std::move(smallest);
+  meta.largest = std::move(largest);
+  return meta;
 }
 
 std::string Value(int i, size_t size) {
@@ -213,9 +225,9 @@ void WriteVersionEditCorpus(const fs::path& dir) {
   WriteFile(dir / "first.edit", encoded);
 
   for (int level = 0; level < kNumLevels; level += 2) {
-    edit.AddFile(level, FileMetaData{static_cast<uint64_t>(20 + level), 4096u * (level + 1),
-                                     MakeInternalKey(Key(level), 90, kTypeValue),
-                                     MakeInternalKey(Key(level + 50), 3, kTypeDeletion)});
+    edit.AddFile(level, TableMeta(static_cast<uint64_t>(20 + level), 4096u * (level + 1),
+                                  MakeInternalKey(Key(level), 90, kTypeValue),
+                                  MakeInternalKey(Key(level + 50), 3, kTypeDeletion)));
   }
   edit.RemoveFile(1, 7);
   edit.RemoveFile(0, 5);
@@ -227,8 +239,8 @@ void WriteVersionEditCorpus(const fs::path& dir) {
   compaction.SetLastSequence(9000);
   compaction.RemoveFile(1, 20);
   compaction.RemoveFile(2, 22);
-  compaction.AddFile(2, FileMetaData{30, 1234, MakeInternalKey("a", 1, kTypeValue),
-                                     MakeInternalKey("zz", 2, kTypeValue)});
+  compaction.AddFile(2, TableMeta(30, 1234, MakeInternalKey("a", 1, kTypeValue),
+                                  MakeInternalKey("zz", 2, kTypeValue)));
   std::string second;
   compaction.EncodeTo(&second);
   WriteFile(dir / "compaction.edit", second);
