@@ -43,7 +43,10 @@ class STRATA_EXPORT DB {
 
   // Opens the database in `path` for reading only, as it is at this call.
   // Takes no lock and creates, changes or deletes no file: the WALs are
-  // replayed into memory only (options.wal_recovery_mode applies; a
+  // replayed into memory only (options.wal_recovery_mode applies, except to
+  // the newest WAL, which a writer may be appending to as it is read: its
+  // replay ends, without an error, at the first record that reads as
+  // damaged, so that what is seen is always a prefix of the writes; a
   // point-in-time stop is not flushed), so it works on a directory the
   // process cannot write, and any number of read-only instances may open a
   // database one writer has open, in any process; each sees the data as of

@@ -172,7 +172,10 @@ class DBImpl final : public DB {
   // Replays WAL `number` into mem as options_.wal_recovery_mode says. Sets
   // *stop when kPointInTimeRecovery met damage: the WALs after it must not
   // be replayed.
-  Status ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence, bool* stop);
+  // live: the newest WAL of a read-only open, which a writer may be
+  // appending to while it is read (see ReplayLog).
+  Status ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence, bool live,
+                   bool* stop);
   Status NewLogFile() REQUIRES(mutex_, leader_);
   void RemoveObsoleteFiles() REQUIRES(mutex_);
 

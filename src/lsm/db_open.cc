@@ -366,7 +366,8 @@ Status DBImpl::ReplayLogs(SequenceNumber* max_sequence) {
     auto mem = NewMemTable(static_cast<size_t>(std::min<uint64_t>(wal_bytes, SIZE_MAX)));
     const uint64_t corrupted_before = wal_corrupted_records_;
     bool stop = false;
-    s = ReplayLog(number, mem.get(), max_sequence, &stop);
+    s = ReplayLog(number, mem.get(), max_sequence, /*live=*/read_only_ && number == logs.back(),
+                  &stop);
     if (!s.ok()) return s;
     if (!mem->Empty()) {
       // The crashed process may have left the WAL's pages unwritten: make
@@ -386,7 +387,8 @@ Status DBImpl::ReplayLogs(SequenceNumber* max_sequence) {
   return Status::OK();
 }
 
-Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence, bool* stop) {
+Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_sequence, bool live,
+                         bool* stop) {
   std::string fname = LogFileName(dbname_, number);
   std::unique_ptr<SequentialFile> file;
   Status s = fs_->NewSequentialFile(fname, &file);
@@ -401,8 +403,14 @@ Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_seq
   // Whether the damage met so far ends the replay here: the reader reports
   // damage just before it returns the record after it, which is then left
   // out too.
+  // A live WAL (a read-only open's newest, beside a running writer) may be
+  // read while the writer copies a record into its mapping
+  // (Options::allow_mmap_writes): that record reads as damage, and blocks
+  // read later may already hold the records after it. Its replay therefore
+  // ends at the first damage, whatever the mode, so the reader sees a prefix
+  // of the writes; the writer's own recovery judges real damage.
   auto stops_at_damage = [&] {
-    return reporter.records > 0 && (mode == WALRecoveryMode::kAbsoluteConsistency ||
+    return reporter.records > 0 && (live || mode == WALRecoveryMode::kAbsoluteConsistency ||
                                     mode == WALRecoveryMode::kPointInTimeRecovery);
   };
   while (reader.ReadRecord(&record, &scratch) && !stops_at_damage()) {
@@ -422,6 +430,11 @@ Status DBImpl::ReplayLog(uint64_t number, MemTable* mem, SequenceNumber* max_seq
     if (WriteBatchInternal::Count(&batch) > 0 && last > *max_sequence) *max_sequence = last;
   }
   if (!reader.status().ok()) return reader.status();
+  if (live) {
+    // The end of what the writer had written: no damage, no error.
+    *stop = reporter.records > 0 || reader.TornTail();
+    return Status::OK();
+  }
   wal_corrupted_records_ += reporter.records;
   wal_corrupted_bytes_ += reporter.dropped_bytes;
   const bool damaged = reporter.records > 0;

@@ -3,7 +3,8 @@
 // and modification times compared before and after, since root ignores
 // permissions); works on a directory it cannot write; refuses every write
 // with NotSupported; and two reader processes beside a writer process only
-// ever see a consistent prefix of the writer's writes.
+// ever see a consistent prefix of the writer's writes, which a record still
+// being copied into the newest (mapped) WAL must not break.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -178,6 +179,55 @@ TEST(DBReadOnlyTest, WorksOnADirectoryItCannotWrite) {
   }
   ASSERT_EQ(::chmod(dbname.c_str(), 0755), 0);
   EXPECT_EQ(StateOf(dbname), before);
+}
+
+// What a reader beside a writer can meet in the newest WAL: a record still
+// being copied into the mapped log (damaged, as read) with the records after
+// it already there. The read-only open stops at it, even with paranoid
+// checks; the writer's own recovery reports it and skips just that record.
+TEST(DBReadOnlyTest, NewestWalEndsAtItsFirstDamageForAReader) {
+  test::TempDir dir;
+  const std::string dbname = dir.Child("db");
+  {
+    std::unique_ptr<DB> db = test::OpenOrDie(Options(), dbname);  // 4 MiB: one WAL
+    ASSERT_NE(db, nullptr);
+    for (uint64_t i = 0; i < 10; i++) {
+      WriteBatch batch;
+      batch.Put(Key(i), Value(i));
+      batch.Put("last", std::to_string(i));
+      ASSERT_TRUE(db->Write(&batch).ok());
+    }
+  }
+  ASSERT_EQ(test::LogFiles(dbname).size(), 1u);
+  const std::string log = test::LogFiles(dbname)[0];
+  std::string contents = test::ReadFileOrDie(log);
+  const size_t at = contents.find(Value(5));
+  ASSERT_NE(at, std::string::npos);
+  contents[at + 3] ^= 0x20;  // record 5 fails its checksum
+  test::WriteFileOrDie(log, contents);
+
+  {
+    Options options;
+    options.paranoid_checks = true;
+    std::unique_ptr<DB> db;
+    Status s = DB::OpenReadOnly(options, dbname, &db);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    uint64_t count = 0;
+    s = CheckPrefix(db.get(), &count);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(count, 5u);
+    std::string corrupted;
+    ASSERT_TRUE(db->GetProperty("strata.wal-corrupted-records", &corrupted));
+    EXPECT_EQ(corrupted, "0");
+  }
+  std::unique_ptr<DB> db = test::OpenOrDie(Options(), dbname);
+  ASSERT_NE(db, nullptr);
+  std::string value;
+  EXPECT_TRUE(db->Get(Key(5), &value).IsNotFound());
+  EXPECT_TRUE(db->Get(Key(9), &value).ok());
+  std::string corrupted;
+  ASSERT_TRUE(db->GetProperty("strata.wal-corrupted-records", &corrupted));
+  EXPECT_EQ(corrupted, "1");
 }
 
 // Child process bodies: they never return into the test framework.
