@@ -469,8 +469,9 @@ Status DBImpl::NewLogFile() {
     // Only the write leader (or Open) switches logs, so the file work can
     // run without the mutex, sparing readers the directory sync.
     mutex_.Unlock();
-    s = options_.allow_mmap_writes ? fs_->NewMappedWritableFile(LogFileName(dbname_, number), &file)
-                                   : fs_->NewWritableFile(LogFileName(dbname_, number), &file);
+    const std::string fname = LogFileName(dbname_, number);
+    s = options_.allow_mmap_writes ? fs_->NewMappedWritableFile(fname, &file)
+                                   : fs_->NewWritableFile(fname, &file);
     // The new WAL's directory entry must be durable before a sync=true
     // write in it is acknowledged.
     if (s.ok()) s = fs_->SyncDir(dbname_);

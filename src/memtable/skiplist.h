@@ -175,6 +175,9 @@ class SkipList {
   // Bytes of a node of the given height.
   static size_t NodeSize(int height);
   Node* NewNode(const Key& key, int height);
+  // Constructs a node of the given height with key at mem (NodeSize(height)
+  // bytes, aligned for a Node).
+  static Node* ConstructNode(char* mem, const Key& key, int height);
   // Links x, of the given height, in at its place (Insert's second half).
   void Link(Node* x, int height, Splice* splice);
   int RandomHeight();
@@ -242,13 +245,20 @@ size_t SkipList<Key, Comparator>::NodeSize(int height) {
 }
 
 template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(const Key& key,
-                                                                             int height) {
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::ConstructNode(char* mem,
+                                                                                   const Key& key,
+                                                                                   int height) {
   static_assert(std::is_trivially_destructible_v<Node>, "the arena never runs destructors");
   static_assert(alignof(Node) <= alignof(std::max_align_t), "AllocateAligned's guarantee");
-  Node* node = new (arena_->AllocateAligned(NodeSize(height))) Node(key);  // constructs next_[0]
+  Node* node = new (mem) Node(key);  // constructs next_[0]
   for (int i = 1; i < height; i++) node->InitNext(i);
   return node;
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(const Key& key,
+                                                                             int height) {
+  return ConstructNode(arena_->AllocateAligned(NodeSize(height)), key, height);
 }
 
 template <typename Key, class Comparator>
@@ -344,8 +354,7 @@ Key SkipList<Key, Comparator>::InsertInline(size_t payload_size, size_t key_offs
   char* const mem = arena_->AllocateAligned(node_size + payload_size);
   char* const payload = mem + node_size;
   fill(payload);
-  Node* x = new (mem) Node(payload + key_offset);  // constructs next_[0]
-  for (int i = 1; i < height; i++) x->InitNext(i);
+  Node* x = ConstructNode(mem, payload + key_offset, height);
   Link(x, height, splice);
   return x->key;
 }

@@ -85,12 +85,9 @@ void BM_SkipListLookup(benchmark::State& state) {
 }
 BENCHMARK(BM_SkipListLookup)->Arg(1 << 10)->Arg(1 << 16)->Arg(1 << 20);
 
-// Seek to a random key, then 10 Nexts: the memtable's share of a range scan.
-void BM_SkipListSeekAndScan(benchmark::State& state) {
-  size_t n = static_cast<size_t>(state.range(0));
-  Arena arena;
-  KeyList list(KeyComparator(), &arena);
-  for (uint64_t i : Order(n, true)) list.Insert(AllocateKey(&arena, i));
+// The timed loop of the seek benchmarks: each iteration seeks list (of keys
+// 0..n-1) to a random key, then takes 10 Nexts.
+void SeekAndScanLoop(benchmark::State& state, const KeyList& list, size_t n) {
   std::vector<uint64_t> probes = Order(n, true);
   char key[kKeySize];
   size_t next = 0;
@@ -102,6 +99,15 @@ void BM_SkipListSeekAndScan(benchmark::State& state) {
     benchmark::DoNotOptimize(it.Valid());
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+// Seek to a random key, then 10 Nexts: the memtable's share of a range scan.
+void BM_SkipListSeekAndScan(benchmark::State& state) {
+  size_t n = static_cast<size_t>(state.range(0));
+  Arena arena;
+  KeyList list(KeyComparator(), &arena);
+  for (uint64_t i : Order(n, true)) list.Insert(AllocateKey(&arena, i));
+  SeekAndScanLoop(state, list, n);
 }
 BENCHMARK(BM_SkipListSeekAndScan)->Arg(1 << 20);
 
@@ -154,17 +160,7 @@ void BM_EntryListSeekAndScan(benchmark::State& state, bool inline_keys) {
   size_t n = static_cast<size_t>(state.range(0));
   Arena arena;
   std::unique_ptr<KeyList> list = BuildEntryList(&arena, Order(n, true), inline_keys);
-  std::vector<uint64_t> probes = Order(n, true);
-  char key[kKeySize];
-  size_t next = 0;
-  KeyList::Iterator it(list.get());
-  for (auto _ : state) {
-    EncodeKey(probes[next++ % n], key);
-    it.Seek(key);
-    for (int i = 0; i < 10 && it.Valid(); i++) it.Next();
-    benchmark::DoNotOptimize(it.Valid());
-  }
-  state.SetItemsProcessed(state.iterations());
+  SeekAndScanLoop(state, *list, n);
 }
 BENCHMARK_CAPTURE(BM_EntryListSeekAndScan, apart, false)->Arg(1 << 19);
 BENCHMARK_CAPTURE(BM_EntryListSeekAndScan, inline, true)->Arg(1 << 19);
