@@ -34,6 +34,7 @@
 
 #include "engine.h"
 #include "flags.h"
+#include "op_timer.h"
 #include "progress.h"
 #include "report/report.h"
 #include "result.h"
@@ -54,7 +55,9 @@ std::string MachineDescription() {
   std::string kernel;
   struct utsname name;
   if (uname(&name) == 0) kernel = std::string(name.sysname) + " " + name.release;
-  return cpu + ", " + std::to_string(std::thread::hardware_concurrency()) + " cores, " + kernel;
+  return cpu + ", " + std::to_string(std::thread::hardware_concurrency()) + " cores, " + kernel +
+         (OpTimer::UsesTsc() ? ", latencies timed by the TSC"
+                             : ", latencies timed by steady_clock");
 }
 
 std::string LocalTime() {
@@ -201,6 +204,7 @@ int Run(int argc, char** argv) {
   Report report;
   if (std::optional<int> exit_code = ParseFlags(argc, argv, &report.flags)) return *exit_code;
   const Flags& flags = report.flags;
+  OpTimer::Calibrate();
   if (!flags.child_output.empty()) return RunChild(flags);
   report.machine = MachineDescription();
   report.started = LocalTime();

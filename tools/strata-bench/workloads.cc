@@ -1,31 +1,31 @@
 // Workloads: the body of each benchmark; see workloads.h for what each does.
-// A body times every operation into its thread's histogram and returns the
+// A body times every operation (OpTimer) into its thread's histogram and returns the
 // first error an engine reports (NotFound from a Get is a miss, not an error).
 
 #include "workloads.h"
 
 #include <algorithm>
-#include <chrono>
 #include <numeric>
+
+#include "op_timer.h"
 
 namespace strata::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Progress is reported in steps, so threads rarely touch the shared counter.
 constexpr uint64_t kProgressStep = 1024;
 // YCSB's default maximum scan length (scan lengths are uniform in [1, 100]).
 constexpr uint64_t kMaxScanLength = 100;
 
-// Runs op (which returns a Status) and records its latency.
+// Runs op (which returns a Status) and records its latency, on OpTimer's
+// clock (the TSC where it is invariant: cheaper than steady_clock, see
+// op_timer.h).
 template <typename Op>
 Status Timed(const RunContext& context, ThreadState* thread, Op&& op) {
-  Clock::time_point start = Clock::now();
+  const uint64_t start = OpTimer::Now();
   Status s = op();
-  Clock::time_point end = Clock::now();
-  thread->latency.Add(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count()));
+  const uint64_t end = OpTimer::Now();
+  thread->latency.Add(OpTimer::Nanos(start, end));
   // The background writer (index == threads) is not part of the bar's total.
   if (++thread->done % kProgressStep == 0 && thread->index < context.threads) {
     context.progress->Add(kProgressStep);
