@@ -3,6 +3,7 @@
 #include "sstable/block.h"
 
 #include <cassert>
+#include <vector>
 
 #include "util/coding.h"
 #include "util/internal_key.h"
@@ -60,8 +61,14 @@ class BlockIter final : public Iterator {
 
   void Prev() override {
     assert(Valid());
+    // Within the restart interval the last Prev or SeekToLast decoded: its
+    // entries are remembered, so stepping back is a copy, not a re-decode.
+    if (cached_index_ > 0 && cached_[cached_index_].offset == current_) {
+      UseCached(--cached_index_);
+      return;
+    }
     // Back up to the last restart point before the current entry, then walk
-    // forward to the entry just before it.
+    // forward to the entry just before it, remembering the entries walked.
     const uint32_t original = current_;
     while (RestartPoint(restart_index_) >= original) {
       if (restart_index_ == 0) {
@@ -70,9 +77,7 @@ class BlockIter final : public Iterator {
       }
       restart_index_--;
     }
-    SeekToRestartPoint(restart_index_);
-    while (ParseNextEntry() && NextEntryOffset() < original) {
-    }
+    DecodeIntervalBefore(original);
   }
 
   void Seek(std::string_view target) override {
@@ -106,9 +111,8 @@ class BlockIter final : public Iterator {
 
   void SeekToLast() override {
     if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
-    SeekToRestartPoint(num_restarts_ - 1);
-    while (ParseNextEntry() && NextEntryOffset() < restart_offset_) {
-    }
+    restart_index_ = num_restarts_ - 1;
+    DecodeIntervalBefore(restart_offset_);
   }
 
  private:
@@ -172,6 +176,32 @@ class BlockIter final : public Iterator {
     return true;
   }
 
+  // Decodes the entries from restart point restart_index_ up to the one
+  // that ends at limit (the entry before offset limit), remembering each in
+  // cached_, and stays on that last one. On corruption, invalid.
+  void DecodeIntervalBefore(uint32_t limit) {
+    cached_.clear();
+    cached_keys_.clear();
+    cached_index_ = 0;
+    SeekToRestartPoint(restart_index_);
+    while (ParseNextEntry()) {
+      cached_.push_back({current_, static_cast<uint32_t>(cached_keys_.size()),
+                         static_cast<uint32_t>(key_.size()), value_});
+      cached_keys_.append(key_);
+      if (NextEntryOffset() >= limit) break;
+    }
+    if (Valid()) cached_index_ = cached_.size() - 1;
+  }
+
+  // Positions at cached_[index], an entry of restart interval restart_index_
+  // decoded by DecodeIntervalBefore.
+  void UseCached(size_t index) {
+    const CachedEntry& e = cached_[index];
+    current_ = e.offset;
+    key_.assign(cached_keys_, e.key_offset, e.key_size);
+    value_ = e.value;
+  }
+
   void MarkInvalid() {
     current_ = restart_offset_;
     restart_index_ = num_restarts_;
@@ -195,6 +225,21 @@ class BlockIter final : public Iterator {
   std::string key_;
   std::string_view value_;
   Status status_;
+
+  // The entries of the restart interval DecodeIntervalBefore last decoded,
+  // in order, their keys back to back in cached_keys_; cached_index_ is the
+  // one the iterator was left on. An entry's offset names it for good (the
+  // block never changes), so a position whose offset matches
+  // cached_[cached_index_] is that entry whatever moved the iterator since.
+  struct CachedEntry {
+    uint32_t offset;
+    uint32_t key_offset;
+    uint32_t key_size;
+    std::string_view value;
+  };
+  std::vector<CachedEntry> cached_;
+  std::string cached_keys_;
+  size_t cached_index_ = 0;
 };
 
 }  // namespace

@@ -141,6 +141,57 @@ TEST(BlockTest, RoundTripAtEveryRestartInterval) {
   }
 }
 
+// Prev remembers the restart interval it decoded; any mix of moves must
+// still land where an ordered map says, with the right key and value.
+TEST(BlockTest, RandomWalkOfNextPrevAndSeeksMatchesAMap) {
+  Random rnd(301);
+  for (int interval : {1, 4, 16}) {
+    std::map<std::string, std::string> entries;
+    for (int i = 0; i < 150; i++) {
+      // Keys of varied length and shared prefixes, values of varied length.
+      std::string key = "k" + std::to_string(rnd.Uniform(20)) + "/" + std::to_string(i * 13);
+      entries[key] = std::string(rnd.Uniform(40), static_cast<char>('a' + i % 26));
+    }
+    SCOPED_TRACE("interval=" + std::to_string(interval));
+    auto block = ParseOrDie(BuildBlock(entries, interval));
+    std::unique_ptr<Iterator> it = block->NewNameIterator();
+    auto expected = entries.end();  // entries.end(): not Valid
+    for (int step = 0; step < 5000; step++) {
+      const uint32_t move = expected == entries.end() ? rnd.Uniform(3) : rnd.Uniform(6);
+      switch (move) {
+        case 0:
+          it->SeekToLast();
+          expected = std::prev(entries.end());
+          break;
+        case 1:
+          it->SeekToFirst();
+          expected = entries.begin();
+          break;
+        case 2: {
+          auto target = std::next(entries.begin(), rnd.Uniform(entries.size()));
+          it->Seek(target->first);
+          expected = target;
+          break;
+        }
+        case 3:
+          it->Next();
+          ++expected;
+          break;
+        default:  // Prev, twice as often: runs of Prev use the remembered interval
+          it->Prev();
+          expected = expected == entries.begin() ? entries.end() : std::prev(expected);
+          break;
+      }
+      ASSERT_EQ(expected != entries.end(), it->Valid()) << "step " << step << " move " << move;
+      if (it->Valid()) {
+        ASSERT_EQ(expected->first, it->key()) << "step " << step << " move " << move;
+        ASSERT_EQ(expected->second, it->value()) << "step " << step << " move " << move;
+      }
+    }
+    ASSERT_TRUE(it->status().ok());
+  }
+}
+
 TEST(BlockTest, BinaryKeysAndValues) {
   std::map<std::string, std::string> entries;
   entries[std::string("\0", 1)] = std::string("\0\0", 2);
