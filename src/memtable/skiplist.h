@@ -11,7 +11,7 @@
 //   (1) Nodes are never removed or freed before the SkipList is destroyed, so a
 //       reader may hold a Node* for as long as the list lives.
 //   (2) A node's key and height never change once it is linked in; only its
-//       next pointers are written afterwards.
+//       next pointers and its back link (6) are written afterwards.
 //   (3) Level 0 links every node in strictly ascending key order; each level
 //       i > 0 links a subsequence of level i - 1. No two keys compare equal.
 //   (4) A node is published bottom-up, one level at a time: its own next[i] is
@@ -25,6 +25,13 @@
 //       the head's pointers at the new levels sees nullptr there, which reads
 //       as an empty level and drops down; one that sees the old height starts
 //       lower. Neither misses a published node, so no ordering is needed.
+//   (6) Each node at level 0 also links back to the node before it (prev),
+//       so an iterator steps backwards without a search. A new node's back
+//       link is set before it is published; its successor's is switched to
+//       it right after. So a node's back link is its level-0 predecessor or,
+//       for a moment, the predecessor before the last insert in between: a
+//       reader that sees the old one skips a node still being inserted,
+//       whose entry was not yet visible to it, and stays in key order.
 //
 // Inline keys (InsertInline, for Key = const char*): the bytes a key points
 // to are allocated with its node, right after the tower, so a search that
@@ -107,7 +114,7 @@ class SkipList {
   // True if an entry equal to key is in the list. Lock-free.
   bool Contains(const Key& key) const;
 
-  // Walks every level and checks invariant (3) through STRATA_INVARIANT:
+  // Walks every level and checks invariants (3) and (6) through STRATA_INVARIANT:
   // O(entries x height), for tests and invariant builds; a no-op unless
   // STRATA_INVARIANTS is defined. REQUIRES: no concurrent Insert.
   void CheckInvariants() const;
@@ -134,9 +141,9 @@ class SkipList {
     // REQUIRES: Valid().
     void Prev() {
       assert(Valid());
-      // Nodes have no back pointers: search for the last node before this one.
-      node_ = list_->FindLessThan(node_->key);
-      if (node_ == list_->head_) node_ = nullptr;
+      // The level-0 back link (invariant 6): no search.
+      node_ = node_->Prev();
+      if (node_ != nullptr) PrefetchBehind(node_);
     }
     // Positions at the first entry >= target.
     void Seek(const Key& target) {
@@ -150,6 +157,7 @@ class SkipList {
     void SeekToLast() {
       node_ = list_->FindLast();
       if (node_ == list_->head_) node_ = nullptr;
+      if (node_ != nullptr) PrefetchBehind(node_);
     }
 
    private:
@@ -164,6 +172,15 @@ class SkipList {
       if (next == nullptr) return;
       if constexpr (std::is_pointer_v<Key>) __builtin_prefetch(next->key);
       __builtin_prefetch(next->Next(0));
+    }
+
+    // The same for a walk backwards: the previous node's key, and the node
+    // before it.
+    static void PrefetchBehind(Node* n) {
+      Node* prev = n->Prev();
+      if (prev == nullptr) return;
+      if constexpr (std::is_pointer_v<Key>) __builtin_prefetch(prev->key);
+      __builtin_prefetch(prev->Prev());
     }
 
     const SkipList* list_;
@@ -217,6 +234,12 @@ struct SkipList<Key, Comparator>::Node {
 
   Key const key;
 
+  // The level-0 back link (invariant 6): the node before this one, or
+  // nullptr for the first. Acquire pairs with the writer's release store.
+  Node* Prev() const { return prev_.load(std::memory_order_acquire); }
+  void SetPrev(Node* x) { prev_.store(x, std::memory_order_release); }
+  void NoBarrierSetPrev(Node* x) { prev_.store(x, std::memory_order_relaxed); }
+
   // Acquire pairs with SetNext's release: the node read is fully initialized.
   Node* Next(int level) {
     assert(level >= 0);
@@ -233,6 +256,7 @@ struct SkipList<Key, Comparator>::Node {
   void InitNext(int level) { new (&next_[level]) std::atomic<Node*>(nullptr); }
 
  private:
+  std::atomic<Node*> prev_{nullptr};
   // next_[i] links this node into level i; the node's height is the array's
   // real length.
   std::atomic<Node*> next_[1];
@@ -390,7 +414,12 @@ void SkipList<Key, Comparator>::Link(Node* x, int height, Splice* splice) {
     // x is not yet reachable, so its own pointer needs no ordering; the
     // release store into prev[i] publishes it (invariant 4).
     x->NoBarrierSetNext(i, next[i]);
+    if (i == 0) x->NoBarrierSetPrev(prev[0] == head_ ? nullptr : prev[0]);
     prev[i]->SetNext(i, x);
+    // After x is reachable forwards: a reader that follows the back link
+    // to x finds it initialized (release), one that still sees the old link
+    // skips x, which it may (invariant 6).
+    if (i == 0 && next[0] != nullptr) next[0]->SetPrev(x);
     next[i] = x;  // the next insert goes before x
   }
   splice->valid_ = true;
@@ -409,9 +438,14 @@ void SkipList<Key, Comparator>::CheckInvariants() const {
       // Ascending at every level; below level 0, every node met is also met
       // walking the level beneath from the same start.
       Node* below = head_;
+      Node* before = nullptr;  // level 0's back links, invariant (6)
       for (Node* x = head_->Next(level); x != nullptr; x = x->Next(level)) {
         Node* next = x->Next(level);
         STRATA_INVARIANT(next == nullptr || compare_(x->key, next->key) < 0);
+        if (level == 0) {
+          STRATA_INVARIANT(x->Prev() == before);
+          before = x;
+        }
         if (level > 0) {
           while (below != nullptr && below != x) below = below->Next(level - 1);
           STRATA_INVARIANT(below == x);
