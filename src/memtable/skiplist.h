@@ -207,8 +207,6 @@ class SkipList {
   // prev[level] with the last node before it at each level below
   // GetMaxHeight().
   Node* FindGreaterOrEqual(const Key& key, Node** prev) const;
-  // The last node with key < key, or head_ if there is none.
-  Node* FindLessThan(const Key& key) const;
   // The last node, or head_ if the list is empty.
   Node* FindLast() const;
 
@@ -318,23 +316,6 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreater
     if (prev != nullptr) prev[level] = x;
     if (level == 0) return next;
     known_not_before = next;
-    level--;
-  }
-}
-
-template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessThan(
-    const Key& key) const {
-  Node* x = head_;
-  int level = GetMaxHeight() - 1;
-  while (true) {
-    assert(x == head_ || compare_(x->key, key) < 0);
-    Node* next = x->Next(level);
-    if (KeyIsAfterNode(key, next)) {
-      x = next;
-      continue;
-    }
-    if (level == 0) return x;
     level--;
   }
 }
