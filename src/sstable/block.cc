@@ -7,6 +7,7 @@
 
 #include "util/coding.h"
 #include "util/internal_key.h"
+#include "util/mutex.h"
 
 namespace strata {
 
@@ -243,6 +244,49 @@ class BlockIter final : public Iterator {
 };
 
 }  // namespace
+
+namespace {
+
+// The buffers destroyed blocks left behind (see Block::TakeBuffer).
+class BufferPool {
+ public:
+  static constexpr size_t kMaxBuffers = 16;
+  static constexpr size_t kMaxCapacity = 64 * 1024;
+
+  std::string Take() {
+    MutexLock lock(&mu_);
+    if (free_.empty()) return std::string();
+    std::string buffer = std::move(free_.back());
+    free_.pop_back();
+    return buffer;
+  }
+
+  void Give(std::string buffer) {
+    if (buffer.capacity() > kMaxCapacity || buffer.capacity() < 1024) return;
+    buffer.clear();
+    MutexLock lock(&mu_);
+    // Past the bound the buffer is freed when it goes out of scope, after
+    // the lock is released.
+    if (free_.size() < kMaxBuffers) free_.push_back(std::move(buffer));
+  }
+
+ private:
+  Mutex mu_;
+  std::vector<std::string> free_ GUARDED_BY(mu_);
+};
+
+BufferPool& Pool() {
+  // Never destroyed: a block destroyed during exit (a DB in a static) may
+  // still give its buffer back.
+  static BufferPool* const pool = new BufferPool;
+  return *pool;
+}
+
+}  // namespace
+
+std::string Block::TakeBuffer() { return Pool().Take(); }
+
+Block::~Block() { Pool().Give(std::move(contents_)); }
 
 Block::Block(std::string contents, uint32_t restart_offset, uint32_t num_restarts)
     : contents_(std::move(contents)),

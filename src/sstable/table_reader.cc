@@ -303,7 +303,7 @@ bool TableReader::IsDataBlockHandle(const BlockHandle& handle) const {
 
 Status TableReader::ReadBlockFromFile(const BlockHandle& handle, bool verify_checksum,
                                       std::unique_ptr<Block>* block) const {
-  std::string contents;
+  std::string contents = Block::TakeBuffer();
   Status s = ReadBlock(*file_, handle, verify_checksum, &contents);
   if (s.ok()) s = Block::Parse(std::move(contents), block);
   return s;

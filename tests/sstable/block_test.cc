@@ -192,6 +192,33 @@ TEST(BlockTest, RandomWalkOfNextPrevAndSeeksMatchesAMap) {
   }
 }
 
+// A destroyed block's bytes go to the pool, and the next read takes them.
+TEST(BlockTest, ADestroyedBlocksBufferIsTakenByTheNextRead) {
+  std::map<std::string, std::string> entries;
+  for (int i = 0; i < 100; i++) entries["key" + std::to_string(1000 + i)] = std::string(30, 'v');
+  std::string contents = BuildBlock(entries, 16);
+  ASSERT_GE(contents.capacity(), 1024u);
+  const char* bytes = contents.data();
+  std::unique_ptr<Block> block;
+  ASSERT_TRUE(Block::Parse(std::move(contents), &block).ok());
+  block.reset();
+  std::string reused = Block::TakeBuffer();
+  EXPECT_EQ(bytes, reused.data());
+  EXPECT_TRUE(reused.empty());
+  EXPECT_GE(reused.capacity(), 1024u);
+}
+
+// The pool keeps at most 16 buffers; the rest are freed.
+TEST(BlockTest, TheBufferPoolIsBounded) {
+  while (Block::TakeBuffer().capacity() >= 1024) {
+  }
+  std::map<std::string, std::string> entries;
+  for (int i = 0; i < 100; i++) entries["key" + std::to_string(1000 + i)] = std::string(30, 'v');
+  for (int i = 0; i < 20; i++) ParseOrDie(BuildBlock(entries, 16)).reset();
+  for (int i = 0; i < 16; i++) EXPECT_GE(Block::TakeBuffer().capacity(), 1024u) << i;
+  EXPECT_LT(Block::TakeBuffer().capacity(), 1024u);
+}
+
 TEST(BlockTest, BinaryKeysAndValues) {
   std::map<std::string, std::string> entries;
   entries[std::string("\0", 1)] = std::string("\0\0", 2);
