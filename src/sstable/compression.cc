@@ -8,6 +8,7 @@
 
 #include <cassert>
 #include <climits>
+#include <cstring>
 
 #include "util/coding.h"
 
@@ -27,6 +28,22 @@ constexpr uint64_t kMaxLZ4Ratio = 256;
 constexpr uint64_t kMaxZstdRatio = 32768;
 constexpr uint64_t kRatioSlack = 64;
 
+}  // namespace
+
+void SizeBlockBuffer(std::string* buffer, size_t n) {
+  constexpr size_t kRound = 256;
+  if (buffer->capacity() < n || buffer->capacity() > n + n / 8 + kRound) {
+    // Not std::string's own growth, which doubles the capacity: the fresh
+    // buffer's reserve from the empty state is exactly what it asks for.
+    std::string fresh;
+    fresh.reserve((n + kRound - 1) / kRound * kRound);
+    buffer->swap(fresh);
+  }
+  buffer->resize(n);
+}
+
+namespace {
+
 bool PlausibleRawSize(uint64_t raw_size, size_t stored_size, uint64_t max_ratio) {
   return raw_size <= stored_size * max_ratio + kRatioSlack;
 }
@@ -37,7 +54,7 @@ Status UncompressSnappy(std::string_view stored, std::string* raw) {
       !PlausibleRawSize(raw_size, stored.size(), kMaxSnappyRatio)) {
     return Status::Corruption("bad snappy block length");
   }
-  raw->resize(raw_size);
+  SizeBlockBuffer(raw, raw_size);
   if (!snappy::RawUncompress(stored.data(), stored.size(), raw->data())) {
     return Status::Corruption("bad snappy block");
   }
@@ -50,7 +67,7 @@ Status UncompressLZ4(std::string_view stored, std::string* raw) {
       !PlausibleRawSize(raw_size, stored.size(), kMaxLZ4Ratio)) {
     return Status::Corruption("bad lz4 block length");
   }
-  raw->resize(raw_size);
+  SizeBlockBuffer(raw, raw_size);
   int n = LZ4_decompress_safe(stored.data(), raw->data(), static_cast<int>(stored.size()),
                               static_cast<int>(raw_size));
   if (n < 0 || static_cast<uint32_t>(n) != raw_size) return Status::Corruption("bad lz4 block");
@@ -63,7 +80,7 @@ Status UncompressZstd(std::string_view stored, std::string* raw) {
       !PlausibleRawSize(raw_size, stored.size(), kMaxZstdRatio)) {
     return Status::Corruption("bad zstd block length");
   }
-  raw->resize(raw_size);
+  SizeBlockBuffer(raw, raw_size);
   size_t n = ZSTD_decompress(raw->data(), raw->size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != raw_size) return Status::Corruption("bad zstd block");
   return Status::OK();
@@ -137,7 +154,8 @@ bool CompressBlock(CompressionType type, std::string_view raw, std::string* outp
 Status UncompressBlock(CompressionType type, std::string_view stored, std::string* raw) {
   switch (type) {
     case kNoCompression:
-      raw->assign(stored.data(), stored.size());
+      SizeBlockBuffer(raw, stored.size());
+      if (!stored.empty()) std::memcpy(raw->data(), stored.data(), stored.size());
       return Status::OK();
     case kSnappyCompression:
       return UncompressSnappy(stored, raw);

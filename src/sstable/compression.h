@@ -48,6 +48,13 @@ bool CompressBlock(CompressionType type, std::string_view raw, std::string* outp
 // not a valid encoding of type.
 Status UncompressBlock(CompressionType type, std::string_view stored, std::string* raw);
 
+// Makes *buffer n bytes long (its old contents unspecified) for a block to
+// be written into, reusing its capacity when that is at least n and at most
+// about an eighth more (see Block::TakeBuffer); otherwise it gets a fresh one
+// of n rounded up to 256 bytes. Never std::string's doubling growth: a
+// cached block's memory stays within a few percent of its charge, its size.
+void SizeBlockBuffer(std::string* buffer, size_t n);
+
 }  // namespace strata
 
 #endif  // STRATA_SSTABLE_COMPRESSION_H_

@@ -3,6 +3,7 @@
 #include "sstable/format.h"
 
 #include <cassert>
+#include <cstring>
 
 #include "sstable/compression.h"
 #include "util/checksum.h"
@@ -83,7 +84,8 @@ Status ReadBlock(const RandomAccessFile& file, const BlockHandle& handle, bool v
       buf.resize(n);
       *contents = std::move(buf);
     } else {
-      contents->assign(stored.data(), n);
+      SizeBlockBuffer(contents, n);
+      if (n > 0) std::memcpy(contents->data(), stored.data(), n);
     }
     return Status::OK();
   }

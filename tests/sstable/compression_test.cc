@@ -107,5 +107,43 @@ TEST(CompressionTest, ImplausibleLengthsAreRefused) {
   EXPECT_TRUE(UncompressBlock(kZstdCompression, "not a zstd frame", &out).IsCorruption());
 }
 
+// Block buffers: a fitting one is reused; otherwise the new one is sized to
+// the block, never std::string's doubling, so a cached block's memory stays
+// near its charge.
+TEST(CompressionTest, SizeBlockBufferReusesAFitAndNeverDoubles) {
+  auto within = [](const std::string& b, size_t n) {
+    return b.size() == n && b.capacity() >= n && b.capacity() <= n + n / 8 + 256;
+  };
+  std::string buffer;
+  SizeBlockBuffer(&buffer, 4100);
+  EXPECT_TRUE(within(buffer, 4100)) << buffer.capacity();
+
+  const char* bytes = buffer.data();
+  SizeBlockBuffer(&buffer, 4200);  // fits the rounded-up capacity: reused
+  EXPECT_EQ(bytes, buffer.data());
+  EXPECT_TRUE(within(buffer, 4200)) << buffer.capacity();
+
+  SizeBlockBuffer(&buffer, 5000);  // too small: a fresh one, not 2x
+  EXPECT_TRUE(within(buffer, 5000)) << buffer.capacity();
+
+  std::string big;
+  big.reserve(100000);
+  SizeBlockBuffer(&big, 4000);  // far too large: replaced
+  EXPECT_TRUE(within(big, 4000)) << big.capacity();
+
+  // Uncompressing into a reused buffer gives the block's bytes, whatever the
+  // buffer held.
+  std::string raw(4000, 'x');
+  for (size_t i = 0; i < raw.size(); i += 7) raw[i] = static_cast<char>(i);
+  std::string stored;
+  ASSERT_TRUE(CompressBlock(kSnappyCompression, raw, &stored));
+  std::string out(4100, 'z');
+  ASSERT_TRUE(UncompressBlock(kSnappyCompression, stored, &out).ok());
+  EXPECT_EQ(raw, out);
+  std::string plain(5000, 'z');
+  ASSERT_TRUE(UncompressBlock(kNoCompression, raw, &plain).ok());
+  EXPECT_EQ(raw, plain);
+}
+
 }  // namespace
 }  // namespace strata
