@@ -243,10 +243,6 @@ class BlockIter final : public Iterator {
   size_t cached_index_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // The buffers destroyed blocks left behind (see Block::TakeBuffer).
 class BufferPool {
  public:

@@ -28,22 +28,6 @@ constexpr uint64_t kMaxLZ4Ratio = 256;
 constexpr uint64_t kMaxZstdRatio = 32768;
 constexpr uint64_t kRatioSlack = 64;
 
-}  // namespace
-
-void SizeBlockBuffer(std::string* buffer, size_t n) {
-  constexpr size_t kRound = 256;
-  if (buffer->capacity() < n || buffer->capacity() > n + n / 8 + kRound) {
-    // Not std::string's own growth, which doubles the capacity: the fresh
-    // buffer's reserve from the empty state is exactly what it asks for.
-    std::string fresh;
-    fresh.reserve((n + kRound - 1) / kRound * kRound);
-    buffer->swap(fresh);
-  }
-  buffer->resize(n);
-}
-
-namespace {
-
 bool PlausibleRawSize(uint64_t raw_size, size_t stored_size, uint64_t max_ratio) {
   return raw_size <= stored_size * max_ratio + kRatioSlack;
 }
@@ -149,6 +133,18 @@ bool CompressBlock(CompressionType type, std::string_view raw, std::string* outp
   }
   assert(false && "CompressBlock needs a compression type");
   return false;
+}
+
+void SizeBlockBuffer(std::string* buffer, size_t n) {
+  constexpr size_t kRound = 256;
+  if (buffer->capacity() < n || buffer->capacity() > n + n / 8 + kRound) {
+    // Not std::string's own growth, which doubles the capacity: the fresh
+    // buffer's reserve from the empty state is exactly what it asks for.
+    std::string fresh;
+    fresh.reserve((n + kRound - 1) / kRound * kRound);
+    buffer->swap(fresh);
+  }
+  buffer->resize(n);
 }
 
 Status UncompressBlock(CompressionType type, std::string_view stored, std::string* raw) {

@@ -3,7 +3,6 @@
 #include "sstable/format.h"
 
 #include <cassert>
-#include <cstring>
 
 #include "sstable/compression.h"
 #include "util/checksum.h"
@@ -78,15 +77,11 @@ Status ReadBlock(const RandomAccessFile& file, const BlockHandle& handle, bool v
   }
   if (!IsValidCompressionType(type)) return Status::Corruption("unknown block compression type");
 
-  if (type == kNoCompression) {
-    // The common case needs no copy when the file read into buf.
-    if (stored.data() == buf.data()) {
-      buf.resize(n);
-      *contents = std::move(buf);
-    } else {
-      SizeBlockBuffer(contents, n);
-      if (n > 0) std::memcpy(contents->data(), stored.data(), n);
-    }
+  // An uncompressed block the file read into buf needs no copy; one read in
+  // place is copied by UncompressBlock like any other.
+  if (type == kNoCompression && stored.data() == buf.data()) {
+    buf.resize(n);
+    *contents = std::move(buf);
     return Status::OK();
   }
   return UncompressBlock(static_cast<CompressionType>(type), stored.substr(0, n), contents);

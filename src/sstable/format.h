@@ -87,11 +87,12 @@ struct Footer {
 
 // Reads the block at handle from file, checks the trailer (the checksum only
 // if verify_checksum) and stores the uncompressed block in *contents, whose
-// old bytes it replaces (its capacity is reused where the block is copied
-// or decompressed into it: see Block::TakeBuffer). Corruption for a short read, a checksum
-// mismatch, an unknown compression type or undecodable compressed bytes; the file's error for a
-// failed read. REQUIRES: the caller checked that the block and its trailer lie within the file, so
-// a damaged handle cannot ask for a huge read.
+// old bytes it replaces (its capacity is reused where the block is copied or
+// decompressed into it: see Block::TakeBuffer). Corruption for a short read,
+// a checksum mismatch, an unknown compression type or undecodable compressed
+// bytes; the file's error for a failed read.
+// REQUIRES: the caller checked that the block and its trailer lie within the
+// file, so a damaged handle cannot ask for a huge read.
 Status ReadBlock(const RandomAccessFile& file, const BlockHandle& handle, bool verify_checksum,
                  std::string* contents);
 
