@@ -33,7 +33,8 @@ void ExtendRangeForTombstone(const InternalKeyComparator& comparator,
 
 Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& options,
                   TableCache* table_cache, Iterator* iter,
-                  const FragmentedRangeTombstones* range_tombstones, FileMetaData* meta) {
+                  const FragmentedRangeTombstones* range_tombstones, FileMetaData* meta,
+                  const std::vector<SequenceNumber>* snapshots) {
   meta->file_size = 0;
   meta->smallest.clear();
   meta->largest.clear();
@@ -48,8 +49,19 @@ Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& opti
   if (!s.ok()) return s;
 
   TableBuilder builder(TableOptionsFrom(options), file.get());
-  if (iter->Valid()) meta->smallest.assign(iter->key());
+  const bool drop_deleted = has_tombstones && snapshots != nullptr;
   for (; iter->Valid(); iter->Next()) {
+    if (drop_deleted) {
+      ParsedInternalKey ikey;
+      if (!ParseInternalKey(iter->key(), &ikey)) {
+        s = Status::Corruption("bad internal key in a table's input");
+        break;
+      }
+      if (range_tombstones->DeletesForEveryReader(ikey.user_key, ikey.sequence, *snapshots)) {
+        continue;
+      }
+    }
+    if (meta->smallest.empty()) meta->smallest.assign(iter->key());
     // Copied each time: the iterator's key view dies when it moves.
     meta->largest.assign(iter->key());
     builder.Add(iter->key(), iter->value());
@@ -61,7 +73,7 @@ Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& opti
       ExtendRangeForTombstone(comparator, t, meta);
     }
   }
-  s = iter->status();
+  if (s.ok()) s = iter->status();
   if (s.ok()) {
     s = builder.Finish();
   } else {

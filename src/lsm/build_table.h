@@ -7,6 +7,7 @@
 #define STRATA_LSM_BUILD_TABLE_H_
 
 #include <string>
+#include <vector>
 
 #include "lsm/table_cache.h"
 #include "lsm/version_edit.h"
@@ -26,9 +27,18 @@ TableBuilderOptions TableOptionsFrom(const Options& options);
 // range (widened to cover the tombstones) and has_range_tombstones. Nothing
 // to write makes no file (meta->file_size == 0). On error the partial file
 // is removed.
+//
+// With snapshots (the live snapshots' sequence numbers, ascending), the
+// entries those tombstones delete for every reader are left out
+// (FragmentedRangeTombstones::DeletesForEveryReader), as a compaction would
+// drop them; the tombstones are written all the same. Only for an input
+// that holds every version the tombstones may hide (a memtable with its own
+// tombstones): a tombstone written here hides older versions in older
+// tables too.
 Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& options,
                   TableCache* table_cache, Iterator* iter,
-                  const FragmentedRangeTombstones* range_tombstones, FileMetaData* meta);
+                  const FragmentedRangeTombstones* range_tombstones, FileMetaData* meta,
+                  const std::vector<SequenceNumber>* snapshots = nullptr);
 
 // Widens meta's smallest and largest keys to cover tombstone.
 void ExtendRangeForTombstone(const InternalKeyComparator& comparator,

@@ -29,20 +29,7 @@ size_t CompactionRangeDel::Stripe(SequenceNumber seq) const {
 }
 
 bool CompactionRangeDel::ShouldDrop(std::string_view user_key, SequenceNumber seq) const {
-  if (empty()) return false;
-  const auto& fragments = tombstones_->fragments();
-  size_t i = tombstones_->FirstEndingAfter(user_key);
-  if (i == fragments.size() ||
-      tombstones_->comparator().CompareUserKeys(fragments[i].begin, user_key) > 0) {
-    return false;
-  }
-  // The oldest tombstone newer than the version: if a snapshot separates
-  // even that one from it, it separates every newer one too.
-  const auto& seqs = fragments[i].seqs;  // descending
-  auto it =
-      std::partition_point(seqs.begin(), seqs.end(), [seq](SequenceNumber t) { return t > seq; });
-  if (it == seqs.begin()) return false;
-  return Stripe(*std::prev(it)) == Stripe(seq);
+  return !empty() && tombstones_->DeletesForEveryReader(user_key, seq, snapshots_);
 }
 
 std::vector<SequenceNumber> CompactionRangeDel::SeqsToKeep(

@@ -18,6 +18,11 @@
 // the flush may see what the filter changed, so such a flush is thrown away
 // (Busy) and runs again, the snapshot then known.
 //
+// Entries the memtable's own range tombstones delete for every reader (no
+// snapshot between the entry and the tombstone) are left out of the table,
+// as a compaction would drop them: a DeleteRange over what is still in the
+// memtable (strata-server's FLUSHALL) then costs the next flush nothing.
+//
 // A flush or compaction that runs out of space leaves a recoverable error
 // (its output is abandoned; the MANIFEST never named it): one background
 // thread retries after a backoff (50 ms, doubling up to 1 s; see
@@ -117,8 +122,10 @@ Status DBImpl::FlushOldestMemTable() {
 
   uint64_t start = NowMicros();
   const bool filter = options_.compaction_filter != nullptr && options_.compaction_filter_at_flush;
-  std::vector<SequenceNumber> snapshots;
-  if (filter) snapshots = snapshots_.Sequences();
+  // For the filter, and for leaving out what the memtable's own range
+  // tombstones delete. A snapshot taken later is at or above every entry of
+  // this memtable, so it sees those tombstones too.
+  std::vector<SequenceNumber> snapshots = snapshots_.Sequences();
   SequenceNumber smallest_filtered = kMaxSequenceNumber + 1;
   Status s;
   {
@@ -137,7 +144,7 @@ Status DBImpl::FlushOldestMemTable() {
     }
     std::shared_ptr<const FragmentedRangeTombstones> range_tombstones = mem->RangeTombstones();
     s = BuildTable(dbname_, fs_, options_, table_cache_.get(), iter.get(), range_tombstones.get(),
-                   &meta);
+                   &meta, &snapshots);
     if (filtered != nullptr) smallest_filtered = filtered->smallest_filtered_sequence();
     // The table's directory entry must be durable before the MANIFEST
     // names it.

@@ -95,6 +95,27 @@ SequenceNumber FragmentedRangeTombstones::MaxCoveringSeq(std::string_view user_k
   return VisibleSeq(f, snapshot);
 }
 
+bool FragmentedRangeTombstones::DeletesForEveryReader(
+    std::string_view user_key, SequenceNumber seq,
+    const std::vector<SequenceNumber>& snapshots) const {
+  size_t i = FirstEndingAfter(user_key);
+  if (i == fragments_.size() || comparator_.CompareUserKeys(fragments_[i].begin, user_key) > 0) {
+    return false;
+  }
+  // The oldest tombstone newer than the version: if a snapshot separates
+  // even that one from it, it separates every newer one too.
+  const auto& seqs = fragments_[i].seqs;  // descending
+  auto it =
+      std::partition_point(seqs.begin(), seqs.end(), [seq](SequenceNumber t) { return t > seq; });
+  if (it == seqs.begin()) return false;
+  // Stripe of s: the number of snapshots below s. Equal stripes mean no
+  // snapshot in [seq, T).
+  auto stripe = [&snapshots](SequenceNumber s) {
+    return std::lower_bound(snapshots.begin(), snapshots.end(), s) - snapshots.begin();
+  };
+  return stripe(*std::prev(it)) == stripe(seq);
+}
+
 std::vector<RangeTombstone> FragmentedRangeTombstones::ToTombstones() const {
   std::vector<RangeTombstone> result;
   for (const auto& f : fragments_) {

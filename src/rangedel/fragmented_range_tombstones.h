@@ -63,6 +63,15 @@ class FragmentedRangeTombstones {
   // The largest of a fragment's seqs that is <= snapshot; 0 if none.
   static SequenceNumber VisibleSeq(const Fragment& fragment, SequenceNumber snapshot);
 
+  // Whether the version (user_key, seq) is deleted for every reader that can
+  // see it, so a flush or compaction may drop it: a tombstone covers
+  // user_key with a seq T > seq, and no live snapshot lies in [seq, T) (the
+  // snapshots, ascending, cut sequence numbers into stripes; seq and T fall
+  // in the same one). A snapshot that sees the version but not the
+  // tombstone keeps it.
+  bool DeletesForEveryReader(std::string_view user_key, SequenceNumber seq,
+                             const std::vector<SequenceNumber>& snapshots) const;
+
   // Every (fragment, seq) as one tombstone, sorted by (begin, seq
   // descending): the internal-key order a range-deletion block needs.
   std::vector<RangeTombstone> ToTombstones() const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 
 #include "util/coding.h"
@@ -138,11 +139,15 @@ Status ServerState::SyncWal() {
 
 Status ServerState::FlushAll() {
   // Every user record: metadata ('m') and collection elements ('s').
+  bool deleted_by_range = false;
   for (char prefix : {kMetadataPrefix, kSubkeyPrefix}) {
     std::string begin(1, prefix);
     std::string end(1, static_cast<char>(prefix + 1));
     Status s = db_->DeleteRange(WriteOptions(), begin, end);
-    if (s.ok()) continue;
+    if (s.ok()) {
+      deleted_by_range = true;
+      continue;
+    }
     if (!s.IsNotSupported()) return s;
     // Without range deletion: delete key by key, in batches.
     std::string_view lower = begin, upper = end;
@@ -161,6 +166,13 @@ Status ServerState::FlushAll() {
     }
     if (!it->status().ok()) return it->status();
     if (s = db_->Write(WriteOptions(), &batch); !s.ok()) return s;
+  }
+  std::string memtable_bytes;
+  if (deleted_by_range && db_->GetProperty("strata.cur-size-active-mem-table", &memtable_bytes) &&
+      std::strtoull(memtable_bytes.c_str(), nullptr, 10) >
+          static_cast<uint64_t>(config_->write_buffer_size()) / 8) {
+    // Also makes the deletion durable: a flushed memtable needs no WAL.
+    return db_->Flush();
   }
   return config_->appendfsync() == AppendFsync::kNo ? Status::OK() : SyncWal();
 }

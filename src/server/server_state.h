@@ -167,7 +167,12 @@ class ServerState {
   // Syncs the WAL now (an empty synced write: the engine syncs the log).
   Status SyncWal();
   // Deletes every key. Holds no key lock: concurrent writes may survive it,
-  // as in Redis they would land just after it.
+  // as in Redis they would land just after it. When the memtable holds
+  // more than an eighth of write-buffer-size (its empty hash index is a
+  // sixteenth), flushes it too: a flush
+  // leaves out what the range deletion covers, so the memory goes back as
+  // Redis's FLUSHALL gives it back, and the writes after it build a new,
+  // small memtable instead of searching one full of deleted keys.
   Status FlushAll();
   // The number of live keys (an exact scan of the metadata range; see
   // docs/SERVER.md "DBSIZE").

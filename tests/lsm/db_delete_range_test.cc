@@ -253,6 +253,57 @@ TEST_F(DeleteRangeTest, SnapshotKeepsCoveredKeysThroughCompaction) {
   EXPECT_EQ(GetValue(db_.get(), Key(500)), "NOT_FOUND");
 }
 
+// A flush leaves out the memtable's entries its own tombstones delete for
+// every reader: a DeleteRange over keys still in the memtable (a server's
+// FLUSHALL) writes a table of tombstones, not of dead values. Entries a
+// snapshot still sees stay, and so does everything written after the
+// tombstone.
+TEST_F(DeleteRangeTest, FlushLeavesOutWhatTheMemtablesTombstonesDelete) {
+  Options options = MakeOptions();
+  options.write_buffer_size = 8 << 20;   // every write below stays in one memtable
+  options.compression = kNoCompression;  // table sizes count values
+  db_.reset();
+  db_ = test::OpenOrDie(options, dir_.path());
+  const std::string value(200, 'v');
+  for (int i = 0; i < 2000; i++) Put(Key(i), value);
+  test::ScopedSnapshot snap = TakeSnapshot(db_.get());
+  for (int i = 2000; i < 3000; i++) Put(Key(i), value);  // only "now" sees these
+  DeleteRange(Key(1000), Key(3000));
+  Put(Key(2500), "after");
+  Flush();
+  // Kept: 0..999 (live), 1000..1999 (the snapshot sees them), 2500's new
+  // version: ~400 KB of values. Left out: 2000..2999's (no reader sees
+  // them), another 200 KB.
+  const uint64_t with_snapshot = TotalTableBytes(db_.get());
+  EXPECT_LT(with_snapshot, 2500u * value.size());
+  EXPECT_EQ(ScanAll(db_.get(), snap.get()).size(), 2000u);
+  EXPECT_EQ(GetValue(db_.get(), Key(1500), snap.get()), value);
+  EXPECT_EQ(GetValue(db_.get(), Key(2500), snap.get()), "NOT_FOUND");
+  Model now = ScanAll(db_.get());
+  EXPECT_EQ(now.size(), 1001u);
+  EXPECT_EQ(now[Key(2500)], "after");
+  EXPECT_EQ(GetValue(db_.get(), Key(2999)), "NOT_FOUND");
+  EXPECT_EQ(GetValue(db_.get(), Key(999)), value);
+
+  // Without a snapshot, everything the tombstone covers goes: the table
+  // holds 0..999, the tombstone and 2500's new version.
+  snap.reset();
+  for (int i = 0; i < 3000; i++) Put(Key(i), value);
+  DeleteRange(Key(1000), Key(3000));
+  Put(Key(2500), "again");
+  Flush();
+  // ~200 KB of values, where all 3000 would be 600 KB.
+  const uint64_t without_snapshot = TotalTableBytes(db_.get()) - with_snapshot;
+  EXPECT_GT(without_snapshot, 1000u * value.size());
+  EXPECT_LT(without_snapshot, 1500u * value.size());
+  Reopen();
+  now = ScanAll(db_.get());
+  EXPECT_EQ(now.size(), 1001u);
+  EXPECT_EQ(now[Key(2500)], "again");
+  EXPECT_EQ(now[Key(0)], value);
+  EXPECT_EQ(GetValue(db_.get(), Key(1000)), "NOT_FOUND");
+}
+
 // The randomized differential test: random writes, range deletions,
 // snapshots, flushes, compactions and reopens, checked against std::map
 // models (one per live snapshot) by Get, forward and backward scans, Seek

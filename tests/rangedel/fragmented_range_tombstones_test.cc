@@ -59,6 +59,30 @@ TEST(FragmentedRangeTombstonesTest, GapsAndDuplicates) {
   EXPECT_EQ(back[1].begin, "x");
 }
 
+// A version is deleted for every reader when a covering tombstone is newer
+// and no snapshot sees the version without it.
+TEST(FragmentedRangeTombstonesTest, DeletesForEveryReaderUnlessASnapshotSeparates) {
+  FragmentedRangeTombstones list(kCmp, {{"b", "f", 20}, {"d", "h", 40}});
+  const std::vector<SequenceNumber> none;
+  EXPECT_TRUE(list.DeletesForEveryReader("b", 10, none));
+  EXPECT_TRUE(list.DeletesForEveryReader("e", 39, none));
+  EXPECT_FALSE(list.DeletesForEveryReader("b", 20, none));  // not older than the tombstone
+  EXPECT_FALSE(list.DeletesForEveryReader("b", 25, none));
+  EXPECT_FALSE(list.DeletesForEveryReader("a", 1, none));  // not covered
+  EXPECT_FALSE(list.DeletesForEveryReader("h", 1, none));  // end is exclusive
+  EXPECT_TRUE(list.DeletesForEveryReader("g", 30, none));
+  // A snapshot at 15 sees ("b", 10) but not the tombstone at 20.
+  EXPECT_FALSE(list.DeletesForEveryReader("b", 10, {15}));
+  EXPECT_FALSE(list.DeletesForEveryReader("b", 10, {10}));  // a snapshot at the version sees it
+  EXPECT_TRUE(list.DeletesForEveryReader("b", 10, {20}));   // ... one at the tombstone sees both
+  EXPECT_TRUE(list.DeletesForEveryReader("b", 10, {5, 25}));
+  // In [d, f) the oldest newer tombstone (20) decides: a snapshot at 30
+  // separates the version at 25 from the one at 40, not 10 from 20.
+  EXPECT_TRUE(list.DeletesForEveryReader("e", 10, {30}));
+  EXPECT_FALSE(list.DeletesForEveryReader("e", 25, {30}));
+  EXPECT_TRUE(list.DeletesForEveryReader("e", 25, {10, 24}));
+}
+
 TEST(FragmentedRangeTombstonesTest, ReverseComparator) {
   // A comparator that orders keys backwards: "z" < "a".
   class Reverse : public Comparator {

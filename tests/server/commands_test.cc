@@ -256,6 +256,46 @@ TEST(CommandsTest, FlushAllAndDbSize) {
   EXPECT_EQ(seen, (std::set<std::string>{Bulk("bar"), Bulk("only")}));
 }
 
+uint64_t IntProperty(ServerHarness& h, const char* name) {
+  std::string value;
+  EXPECT_TRUE(h.state()->db()->GetProperty(name, &value)) << name;
+  return std::stoull(value);
+}
+
+// FLUSHALL of a sizeable memtable flushes it, leaving the deleted keys out
+// of the table, so the memory goes back and later writes meet a new
+// memtable; a small one stays (no table per FLUSHALL).
+TEST(CommandsTest, FlushAllGivesBackALargeMemtable) {
+  ServerHarness h({"--write-buffer-size", "1mb"});
+  for (int i = 0; i < 10; i++) ASSERT_EQ(h.Run({"SET", std::to_string(i), "v"}), kOk);
+  EXPECT_EQ(h.Run({"FLUSHALL"}), kOk);
+  // Still there: the keyspace's format record, 10 keys, 2 range deletions.
+  EXPECT_EQ(IntProperty(h, "strata.num-entries-active-mem-table"), 13u);
+  const std::string value(100, 'v');
+  for (int i = 0; i < 3000; i++) {
+    ASSERT_EQ(h.Run({"SET", "key:" + std::to_string(i), value}), kOk);
+  }
+  ASSERT_GT(IntProperty(h, "strata.cur-size-active-mem-table"), 300u << 10);
+  EXPECT_EQ(h.Run({"FLUSHALL"}), kOk);
+  EXPECT_EQ(IntProperty(h, "strata.num-entries-active-mem-table"), 0u);
+  std::string sstables;
+  ASSERT_TRUE(h.state()->db()->GetProperty("strata.sstables", &sstables));
+  // One level-0 table ("L0 #5 561 bytes [...]") of the range deletions and
+  // the format record, not of the 300 KB of values.
+  size_t bytes_at = sstables.find(" bytes");
+  ASSERT_NE(bytes_at, std::string::npos) << sstables;
+  EXPECT_EQ(sstables.find(" bytes", bytes_at + 1), std::string::npos) << sstables;
+  size_t number_at = sstables.rfind(' ', bytes_at - 1) + 1;
+  EXPECT_LT(std::stoull(sstables.substr(number_at, bytes_at - number_at)), 16u << 10) << sstables;
+  EXPECT_EQ(h.Run({"DBSIZE"}), Int(0));
+  EXPECT_EQ(h.Run({"GET", "key:7"}), kNil);
+  ASSERT_EQ(h.Run({"SET", "key:7", "back"}), kOk);
+  h.Reopen();
+  EXPECT_EQ(h.Run({"DBSIZE"}), Int(1));
+  EXPECT_EQ(h.Run({"GET", "key:7"}), Bulk("back"));
+  EXPECT_EQ(h.Run({"GET", "key:8"}), kNil);
+}
+
 TEST(CommandsTest, InfoCarriesEngineFigures) {
   ServerHarness h;
   ASSERT_EQ(h.Run({"SET", "k", "v", "EX", "100"}), kOk);
