@@ -4,6 +4,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstdlib>
@@ -93,65 +94,47 @@ MemTable::MemTable(const InternalKeyComparator& comparator, size_t index_buckets
 
 MemTable::~MemTable() { std::free(buckets_); }
 
-void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
-                   std::string_view value) {
-  assert(type == kTypeValue || (type == kTypeDeletion && value.empty()));
+size_t MemTable::EntrySize(std::string_view user_key, std::string_view value) {
   assert(user_key.size() <= std::numeric_limits<uint32_t>::max() - kInternalKeyTrailerSize);
   assert(value.size() <= std::numeric_limits<uint32_t>::max());
-  const auto internal_key_size = static_cast<uint32_t>(user_key.size() + kInternalKeyTrailerSize);
-  const auto value_size = static_cast<uint32_t>(value.size());
-  const size_t encoded_size =
-      VarintLength(internal_key_size) + internal_key_size + VarintLength(value_size) + value_size;
+  const size_t internal_key_size = user_key.size() + kInternalKeyTrailerSize;
+  return VarintLength(internal_key_size) + internal_key_size + VarintLength(value.size()) +
+         value.size();
+}
 
+void MemTable::EncodeEntry(char* p, SequenceNumber seq, ValueType type, std::string_view user_key,
+                           std::string_view value) {
+  p = EncodeVarint32(p, static_cast<uint32_t>(user_key.size() + kInternalKeyTrailerSize));
+  // memcpy from a null pointer is undefined even for 0 bytes, and an empty
+  // string_view may hold one.
+  if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
+  p += user_key.size();
+  EncodeFixed64(p, PackSequenceAndType(seq, type));
+  p += kInternalKeyTrailerSize;
+  p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+}
+
+const char** MemTable::PrepareIndex(uint64_t hash, SequenceNumber seq, SequenceNumber* max_seq) {
+  if (buckets_ == nullptr) return nullptr;
   // The bucket is a random cache line: fetched while the skip list is
   // searched, and read (for the chain link) only after the insert. Readers
   // that reach the entry through the skip list never read its link.
-  const uint64_t hash = XXH3_64bits(user_key.data(), user_key.size());
-  const char** bucket = nullptr;
-  if (buckets_ != nullptr) {
-    bucket = Bucket(hash);
-    __builtin_prefetch(bucket, 1);
-    // Out of sequence order: chains would no longer be newest first.
-    if (seq < max_point_seq_.load(std::memory_order_relaxed)) {
-      ordered_.store(false, std::memory_order_release);
-    }
-  }
-  // The same key as the slot's last Add: its splice likely holds (Insert
-  // checks). Another key: a search, whose place the slot then keeps.
-  HotKey& hot = hot_keys_[hash % kHotKeys];
-  if (hot.entry == nullptr || hot.hash != hash ||
-      ExtractUserKey(DecodeLengthPrefixed(hot.entry)) != user_key) {
-    hot.splice = Table::Splice();
-  }
-  // The entry lives in its skip-list node, after the tower; with the index,
-  // preceded by its chain link (8-aligned, as the node's end is, so that it
-  // can be read as a pointer), written once the entry is in the list.
-  const size_t link_size = buckets_ != nullptr ? sizeof(const char*) : 0;
-  char* link = nullptr;
-  const char* const buf = table_.InsertInline(
-      link_size + encoded_size, link_size,
-      [&](char* payload) {
-        link = payload;
-        char* p = EncodeVarint32(payload + link_size, internal_key_size);
-        // memcpy from a null pointer is undefined even for 0 bytes, and an
-        // empty string_view may hold one.
-        if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
-        p += user_key.size();
-        EncodeFixed64(p, PackSequenceAndType(seq, type));
-        p += kInternalKeyTrailerSize;
-        p = EncodeVarint32(p, value_size);
-        if (!value.empty()) std::memcpy(p, value.data(), value.size());
-        assert(p + value.size() == payload + link_size + encoded_size);
-      },
-      &hot.splice);
-  hot.hash = hash;
-  hot.entry = buf;
+  const char** bucket = Bucket(hash);
+  __builtin_prefetch(bucket, 1);
+  // Out of sequence order: chains would no longer be newest first.
+  if (seq < *max_seq) ordered_.store(false, std::memory_order_release);
+  *max_seq = std::max(*max_seq, seq);
+  return bucket;
+}
+
+void MemTable::Publish(const char* entry, const char** bucket, SequenceNumber seq, ValueType type) {
   if (bucket != nullptr) {
     const char* head = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
-    std::memcpy(link, &head, sizeof(head));
+    std::memcpy(const_cast<char*>(entry) - sizeof(head), &head, sizeof(head));
     // After the skip list: a reader that finds the entry through the index
     // and then falls back to the skip list finds it there too.
-    std::atomic_ref<const char*>(*bucket).store(buf, std::memory_order_release);
+    std::atomic_ref<const char*>(*bucket).store(entry, std::memory_order_release);
   }
   // One writer at a time: a plain read-compare-store is enough.
   if (seq > max_point_seq_.load(std::memory_order_relaxed)) {
@@ -159,6 +142,80 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   }
   if (type == kTypeDeletion) num_deletes_.fetch_add(1, std::memory_order_release);
   num_entries_.fetch_add(1, std::memory_order_release);
+}
+
+void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
+                   std::string_view value) {
+  assert(type == kTypeValue || (type == kTypeDeletion && value.empty()));
+  const size_t encoded_size = EntrySize(user_key, value);
+  const uint64_t hash = XXH3_64bits(user_key.data(), user_key.size());
+  SequenceNumber max_seq = max_point_seq_.load(std::memory_order_relaxed);
+  const char** bucket = PrepareIndex(hash, seq, &max_seq);
+  // The same key as the slot's last Add: its splice likely holds (Insert
+  // checks). Another key: a search, whose place the slot then keeps.
+  HotKey& hot = hot_keys_[hash % kHotKeys];
+  if (!IsHot(hot, hash, user_key)) hot.splice = Table::Splice();
+  // The entry lives in its skip-list node, after the tower; with the index,
+  // preceded by its chain link (8-aligned, as the node's end is, so that it
+  // can be read as a pointer), written once the entry is in the list.
+  const size_t link_size = LinkSize();
+  const char* const entry = table_.InsertInline(
+      link_size + encoded_size, link_size,
+      [&](char* payload) { EncodeEntry(payload + link_size, seq, type, user_key, value); },
+      &hot.splice);
+  hot.hash = hash;
+  hot.entry = entry;
+  Publish(entry, bucket, seq, type);
+}
+
+bool MemTable::IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key) {
+  return hot.entry != nullptr && hot.hash == hash &&
+         ExtractUserKey(DecodeLengthPrefixed(hot.entry)) == user_key;
+}
+
+void MemTable::AddBatch(const PointEntry* entries, size_t n) {
+  uint64_t hashes[Table::kMaxBatch];
+  for (size_t begin = 0; begin < n; begin += Table::kMaxBatch) {
+    const size_t m = std::min(n - begin, Table::kMaxBatch);
+    const PointEntry* chunk = entries + begin;
+    // A key written again and again is linked in through its hot-key
+    // splice with two comparisons, cheaper than any search: Add it.
+    bool any_hot = m < 2;
+    for (size_t k = 0; k < m && !any_hot; k++) {
+      hashes[k] = XXH3_64bits(chunk[k].user_key.data(), chunk[k].user_key.size());
+      any_hot = IsHot(hot_keys_[hashes[k] % kHotKeys], hashes[k], chunk[k].user_key);
+    }
+    if (any_hot) {
+      for (size_t k = 0; k < m; k++) {
+        Add(chunk[k].seq, chunk[k].type, chunk[k].user_key, chunk[k].value);
+      }
+      continue;
+    }
+    const char** buckets[Table::kMaxBatch];
+    Table::Unlinked nodes[Table::kMaxBatch];
+    SequenceNumber max_seq = max_point_seq_.load(std::memory_order_relaxed);
+    const size_t link_size = LinkSize();
+    for (size_t k = 0; k < m; k++) {
+      const PointEntry& e = chunk[k];
+      assert(e.type == kTypeValue || (e.type == kTypeDeletion && e.value.empty()));
+      buckets[k] = PrepareIndex(hashes[k], e.seq, &max_seq);
+      nodes[k] = table_.PrepareInline(
+          link_size + EntrySize(e.user_key, e.value), link_size, [&](char* payload) {
+            EncodeEntry(payload + link_size, e.seq, e.type, e.user_key, e.value);
+          });
+    }
+    const char* added[Table::kMaxBatch];
+    for (size_t k = 0; k < m; k++) added[k] = nodes[k].key();
+    table_.InsertBatch(nodes, m);  // sorts nodes; added keeps the batch's order
+    for (size_t k = 0; k < m; k++) {
+      // The slot's splice is not this entry's place: its next Add searches.
+      HotKey& hot = hot_keys_[hashes[k] % kHotKeys];
+      hot.hash = hashes[k];
+      hot.entry = added[k];
+      hot.splice = Table::Splice();
+      Publish(added[k], buckets[k], chunk[k].seq, chunk[k].type);
+    }
+  }
 }
 
 void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin, std::string_view end) {

@@ -92,6 +92,21 @@ class MemTable {
   // seq and type has been added.
   void Add(SequenceNumber seq, ValueType type, std::string_view user_key, std::string_view value);
 
+  // One point update for AddBatch.
+  struct PointEntry {
+    SequenceNumber seq;
+    ValueType type;
+    std::string_view user_key;
+    std::string_view value;
+  };
+  // As Add for each of entries[0, n), in order, but with up to
+  // Table::kMaxBatch skip-list searches at a time walking the list in step
+  // (SkipList::InsertBatch) so that their cache misses overlap. A chunk
+  // that holds a hot key (one whose slot kept its last version) is added
+  // entry by entry instead: its splice costs two comparisons.
+  // REQUIRES: as for Add, for each entry.
+  void AddBatch(const PointEntry* entries, size_t n);
+
   // Adds the range tombstone [begin, end) at seq (nothing is deleted if
   // begin >= end, but the entry still counts). Copies both keys.
   // REQUIRES: as for Add.
@@ -162,6 +177,20 @@ class MemTable {
   // length-prefixed value).
   static void ReadEntry(std::string_view ikey, std::string* value, Status* s, SequenceNumber* seq);
 
+  // The bytes of an entry (see the top of the file) and its encoding at p.
+  static size_t EntrySize(std::string_view user_key, std::string_view value);
+  static void EncodeEntry(char* p, SequenceNumber seq, ValueType type, std::string_view user_key,
+                          std::string_view value);
+  // The bytes of a chain link before each entry: 8 with the index, else 0.
+  size_t LinkSize() const { return buckets_ != nullptr ? sizeof(const char*) : 0; }
+  // Before an entry of seq goes into the skip list: its bucket (prefetched;
+  // nullptr without an index), and ordered_ cleared if seq is below
+  // *max_seq, the largest sequence added so far, which it then raises.
+  const char** PrepareIndex(uint64_t hash, SequenceNumber seq, SequenceNumber* max_seq);
+  // After entry is in the skip list: links it into bucket's chain (if
+  // any) and counts it.
+  void Publish(const char* entry, const char** bucket, SequenceNumber seq, ValueType type);
+
   const InternalKeyComparator comparator_;
   // Declared before table_: the skip list allocates its head node from the
   // arena in its constructor.
@@ -201,6 +230,8 @@ class MemTable {
   };
   static constexpr size_t kHotKeys = 16;
   HotKey hot_keys_[kHotKeys];
+  // Whether hot's last Add was of user_key (with XXH3 hash `hash`).
+  static bool IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key);
 
   // The range tombstones' key bytes, for ApproximateMemoryUsage. Relaxed:
   // only an estimate.

@@ -46,6 +46,7 @@
 #ifndef STRATA_MEMTABLE_SKIPLIST_H_
 #define STRATA_MEMTABLE_SKIPLIST_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstddef>
@@ -110,6 +111,36 @@ class SkipList {
   // REQUIRES: Key is const char*; key_offset < payload_size; as Insert.
   template <typename Fill>
   Key InsertInline(size_t payload_size, size_t key_offset, Fill&& fill, Splice* splice);
+
+  // Batch inserts: a node is made first (Prepare, or PrepareInline with the
+  // arguments of InsertInline) and linked in later by InsertBatch, which
+  // searches for up to kMaxBatch keys at once (see there). Until then no
+  // reader can reach the node.
+  class Unlinked {
+   public:
+    Unlinked() = default;
+    const Key& key() const { return node_->key; }
+
+   private:
+    friend class SkipList;
+    Unlinked(Node* node, int height) : node_(node), height_(height) {}
+    Node* node_ = nullptr;
+    int height_ = 0;
+  };
+  static constexpr size_t kMaxBatch = 16;
+  Unlinked Prepare(const Key& key);
+  template <typename Fill>
+  Unlinked PrepareInline(size_t payload_size, size_t key_offset, Fill&& fill);
+
+  // Inserts the n prepared nodes' keys. The n searches walk the list in
+  // step, each moving one node per round and prefetching the node it
+  // compares next, so a large list's cache misses overlap n at a time
+  // instead of following one another; the nodes are then linked in key
+  // order, each search's place moved forward past the batch's nodes linked
+  // before it. Sorts nodes[0, n) by key.
+  // REQUIRES: n <= kMaxBatch; the keys are distinct and none is in the
+  // list; every node was prepared by this list; as Insert.
+  void InsertBatch(Unlinked* nodes, size_t n);
 
   // True if an entry equal to key is in the list. Lock-free.
   bool Contains(const Key& key) const;
@@ -209,6 +240,9 @@ class SkipList {
   Node* FindGreaterOrEqual(const Key& key, Node** prev) const;
   // The last node, or head_ if the list is empty.
   Node* FindLast() const;
+  // FindGreaterOrEqual's search for n keys at once (InsertBatch): fills
+  // each splice's prev and next at every level.
+  void FindSplices(const Key* keys, Splice* splices, size_t n) const;
 
   // Const after construction.
   Comparator const compare_;
@@ -369,6 +403,108 @@ Key SkipList<Key, Comparator>::InsertInline(size_t payload_size, size_t key_offs
   Node* x = ConstructNode(mem, payload + key_offset, height);
   Link(x, height, splice);
   return x->key;
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Unlinked SkipList<Key, Comparator>::Prepare(const Key& key) {
+  const int height = RandomHeight();
+  return Unlinked(NewNode(key, height), height);
+}
+
+template <typename Key, class Comparator>
+template <typename Fill>
+typename SkipList<Key, Comparator>::Unlinked SkipList<Key, Comparator>::PrepareInline(
+    size_t payload_size, size_t key_offset, Fill&& fill) {
+  static_assert(std::is_same_v<Key, const char*>, "inline keys are byte pointers");
+  assert(key_offset < payload_size);
+  const int height = RandomHeight();
+  const size_t node_size = NodeSize(height);
+  char* const mem = arena_->AllocateAligned(node_size + payload_size);
+  char* const payload = mem + node_size;
+  fill(payload);
+  return Unlinked(ConstructNode(mem, payload + key_offset, height), height);
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::FindSplices(const Key* keys, Splice* splices, size_t n) const {
+  // One cursor per key, as FindGreaterOrEqual's locals: x, the node it
+  // compares next (prefetched a round before), and known_not_before.
+  struct Cursor {
+    Node* x;
+    Node* next;
+    Node* known_not_before;
+    int level;
+  };
+  Cursor cursors[kMaxBatch];
+  const int top = GetMaxHeight() - 1;
+  for (size_t k = 0; k < n; k++) {
+    cursors[k] = {head_, head_->Next(top), nullptr, top};
+    for (int i = top + 1; i < kMaxHeight; i++) {
+      splices[k].prev_[i] = head_;
+      splices[k].next_[i] = head_->NoBarrierNext(i);
+    }
+  }
+  size_t active = n;
+  while (active > 0) {
+    for (size_t k = 0; k < n; k++) {
+      Cursor& c = cursors[k];
+      if (c.level < 0) continue;
+      if (c.next != c.known_not_before && KeyIsAfterNode(keys[k], c.next)) {
+        c.x = c.next;
+      } else {
+        splices[k].prev_[c.level] = c.x;
+        splices[k].next_[c.level] = c.next;
+        if (c.level == 0) {
+          c.level = -1;
+          active--;
+          continue;
+        }
+        c.known_not_before = c.next;
+        c.level--;
+      }
+      // x was just compared (or is where the walk went down): its next
+      // pointers are in cache. The node they lead to is compared when this
+      // cursor's turn comes again, after the other cursors' loads.
+      c.next = c.x->Next(c.level);
+      if (c.next != nullptr && c.next != c.known_not_before) {
+        __builtin_prefetch(c.next);
+        __builtin_prefetch(reinterpret_cast<const char*>(c.next) + 64);
+      }
+    }
+  }
+  for (size_t k = 0; k < n; k++) splices[k].valid_ = true;
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::InsertBatch(Unlinked* nodes, size_t n) {
+  assert(n <= kMaxBatch);
+  if (n == 0) return;
+  std::sort(nodes, nodes + n, [this](const Unlinked& a, const Unlinked& b) {
+    return compare_(a.key(), b.key()) < 0;
+  });
+  Key keys[kMaxBatch];
+  for (size_t k = 0; k < n; k++) keys[k] = nodes[k].key();
+  Splice splices[kMaxBatch];
+  FindSplices(keys, splices, n);
+  for (size_t k = 0; k < n; k++) {
+    Splice& splice = splices[k];
+    // The searches saw the list before this batch's earlier (smaller) keys
+    // were linked in; the list only grew since, so each prev still sorts
+    // before the key, and the right one is at most a few of those new nodes
+    // further on.
+    for (int i = 0; i < nodes[k].height_; i++) {
+      Node* x = splice.prev_[i];
+      Node* next = x->NoBarrierNext(i);
+      if (next == splice.next_[i]) continue;
+      while (KeyIsAfterNode(keys[k], next)) {
+        x = next;
+        next = x->NoBarrierNext(i);
+      }
+      splice.prev_[i] = x;
+      splice.next_[i] = next;
+    }
+    Link(nodes[k].node_, nodes[k].height_, &splice);
+  }
 }
 
 template <typename Key, class Comparator>

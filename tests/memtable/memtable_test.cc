@@ -465,6 +465,62 @@ TEST_P(MemTableTest, HotKeysInterleavedWithOthersMatchStdMap) {
   }
 }
 
+// AddBatch: batches of 1 to 40 entries (chunks of up to 16 searched
+// together) of random keys, several versions of one key in a batch,
+// tombstones, and hot keys (whose chunks go in one by one) hold exactly what
+// the same entries added one by one hold, and Get answers alike at every
+// snapshot, through the index when there is one.
+TEST_P(MemTableTest, AddBatchMatchesAddOneByOne) {
+  Random rnd(2024);
+  const InternalKeyComparator icmp(BytewiseComparator());
+  MemTable batched{icmp, GetParam()};
+  MemTable single{icmp, GetParam()};
+  std::vector<std::string> user_keys;  // AddBatch's entries view these
+  user_keys.reserve(20000);
+  std::vector<std::string> values;
+  values.reserve(20000);
+  SequenceNumber seq = 1;
+  while (seq < 15000) {
+    std::vector<MemTable::PointEntry> batch;
+    const size_t n = 1 + rnd.Uniform(40);
+    for (size_t k = 0; k < n; k++, seq++) {
+      if (!batch.empty() && rnd.OneIn(8)) {
+        user_keys.push_back(std::string(batch[rnd.Uniform(batch.size())].user_key));
+      } else if (rnd.OneIn(10)) {
+        user_keys.push_back("hot" + std::to_string(rnd.Uniform(3)));
+      } else {
+        user_keys.push_back("k" + std::to_string(rnd.Uniform(5000)));
+      }
+      const ValueType type = rnd.OneIn(5) ? kTypeDeletion : kTypeValue;
+      values.push_back(type == kTypeValue ? "v" + std::to_string(seq) : "");
+      batch.push_back({seq, type, user_keys.back(), values.back()});
+      single.Add(seq, type, user_keys.back(), values.back());
+    }
+    batched.AddBatch(batch.data(), batch.size());
+  }
+  EXPECT_EQ(batched.NumEntries(), single.NumEntries());
+  EXPECT_EQ(batched.NumDeletes(), single.NumDeletes());
+  EXPECT_EQ(batched.MaxPointSequence(), seq - 1);
+  EXPECT_EQ(batched.HasHashIndex(), single.HasHashIndex());
+  std::unique_ptr<Iterator> a = batched.NewIterator();
+  std::unique_ptr<Iterator> b = single.NewIterator();
+  std::vector<Entry> scan_a = Scan(a.get()), scan_b = Scan(b.get());
+  ASSERT_EQ(scan_a.size(), scan_b.size());
+  for (size_t i = 0; i < scan_a.size(); i++) {
+    ASSERT_EQ(scan_a[i].user_key, scan_b[i].user_key) << i;
+    ASSERT_EQ(scan_a[i].seq, scan_b[i].seq) << i;
+    ASSERT_EQ(scan_a[i].type, scan_b[i].type) << i;
+    ASSERT_EQ(scan_a[i].value, scan_b[i].value) << i;
+  }
+  for (int i = 0; i < 5000; i++) {
+    std::string user_key = rnd.OneIn(10) ? "hot" + std::to_string(rnd.Uniform(3))
+                                         : "k" + std::to_string(rnd.Uniform(5000));
+    SequenceNumber snapshot = rnd.OneIn(2) ? kMaxSequenceNumber : rnd.Uniform(seq + 1);
+    ASSERT_EQ(Lookup(single, user_key, snapshot), Lookup(batched, user_key, snapshot))
+        << user_key << " at " << snapshot;
+  }
+}
+
 TEST_P(MemTableTest, RangeTombstonesBesideTheSkipList) {
   MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
   EXPECT_EQ(mem.RangeTombstones(), nullptr);  // none: no view, no lock

@@ -7,7 +7,8 @@
 //   key = slot << 40 | generation << 8 | check byte
 //
 // The writer inserts generations 1, 2, 3, ... of a slot in order and, after
-// each Insert, publishes the slot's latest generation with a release store.
+// each Insert (or InsertBatch, which links a batch's keys in key order),
+// publishes the slot's latest generation with a release store.
 // Keys sort by slot, then generation, so a new generation always lands right
 // after the previous one. A reader that loaded the published generations
 // (acquire) before a scan must therefore see, for every slot, a run of
@@ -67,6 +68,18 @@ class SharedState {
     list_.Insert(MakeKey(slot, gen));
     written_[slot] = gen;
     published_[slot].store(gen, std::memory_order_release);
+  }
+
+  // Writer: the next generations of n random slots (a slot may come twice:
+  // two consecutive generations) in one InsertBatch, then publishes them.
+  void InsertNextBatch(Random* rnd, size_t n) {
+    U64SkipList::Unlinked nodes[U64SkipList::kMaxBatch];
+    for (size_t k = 0; k < n; k++) {
+      int slot = static_cast<int>(rnd->Uniform(kSlots));
+      nodes[k] = list_.Prepare(MakeKey(slot, ++written_[slot]));
+    }
+    list_.InsertBatch(nodes, n);
+    for (int s = 0; s < kSlots; s++) published_[s].store(written_[s], std::memory_order_release);
   }
 
   // Readers: the generations published so far.
@@ -167,7 +180,11 @@ std::string CheckLookups(SharedState* state, Random* rnd) {
   return "";
 }
 
-TEST(SkipListConcurrencyTest, OneWriterManyReaders) {
+// The writer inserts one key at a time (false) or in batches of 1 to 16
+// (true, InsertBatch).
+class SkipListConcurrencyTest : public testing::TestWithParam<bool> {};
+
+TEST_P(SkipListConcurrencyTest, OneWriterManyReaders) {
   SharedState state;
   std::atomic<int> readers_started{0};
   std::atomic<bool> writer_done{false};
@@ -207,8 +224,14 @@ TEST(SkipListConcurrencyTest, OneWriterManyReaders) {
   const auto deadline = std::chrono::steady_clock::now() + kWriterDuration;
   while (inserted < kMaxKeys &&
          (inserted % 256 != 0 || std::chrono::steady_clock::now() < deadline)) {
-    state.InsertNext(static_cast<int>(rnd.Uniform(kSlots)));
-    inserted++;
+    if (GetParam()) {
+      size_t n = 1 + rnd.Uniform(U64SkipList::kMaxBatch);
+      state.InsertNextBatch(&rnd, n);
+      inserted += n;
+    } else {
+      state.InsertNext(static_cast<int>(rnd.Uniform(kSlots)));
+      inserted++;
+    }
   }
   writer_done.store(true, std::memory_order_release);
   for (std::thread& t : readers) t.join();
@@ -224,6 +247,11 @@ TEST(SkipListConcurrencyTest, OneWriterManyReaders) {
   for (uint64_t gen : state.Published()) total += gen;
   EXPECT_EQ(inserted, total);
 }
+
+INSTANTIATE_TEST_SUITE_P(Writes, SkipListConcurrencyTest, testing::Bool(),
+                         [](const testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Batches" : "OneByOne";
+                         });
 
 }  // namespace
 }  // namespace strata

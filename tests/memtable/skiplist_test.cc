@@ -10,6 +10,7 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "util/arena.h"
 #include "util/invariants.h"
@@ -190,6 +191,55 @@ TEST(SkipListTest, SpliceInsertsMatchStdSet) {
       ASSERT_TRUE(iter.Valid());
       ASSERT_EQ(*std::prev(before), iter.key());
     }
+  }
+}
+
+// InsertBatch: batches of 1 to 16 keys, drawn so that some keys of a batch
+// share a gap of the list (consecutive runs, a cluster) and some raise the
+// list's height, mixed with single inserts; the list must match a std::set
+// at every level and both ways.
+TEST(SkipListTest, BatchInsertsMatchStdSet) {
+  Random rnd(4242);
+  Arena arena;
+  U64SkipList list(U64Comparator(), &arena);
+  std::set<uint64_t> model;
+  for (int round = 0; round < 4000; round++) {
+    U64SkipList::Unlinked nodes[U64SkipList::kMaxBatch];
+    std::set<uint64_t> batch;
+    const size_t n = 1 + rnd.Uniform(U64SkipList::kMaxBatch);
+    const int shape = static_cast<int>(rnd.Uniform(3));
+    const uint64_t base = rnd.Uniform(1000000);
+    for (size_t k = 0; k < n; k++) {
+      uint64_t key = shape == 0   ? rnd.Uniform(1000000)             // anywhere
+                     : shape == 1 ? base + k * (1 + rnd.Uniform(3))  // a run
+                                  : base + rnd.Uniform(64);          // a cluster
+      if (model.count(key) == 0) batch.insert(key);
+    }
+    size_t m = 0;
+    // Unsorted, as a batch comes: InsertBatch sorts.
+    std::vector<uint64_t> keys(batch.begin(), batch.end());
+    for (size_t k = keys.size(); k > 1; k--) std::swap(keys[k - 1], keys[rnd.Uniform(k)]);
+    for (uint64_t key : keys) nodes[m++] = list.Prepare(key);
+    list.InsertBatch(nodes, m);
+    model.insert(keys.begin(), keys.end());
+    if (rnd.OneIn(4)) {
+      uint64_t key = rnd.Uniform(1000000);
+      if (model.insert(key).second) list.Insert(key);
+    }
+  }
+  list.CheckInvariants();
+  U64SkipList::Iterator iter(&list);
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(&iter, model));
+  iter.SeekToLast();
+  for (auto it = model.rbegin(); it != model.rend(); ++it) {
+    ASSERT_TRUE(iter.Valid());
+    ASSERT_EQ(*it, iter.key());
+    iter.Prev();
+  }
+  EXPECT_FALSE(iter.Valid());
+  for (uint64_t key : model) {
+    ASSERT_TRUE(list.Contains(key)) << key;
+    if (model.count(key + 1) == 0) ASSERT_FALSE(list.Contains(key + 1)) << key + 1;
   }
 }
 
