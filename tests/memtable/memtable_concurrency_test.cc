@@ -5,11 +5,12 @@
 //
 // The writes follow a schedule fixed before the threads start: sequence
 // number s writes slot kSchedule[s].slot, as a value ValueFor(s) or a
-// tombstone. After each Add the writer publishes s with a release store. A
-// reader that loaded published sequence S (acquire) knows the exact state of
-// the memtable at snapshot S, so it checks every answer exactly: Get at S
-// returns the newest write to that slot with sequence <= S, and a scan holds
-// every entry with sequence <= S, in order, each matching the schedule.
+// tombstone. After each Add (or AddBatch, of consecutive writes) the writer
+// publishes s, the last, with a release store. A reader that loaded
+// published sequence S (acquire) knows the exact state of the memtable at
+// snapshot S, so it checks every answer exactly: Get at S returns the newest
+// write to that slot with sequence <= S, and a scan holds every entry with
+// sequence <= S, in order, each matching the schedule.
 //
 // Bounded: the writer runs for a fixed wall-clock time and a fixed cap of
 // writes, whichever comes first.
@@ -24,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "memtable/memtable.h"
@@ -94,6 +96,23 @@ class SharedState {
     const Write& w = schedule_.at(seq);
     mem_.Add(seq, w.type, UserKeyFor(w.slot), w.type == kTypeValue ? ValueFor(seq) : "");
     published_.store(seq, std::memory_order_release);
+  }
+
+  // Writer: applies writes first .. first + n - 1 in one AddBatch, then
+  // publishes the last.
+  void ApplyBatch(SequenceNumber first, size_t n) {
+    std::vector<std::string> keys, values;
+    keys.reserve(n);
+    values.reserve(n);
+    std::vector<MemTable::PointEntry> entries;
+    for (SequenceNumber seq = first; seq < first + n; seq++) {
+      const Write& w = schedule_.at(seq);
+      keys.push_back(UserKeyFor(w.slot));
+      values.push_back(w.type == kTypeValue ? ValueFor(seq) : "");
+      entries.push_back({seq, w.type, keys.back(), values.back()});
+    }
+    mem_.AddBatch(entries.data(), entries.size());
+    published_.store(first + n - 1, std::memory_order_release);
   }
 
   SequenceNumber Published() const { return published_.load(std::memory_order_acquire); }
@@ -199,11 +218,13 @@ std::string CheckCounters(const SharedState& state, size_t* last_usage) {
 }
 
 // Each case a hash index size: none (Get searches the skip list), one bucket
-// per slot's worth, and 4 buckets (long chains of colliding keys).
-class MemTableConcurrencyTest : public ::testing::TestWithParam<size_t> {};
+// per slot's worth, and 4 buckets (long chains of colliding keys); and the
+// writer adding one entry at a time, or batches of 1 to 40 (AddBatch).
+class MemTableConcurrencyTest : public ::testing::TestWithParam<std::tuple<size_t, bool>> {};
 
 TEST_P(MemTableConcurrencyTest, OneWriterManyReaders) {
-  SharedState state(GetParam());
+  const auto [buckets, batches] = GetParam();
+  SharedState state(buckets);
   std::atomic<int> readers_started{0};
   std::atomic<bool> writer_done{false};
   std::array<std::string, kReaders> errors;
@@ -242,9 +263,16 @@ TEST_P(MemTableConcurrencyTest, OneWriterManyReaders) {
   // Start writing only once every reader runs, so they overlap the writer.
   while (readers_started.load() < kReaders) std::this_thread::yield();
   SequenceNumber seq = 0;
+  Random rnd_writer(11);
   const auto deadline = std::chrono::steady_clock::now() + kWriterDuration;
-  while (seq < kMaxWrites && (seq % 256 != 0 || std::chrono::steady_clock::now() < deadline)) {
-    state.Apply(++seq);
+  while (seq < kMaxWrites && std::chrono::steady_clock::now() < deadline) {
+    if (batches) {
+      const size_t n = std::min<SequenceNumber>(1 + rnd_writer.Uniform(40), kMaxWrites - seq);
+      state.ApplyBatch(seq + 1, n);
+      seq += n;
+    } else {
+      for (int i = 0; i < 256 && seq < kMaxWrites; i++) state.Apply(++seq);
+    }
   }
   writer_done.store(true, std::memory_order_release);
   for (std::thread& t : readers) t.join();
@@ -260,11 +288,16 @@ TEST_P(MemTableConcurrencyTest, OneWriterManyReaders) {
   EXPECT_EQ("", CheckGets(state, &rnd));
 }
 
-INSTANTIATE_TEST_SUITE_P(HashIndex, MemTableConcurrencyTest, ::testing::Values(0, 1024, 4),
-                         [](const ::testing::TestParamInfo<size_t>& info) {
-                           return info.param == 0 ? std::string("None")
-                                                  : "Buckets" + std::to_string(info.param);
-                         });
+// The test's name: NoneOneByOne, Buckets1024Batches, ...
+std::string CaseName(const ::testing::TestParamInfo<std::tuple<size_t, bool>>& info) {
+  const size_t buckets = std::get<0>(info.param);
+  return (buckets == 0 ? std::string("None") : "Buckets" + std::to_string(buckets)) +
+         (std::get<1>(info.param) ? "Batches" : "OneByOne");
+}
+
+INSTANTIATE_TEST_SUITE_P(HashIndex, MemTableConcurrencyTest,
+                         ::testing::Combine(::testing::Values(0, 1024, 4), ::testing::Bool()),
+                         CaseName);
 
 }  // namespace
 }  // namespace strata
