@@ -43,6 +43,12 @@
 // kHotKeys slots, chosen by the user key's hash, so that the next version of
 // the same key is linked in with two comparisons instead of a search.
 //
+// Batches: AddBatch adds a write batch's point updates up to 16 at a time,
+// their skip-list searches walking the list side by side
+// (SkipList::InsertBatch) so that the cache misses of a memtable larger than
+// the cache overlap; each entry is then linked into its chain in sequence
+// order, as Add would.
+//
 // Range tombstones (AddRangeTombstone) are kept apart from the skip list, in
 // a vector under range_mu_, with a fragmented view (src/rangedel/) rebuilt
 // lazily by the first reader after a new tombstone: a memtable rarely holds

@@ -38,6 +38,10 @@
 // meets a node reads its key from the same or the next cache line instead of
 // from wherever the caller allocated it.
 //
+// Batches (Prepare, InsertBatch): nodes made first, then searched for
+// together and linked in key order, each one by Link as a single insert
+// would be; invariants (4) and (6) hold node by node.
+//
 // Key must be trivially destructible (the arena never runs destructors) and
 // default-constructible (head_'s key, which is never read). Comparator is a
 // copyable functor: int operator()(const Key& a, const Key& b) const returning
