@@ -154,18 +154,51 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   // The same key as the slot's last Add: its splice likely holds (Insert
   // checks). Another key: a search, whose place the slot then keeps.
   HotKey& hot = hot_keys_[hash % kHotKeys];
-  if (!IsHot(hot, hash, user_key)) hot.splice = Table::Splice();
+  const bool is_hot = IsHot(hot, hash, user_key);
+  if (!is_hot) hot.splice = Table::Splice();
   // The entry lives in its skip-list node, after the tower; with the index,
   // preceded by its chain link (8-aligned, as the node's end is, so that it
   // can be read as a pointer), written once the entry is in the list.
   const size_t link_size = LinkSize();
-  const char* const entry = table_.InsertInline(
-      link_size + encoded_size, link_size,
-      [&](char* payload) { EncodeEntry(payload + link_size, seq, type, user_key, value); },
-      &hot.splice);
+  auto fill = [&](char* payload) { EncodeEntry(payload + link_size, seq, type, user_key, value); };
+  const char* entry;
+  if (bucket == nullptr) {
+    entry = table_.InsertInline(link_size + encoded_size, link_size, fill, &hot.splice);
+  } else {
+    MutexLock lock(&pending_mu_);
+    if (is_hot || !ordered_.load(std::memory_order_relaxed)) {
+      entry = table_.InsertInline(link_size + encoded_size, link_size, fill, &hot.splice);
+    } else {
+      // Deferred (see the top of the file): searched for with the next
+      // entries, side by side.
+      Table::Unlinked node = table_.PrepareInline(link_size + encoded_size, link_size, fill);
+      entry = node.key();
+      pending_[pending_n_++] = node;
+      if (pending_n_ == Table::kMaxBatch) {
+        LinkPendingLocked();
+      } else {
+        // Before the entry is in its chain or counted: a reader that can
+        // see it finds it pending.
+        pending_count_.store(pending_n_, std::memory_order_release);
+      }
+    }
+  }
   hot.hash = hash;
   hot.entry = entry;
   Publish(entry, bucket, seq, type);
+}
+
+void MemTable::LinkPendingLocked() const {
+  Table& table = const_cast<Table&>(table_);  // readers link what the writer left pending
+  table.InsertBatch(pending_, pending_n_);
+  pending_n_ = 0;
+  pending_count_.store(0, std::memory_order_release);
+}
+
+void MemTable::LinkPending() const {
+  if (pending_count_.load(std::memory_order_acquire) == 0) return;
+  MutexLock lock(&pending_mu_);
+  if (pending_n_ != 0) LinkPendingLocked();
 }
 
 bool MemTable::IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key) {
@@ -174,6 +207,13 @@ bool MemTable::IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key
 }
 
 void MemTable::AddBatch(const PointEntry* entries, size_t n) {
+  if (buckets_ != nullptr) {
+    // Add defers and batches the searches itself.
+    for (size_t k = 0; k < n; k++) {
+      Add(entries[k].seq, entries[k].type, entries[k].user_key, entries[k].value);
+    }
+    return;
+  }
   uint64_t hashes[Table::kMaxBatch];
   for (size_t begin = 0; begin < n; begin += Table::kMaxBatch) {
     const size_t m = std::min(n - begin, Table::kMaxBatch);
@@ -292,6 +332,7 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, Sequence
         break;
     }
   }
+  LinkPending();
   // The lookup key's trailer is (sequence, kValueTypeForSeek), which sorts
   // before every entry of that user key with a sequence <= the lookup's, so
   // the first entry at or after it is the newest version visible.
@@ -306,6 +347,7 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, Sequence
 }
 
 std::unique_ptr<Iterator> MemTable::NewIterator() const {
+  LinkPending();
   return std::make_unique<MemTableIterator>(&table_);
 }
 

@@ -33,9 +33,23 @@
 // breaks this order switches the index off for the rest of the memtable's
 // life (ordered_), and Get falls back to the skip list, as it does when the
 // newest entry is newer than the lookup's sequence (a snapshot read).
-// An entry is linked into its chain (release) after it is in the skip list;
-// its link is written just before that store and never again (readers that
-// reach the entry through the skip list never read the link).
+// An entry's link is written just before the release store that puts it at
+// the head of its chain, and never again (readers that reach the entry
+// through the skip list never read its link).
+//
+// Deferred links (with the index, while ordered_): since a point Get is
+// answered by the index, an Add does not search the skip list at once. Its
+// node is made, put in its chain and counted, and left pending; the next
+// Adds' join it, and when kMaxBatch are pending their searches run side by
+// side (SkipList::InsertBatch), overlapping the cache misses that one
+// search of a large memtable takes in turn. Whatever reads the skip list
+// (NewIterator, a Get the index cannot answer) first links what is pending
+// (LinkPending). So every entry of a sequence a reader may see is in the
+// skip list by the time it looks: the writer adds an entry (pending_count_,
+// release) before its write's sequence is published, and the reader takes
+// its sequence before it looks (acquire). pending_mu_ makes the writer and
+// a reader that links the pending entries one writer of the skip list at a
+// time; a hot key (below) is linked at once, under the same lock.
 //
 // Hot keys: a key written again and again (a counter, a collection's
 // metadata record) gets each new version linked in right before its previous
@@ -55,11 +69,10 @@
 // many, and a reader that finds none pays one atomic load.
 //
 // Thread-safety: Add and AddRangeTombstone require external synchronization
-// (one writer at a time). Get, NewIterator and the counters are lock-free and
-// safe from any thread concurrently with Add; RangeTombstones takes a short
-// lock only when the memtable holds range tombstones. Once NumEntries()
-// returns n, every one of those n entries is visible to Get, to iterators
-// created afterwards and to RangeTombstones.
+// (one writer at a time). Get, NewIterator and the counters are safe from any
+// thread concurrently with Add, lock-free but for linking deferred entries; RangeTombstones takes a
+// short lock only when the memtable holds range tombstones. Once NumEntries() returns n, every one
+// of those n entries is visible to Get, to iterators created afterwards and to RangeTombstones.
 
 #ifndef STRATA_MEMTABLE_MEMTABLE_H_
 #define STRATA_MEMTABLE_MEMTABLE_H_
@@ -170,6 +183,11 @@ class MemTable {
   using Table = SkipList<const char*, KeyComparator>;
   class MemTableIterator;
 
+  // Links the pending entries into the skip list (see the top of the file).
+  // Any thread; a lock only when entries are pending.
+  void LinkPending() const;
+  void LinkPendingLocked() const REQUIRES(pending_mu_);
+
   // The bucket of a user key with XXH3 hash `hash`. REQUIRES: buckets_ !=
   // nullptr.
   const char** Bucket(uint64_t hash) const { return &buckets_[hash & index_mask_]; }
@@ -238,6 +256,14 @@ class MemTable {
   HotKey hot_keys_[kHotKeys];
   // Whether hot's last Add was of user_key (with XXH3 hash `hash`).
   static bool IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key);
+
+  // Deferred links (see the top of the file): the nodes made but not yet in
+  // the skip list, and their count for readers to check without the lock
+  // (stored with release after every change under the lock).
+  mutable Mutex pending_mu_;
+  mutable Table::Unlinked pending_[Table::kMaxBatch] GUARDED_BY(pending_mu_);
+  mutable size_t pending_n_ GUARDED_BY(pending_mu_) = 0;
+  mutable std::atomic<size_t> pending_count_{0};
 
   // The range tombstones' key bytes, for ApproximateMemoryUsage. Relaxed:
   // only an estimate.

@@ -490,16 +490,24 @@ void SkipList<Key, Comparator>::InsertBatch(Unlinked* nodes, size_t n) {
   for (size_t k = 0; k < n; k++) keys[k] = nodes[k].key();
   Splice splices[kMaxBatch];
   FindSplices(keys, splices, n);
+  // The batch's node linked last at each level: it sorts before every key
+  // still to link.
+  Node* last[kMaxHeight] = {};
   for (size_t k = 0; k < n; k++) {
     Splice& splice = splices[k];
     // The searches saw the list before this batch's earlier (smaller) keys
     // were linked in; the list only grew since, so each prev still sorts
     // before the key, and the right one is at most a few of those new nodes
-    // further on.
+    // further on, or the batch's last node at that level itself when it
+    // lies after prev (keys in a run: no walk at all).
     for (int i = 0; i < nodes[k].height_; i++) {
       Node* x = splice.prev_[i];
       Node* next = x->NoBarrierNext(i);
       if (next == splice.next_[i]) continue;
+      if (last[i] != nullptr && (x == head_ || compare_(x->key, last[i]->key) < 0)) {
+        x = last[i];
+        next = x->NoBarrierNext(i);
+      }
       while (KeyIsAfterNode(keys[k], next)) {
         x = next;
         next = x->NoBarrierNext(i);
@@ -508,6 +516,7 @@ void SkipList<Key, Comparator>::InsertBatch(Unlinked* nodes, size_t n) {
       splice.next_[i] = next;
     }
     Link(nodes[k].node_, nodes[k].height_, &splice);
+    for (int i = 0; i < nodes[k].height_; i++) last[i] = nodes[k].node_;
   }
 }
 

@@ -155,6 +155,40 @@ void BM_EntryListInsert(benchmark::State& state, bool inline_keys) {
 BENCHMARK_CAPTURE(BM_EntryListInsert, apart, false)->Arg(1 << 19)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_EntryListInsert, inline, true)->Arg(1 << 19)->Unit(benchmark::kMillisecond);
 
+// Inline entries inserted in batches of range(1) keys (InsertBatch, whose
+// searches walk the list side by side) into a fresh list of range(0).
+void BM_EntryListInsertBatch(benchmark::State& state) {
+  size_t n = static_cast<size_t>(state.range(0));
+  size_t batch = static_cast<size_t>(state.range(1));
+  std::vector<uint64_t> order = Order(n, true);
+  for (auto _ : state) {
+    auto arena = std::make_unique<Arena>();
+    auto list = std::make_unique<KeyList>(KeyComparator(), arena.get());
+    KeyList::Unlinked nodes[KeyList::kMaxBatch];
+    for (size_t begin = 0; begin < n; begin += batch) {
+      size_t m = std::min(batch, n - begin);
+      for (size_t k = 0; k < m; k++) {
+        uint64_t i = order[begin + k];
+        nodes[k] = list->PrepareInline(kKeySize + kValueSize, 0, [i](char* p) { FillEntry(i, p); });
+      }
+      list->InsertBatch(nodes, m);
+    }
+    benchmark::DoNotOptimize(list.get());
+    state.PauseTiming();
+    list.reset();
+    arena.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK(BM_EntryListInsertBatch)
+    ->Args({1 << 19, 1})
+    ->Args({1 << 19, 2})
+    ->Args({1 << 19, 4})
+    ->Args({1 << 19, 10})
+    ->Args({1 << 19, 16})
+    ->Unit(benchmark::kMillisecond);
+
 // Seek to a random key, then 10 Nexts, in a list built as above.
 void BM_EntryListSeekAndScan(benchmark::State& state, bool inline_keys) {
   size_t n = static_cast<size_t>(state.range(0));
