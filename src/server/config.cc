@@ -2,6 +2,8 @@
 
 #include "server/config.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -173,6 +175,20 @@ bool ParseMemory(std::string_view text, int64_t* bytes) {
 
 namespace {
 
+// The CPUs this process may run on (its affinity mask, as nproc(1) counts
+// them): a server started under taskset or a cgroup's cpuset gets as many
+// I/O threads as it has CPUs, not as the machine has. Falls back to the
+// machine's cores.
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 // Matches text against pattern. *skip_longer is set when a '*' failed to
 // match the rest at every position: an enclosing '*' then cannot succeed by
 // consuming more, so it stops (without this, "a*a*a*...b" is exponential).
@@ -258,7 +274,7 @@ Config::Config() {
 void Config::Refresh() {
   port_.store(static_cast<int>(IntegerOf(values_, "port")), std::memory_order_relaxed);
   int threads = static_cast<int>(IntegerOf(values_, "threads"));
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) threads = UsableCpus();
   threads_.store(threads, std::memory_order_relaxed);
   maxclients_.store(IntegerOf(values_, "maxclients"), std::memory_order_relaxed);
   timeout_.store(IntegerOf(values_, "timeout"), std::memory_order_relaxed);

@@ -2,6 +2,8 @@
 // replies (checked against Redis 7.0.15's), expiry, SCAN, DBSIZE, AUTH and
 // the storage encoding, including what survives a restart.
 
+#include <sched.h>
+
 #include <chrono>
 #include <set>
 #include <string>
@@ -443,6 +445,28 @@ TEST(ConfigTest, EngineMemorySettingsReachTheEngine) {
   }
   EXPECT_GT(tables, 0);
   EXPECT_FALSE(Config().ApplyArguments({"--write-buffer-size", "lots"}).ok());
+}
+
+// threads 0 (the default) means the CPUs the process may run on: under a
+// one-CPU affinity mask (taskset -c N), one I/O thread; an explicit count
+// stays as given.
+TEST(ConfigTest, DefaultThreadsFollowTheAffinityMask) {
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &saved)) first++;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);  // this thread only
+  Config pinned;
+  Config explicit_count;
+  ASSERT_TRUE(explicit_count.ApplyArguments({"--threads", "3"}).ok());
+  ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+  EXPECT_EQ(pinned.threads(), 1);
+  EXPECT_EQ(explicit_count.threads(), 3);
+  Config unpinned;
+  EXPECT_EQ(unpinned.threads(), CPU_COUNT(&saved));
 }
 
 TEST(ConfigTest, ReadsRedisConfSyntax) {
