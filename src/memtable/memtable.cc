@@ -117,9 +117,10 @@ void MemTable::EncodeEntry(char* p, SequenceNumber seq, ValueType type, std::str
 
 const char** MemTable::PrepareIndex(uint64_t hash, SequenceNumber seq, SequenceNumber* max_seq) {
   if (buckets_ == nullptr) return nullptr;
-  // The bucket is a random cache line: fetched while the skip list is
-  // searched, and read (for the chain link) only after the insert. Readers
-  // that reach the entry through the skip list never read its link.
+  // The bucket is a random cache line: fetched while the node is made (and
+  // the skip list searched, unless the search is deferred), and read for
+  // the chain link only in Publish. Readers that reach the entry through
+  // the skip list never read its link.
   const char** bucket = Bucket(hash);
   __builtin_prefetch(bucket, 1);
   // Out of sequence order: chains would no longer be newest first.
@@ -132,8 +133,9 @@ void MemTable::Publish(const char* entry, const char** bucket, SequenceNumber se
   if (bucket != nullptr) {
     const char* head = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
     std::memcpy(const_cast<char*>(entry) - sizeof(head), &head, sizeof(head));
-    // After the skip list: a reader that finds the entry through the index
-    // and then falls back to the skip list finds it there too.
+    // The entry is in the skip list already, or pending (deferred links):
+    // a reader that finds it through the index and then falls back to the
+    // skip list links what is pending first, and finds it there too.
     std::atomic_ref<const char*>(*bucket).store(entry, std::memory_order_release);
   }
   // One writer at a time: a plain read-compare-store is enough.
@@ -158,7 +160,7 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   if (!is_hot) hot.splice = Table::Splice();
   // The entry lives in its skip-list node, after the tower; with the index,
   // preceded by its chain link (8-aligned, as the node's end is, so that it
-  // can be read as a pointer), written once the entry is in the list.
+  // can be read as a pointer), which Publish writes.
   const size_t link_size = LinkSize();
   auto fill = [&](char* payload) { EncodeEntry(payload + link_size, seq, type, user_key, value); };
   const char* entry;
@@ -231,18 +233,14 @@ void MemTable::AddBatch(const PointEntry* entries, size_t n) {
       }
       continue;
     }
-    const char** buckets[Table::kMaxBatch];
+    // No index here: no buckets, no chain links.
     Table::Unlinked nodes[Table::kMaxBatch];
-    SequenceNumber max_seq = max_point_seq_.load(std::memory_order_relaxed);
-    const size_t link_size = LinkSize();
     for (size_t k = 0; k < m; k++) {
       const PointEntry& e = chunk[k];
       assert(e.type == kTypeValue || (e.type == kTypeDeletion && e.value.empty()));
-      buckets[k] = PrepareIndex(hashes[k], e.seq, &max_seq);
-      nodes[k] = table_.PrepareInline(
-          link_size + EntrySize(e.user_key, e.value), link_size, [&](char* payload) {
-            EncodeEntry(payload + link_size, e.seq, e.type, e.user_key, e.value);
-          });
+      nodes[k] = table_.PrepareInline(EntrySize(e.user_key, e.value), 0, [&](char* payload) {
+        EncodeEntry(payload, e.seq, e.type, e.user_key, e.value);
+      });
     }
     const char* added[Table::kMaxBatch];
     for (size_t k = 0; k < m; k++) added[k] = nodes[k].key();
@@ -253,7 +251,7 @@ void MemTable::AddBatch(const PointEntry* entries, size_t n) {
       hot.hash = hashes[k];
       hot.entry = added[k];
       hot.splice = Table::Splice();
-      Publish(added[k], buckets[k], chunk[k].seq, chunk[k].type);
+      Publish(added[k], nullptr, chunk[k].seq, chunk[k].type);
     }
   }
 }

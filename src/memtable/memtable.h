@@ -57,11 +57,11 @@
 // kHotKeys slots, chosen by the user key's hash, so that the next version of
 // the same key is linked in with two comparisons instead of a search.
 //
-// Batches: AddBatch adds a write batch's point updates up to 16 at a time,
-// their skip-list searches walking the list side by side
-// (SkipList::InsertBatch) so that the cache misses of a memtable larger than
-// the cache overlap; each entry is then linked into its chain in sequence
-// order, as Add would.
+// Batches: without the index, AddBatch adds a write batch's point updates
+// up to 16 at a time, their skip-list searches walking the list side by
+// side (SkipList::InsertBatch) so that the cache misses of a memtable larger
+// than the cache overlap. With the index it adds them one by one: the
+// deferred links above batch the searches across write batches too.
 //
 // Range tombstones (AddRangeTombstone) are kept apart from the skip list, in
 // a vector under range_mu_, with a fragmented view (src/rangedel/) rebuilt
@@ -120,9 +120,10 @@ class MemTable {
   };
   // As Add for each of entries[0, n), in order, but with up to
   // Table::kMaxBatch skip-list searches at a time walking the list in step
-  // (SkipList::InsertBatch) so that their cache misses overlap. A chunk
-  // that holds a hot key (one whose slot kept its last version) is added
-  // entry by entry instead: its splice costs two comparisons.
+  // (SkipList::InsertBatch) so that their cache misses overlap: here when
+  // the memtable has no index, through Add's deferred links when it has
+  // one. A chunk that holds a hot key (one whose slot kept its last
+  // version) is added entry by entry: its splice costs two comparisons.
   // REQUIRES: as for Add, for each entry.
   void AddBatch(const PointEntry* entries, size_t n);
 
