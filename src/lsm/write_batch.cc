@@ -173,8 +173,8 @@ class MemTableInserter final : public WriteBatch::Handler {
 Status WriteBatchInternal::InsertInto(const WriteBatch* batch, MemTable* memtable) {
   MemTableInserter inserter(Sequence(batch), memtable);
   Status s = batch->Iterate(&inserter);
-  // After an error too: what Iterate decoded before it went in one by one
-  // before; it still goes in.
+  // After an error too: the updates Iterate decoded before the bad record
+  // still go in, as they did when each was added as it was decoded.
   inserter.Drain();
   return s;
 }

@@ -56,6 +56,7 @@
 #include <cstddef>
 #include <new>
 #include <type_traits>
+#include <utility>
 
 #include "util/arena.h"
 #include "util/invariants.h"
@@ -396,17 +397,9 @@ template <typename Key, class Comparator>
 template <typename Fill>
 Key SkipList<Key, Comparator>::InsertInline(size_t payload_size, size_t key_offset, Fill&& fill,
                                             Splice* splice) {
-  static_assert(std::is_same_v<Key, const char*>, "inline keys are byte pointers");
-  static_assert(sizeof(Node) % alignof(Node) == 0, "the payload starts aligned");
-  assert(key_offset < payload_size);
-  const int height = RandomHeight();
-  const size_t node_size = NodeSize(height);
-  char* const mem = arena_->AllocateAligned(node_size + payload_size);
-  char* const payload = mem + node_size;
-  fill(payload);
-  Node* x = ConstructNode(mem, payload + key_offset, height);
-  Link(x, height, splice);
-  return x->key;
+  Unlinked node = PrepareInline(payload_size, key_offset, std::forward<Fill>(fill));
+  Link(node.node_, node.height_, splice);
+  return node.key();
 }
 
 template <typename Key, class Comparator>
@@ -420,6 +413,7 @@ template <typename Fill>
 typename SkipList<Key, Comparator>::Unlinked SkipList<Key, Comparator>::PrepareInline(
     size_t payload_size, size_t key_offset, Fill&& fill) {
   static_assert(std::is_same_v<Key, const char*>, "inline keys are byte pointers");
+  static_assert(sizeof(Node) % alignof(Node) == 0, "the payload starts aligned");
   assert(key_offset < payload_size);
   const int height = RandomHeight();
   const size_t node_size = NodeSize(height);

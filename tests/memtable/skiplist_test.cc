@@ -35,6 +35,18 @@ void ExpectForwardScan(U64SkipList::Iterator* iter, const std::set<uint64_t>& mo
   EXPECT_FALSE(iter->Valid());
 }
 
+// A backward walk of iter from the end yields exactly model's keys, in
+// reverse order.
+void ExpectBackwardScan(U64SkipList::Iterator* iter, const std::set<uint64_t>& model) {
+  iter->SeekToLast();
+  for (auto it = model.rbegin(); it != model.rend(); ++it) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_EQ(*it, iter->key());
+    iter->Prev();
+  }
+  EXPECT_FALSE(iter->Valid());
+}
+
 TEST(SkipListTest, EmptyListHasNothing) {
   Arena arena;
   U64SkipList list(U64Comparator(), &arena);
@@ -95,13 +107,7 @@ TEST_P(SkipListRandomTest, MatchesStdSet) {
   U64SkipList::Iterator iter(&list);
   ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(&iter, model));
 
-  iter.SeekToLast();
-  for (auto it = model.rbegin(); it != model.rend(); ++it) {
-    ASSERT_TRUE(iter.Valid());
-    ASSERT_EQ(*it, iter.key());
-    iter.Prev();
-  }
-  EXPECT_FALSE(iter.Valid());
+  ASSERT_NO_FATAL_FAILURE(ExpectBackwardScan(&iter, model));
 
   // Seek lands on the first key >= target; walk a few steps either way from
   // there and compare with the set.
@@ -230,13 +236,7 @@ TEST(SkipListTest, BatchInsertsMatchStdSet) {
   list.CheckInvariants();
   U64SkipList::Iterator iter(&list);
   ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(&iter, model));
-  iter.SeekToLast();
-  for (auto it = model.rbegin(); it != model.rend(); ++it) {
-    ASSERT_TRUE(iter.Valid());
-    ASSERT_EQ(*it, iter.key());
-    iter.Prev();
-  }
-  EXPECT_FALSE(iter.Valid());
+  ASSERT_NO_FATAL_FAILURE(ExpectBackwardScan(&iter, model));
   for (uint64_t key : model) {
     ASSERT_TRUE(list.Contains(key)) << key;
     if (model.count(key + 1) == 0) ASSERT_FALSE(list.Contains(key + 1)) << key + 1;
