@@ -156,7 +156,7 @@ class MemTableInserter final : public WriteBatch::Handler {
   }
 
  private:
-  static constexpr size_t kChunk = 16;
+  static constexpr size_t kChunk = MemTable::kMaxBatch;
   void Buffer(const MemTable::PointEntry& entry) {
     pending_[count_++] = entry;
     if (count_ == kChunk) Drain();

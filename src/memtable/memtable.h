@@ -58,7 +58,7 @@
 // the same key is linked in with two comparisons instead of a search.
 //
 // Batches: without the index, AddBatch adds a write batch's point updates
-// up to 16 at a time, their skip-list searches walking the list side by
+// up to kMaxBatch at a time, their skip-list searches walking the list side by
 // side (SkipList::InsertBatch) so that the cache misses of a memtable larger
 // than the cache overlap. With the index it adds them one by one: the
 // deferred links above batch the searches across write batches too.
@@ -126,6 +126,9 @@ class MemTable {
   // version) is added entry by entry: its splice costs two comparisons.
   // REQUIRES: as for Add, for each entry.
   void AddBatch(const PointEntry* entries, size_t n);
+  // The most skip-list searches that walk in step (SkipList::kMaxBatch):
+  // AddBatch's chunk, and the most entries left pending.
+  static constexpr size_t kMaxBatch = 64;
 
   // Adds the range tombstone [begin, end) at seq (nothing is deleted if
   // begin >= end, but the entry still counts). Copies both keys.
@@ -182,6 +185,7 @@ class MemTable {
     int operator()(const char* a, const char* b) const;
   };
   using Table = SkipList<const char*, KeyComparator>;
+  static_assert(kMaxBatch == Table::kMaxBatch);
   class MemTableIterator;
 
   // Links the pending entries into the skip list (see the top of the file).

@@ -132,7 +132,11 @@ class SkipList {
     Node* node_ = nullptr;
     int height_ = 0;
   };
-  static constexpr size_t kMaxBatch = 16;
+  // 64 rather than 16: more searches in step keep more misses in flight and
+  // each prefetch further ahead of its use. skiplist_bench's
+  // BM_EntryListInsertBatch, 1M random keys into a fresh list: 696 ms at 16,
+  // 554 at 32, 505 at 64 (medians of 3).
+  static constexpr size_t kMaxBatch = 64;
   Unlinked Prepare(const Key& key);
   template <typename Fill>
   Unlinked PrepareInline(size_t payload_size, size_t key_offset, Fill&& fill);

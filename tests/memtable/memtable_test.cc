@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <utility>
@@ -465,39 +466,46 @@ TEST_P(MemTableTest, HotKeysInterleavedWithOthersMatchStdMap) {
   }
 }
 
-// AddBatch: batches of 1 to 40 entries (chunks of up to 16 searched
-// together) of random keys, several versions of one key in a batch,
+// AddBatch: batches of 1 to 2 x kMaxBatch + 10 entries (chunks of up to
+// kMaxBatch searched together) of random keys, several versions of one key in a batch,
 // tombstones, and hot keys (whose chunks go in one by one) hold exactly what
 // the same entries added one by one hold, and Get answers alike at every
 // snapshot, through the index when there is one.
 // With the index, an Add leaves its skip-list search for later (deferred
 // links, memtable.h): a snapshot Get the index cannot answer and a new
-// iterator must still find every entry, before and after a batch of 16
-// pending entries goes in.
+// iterator must still find every entry, before and after a batch of
+// kMaxBatch pending entries goes in.
 TEST_P(MemTableTest, DeferredEntriesAreFoundByEveryReader) {
   MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
-  for (SequenceNumber seq = 1; seq <= 40; seq++) {
-    // Keys 0..2: at seq, the newest version of key seq % 3 is seq, the one
-    // before it seq - 3 (still pending, unless 16 were).
-    const std::string key = "k" + std::to_string(seq % 3);
+  auto name = [](SequenceNumber seq) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "k%04llu", static_cast<unsigned long long>(seq));
+    return std::string(buf);
+  };
+  const SequenceNumber count = 5 * MemTable::kMaxBatch / 2;
+  for (SequenceNumber seq = 1; seq <= count; seq++) {
+    // A new key, which stays pending; every 7th write a new version of the
+    // key written two before, whose older version is likely still pending.
+    const bool again = seq % 7 == 0;
+    const std::string key = name(again ? seq - 2 : seq);
     mem.Add(seq, kTypeValue, key, "v" + std::to_string(seq));
-    ASSERT_EQ(Value("v" + std::to_string(seq)), Lookup(mem, key, seq)) << seq;
-    if (seq > 3) {
-      // The index's first entry is too new: the skip list answers.
-      ASSERT_EQ(Value("v" + std::to_string(seq - 3)), Lookup(mem, key, seq - 1)) << seq;
-    }
     if (seq % 19 == 0) {
+      // Before the Gets below, which link the pending entries themselves.
       std::unique_ptr<Iterator> iter = mem.NewIterator();
       ASSERT_EQ(Scan(iter.get()).size(), seq);
+    }
+    ASSERT_EQ(Value("v" + std::to_string(seq)), Lookup(mem, key, seq)) << seq;
+    if (again) {
+      // The index's first entry is too new: the skip list answers.
+      ASSERT_EQ(Value("v" + std::to_string(seq - 2)), Lookup(mem, key, seq - 1)) << seq;
     }
   }
   std::unique_ptr<Iterator> iter = mem.NewIterator();
   std::vector<Entry> all = Scan(iter.get());
-  ASSERT_EQ(all.size(), 40u);
-  EXPECT_EQ(all.front().user_key, "k0");
-  EXPECT_EQ(all.front().seq, 39u);
-  EXPECT_EQ(all.back().user_key, "k2");
-  EXPECT_EQ(all.back().seq, 2u);
+  ASSERT_EQ(all.size(), count);
+  EXPECT_EQ(all.front().user_key, "k0001");
+  EXPECT_EQ(all.front().seq, 1u);
+  EXPECT_EQ(all.back().user_key, name(count % 7 == 0 ? count - 1 : count));
 }
 
 TEST_P(MemTableTest, AddBatchMatchesAddOneByOne) {
@@ -512,7 +520,7 @@ TEST_P(MemTableTest, AddBatchMatchesAddOneByOne) {
   SequenceNumber seq = 1;
   while (seq < 15000) {
     std::vector<MemTable::PointEntry> batch;
-    const size_t n = 1 + rnd.Uniform(40);
+    const size_t n = 1 + rnd.Uniform(2 * MemTable::kMaxBatch + 10);
     for (size_t k = 0; k < n; k++, seq++) {
       if (!batch.empty() && rnd.OneIn(8)) {
         user_keys.push_back(std::string(batch[rnd.Uniform(batch.size())].user_key));

@@ -187,6 +187,11 @@ BENCHMARK(BM_EntryListInsertBatch)
     ->Args({1 << 19, 4})
     ->Args({1 << 19, 10})
     ->Args({1 << 19, 16})
+    ->Args({1 << 19, 32})
+    ->Args({1 << 19, 64})
+    ->Args({1 << 20, 16})
+    ->Args({1 << 20, 32})
+    ->Args({1 << 20, 64})
     ->Unit(benchmark::kMillisecond);
 
 // Seek to a random key, then 10 Nexts, in a list built as above.
