@@ -257,7 +257,8 @@ class DBImpl final : public DB {
   Status MaxCoveringTombstone(const ReadState& state, std::string_view key, SequenceNumber sequence,
                               SequenceNumber* covering);
   // A checker over every range tombstone of state, for an iterator at
-  // `sequence`. Without the mutex.
+  // `sequence`. Without the mutex. REQUIRES: state outlives the checker (its
+  // point sources iterate over the memtables).
   Status NewRangeDelChecker(const ReadState& state, SequenceNumber sequence,
                             std::unique_ptr<RangeDelChecker>* checker);
 

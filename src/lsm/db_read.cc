@@ -91,12 +91,8 @@ Status DBImpl::MaxCoveringTombstone(const ReadState& state, std::string_view key
 Status DBImpl::NewRangeDelChecker(const ReadState& state, SequenceNumber sequence,
                                   std::unique_ptr<RangeDelChecker>* checker) {
   *checker = std::make_unique<RangeDelChecker>(sequence);
-  SequenceNumber max_point_seq = state.mem->MaxPointSequence();
   (*checker)->AddList(state.mem->RangeTombstones());
-  for (const auto& imm : state.imm) {
-    (*checker)->AddList(imm->RangeTombstones());
-    max_point_seq = std::max(max_point_seq, imm->MaxPointSequence());
-  }
+  for (const auto& imm : state.imm) (*checker)->AddList(imm->RangeTombstones());
   std::shared_ptr<const FragmentedRangeTombstones> tables;
   Status s = state.version->RangeTombstones(table_cache_.get(), &tables);
   (*checker)->AddList(std::move(tables));
@@ -104,8 +100,26 @@ Status DBImpl::NewRangeDelChecker(const ReadState& state, SequenceNumber sequenc
   // a burst of DeleteRanges they hold them all) is the tables' figure worth
   // its one computation per version.
   if (!(*checker)->empty()) {
-    max_point_seq = std::max(max_point_seq, state.version->MaxPointSequence(table_cache_.get()));
-    (*checker)->SetMaxPointSequence(max_point_seq);
+    std::vector<std::shared_ptr<const FileMetaData>> newer_tables;
+    const SequenceNumber tables_max =
+        state.version->PointSequenceBound(table_cache_.get(), &newer_tables);
+    (*checker)->SetMaxPointSequence(tables_max);
+    for (const auto& f : newer_tables) {
+      (*checker)->AddPointSource(table_cache_->NewIterator(ReadOptions(), *f));
+    }
+    // The memtables hold the writes made after a DeleteRange. As part of
+    // the bound, one such write anywhere would stop every deleted run from
+    // being skipped (a FLUSHALL, then any write: each scan stepped over
+    // every deleted key). As point sources they end only the runs that
+    // reach their keys. So do the tables flushed since the newest table
+    // tombstone. A memtable no newer than the other tables is bounded
+    // already. The iterators view the memtables and the version's files,
+    // which the reader's ReadState keeps alive as long as the checker.
+    auto add_source = [&](const MemTable& mem) {
+      if (mem.MaxPointSequence() > tables_max) (*checker)->AddPointSource(mem.NewIterator());
+    };
+    add_source(*state.mem);
+    for (const auto& imm : state.imm) add_source(*imm);
   }
   return s;
 }

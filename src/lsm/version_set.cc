@@ -73,6 +73,7 @@ SequenceNumber Version::MaxPointSequence(TableCache* table_cache) const {
 
 void Version::ComputeMaxPointSequence(TableCache* table_cache) const {
   SequenceNumber max_seq = 0;
+  file_max_seqs_.clear();
   for (const auto& files : files_) {
     for (const auto& f : files) {
       // Only an optimization rests on the figure: a table that cannot be
@@ -80,10 +81,40 @@ void Version::ComputeMaxPointSequence(TableCache* table_cache) const {
       SequenceNumber file_max = kMaxSequenceNumber;
       (void)table_cache->GetMaxSequence(*f, &file_max);
       max_seq = std::max(max_seq, file_max);
+      file_max_seqs_.push_back(file_max);
     }
   }
   max_point_seq_ = max_seq;
   max_point_seq_known_ = true;
+}
+
+SequenceNumber Version::PointSequenceBound(
+    TableCache* table_cache, std::vector<std::shared_ptr<const FileMetaData>>* newer) const {
+  MutexLock lock(&range_mu_);
+  if (!max_point_seq_known_) ComputeMaxPointSequence(table_cache);
+  if (range_tombstones_ == nullptr) return max_point_seq_;
+  if (!bound_known_) {
+    // A table whose points go above the newest tombstone: a kMaxSequenceNumber
+    // figure (an unreadable table) stays in the bound, which it then
+    // disables, as in MaxPointSequence.
+    const SequenceNumber newest = range_tombstones_->max_seq();
+    SequenceNumber bound = 0;
+    size_t i = 0;
+    for (const auto& files : files_) {
+      for (const auto& f : files) {
+        const SequenceNumber file_max = file_max_seqs_[i++];
+        if (file_max > newest && file_max != kMaxSequenceNumber) {
+          newer_files_.push_back(f);
+        } else {
+          bound = std::max(bound, file_max);
+        }
+      }
+    }
+    bound_ = bound;
+    bound_known_ = true;
+  }
+  newer->insert(newer->end(), newer_files_.begin(), newer_files_.end());
+  return bound_;
 }
 
 namespace {

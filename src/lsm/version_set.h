@@ -110,6 +110,16 @@ class Version {
   // optimization rests on the figure.
   SequenceNumber MaxPointSequence(TableCache* table_cache) const;
 
+  // MaxPointSequence for an iterator's RangeDelChecker, without the tables
+  // written after the newest range tombstone any table holds (say, the
+  // flushes of the writes after a FLUSHALL): those are appended to *newer,
+  // for the checker to consult as point sources, so that they end only the
+  // deleted runs that reach their keys instead of every run. Without table
+  // tombstones (or before RangeTombstones built them) no table is newer.
+  // Computed once per version.
+  SequenceNumber PointSequenceBound(TableCache* table_cache,
+                                    std::vector<std::shared_ptr<const FileMetaData>>* newer) const;
+
   // Appends iterators that together cover every table: one per level-0
   // file, one per non-empty deeper level. The version must outlive them.
   void AddIterators(const ReadOptions& options, TableCache* table_cache,
@@ -134,6 +144,13 @@ class Version {
   mutable std::shared_ptr<const FragmentedRangeTombstones> range_tombstones_ GUARDED_BY(range_mu_);
   mutable SequenceNumber max_point_seq_ GUARDED_BY(range_mu_) = kMaxSequenceNumber;
   mutable bool max_point_seq_known_ GUARDED_BY(range_mu_) = false;
+  // Each table's largest point sequence number, in files_ order (level by
+  // level), kept by ComputeMaxPointSequence for PointSequenceBound.
+  mutable std::vector<SequenceNumber> file_max_seqs_ GUARDED_BY(range_mu_);
+  // PointSequenceBound's result, once known.
+  mutable bool bound_known_ GUARDED_BY(range_mu_) = false;
+  mutable SequenceNumber bound_ GUARDED_BY(range_mu_) = kMaxSequenceNumber;
+  mutable std::vector<std::shared_ptr<const FileMetaData>> newer_files_ GUARDED_BY(range_mu_);
   // Sets max_point_seq_ (and max_point_seq_known_) from every table.
   void ComputeMaxPointSequence(TableCache* table_cache) const REQUIRES(range_mu_);
 };

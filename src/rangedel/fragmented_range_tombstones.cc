@@ -61,7 +61,10 @@ FragmentedRangeTombstones::FragmentedRangeTombstones(const InternalKeyComparator
   }
 
   size_t total = 0;
-  for (const auto& f : fragments_) total += f.end.size();
+  for (const auto& f : fragments_) {
+    total += f.end.size();
+    max_seq_ = std::max(max_seq_, f.seqs.front());
+  }
   end_keys_.reserve(total);
   for (const auto& f : fragments_) end_keys_.append(f.end);
   ends_.reserve(fragments_.size());
@@ -149,8 +152,31 @@ bool RangeDelChecker::CoveredRunEnd(std::string_view user_key, std::string_view*
       if (RunEndInList(&c, run_end, &run_end)) found = extended = true;
     }
   }
-  if (found) *end = run_end;
-  return found;
+  if (!found) return false;
+  if (!point_sources_.empty()) {
+    const InternalKeyComparator& cmp = lists_.front().list->comparator();
+    const std::string target = MakeInternalKey(user_key, kMaxSequenceNumber, kValueTypeForSeek);
+    for (auto& source : point_sources_) {
+      source->Seek(target);
+      if (!source->Valid()) {
+        if (!source->status().ok()) return false;  // its keys unknown: no run
+        continue;
+      }
+      std::string_view first = ExtractUserKey(source->key());
+      if (cmp.CompareUserKeys(first, run_end) < 0) {
+        run_end_.assign(first);
+        run_end = run_end_;
+      }
+    }
+    // A source's key at user_key itself: no run.
+    if (cmp.CompareUserKeys(run_end, user_key) <= 0) return false;
+  }
+  *end = run_end;
+  return true;
+}
+
+void RangeDelChecker::AddPointSource(std::unique_ptr<Iterator> source) {
+  point_sources_.push_back(std::move(source));
 }
 
 bool RangeDelChecker::RunEndInList(Cached* c, std::string_view user_key,

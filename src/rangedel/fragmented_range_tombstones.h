@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "rangedel/range_tombstone.h"
+#include "strata/iterator.h"
 #include "util/internal_key.h"
 
 namespace strata {
@@ -50,6 +51,8 @@ class FragmentedRangeTombstones {
 
   bool empty() const { return fragments_.empty(); }
   const std::vector<Fragment>& fragments() const { return fragments_; }
+  // The largest sequence number of any tombstone; 0 if none.
+  SequenceNumber max_seq() const { return max_seq_; }
   const InternalKeyComparator& comparator() const { return comparator_; }
 
   // The index of the first fragment whose end is above user_key (the one
@@ -79,6 +82,7 @@ class FragmentedRangeTombstones {
  private:
   InternalKeyComparator comparator_;
   std::vector<Fragment> fragments_;
+  SequenceNumber max_seq_ = 0;
   // Every fragment's end, in order, packed in end_keys_ and viewed by ends_:
   // FirstEndingAfter's binary search (the first lookup of every new
   // iterator, over 10,000s of fragments after many DeleteRanges) reads two
@@ -109,16 +113,24 @@ class RangeDelChecker {
   }
 
   // Declares that no point version the reader can meet has a sequence
-  // number above seq (kMaxSequenceNumber, the default, declares nothing).
+  // number above seq (kMaxSequenceNumber, the default, declares nothing),
+  // except those of the point sources.
   void SetMaxPointSequence(SequenceNumber seq) { max_point_seq_ = seq; }
+  // Adds a source of point versions that SetMaxPointSequence's bound does
+  // not cover: an iterator over internal keys (a memtable's, which holds
+  // the newest writes, after the tombstones). A run never reaches past the
+  // first key a source holds at or after its start.
+  void AddPointSource(std::unique_ptr<Iterator> source);
   // A run of deleted keys to skip: true, with *end set, if visible
   // tombstones cover [user_key, *end) without a gap, each with a seq above
-  // every point version (SetMaxPointSequence), so every version of every
-  // key there is deleted and a reader may seek to *end instead of stepping
-  // over them. The run goes on across adjacent fragments and across lists
-  // (overlapping DeleteRanges cut it into many fragments: stopping at the
-  // first fragment's end would cost the reader one seek per fragment).
-  // *end stays valid as long as the checker.
+  // every point version (SetMaxPointSequence), and no point source holds a
+  // key in it, so every version of every key there is deleted and a reader
+  // may seek to *end instead of stepping over them. The run goes on across
+  // adjacent fragments and across lists (overlapping DeleteRanges cut it
+  // into many fragments: stopping at the first fragment's end would cost
+  // the reader one seek per fragment). A write after a DeleteRange, say,
+  // does not stop runs elsewhere: it only ends the run that reaches it.
+  // *end stays valid until the next call.
   bool CoveredRunEnd(std::string_view user_key, std::string_view* end);
 
  private:
@@ -141,6 +153,8 @@ class RangeDelChecker {
   const SequenceNumber snapshot_;
   SequenceNumber max_point_seq_ = kMaxSequenceNumber;
   std::vector<Cached> lists_;
+  std::vector<std::unique_ptr<Iterator>> point_sources_;
+  std::string run_end_;  // a run's end cut short by a point source's key
 };
 
 }  // namespace strata

@@ -4,6 +4,8 @@
 
 #include "rangedel/fragmented_range_tombstones.h"
 
+#include "memtable/memtable.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -207,6 +209,29 @@ TEST(RangeDelCheckerTest, CoveredRunGoesOnAcrossFragmentsAndLists) {
   none.AddList(std::make_shared<const FragmentedRangeTombstones>(
       kCmp, std::vector<RangeTombstone>{{"a", "z", 90}}));
   EXPECT_FALSE(none.CoveredRunEnd("b", &end));
+}
+
+TEST(RangeDelCheckerTest, APointSourceEndsOnlyTheRunThatReachesItsKeys) {
+  // Writes after the tombstone, in a memtable: the bound covers the tables
+  // (40), the memtable is a point source.
+  MemTable mem(kCmp);
+  mem.Add(60, kTypeValue, "f", "new");
+  mem.Add(61, kTypeDeletion, "p", "");
+  mem.Add(62, kTypeValue, "z", "past every tombstone");
+  RangeDelChecker checker(100);
+  checker.SetMaxPointSequence(40);
+  checker.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"b", "m", 50}, {"n", "q", 55}}));
+  checker.AddPointSource(mem.NewIterator());
+  std::string_view end;
+  ASSERT_TRUE(checker.CoveredRunEnd("b", &end));
+  EXPECT_EQ(end, "f");  // the source's key: it may be newer than the tombstone
+  EXPECT_FALSE(checker.CoveredRunEnd("f", &end));  // the source holds f itself
+  ASSERT_TRUE(checker.CoveredRunEnd("ff", &end));
+  EXPECT_EQ(end, "m");  // the run after f goes on to the tombstone's end
+  ASSERT_TRUE(checker.CoveredRunEnd("n", &end));
+  EXPECT_EQ(end, "p");  // a deletion ends it too: the source's keys, whatever their type
+  EXPECT_FALSE(checker.CoveredRunEnd("x", &end));  // no tombstone there
 }
 
 TEST(RangeDelCheckerTest, CoveredRunAgainstNaiveModel) {
