@@ -146,7 +146,10 @@ class SkipList {
   // compares next, so a large list's cache misses overlap n at a time
   // instead of following one another; the nodes are then linked in key
   // order, each search's place moved forward past the batch's nodes linked
-  // before it. Sorts nodes[0, n) by key.
+  // before it. After a batch that fell in one gap of the list (keys in
+  // sequence), only the first and last keys are searched for, and when they
+  // share a gap every key takes that place: two searches for the batch
+  // instead of n. Sorts nodes[0, n) by key.
   // REQUIRES: n <= kMaxBatch; the keys are distinct and none is in the
   // list; every node was prepared by this list; as Insert.
   void InsertBatch(Unlinked* nodes, size_t n);
@@ -260,6 +263,9 @@ class SkipList {
 
   // Writer-only (externally synchronized).
   Random rnd_;
+  // InsertBatch's last batch landed in one gap of the list (its first and
+  // last keys' searches found the same level-0 place).
+  bool last_batch_was_run_ = false;
 
   // Atomic because readers load it concurrently with the writer; relaxed by
   // invariant (5).
@@ -487,7 +493,27 @@ void SkipList<Key, Comparator>::InsertBatch(Unlinked* nodes, size_t n) {
   Key keys[kMaxBatch];
   for (size_t k = 0; k < n; k++) keys[k] = nodes[k].key();
   Splice splices[kMaxBatch];
-  FindSplices(keys, splices, n);
+  if (n >= 3 && last_batch_was_run_) {
+    // The last batch fell in one gap of the list (fillseq, a list's pushes,
+    // a sequence of keys): search for this one's first and last keys only.
+    // If both land in the same level-0 gap, no node lies between them, and
+    // every key of the batch lands there too, at every level: each search
+    // would have found what theirs found.
+    Key ends[2] = {keys[0], keys[n - 1]};
+    Splice end_splices[2];
+    FindSplices(ends, end_splices, 2);
+    splices[0] = end_splices[0];
+    splices[n - 1] = end_splices[1];
+    last_batch_was_run_ = end_splices[0].prev_[0] == end_splices[1].prev_[0];
+    if (last_batch_was_run_) {
+      for (size_t k = 1; k + 1 < n; k++) splices[k] = end_splices[0];
+    } else {
+      FindSplices(keys + 1, splices + 1, n - 2);
+    }
+  } else {
+    FindSplices(keys, splices, n);
+    last_batch_was_run_ = n >= 2 && splices[0].prev_[0] == splices[n - 1].prev_[0];
+  }
   // The batch's node linked last at each level: it sorts before every key
   // still to link.
   Node* last[kMaxHeight] = {};

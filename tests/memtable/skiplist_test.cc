@@ -209,16 +209,23 @@ TEST(SkipListTest, BatchInsertsMatchStdSet) {
   Arena arena;
   U64SkipList list(U64Comparator(), &arena);
   std::set<uint64_t> model;
+  // Sequences in gaps of their own (InsertBatch searches for a batch's ends
+  // only after a batch that fell in one gap): keys counting up from 3M, as
+  // fillseq writes, and down from 2M, as a list's LPUSHes do.
+  uint64_t up = 3000000, down = 2000000;
   for (int round = 0; round < 4000; round++) {
     U64SkipList::Unlinked nodes[U64SkipList::kMaxBatch];
     std::set<uint64_t> batch;
     const size_t n = 1 + rnd.Uniform(U64SkipList::kMaxBatch);
-    const int shape = static_cast<int>(rnd.Uniform(3));
+    // Sequences come several batches in a row, then other shapes.
+    const int shape = round % 16 < 6 ? 3 + round % 2 : static_cast<int>(rnd.Uniform(3));
     const uint64_t base = rnd.Uniform(1000000);
     for (size_t k = 0; k < n; k++) {
       uint64_t key = shape == 0   ? rnd.Uniform(1000000)             // anywhere
                      : shape == 1 ? base + k * (1 + rnd.Uniform(3))  // a run
-                                  : base + rnd.Uniform(64);          // a cluster
+                     : shape == 2 ? base + rnd.Uniform(64)           // a cluster
+                     : shape == 3 ? up++                             // a sequence
+                                  : down--;                          // one backwards
       if (model.count(key) == 0) batch.insert(key);
     }
     size_t m = 0;
@@ -287,6 +294,57 @@ TEST(SkipListTest, AHoldingSpliceInsertsWithTwoComparisons) {
   iter.Next();
   ASSERT_TRUE(iter.Valid());
   EXPECT_EQ(iter.key(), intruder);
+}
+
+TEST(SkipListTest, BatchesInOneGapSearchForTheirEndsOnly) {
+  int compares = 0;
+  Arena arena;
+  using List = SkipList<uint64_t, CountingComparator>;
+  List list(CountingComparator{&compares}, &arena);
+  Random rnd(7);
+  std::set<uint64_t> random_keys;
+  // Random keys in [2M, 3M) and [4M, 5M); batches counting down from 3.5M
+  // between them, as a list's LPUSHes write its elements. The first batch
+  // searches for every key; after it, a batch in one gap searches for its
+  // first and last keys only.
+  auto random_key = [&] { return rnd.Uniform(1000000) + (rnd.OneIn(2) ? 2000000 : 4000000); };
+  while (random_keys.size() < 20000) random_keys.insert(random_key());
+  for (uint64_t key : random_keys) list.Insert(key);
+  const uint64_t start = 3500000;
+  uint64_t next = start;
+  auto insert_batch = [&] {
+    List::Unlinked nodes[List::kMaxBatch];
+    for (size_t k = 0; k < List::kMaxBatch; k++) nodes[k] = list.Prepare(next--);
+    compares = 0;
+    list.InsertBatch(nodes, List::kMaxBatch);
+    return compares;
+  };
+  const int first = insert_batch();
+  for (int i = 0; i < 10; i++) {
+    const int later = insert_batch();
+    EXPECT_LT(later, first / 2) << i;
+  }
+  // Then a batch across the random keys: searched for key by key, and right.
+  List::Unlinked nodes[List::kMaxBatch];
+  std::set<uint64_t> spread;
+  while (spread.size() < List::kMaxBatch) {
+    uint64_t key = random_key();
+    if (random_keys.count(key) == 0) spread.insert(key);
+  }
+  size_t m = 0;
+  for (uint64_t key : spread) nodes[m++] = list.Prepare(key);
+  list.InsertBatch(nodes, m);
+  list.CheckInvariants();
+  for (uint64_t key : spread) EXPECT_TRUE(list.Contains(key)) << key;
+  for (uint64_t key = next + 1; key <= start; key++) ASSERT_TRUE(list.Contains(key)) << key;
+  List::Iterator iter(&list);
+  iter.SeekToFirst();
+  uint64_t count = 0, last = 0;
+  for (; iter.Valid(); iter.Next(), count++) {
+    if (count > 0) ASSERT_LT(last, iter.key());
+    last = iter.key();
+  }
+  EXPECT_EQ(count, random_keys.size() + 11 * List::kMaxBatch + spread.size());
 }
 
 TEST(SkipListTest, AscendingAndDescendingInsertOrders) {
