@@ -153,11 +153,12 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   const uint64_t hash = XXH3_64bits(user_key.data(), user_key.size());
   SequenceNumber max_seq = max_point_seq_.load(std::memory_order_relaxed);
   const char** bucket = PrepareIndex(hash, seq, &max_seq);
-  // The same key as the slot's last Add: its splice likely holds (Insert
-  // checks). Another key: a search, whose place the slot then keeps.
-  HotKey& hot = hot_keys_[hash % kHotKeys];
-  const bool is_hot = IsHot(hot, hash, user_key);
-  if (!is_hot) hot.splice = Table::Splice();
+  // One of the slot's two last keys: its splice likely holds (Insert
+  // checks). Another key: a search, whose place the slot's older way then
+  // keeps.
+  HotKey& hot = HotWay(hash, user_key);
+  const bool is_hot = hot.entry != nullptr;  // HotWay clears a way it hands over
+  Table::Splice* splice = &hot.splice;
   // The entry lives in its skip-list node, after the tower; with the index,
   // preceded by its chain link (8-aligned, as the node's end is, so that it
   // can be read as a pointer), which Publish writes.
@@ -165,11 +166,11 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   auto fill = [&](char* payload) { EncodeEntry(payload + link_size, seq, type, user_key, value); };
   const char* entry;
   if (bucket == nullptr) {
-    entry = table_.InsertInline(link_size + encoded_size, link_size, fill, &hot.splice);
+    entry = table_.InsertInline(link_size + encoded_size, link_size, fill, splice);
   } else {
     MutexLock lock(&pending_mu_);
     if (is_hot || !ordered_.load(std::memory_order_relaxed)) {
-      entry = table_.InsertInline(link_size + encoded_size, link_size, fill, &hot.splice);
+      entry = table_.InsertInline(link_size + encoded_size, link_size, fill, splice);
     } else {
       // Deferred (see the top of the file): searched for with the next
       // entries, side by side.
@@ -188,6 +189,23 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   hot.hash = hash;
   hot.entry = entry;
   Publish(entry, bucket, seq, type);
+}
+
+MemTable::HotKey& MemTable::HotWay(uint64_t hash, std::string_view user_key) {
+  const size_t slot = hash % kHotKeys;
+  for (int way = 0; way < 2; way++) {
+    if (IsHot(hot_keys_[slot][way], hash, user_key)) {
+      hot_mru_[slot] = static_cast<uint8_t>(way);
+      return hot_keys_[slot][way];
+    }
+  }
+  const int way = 1 - hot_mru_[slot];
+  hot_mru_[slot] = static_cast<uint8_t>(way);
+  HotKey& hot = hot_keys_[slot][way];
+  hot.hash = 0;
+  hot.entry = nullptr;
+  hot.splice = Table::Splice();
+  return hot;
 }
 
 void MemTable::LinkPendingLocked() const {
@@ -225,7 +243,9 @@ void MemTable::AddBatch(const PointEntry* entries, size_t n) {
     bool any_hot = m < 2;
     for (size_t k = 0; k < m && !any_hot; k++) {
       hashes[k] = XXH3_64bits(chunk[k].user_key.data(), chunk[k].user_key.size());
-      any_hot = IsHot(hot_keys_[hashes[k] % kHotKeys], hashes[k], chunk[k].user_key);
+      const HotKey* ways = hot_keys_[hashes[k] % kHotKeys];
+      any_hot = IsHot(ways[0], hashes[k], chunk[k].user_key) ||
+                IsHot(ways[1], hashes[k], chunk[k].user_key);
     }
     if (any_hot) {
       for (size_t k = 0; k < m; k++) {
@@ -247,10 +267,9 @@ void MemTable::AddBatch(const PointEntry* entries, size_t n) {
     table_.InsertBatch(nodes, m);  // sorts nodes; added keeps the batch's order
     for (size_t k = 0; k < m; k++) {
       // The slot's splice is not this entry's place: its next Add searches.
-      HotKey& hot = hot_keys_[hashes[k] % kHotKeys];
+      HotKey& hot = HotWay(hashes[k], chunk[k].user_key);  // not hot: a cleared way
       hot.hash = hashes[k];
       hot.entry = added[k];
-      hot.splice = Table::Splice();
       Publish(added[k], nullptr, chunk[k].seq, chunk[k].type);
     }
   }

@@ -55,7 +55,12 @@
 // metadata record) gets each new version linked in right before its previous
 // one. Add keeps the skip list's Splice of the last insert for each of
 // kHotKeys slots, chosen by the user key's hash, so that the next version of
-// the same key is linked in with two comparisons instead of a search.
+// the same key is linked in with two comparisons instead of a search. Each
+// slot keeps its last two keys, so that a key written between others (a
+// list's metadata record after each new element) stays hot even when they
+// share its slot: one of them would otherwise evict it every sixteen pushes
+// or so, and put the record among the deferred entries, whose batch then
+// no longer lies in one gap of the list.
 //
 // Batches: without the index, AddBatch adds a write batch's point updates
 // up to kMaxBatch at a time, their skip-list searches walking the list side by
@@ -258,9 +263,15 @@ class MemTable {
     Table::Splice splice;
   };
   static constexpr size_t kHotKeys = 16;
-  HotKey hot_keys_[kHotKeys];
-  // Whether hot's last Add was of user_key (with XXH3 hash `hash`).
+  // Two ways per slot, the last two keys added there; hot_mru_ says which
+  // of them was used last.
+  HotKey hot_keys_[kHotKeys][2];
+  uint8_t hot_mru_[kHotKeys] = {};
+  // Whether hot's key is user_key (with XXH3 hash `hash`).
   static bool IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key);
+  // The way of user_key's slot that holds it, or else the slot's older way,
+  // cleared (entry null), for user_key to take.
+  HotKey& HotWay(uint64_t hash, std::string_view user_key);
 
   // Deferred links (see the top of the file): the nodes made but not yet in
   // the skip list, and their count for readers to check without the lock
