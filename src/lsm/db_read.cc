@@ -105,7 +105,9 @@ Status DBImpl::NewRangeDelChecker(const ReadState& state, SequenceNumber sequenc
         state.version->PointSequenceBound(table_cache_.get(), &newer_tables);
     (*checker)->SetMaxPointSequence(tables_max);
     for (const auto& f : newer_tables) {
-      (*checker)->AddPointSource(table_cache_->NewIterator(ReadOptions(), *f));
+      SequenceNumber file_max = kMaxSequenceNumber;
+      (void)table_cache_->GetMaxSequence(*f, &file_max);
+      (*checker)->AddPointSource(table_cache_->NewIterator(ReadOptions(), *f), file_max);
     }
     // The memtables hold the writes made after a DeleteRange. As part of
     // the bound, one such write anywhere would stop every deleted run from
@@ -116,7 +118,8 @@ Status DBImpl::NewRangeDelChecker(const ReadState& state, SequenceNumber sequenc
     // already. The iterators view the memtables and the version's files,
     // which the reader's ReadState keeps alive as long as the checker.
     auto add_source = [&](const MemTable& mem) {
-      if (mem.MaxPointSequence() > tables_max) (*checker)->AddPointSource(mem.NewIterator());
+      const SequenceNumber mem_max = mem.MaxPointSequence();
+      if (mem_max > tables_max) (*checker)->AddPointSource(mem.NewIterator(), mem_max);
     };
     add_source(*state.mem);
     for (const auto& imm : state.imm) add_source(*imm);

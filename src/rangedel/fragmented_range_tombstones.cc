@@ -141,18 +141,15 @@ SequenceNumber RangeDelChecker::MaxCoveringSeq(std::string_view user_key) {
 }
 
 bool RangeDelChecker::CoveredRunEnd(std::string_view user_key, std::string_view* end) {
-  if (max_point_seq_ >= snapshot_) return false;  // no tombstone can be above every point
-  // Each list may carry the run a stretch further; it ends where none does.
-  // Every extension moves run_end past a fragment, so the loop ends.
-  std::string_view run_end = user_key;
-  bool found = false;
-  for (bool extended = true; extended;) {
-    extended = false;
-    for (auto& c : lists_) {
-      if (RunEndInList(&c, run_end, &run_end)) found = extended = true;
-    }
+  // Tombstones above the sources' points too: the run needs no probe (the
+  // keys the memtables hold under a DeleteRange that has not been flushed).
+  const SequenceNumber all_points = std::max(max_point_seq_, sources_max_seq_);
+  if (!point_sources_.empty() && all_points < snapshot_ && RunEnd(user_key, all_points, end)) {
+    return true;
   }
-  if (!found) return false;
+  if (max_point_seq_ >= snapshot_) return false;  // no tombstone can be above every point
+  std::string_view run_end;
+  if (!RunEnd(user_key, max_point_seq_, &run_end)) return false;
   if (!point_sources_.empty()) {
     const InternalKeyComparator& cmp = lists_.front().list->comparator();
     const std::string target = MakeInternalKey(user_key, kMaxSequenceNumber, kValueTypeForSeek);
@@ -175,21 +172,38 @@ bool RangeDelChecker::CoveredRunEnd(std::string_view user_key, std::string_view*
   return true;
 }
 
-void RangeDelChecker::AddPointSource(std::unique_ptr<Iterator> source) {
+void RangeDelChecker::AddPointSource(std::unique_ptr<Iterator> source, SequenceNumber max_seq) {
   point_sources_.push_back(std::move(source));
+  sources_max_seq_ = std::max(sources_max_seq_, max_seq);
 }
 
-bool RangeDelChecker::RunEndInList(Cached* c, std::string_view user_key,
+bool RangeDelChecker::RunEnd(std::string_view user_key, SequenceNumber points,
+                             std::string_view* end) {
+  // Each list may carry the run a stretch further; it ends where none does.
+  // Every extension moves run_end past a fragment, so the loop ends.
+  std::string_view run_end = user_key;
+  bool found = false;
+  for (bool extended = true; extended;) {
+    extended = false;
+    for (auto& c : lists_) {
+      if (RunEndInList(&c, run_end, points, &run_end)) found = extended = true;
+    }
+  }
+  if (found) *end = run_end;
+  return found;
+}
+
+bool RangeDelChecker::RunEndInList(Cached* c, std::string_view user_key, SequenceNumber points,
                                    std::string_view* end) const {
   SequenceNumber seq = Lookup(c, user_key);
-  if (seq <= max_point_seq_ || c->hi_unbounded) return false;
+  if (seq <= points || c->hi_unbounded) return false;
   // The interval holds user_key and its seq is seq: it is a fragment.
   const FragmentedRangeTombstones& list = *c->list;
   const auto& fragments = list.fragments();
   std::string_view run_end = c->hi;
   for (size_t i = c->fragment + 1; i < fragments.size(); i++) {
     if (list.comparator().CompareUserKeys(fragments[i].begin, run_end) != 0 ||
-        FragmentedRangeTombstones::VisibleSeq(fragments[i], snapshot_) <= max_point_seq_) {
+        FragmentedRangeTombstones::VisibleSeq(fragments[i], snapshot_) <= points) {
       break;
     }
     run_end = fragments[i].end;

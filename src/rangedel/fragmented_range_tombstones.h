@@ -118,9 +118,10 @@ class RangeDelChecker {
   void SetMaxPointSequence(SequenceNumber seq) { max_point_seq_ = seq; }
   // Adds a source of point versions that SetMaxPointSequence's bound does
   // not cover: an iterator over internal keys (a memtable's, which holds
-  // the newest writes, after the tombstones). A run never reaches past the
-  // first key a source holds at or after its start.
-  void AddPointSource(std::unique_ptr<Iterator> source);
+  // the newest writes, after the tombstones), none above max_seq. A run
+  // above the sources' points too is skipped whole; otherwise it never
+  // reaches past the first key a source holds at or after its start.
+  void AddPointSource(std::unique_ptr<Iterator> source, SequenceNumber max_seq);
   // A run of deleted keys to skip: true, with *end set, if visible
   // tombstones cover [user_key, *end) without a gap, each with a seq above
   // every point version (SetMaxPointSequence), and no point source holds a
@@ -146,14 +147,18 @@ class RangeDelChecker {
   };
   SequenceNumber Lookup(Cached* c, std::string_view user_key) const;
   // The end of the run of this list's adjacent fragments, each with a seq
-  // above max_point_seq_, that starts at a fragment covering user_key; false
-  // if no such fragment covers it.
-  bool RunEndInList(Cached* c, std::string_view user_key, std::string_view* end) const;
+  // above `points`, that starts at a fragment covering user_key; false if
+  // no such fragment covers it.
+  bool RunEndInList(Cached* c, std::string_view user_key, SequenceNumber points,
+                    std::string_view* end) const;
+  // The same across every list: the run goes on from list to list.
+  bool RunEnd(std::string_view user_key, SequenceNumber points, std::string_view* end);
 
   const SequenceNumber snapshot_;
   SequenceNumber max_point_seq_ = kMaxSequenceNumber;
   std::vector<Cached> lists_;
   std::vector<std::unique_ptr<Iterator>> point_sources_;
+  SequenceNumber sources_max_seq_ = 0;
   std::string run_end_;  // a run's end cut short by a point source's key
 };
 

@@ -222,7 +222,7 @@ TEST(RangeDelCheckerTest, APointSourceEndsOnlyTheRunThatReachesItsKeys) {
   checker.SetMaxPointSequence(40);
   checker.AddList(std::make_shared<const FragmentedRangeTombstones>(
       kCmp, std::vector<RangeTombstone>{{"b", "m", 50}, {"n", "q", 55}}));
-  checker.AddPointSource(mem.NewIterator());
+  checker.AddPointSource(mem.NewIterator(), 62);
   std::string_view end;
   ASSERT_TRUE(checker.CoveredRunEnd("b", &end));
   EXPECT_EQ(end, "f");  // the source's key: it may be newer than the tombstone
@@ -232,6 +232,18 @@ TEST(RangeDelCheckerTest, APointSourceEndsOnlyTheRunThatReachesItsKeys) {
   ASSERT_TRUE(checker.CoveredRunEnd("n", &end));
   EXPECT_EQ(end, "p");  // a deletion ends it too: the source's keys, whatever their type
   EXPECT_FALSE(checker.CoveredRunEnd("x", &end));  // no tombstone there
+
+  // A source whose points are all below the tombstone (keys a DeleteRange
+  // deleted before a flush): the run is skipped whole, past its keys.
+  MemTable older(kCmp);
+  older.Add(45, kTypeValue, "f", "deleted");
+  RangeDelChecker below(100);
+  below.SetMaxPointSequence(40);
+  below.AddList(std::make_shared<const FragmentedRangeTombstones>(
+      kCmp, std::vector<RangeTombstone>{{"b", "m", 50}}));
+  below.AddPointSource(older.NewIterator(), 45);
+  ASSERT_TRUE(below.CoveredRunEnd("b", &end));
+  EXPECT_EQ(end, "m");
 }
 
 TEST(RangeDelCheckerTest, CoveredRunAgainstNaiveModel) {
