@@ -100,14 +100,12 @@ Status DBImpl::NewRangeDelChecker(const ReadState& state, SequenceNumber sequenc
   // a burst of DeleteRanges they hold them all) is the tables' figure worth
   // its one computation per version.
   if (!(*checker)->empty()) {
-    std::vector<std::shared_ptr<const FileMetaData>> newer_tables;
+    std::vector<Version::NewerTable> newer_tables;
     const SequenceNumber tables_max =
         state.version->PointSequenceBound(table_cache_.get(), &newer_tables);
     (*checker)->SetMaxPointSequence(tables_max);
-    for (const auto& f : newer_tables) {
-      SequenceNumber file_max = kMaxSequenceNumber;
-      (void)table_cache_->GetMaxSequence(*f, &file_max);
-      (*checker)->AddPointSource(table_cache_->NewIterator(ReadOptions(), *f), file_max);
+    for (const auto& t : newer_tables) {
+      (*checker)->AddPointSource(table_cache_->NewIterator(ReadOptions(), *t.file), t.max_seq);
     }
     // The memtables hold the writes made after a DeleteRange. As part of
     // the bound, one such write anywhere would stop every deleted run from

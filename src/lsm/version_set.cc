@@ -88,8 +88,8 @@ void Version::ComputeMaxPointSequence(TableCache* table_cache) const {
   max_point_seq_known_ = true;
 }
 
-SequenceNumber Version::PointSequenceBound(
-    TableCache* table_cache, std::vector<std::shared_ptr<const FileMetaData>>* newer) const {
+SequenceNumber Version::PointSequenceBound(TableCache* table_cache,
+                                           std::vector<NewerTable>* newer) const {
   MutexLock lock(&range_mu_);
   if (!max_point_seq_known_) ComputeMaxPointSequence(table_cache);
   if (range_tombstones_ == nullptr) return max_point_seq_;
@@ -104,7 +104,7 @@ SequenceNumber Version::PointSequenceBound(
       for (const auto& f : files) {
         const SequenceNumber file_max = file_max_seqs_[i++];
         if (file_max > newest && file_max != kMaxSequenceNumber) {
-          newer_files_.push_back(f);
+          newer_tables_.push_back({f, file_max});
         } else {
           bound = std::max(bound, file_max);
         }
@@ -113,7 +113,7 @@ SequenceNumber Version::PointSequenceBound(
     bound_ = bound;
     bound_known_ = true;
   }
-  newer->insert(newer->end(), newer_files_.begin(), newer_files_.end());
+  newer->insert(newer->end(), newer_tables_.begin(), newer_tables_.end());
   return bound_;
 }
 

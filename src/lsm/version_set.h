@@ -110,6 +110,12 @@ class Version {
   // optimization rests on the figure.
   SequenceNumber MaxPointSequence(TableCache* table_cache) const;
 
+  // A table whose points go above every table's range tombstone, with its
+  // largest point sequence number.
+  struct NewerTable {
+    std::shared_ptr<const FileMetaData> file;
+    SequenceNumber max_seq;
+  };
   // MaxPointSequence for an iterator's RangeDelChecker, without the tables
   // written after the newest range tombstone any table holds (say, the
   // flushes of the writes after a FLUSHALL): those are appended to *newer,
@@ -117,8 +123,7 @@ class Version {
   // deleted runs that reach their keys instead of every run. Without table
   // tombstones (or before RangeTombstones built them) no table is newer.
   // Computed once per version.
-  SequenceNumber PointSequenceBound(TableCache* table_cache,
-                                    std::vector<std::shared_ptr<const FileMetaData>>* newer) const;
+  SequenceNumber PointSequenceBound(TableCache* table_cache, std::vector<NewerTable>* newer) const;
 
   // Appends iterators that together cover every table: one per level-0
   // file, one per non-empty deeper level. The version must outlive them.
@@ -150,7 +155,7 @@ class Version {
   // PointSequenceBound's result, once known.
   mutable bool bound_known_ GUARDED_BY(range_mu_) = false;
   mutable SequenceNumber bound_ GUARDED_BY(range_mu_) = kMaxSequenceNumber;
-  mutable std::vector<std::shared_ptr<const FileMetaData>> newer_files_ GUARDED_BY(range_mu_);
+  mutable std::vector<NewerTable> newer_tables_ GUARDED_BY(range_mu_);
   // Sets max_point_seq_ (and max_point_seq_known_) from every table.
   void ComputeMaxPointSequence(TableCache* table_cache) const REQUIRES(range_mu_);
 };
