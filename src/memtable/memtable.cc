@@ -158,7 +158,6 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   // keeps.
   HotKey& hot = HotWay(hash, user_key);
   const bool is_hot = hot.entry != nullptr;  // HotWay clears a way it hands over
-  Table::Splice* splice = &hot.splice;
   // The entry lives in its skip-list node, after the tower; with the index,
   // preceded by its chain link (8-aligned, as the node's end is, so that it
   // can be read as a pointer), which Publish writes.
@@ -166,11 +165,11 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   auto fill = [&](char* payload) { EncodeEntry(payload + link_size, seq, type, user_key, value); };
   const char* entry;
   if (bucket == nullptr) {
-    entry = table_.InsertInline(link_size + encoded_size, link_size, fill, splice);
+    entry = table_.InsertInline(link_size + encoded_size, link_size, fill, &hot.splice);
   } else {
     MutexLock lock(&pending_mu_);
     if (is_hot || !ordered_.load(std::memory_order_relaxed)) {
-      entry = table_.InsertInline(link_size + encoded_size, link_size, fill, splice);
+      entry = table_.InsertInline(link_size + encoded_size, link_size, fill, &hot.splice);
     } else {
       // Deferred (see the top of the file): searched for with the next
       // entries, side by side.
@@ -191,16 +190,20 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   Publish(entry, bucket, seq, type);
 }
 
+int MemTable::FindHot(uint64_t hash, std::string_view user_key) const {
+  const HotKey* ways = hot_keys_[hash % kHotKeys];
+  for (int way = 0; way < 2; way++) {
+    if (IsHot(ways[way], hash, user_key)) return way;
+  }
+  return -1;
+}
+
 MemTable::HotKey& MemTable::HotWay(uint64_t hash, std::string_view user_key) {
   const size_t slot = hash % kHotKeys;
-  for (int way = 0; way < 2; way++) {
-    if (IsHot(hot_keys_[slot][way], hash, user_key)) {
-      hot_mru_[slot] = static_cast<uint8_t>(way);
-      return hot_keys_[slot][way];
-    }
-  }
-  const int way = 1 - hot_mru_[slot];
+  const int found = FindHot(hash, user_key);
+  const int way = found >= 0 ? found : 1 - hot_mru_[slot];
   hot_mru_[slot] = static_cast<uint8_t>(way);
+  if (found >= 0) return hot_keys_[slot][way];
   HotKey& hot = hot_keys_[slot][way];
   hot.hash = 0;
   hot.entry = nullptr;
@@ -243,9 +246,7 @@ void MemTable::AddBatch(const PointEntry* entries, size_t n) {
     bool any_hot = m < 2;
     for (size_t k = 0; k < m && !any_hot; k++) {
       hashes[k] = XXH3_64bits(chunk[k].user_key.data(), chunk[k].user_key.size());
-      const HotKey* ways = hot_keys_[hashes[k] % kHotKeys];
-      any_hot = IsHot(ways[0], hashes[k], chunk[k].user_key) ||
-                IsHot(ways[1], hashes[k], chunk[k].user_key);
+      any_hot = FindHot(hashes[k], chunk[k].user_key) >= 0;
     }
     if (any_hot) {
       for (size_t k = 0; k < m; k++) {

@@ -127,8 +127,8 @@ class MemTable {
   // Table::kMaxBatch skip-list searches at a time walking the list in step
   // (SkipList::InsertBatch) so that their cache misses overlap: here when
   // the memtable has no index, through Add's deferred links when it has
-  // one. A chunk that holds a hot key (one whose slot kept its last
-  // version) is added entry by entry: its splice costs two comparisons.
+  // one. A chunk that holds a hot key (one of its slot's two last keys) is
+  // added entry by entry: its splice costs two comparisons.
   // REQUIRES: as for Add, for each entry.
   void AddBatch(const PointEntry* entries, size_t n);
   // The most skip-list searches that walk in step (SkipList::kMaxBatch):
@@ -269,6 +269,8 @@ class MemTable {
   uint8_t hot_mru_[kHotKeys] = {};
   // Whether hot's key is user_key (with XXH3 hash `hash`).
   static bool IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key);
+  // The way (0 or 1) of user_key's slot that holds it; -1 if neither does.
+  int FindHot(uint64_t hash, std::string_view user_key) const;
   // The way of user_key's slot that holds it, or else the slot's older way,
   // cleared (entry null), for user_key to take.
   HotKey& HotWay(uint64_t hash, std::string_view user_key);
