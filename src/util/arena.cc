@@ -2,19 +2,40 @@
 
 #include "util/arena.h"
 
+#include <sys/mman.h>
+
+#include <bit>
 #include <cassert>
 #include <cstdint>
+#include <new>
 
 namespace strata {
 
+Arena::~Arena() {
+  for (const Block& block : blocks_) {
+    if (block.mapped) {
+      ::munmap(block.data, block.size);
+    } else {
+      delete[] block.data;
+    }
+  }
+}
+
+size_t Arena::NextBlockSize() const {
+  size_t eighth = std::bit_floor(MemoryUsage() / 8);
+  if (eighth < kBlockSize) return kBlockSize;
+  return eighth < kMaxBlockSize ? eighth : kMaxBlockSize;
+}
+
 char* Arena::AllocateFallback(size_t bytes) {
-  if (bytes > kBlockSize / 4) {
+  const size_t block_bytes = NextBlockSize();
+  if (bytes > block_bytes / 4) {
     // A large entry gets a block of its own, so the rest of the current block
     // is not wasted.
     return AllocateNewBlock(bytes);
   }
-  alloc_ptr_ = AllocateNewBlock(kBlockSize);
-  alloc_bytes_remaining_ = kBlockSize;
+  alloc_ptr_ = AllocateNewBlock(block_bytes);
+  alloc_bytes_remaining_ = block_bytes;
   char* result = alloc_ptr_;
   alloc_ptr_ += bytes;
   alloc_bytes_remaining_ -= bytes;
@@ -33,7 +54,8 @@ char* Arena::AllocateAligned(size_t bytes) {
     alloc_ptr_ += needed;
     alloc_bytes_remaining_ -= needed;
   } else {
-    // New blocks come from operator new[], which aligns for max_align_t.
+    // New blocks come from operator new[], which aligns for max_align_t, or
+    // from mmap, which aligns to a page.
     result = AllocateFallback(bytes);
   }
   assert((reinterpret_cast<uintptr_t>(result) & (kAlign - 1)) == 0);
@@ -41,11 +63,28 @@ char* Arena::AllocateAligned(size_t bytes) {
 }
 
 char* Arena::AllocateNewBlock(size_t block_bytes) {
-  // Not zeroed: every byte is written before it is read (the memtable
-  // encodes its entries and the skip list its nodes in place).
-  blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_bytes));
-  memory_usage_.fetch_add(block_bytes + sizeof(char*), std::memory_order_relaxed);
-  return blocks_.back().get();
+  // Reserved first, so that the push_back below cannot throw once the
+  // block is allocated (it would leak).
+  blocks_.reserve(blocks_.size() + 1);
+  Block block{nullptr, block_bytes, false};
+  if (block_bytes >= kMappedBlockSize) {
+    // Not zeroed by us (the kernel's pages are), and every byte is written
+    // before it is read anyway. MAP_POPULATE faults the block in now.
+    void* p = ::mmap(nullptr, block_bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p != MAP_FAILED) {
+      block.data = static_cast<char*>(p);
+      block.mapped = true;
+    }
+  }
+  if (block.data == nullptr) {
+    // Not zeroed: every byte is written before it is read (the memtable
+    // encodes its entries and the skip list its nodes in place).
+    block.data = new char[block_bytes];
+  }
+  blocks_.push_back(block);
+  memory_usage_.fetch_add(block_bytes + sizeof(Block), std::memory_order_relaxed);
+  return block.data;
 }
 
 }  // namespace strata
