@@ -62,12 +62,33 @@ char* Arena::AllocateAligned(size_t bytes) {
   return result;
 }
 
+namespace {
+
+// Under AddressSanitizer every block comes from operator new[], whose ends
+// it guards: a write past an entry's block is reported rather than landing
+// in the rest of a mapping.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMapBlocks = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMapBlocks = false;
+#else
+constexpr bool kMapBlocks = true;
+#endif
+#else
+constexpr bool kMapBlocks = true;
+#endif
+
+}  // namespace
+
 char* Arena::AllocateNewBlock(size_t block_bytes) {
   // Reserved first, so that the push_back below cannot throw once the
   // block is allocated (it would leak).
-  blocks_.reserve(blocks_.size() + 1);
+  if (blocks_.size() == blocks_.capacity()) {
+    blocks_.reserve(blocks_.empty() ? 16 : 2 * blocks_.size());
+  }
   Block block{nullptr, block_bytes, false};
-  if (block_bytes >= kMappedBlockSize) {
+  if (kMapBlocks && block_bytes >= kMappedBlockSize) {
     // Not zeroed by us (the kernel's pages are), and every byte is written
     // before it is read anyway. MAP_POPULATE faults the block in now.
     void* p = ::mmap(nullptr, block_bytes, PROT_READ | PROT_WRITE,

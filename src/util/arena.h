@@ -7,7 +7,8 @@
 // memtable wastes little and a large one takes few blocks. A block of
 // kMappedBlockSize or more is its own anonymous mapping, faulted in whole
 // when it is made (one system call instead of one page fault per 4 KiB page
-// as entries first touch it).
+// as entries first touch it); under AddressSanitizer every block comes from
+// operator new[], so that its ends stay guarded.
 //
 // Invariants: every allocation lives until ~Arena; MemoryUsage() never
 // decreases and counts every block the arena holds plus its bookkeeping.
