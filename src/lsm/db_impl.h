@@ -55,6 +55,7 @@
 #include "memtable/memtable.h"
 #include "sstable/table_builder.h"
 #include "strata/db.h"
+#include "util/iterate_bounds.h"
 #include "util/mutex.h"
 #include "wal/log_writer.h"
 
@@ -257,10 +258,12 @@ class DBImpl final : public DB {
   Status MaxCoveringTombstone(const ReadState& state, std::string_view key, SequenceNumber sequence,
                               SequenceNumber* covering);
   // A checker over every range tombstone of state, for an iterator at
-  // `sequence`. Without the mutex. REQUIRES: state outlives the checker (its
-  // point sources iterate over the memtables).
+  // `sequence` that reads only user keys within `bounds` (its memtable
+  // point sources may miss entries outside them). Without the mutex.
+  // REQUIRES: state outlives the checker (its point sources iterate over the
+  // memtables).
   Status NewRangeDelChecker(const ReadState& state, SequenceNumber sequence,
-                            std::unique_ptr<RangeDelChecker>* checker);
+                            const IterateBounds& bounds, std::unique_ptr<RangeDelChecker>* checker);
 
   // db_properties.cc
   std::string StatsString() EXCLUDES(mutex_);

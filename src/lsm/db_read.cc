@@ -89,6 +89,7 @@ Status DBImpl::MaxCoveringTombstone(const ReadState& state, std::string_view key
 }
 
 Status DBImpl::NewRangeDelChecker(const ReadState& state, SequenceNumber sequence,
+                                  const IterateBounds& bounds,
                                   std::unique_ptr<RangeDelChecker>* checker) {
   *checker = std::make_unique<RangeDelChecker>(sequence);
   (*checker)->AddList(state.mem->RangeTombstones());
@@ -117,7 +118,7 @@ Status DBImpl::NewRangeDelChecker(const ReadState& state, SequenceNumber sequenc
     // which the reader's ReadState keeps alive as long as the checker.
     auto add_source = [&](const MemTable& mem) {
       const SequenceNumber mem_max = mem.MaxPointSequence();
-      if (mem_max > tables_max) (*checker)->AddPointSource(mem.NewIterator(), mem_max);
+      if (mem_max > tables_max) (*checker)->AddPointSource(mem.NewIterator(bounds), mem_max);
     };
     add_source(*state.mem);
     for (const auto& imm : state.imm) add_source(*imm);
@@ -133,13 +134,16 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     state = read_state_;
     sequence = ReadSequence(options);
   }
+  const IterateBounds bounds(options, icmp_);
   std::unique_ptr<RangeDelChecker> range_del;
-  if (Status s = NewRangeDelChecker(*state, sequence, &range_del); !s.ok()) {
+  if (Status s = NewRangeDelChecker(*state, sequence, bounds, &range_del); !s.ok()) {
     return NewEmptyIterator(s);
   }
   std::vector<std::unique_ptr<Iterator>> children;
-  children.push_back(state->mem->NewIterator());
-  for (const auto& imm : state->imm) children.push_back(imm->NewIterator());
+  // Bounded: a memtable links only its deferred entries inside the bounds
+  // (MemTable::NewIterator), and the DBIter reads nothing past them.
+  children.push_back(state->mem->NewIterator(bounds));
+  for (const auto& imm : state->imm) children.push_back(imm->NewIterator(bounds));
   state->version->AddIterators(options, table_cache_.get(), &children);
   ReadSampler sampler;
   if (options_.read_triggered_compaction) {
@@ -150,8 +154,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     };
   }
   return NewDBIterator(icmp_, NewMergingIterator(icmp_, std::move(children)), sequence,
-                       std::move(state), IterateBounds(options, icmp_), std::move(range_del),
-                       std::move(sampler));
+                       std::move(state), bounds, std::move(range_del), std::move(sampler));
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

@@ -224,6 +224,29 @@ void MemTable::LinkPending() const {
   if (pending_n_ != 0) LinkPendingLocked();
 }
 
+void MemTable::LinkPending(const IterateBounds& bounds) const {
+  if (bounds.empty()) return LinkPending();
+  if (pending_count_.load(std::memory_order_acquire) == 0) return;
+  MutexLock lock(&pending_mu_);
+  // The entries inside the bounds are linked; the others stay pending, at
+  // the front of pending_, for the next batch.
+  Table::Unlinked inside[Table::kMaxBatch];
+  size_t n_inside = 0, kept = 0;
+  for (size_t k = 0; k < pending_n_; k++) {
+    const std::string_view user_key = ExtractUserKey(DecodeLengthPrefixed(pending_[k].key()));
+    if (bounds.BelowLower(user_key) || bounds.AtOrAboveUpper(user_key)) {
+      pending_[kept++] = pending_[k];
+    } else {
+      inside[n_inside++] = pending_[k];
+    }
+  }
+  if (n_inside == 0) return;
+  Table& table = const_cast<Table&>(table_);  // readers link what the writer left pending
+  table.InsertBatch(inside, n_inside);
+  pending_n_ = kept;
+  pending_count_.store(kept, std::memory_order_release);
+}
+
 bool MemTable::IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key) {
   return hot.entry != nullptr && hot.hash == hash &&
          ExtractUserKey(DecodeLengthPrefixed(hot.entry)) == user_key;
@@ -366,6 +389,11 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, Sequence
 
 std::unique_ptr<Iterator> MemTable::NewIterator() const {
   LinkPending();
+  return std::make_unique<MemTableIterator>(&table_);
+}
+
+std::unique_ptr<Iterator> MemTable::NewIterator(const IterateBounds& bounds) const {
+  LinkPending(bounds);
   return std::make_unique<MemTableIterator>(&table_);
 }
 

@@ -44,12 +44,12 @@
 // side (SkipList::InsertBatch), overlapping the cache misses that one
 // search of a large memtable takes in turn. Whatever reads the skip list
 // (NewIterator, a Get the index cannot answer) first links what is pending
-// (LinkPending). So every entry of a sequence a reader may see is in the
-// skip list by the time it looks: the writer adds an entry (pending_count_,
-// release) before its write's sequence is published, and the reader takes
-// its sequence before it looks (acquire). pending_mu_ makes the writer and
-// a reader that links the pending entries one writer of the skip list at a
-// time; a hot key (below) is linked at once, under the same lock.
+// (LinkPending); an iterator with bounds links only the pending entries
+// inside them, the only ones it may look at. So every entry of a sequence a reader may see is in
+// the skip list by the time it looks: the writer adds an entry (pending_count_, release) before its
+// write's sequence is published, and the reader takes its sequence before it looks (acquire).
+// pending_mu_ makes the writer and a reader that links the pending entries one writer of the skip
+// list at a time; a hot key (below) is linked at once, under the same lock.
 //
 // Hot keys: a key written again and again (a counter, a collection's
 // metadata record) gets each new version linked in right before its previous
@@ -77,7 +77,8 @@
 // (one writer at a time). Get, NewIterator and the counters are safe from any
 // thread concurrently with Add, lock-free but for linking deferred entries; RangeTombstones takes a
 // short lock only when the memtable holds range tombstones. Once NumEntries() returns n, every one
-// of those n entries is visible to Get, to iterators created afterwards and to RangeTombstones.
+// of those n entries is visible to Get, to iterators created afterwards (to one with bounds, those
+// inside them) and to RangeTombstones.
 
 #ifndef STRATA_MEMTABLE_MEMTABLE_H_
 #define STRATA_MEMTABLE_MEMTABLE_H_
@@ -95,6 +96,7 @@
 #include "strata/status.h"
 #include "util/arena.h"
 #include "util/internal_key.h"
+#include "util/iterate_bounds.h"
 #include "util/mutex.h"
 
 namespace strata {
@@ -165,6 +167,12 @@ class MemTable {
   // value, ordered by the comparator. Seek takes an internal key.
   // status() is always OK. Lock-free. REQUIRES: the memtable outlives it.
   std::unique_ptr<Iterator> NewIterator() const;
+  // As NewIterator(), for a reader that looks only at user keys within
+  // `bounds` (a DBIter with those bounds stops at the first key past them):
+  // of the deferred entries, only those inside the bounds are linked first;
+  // the others stay pending for the next batch, and the iterator may miss
+  // them. REQUIRES: bounds' views and comparator outlive the call.
+  std::unique_ptr<Iterator> NewIterator(const IterateBounds& bounds) const;
 
   // Bytes held by the arena (the skip list's nodes and the index's links
   // included) and the index's buckets. Any thread.
@@ -196,6 +204,8 @@ class MemTable {
   // Links the pending entries into the skip list (see the top of the file).
   // Any thread; a lock only when entries are pending.
   void LinkPending() const;
+  // Links the pending entries whose user keys lie within bounds.
+  void LinkPending(const IterateBounds& bounds) const;
   void LinkPendingLocked() const REQUIRES(pending_mu_);
 
   // The bucket of a user key with XXH3 hash `hash`. REQUIRES: buckets_ !=

@@ -16,6 +16,7 @@
 
 #include "test_comparators.h"
 #include "util/internal_key.h"
+#include "util/iterate_bounds.h"
 #include "util/random.h"
 
 namespace strata {
@@ -508,6 +509,42 @@ TEST_P(MemTableTest, DeferredEntriesAreFoundByEveryReader) {
   EXPECT_EQ(all.front().user_key, "k0001");
   EXPECT_EQ(all.front().seq, 1u);
   EXPECT_EQ(all.back().user_key, name(count % 7 == 0 ? count - 1 : count));
+}
+
+TEST(MemTableBoundedIteratorTest, LinksOnlyTheDeferredEntriesInsideItsBounds) {
+  // With the index, new keys stay pending until a reader needs them. An
+  // iterator with bounds links only those inside; the others stay pending
+  // (the iterator, which walks the whole skip list, does not see them) and
+  // are linked by the next reader that needs them, or with the next batch.
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), 1024};
+  SequenceNumber seq = 0;
+  for (int i = 0; i < 5; i++) {
+    mem.Add(++seq, kTypeValue, "b" + std::to_string(i), "vb");
+    mem.Add(++seq, kTypeValue, "a" + std::to_string(i), "va");
+    mem.Add(++seq, kTypeValue, "c" + std::to_string(i), "vc");
+  }
+  const std::string_view lower = "b", upper = "c";
+  ReadOptions options;
+  options.iterate_lower_bound = &lower;
+  options.iterate_upper_bound = &upper;
+  const IterateBounds bounds(options, InternalKeyComparator(BytewiseComparator()));
+  std::vector<Entry> linked = Scan(mem.NewIterator(bounds).get());
+  ASSERT_EQ(linked.size(), 5u);
+  for (int i = 0; i < 5; i++) EXPECT_EQ(linked[i].user_key, "b" + std::to_string(i));
+
+  // The kept entries join the next batch: fill it, then everything is in
+  // order.
+  for (int i = 0; static_cast<size_t>(i) < MemTable::kMaxBatch; i++) {
+    mem.Add(++seq, kTypeValue, "d" + std::to_string(1000 + i), "vd");
+  }
+  std::vector<Entry> all = Scan(mem.NewIterator().get());
+  ASSERT_EQ(all.size(), 15 + MemTable::kMaxBatch);
+  for (size_t k = 1; k < all.size(); k++) EXPECT_LT(all[k - 1].user_key, all[k].user_key);
+  EXPECT_EQ(all.front().user_key, "a0");
+  EXPECT_EQ(all[10].user_key, "c0");
+  for (const char* key : {"a3", "b3", "c3"}) {
+    EXPECT_EQ(Lookup(mem, key, seq), Value(std::string("v") + key[0])) << key;
+  }
 }
 
 // Bytewise, counting its comparisons. Not BytewiseComparator(): a memtable
