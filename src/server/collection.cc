@@ -84,8 +84,9 @@ Status GetElement(CommandContext& ctx, const Collection& c, std::string_view sub
 }
 
 ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c,
-                                 std::string_view upper_subkey)
-    : lower_(c.prefix) {
+                                 std::string_view upper_subkey, std::string_view lower_subkey)
+    : lower_(c.prefix), lower_bound_(c.prefix) {
+  lower_bound_.append(lower_subkey);
   upper_ = lower_;
   if (!upper_subkey.empty()) {
     upper_.append(upper_subkey);
@@ -100,7 +101,7 @@ ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c,
       }
     }
   }
-  lower_view_ = lower_;
+  lower_view_ = lower_bound_;
   upper_view_ = upper_;
   ReadOptions options;
   options.iterate_lower_bound = &lower_view_;
@@ -108,7 +109,7 @@ ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c,
   it_ = DbIterator(ctx, options);
 }
 
-void ElementIterator::SeekToFirst() { it_->Seek(lower_); }
+void ElementIterator::SeekToFirst() { it_->Seek(lower_bound_); }
 void ElementIterator::SeekToLast() { it_->SeekToLast(); }
 
 void ElementIterator::Seek(std::string_view subkey) {

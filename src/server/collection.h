@@ -81,10 +81,15 @@ Status GetElement(CommandContext& ctx, const Collection& c, std::string_view sub
 // An iterator over the elements of c (c.prefix set), positioned nowhere
 // until a Seek; subkey() returns keys without the prefix. A non-empty
 // `upper_subkey` narrows it to the subkeys before that one (SeekToLast then
-// seeks straight below it, stepping over no deleted element after it).
+// seeks straight below it, stepping over no deleted element after it), and
+// a non-empty `lower_subkey` to the subkeys at or after that one
+// (SeekToFirst seeks there). Narrow bounds are cheaper than the caller's
+// own filter: the memtable links only its deferred entries inside them
+// (MemTable::NewIterator).
 class ElementIterator {
  public:
-  ElementIterator(CommandContext& ctx, const Collection& c, std::string_view upper_subkey = {});
+  ElementIterator(CommandContext& ctx, const Collection& c, std::string_view upper_subkey = {},
+                  std::string_view lower_subkey = {});
 
   void SeekToFirst();
   void SeekToLast();
@@ -100,8 +105,9 @@ class ElementIterator {
   Status status() const;
 
  private:
-  std::string lower_;  // the prefix
-  std::string upper_;  // the prefix's successor
+  std::string lower_;        // the prefix
+  std::string lower_bound_;  // the prefix and lower_subkey
+  std::string upper_;        // the prefix's successor, or the prefix and upper_subkey
   std::string_view lower_view_, upper_view_;
   std::unique_ptr<Iterator> it_;
 };

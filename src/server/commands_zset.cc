@@ -192,8 +192,12 @@ Status ReadScore(CommandContext& ctx, const Collection& c, std::string_view memb
 // before it (ElementIterator).
 class ZSetCursor {
  public:
+  // Bounded to the tag's subkeys (upper_subkey, when given, lower still).
   ZSetCursor(CommandContext& ctx, const Collection& c, char tag, std::string_view upper_subkey = {})
-      : it_(ctx, c, upper_subkey), tag_(tag) {}
+      : it_(ctx, c,
+            upper_subkey.empty() ? std::string(1, static_cast<char>(tag + 1)) : upper_subkey,
+            std::string(1, tag)),
+        tag_(tag) {}
 
   // Forward from the first subkey >= tag + from.
   void SeekForward(std::string_view from) {
