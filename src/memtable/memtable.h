@@ -45,11 +45,13 @@
 // search of a large memtable takes in turn. Whatever reads the skip list
 // (NewIterator, a Get the index cannot answer) first links what is pending
 // (LinkPending); an iterator with bounds links only the pending entries
-// inside them, the only ones it may look at. So every entry of a sequence a reader may see is in
-// the skip list by the time it looks: the writer adds an entry (pending_count_, release) before its
-// write's sequence is published, and the reader takes its sequence before it looks (acquire).
-// pending_mu_ makes the writer and a reader that links the pending entries one writer of the skip
-// list at a time; a hot key (below) is linked at once, under the same lock.
+// inside them, the only ones it may look at. So every entry of a sequence a
+// reader may see is in the skip list by the time it looks: the writer adds
+// an entry (pending_count_, release) before its write's sequence is
+// published, and the reader takes its sequence before it looks (acquire).
+// pending_mu_ makes the writer and a reader that links the pending entries
+// one writer of the skip list at a time; a hot key (below) is linked at
+// once, under the same lock.
 //
 // Hot keys: a key written again and again (a counter, a collection's
 // metadata record) gets each new version linked in right before its previous

@@ -263,12 +263,12 @@ class PosixMappedWritableFile final : public WritableFile {
     void* base =
         ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
     if (base == MAP_FAILED) return PosixError(path_, errno);
-      // Fault the whole window in with one call, writable, rather than one page
-      // fault per 4 KiB page as the appends first touch it: a fault costs an
-      // exception each (in a virtual machine, many times a system call). Only
-      // a hint: a kernel without MADV_POPULATE_WRITE (before 5.14) says EINVAL
-      // and the pages fault in as before.
 #ifdef MADV_POPULATE_WRITE
+    // Fault the whole window in with one call, writable, rather than one page
+    // fault per 4 KiB page as the appends first touch it: a fault costs an
+    // exception each (in a virtual machine, many times a system call). Only
+    // a hint: a kernel without MADV_POPULATE_WRITE (before 5.14) says EINVAL
+    // and the pages fault in as before.
     (void)::madvise(base, size, MADV_POPULATE_WRITE);
 #endif
     base_ = static_cast<char*>(base);

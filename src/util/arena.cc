@@ -4,10 +4,13 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <bit>
 #include <cassert>
 #include <cstdint>
 #include <new>
+
+#include "util/sanitizers.h"
 
 namespace strata {
 
@@ -22,9 +25,7 @@ Arena::~Arena() {
 }
 
 size_t Arena::NextBlockSize() const {
-  size_t eighth = std::bit_floor(MemoryUsage() / 8);
-  if (eighth < kBlockSize) return kBlockSize;
-  return eighth < kMaxBlockSize ? eighth : kMaxBlockSize;
+  return std::clamp(std::bit_floor(MemoryUsage() / 8), kBlockSize, kMaxBlockSize);
 }
 
 char* Arena::AllocateFallback(size_t bytes) {
@@ -67,17 +68,7 @@ namespace {
 // Under AddressSanitizer every block comes from operator new[], whose ends
 // it guards: a write past an entry's block is reported rather than landing
 // in the rest of a mapping.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMapBlocks = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kMapBlocks = false;
-#else
-constexpr bool kMapBlocks = true;
-#endif
-#else
-constexpr bool kMapBlocks = true;
-#endif
+constexpr bool kMapBlocks = !kAddressSanitizer;
 
 }  // namespace
 

@@ -26,24 +26,14 @@
 #include "strata/cache.h"
 #include "strata/db.h"
 #include "strata/iterator.h"
+#include "util/sanitizers.h"
 
 namespace strata::test {
 
 // Sanitizers keep shadow memory and freed blocks in quarantine, so resident
 // memory measures them, not the engine: the RSS bound is checked only in
 // builds without them (the rest of the workload still runs).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr bool kRssIsMeaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-inline constexpr bool kRssIsMeaningful = false;
-#else
-inline constexpr bool kRssIsMeaningful = true;
-#endif
-#else
-inline constexpr bool kRssIsMeaningful = true;
-#endif
+inline constexpr bool kRssIsMeaningful = !kAnySanitizer;
 
 // The process's peak resident set size in bytes (VmHWM in
 // /proc/self/status); 0 if it cannot be read.
