@@ -16,19 +16,21 @@ class MergingIterator final : public Iterator {
  public:
   MergingIterator(const InternalKeyComparator& comparator,
                   std::vector<std::unique_ptr<Iterator>> children)
-      : comparator_(comparator), children_(std::move(children)) {
+      : comparator_(comparator) {
+    children_.reserve(children.size());
+    for (auto& child : children) children_.push_back(Child{std::move(child), {}, false});
     heap_.reserve(children_.size());
   }
 
   bool Valid() const override { return !heap_.empty(); }
 
   void SeekToFirst() override {
-    for (auto& child : children_) child->SeekToFirst();
+    for (auto& child : children_) child.iter->SeekToFirst();
     Rebuild(Direction::kForward);
   }
 
   void SeekToLast() override {
-    for (auto& child : children_) child->SeekToLast();
+    for (auto& child : children_) child.iter->SeekToLast();
     Rebuild(Direction::kReverse);
   }
 
@@ -37,7 +39,7 @@ class MergingIterator final : public Iterator {
       SeekForward(target);
       return;
     }
-    for (auto& child : children_) child->Seek(target);
+    for (auto& child : children_) child.iter->Seek(target);
     Rebuild(Direction::kForward);
   }
 
@@ -57,12 +59,12 @@ class MergingIterator final : public Iterator {
     STRATA_INVARIANT(!Valid() || comparator_.Compare(previous_key_, key()) >= 0);
   }
 
-  std::string_view key() const override { return current()->key(); }
-  std::string_view value() const override { return current()->value(); }
+  std::string_view key() const override { return current()->key; }
+  std::string_view value() const override { return current()->iter->value(); }
 
   Status status() const override {
     for (const auto& child : children_) {
-      Status s = child->status();
+      Status s = child.iter->status();
       if (!s.ok()) return s;
     }
     return Status::OK();
@@ -71,21 +73,39 @@ class MergingIterator final : public Iterator {
  private:
   enum class Direction { kForward, kReverse };
 
+  // A child and its position as of its last move. The heap compares the
+  // cached keys: a child's key() is a chain of virtual calls (level, table,
+  // pinned block), and the sift after each Next compares it several times.
+  // The cached key stays valid until the child moves, as key() does.
+  struct Child {
+    std::unique_ptr<Iterator> iter;
+    std::string_view key;
+    bool valid = false;
+
+    // Call after every move of iter.
+    void Update() {
+      valid = iter->Valid();
+      if (valid) key = iter->key();
+    }
+  };
+
   void NextImpl() {
     if (direction_ != Direction::kForward) {
       // Every other child sits before key(); move each to its first entry
       // after key().
-      std::string key(current()->key());
+      std::string key(current()->key);
       for (auto& child : children_) {
-        if (child.get() == current()) continue;
-        child->Seek(key);
-        if (child->Valid() && comparator_.Compare(child->key(), key) == 0) child->Next();
+        if (&child == current()) continue;
+        child.iter->Seek(key);
+        if (child.iter->Valid() && comparator_.Compare(child.iter->key(), key) == 0) {
+          child.iter->Next();
+        }
       }
-      current()->Next();
+      current()->iter->Next();
       Rebuild(Direction::kForward);
       return;
     }
-    current()->Next();
+    current()->iter->Next();
     FixTop();
   }
 
@@ -97,22 +117,23 @@ class MergingIterator final : public Iterator {
       // before where its seek landed, or its last entry, may then be one
       // just written after key(). Stepping back until it is below key()
       // keeps the merge in order.
-      std::string key(current()->key());
+      std::string key(current()->key);
       for (auto& child : children_) {
-        if (child.get() == current()) continue;
-        child->Seek(key);
-        if (child->Valid()) {
-          child->Prev();
+        if (&child == current()) continue;
+        Iterator* it = child.iter.get();
+        it->Seek(key);
+        if (it->Valid()) {
+          it->Prev();
         } else {
-          child->SeekToLast();
+          it->SeekToLast();
         }
-        while (child->Valid() && comparator_.Compare(child->key(), key) >= 0) child->Prev();
+        while (it->Valid() && comparator_.Compare(it->key(), key) >= 0) it->Prev();
       }
-      current()->Prev();
+      current()->iter->Prev();
       Rebuild(Direction::kReverse);
       return;
     }
-    current()->Prev();
+    current()->iter->Prev();
     FixTop();
   }
 
@@ -124,18 +145,18 @@ class MergingIterator final : public Iterator {
   // so a skip within one source reads no block of the rest.
   void SeekForward(std::string_view target) {
     for (auto& child : children_) {
-      if (child->Valid() && comparator_.Compare(child->key(), target) >= 0) continue;
-      child->Seek(target);  // the top child, at key(), always does
+      if (child.valid && comparator_.Compare(child.key, target) >= 0) continue;
+      child.iter->Seek(target);  // the top child, at key(), always does
     }
     Rebuild(Direction::kForward);
   }
 
-  Iterator* current() const { return heap_.front(); }
+  Child* current() const { return heap_.front(); }
 
   // std::*_heap keep the "largest" element by this order on top, so forward
   // iteration inverts the key order to keep the smallest key there.
-  bool HeapBefore(const Iterator* a, const Iterator* b) const {
-    int r = comparator_.Compare(a->key(), b->key());
+  bool HeapBefore(const Child* a, const Child* b) const {
+    int r = comparator_.Compare(a->key, b->key);
     return direction_ == Direction::kForward ? r > 0 : r < 0;
   }
 
@@ -143,9 +164,10 @@ class MergingIterator final : public Iterator {
     direction_ = direction;
     heap_.clear();
     for (auto& child : children_) {
-      if (child->Valid()) {
-        heap_.push_back(child.get());
-      } else if (!child->status().ok()) {
+      child.Update();
+      if (child.valid) {
+        heap_.push_back(&child);
+      } else if (!child.iter->status().ok()) {
         // A source that failed may have held newer versions of the keys the
         // others hold: going on without it could surface stale values.
         heap_.clear();
@@ -153,13 +175,15 @@ class MergingIterator final : public Iterator {
       }
     }
     std::make_heap(heap_.begin(), heap_.end(),
-                   [this](const Iterator* a, const Iterator* b) { return HeapBefore(a, b); });
+                   [this](const Child* a, const Child* b) { return HeapBefore(a, b); });
   }
 
   // The top child moved: sift it down to its place, or drop it if exhausted.
   void FixTop() {
-    if (!heap_.front()->Valid()) {
-      if (!heap_.front()->status().ok()) {
+    Child* top = heap_.front();
+    top->Update();
+    if (!top->valid) {
+      if (!top->iter->status().ok()) {
         heap_.clear();  // stop at the error, as in Rebuild
         return;
       }
@@ -181,8 +205,8 @@ class MergingIterator final : public Iterator {
   }
 
   const InternalKeyComparator comparator_;
-  std::vector<std::unique_ptr<Iterator>> children_;
-  std::vector<Iterator*> heap_;  // the valid children, heap-ordered by direction_
+  std::vector<Child> children_;  // never resized after construction: heap_ points into it
+  std::vector<Child*> heap_;     // the valid children, heap-ordered by direction_
   Direction direction_ = Direction::kForward;
   std::string previous_key_;  // used only by the STRATA_INVARIANTS checks
 };

@@ -5,7 +5,9 @@
 // top when moving forward and the largest when moving backward. Switching
 // direction re-seeks every other child around the current key, as the heap
 // only orders the children on one side of it. A Seek above the current key
-// while moving forward re-seeks only the children below the target.
+// while moving forward re-seeks only the children below the target. The
+// heap compares each child's key as cached after its last move, so a sift
+// makes no virtual call into the children.
 //
 // Thread-safety: not thread-safe, like every iterator.
 
