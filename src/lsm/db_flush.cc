@@ -76,6 +76,12 @@ void DBImpl::BackgroundThread() {
       bg_cv_.SignalAll();
       continue;
     }
+    if (read_state_released_.exchange(false, std::memory_order_acquire)) {
+      // A replaced read state's last reader let it go: the files only its
+      // version named can go now.
+      RemoveObsoleteFiles();
+      continue;
+    }
     TEST_SYNC_POINT_CALLBACK("DBImpl::BackgroundThread:Idle",
                              const_cast<Version*>(versions_->current().get()));  // read-only
     bg_cv_.Wait();

@@ -64,10 +64,35 @@ namespace strata {
 // What a read needs, captured at one moment and shared by reference count:
 // the memtables and the file set. Rebuilt whenever any of them changes, so a
 // reader takes one shared_ptr under the mutex instead of copying each part.
+//
+// A state replaced while readers still hold it (a Get in flight, an open
+// iterator) keeps its version, and so that version's table files, alive
+// after the flush or compaction that made them obsolete has already looked
+// for files to remove. InstallReadState then sets released_flag, and the
+// state's destructor, run by its last reader, drops its parts and sets the
+// flag, so that the background thread removes the files then instead of at
+// the next flush or compaction (until which they would hold their disk
+// space and, mapped, their pages).
 struct ReadState {
+  ReadState() = default;
+  ReadState(const ReadState&) = delete;
+  ReadState& operator=(const ReadState&) = delete;
+  ~ReadState() {
+    if (released_flag == nullptr) return;
+    // The parts first: the flag must not be seen while the version lives.
+    version.reset();
+    imm.clear();
+    mem.reset();
+    released_flag->store(true, std::memory_order_release);
+  }
+
   std::shared_ptr<MemTable> mem;
   std::vector<std::shared_ptr<MemTable>> imm;  // newest first
   std::shared_ptr<const Version> version;
+  // Set once, by InstallReadState under the DB mutex when it replaces this
+  // state and other holders remain; read only by the destructor, which the
+  // reference count orders after that write.
+  mutable std::atomic<bool>* released_flag = nullptr;
 };
 
 class DBImpl final : public DB {
@@ -252,6 +277,9 @@ class DBImpl final : public DB {
 
   // db_read.cc
   void InstallReadState() REQUIRES(mutex_);
+  // Wakes the background thread if a replaced ReadState was released since
+  // it last looked (read_state_released_), so it removes obsolete files.
+  void WakeForReleasedReadState() REQUIRES(mutex_);
   SequenceNumber ReadSequence(const ReadOptions& options) REQUIRES(mutex_);
   // The largest sequence number <= `sequence` of a range tombstone covering
   // key in any of state's memtables and tables (0: none). Without the mutex.
@@ -299,6 +327,12 @@ class DBImpl final : public DB {
   // destructor (after the background threads are joined).
   std::unique_ptr<FileLock> db_lock_;
   std::vector<std::thread> bg_threads_;
+
+  // Set when a replaced ReadState's last reader lets it go (see ReadState):
+  // files may have become removable. Cleared by the background thread,
+  // which removes them; a read that finds it set wakes that thread.
+  // Declared before read_state_, so it outlives every state.
+  std::atomic<bool> read_state_released_{false};
 
   // --- Guarded by mutex_. ---
   Mutex mutex_;

@@ -17,6 +17,7 @@
 // 1.39 vs 1.27 (2 threads); readwhilewriting 1.35 vs 1.12, 1.25 vs 1.20.
 
 #include <algorithm>
+#include <utility>
 
 #include "lsm/db_impl.h"
 #include "lsm/db_iter.h"
@@ -32,7 +33,15 @@ void DBImpl::InstallReadState() {
   state->version = versions_->current();
   write_controller_.SetPendingCompactionBytes(
       EstimatePendingCompactionBytes(*state->version, options_));
-  read_state_ = std::move(state);
+  std::shared_ptr<const ReadState> old = std::exchange(read_state_, std::move(state));
+  // Readers still hold the old state: its last one flags its release (see
+  // ReadState). use_count() is exact here: no new reader can take `old`.
+  if (old != nullptr && old.use_count() > 1) old->released_flag = &read_state_released_;
+}
+
+void DBImpl::WakeForReleasedReadState() {
+  mutex_.AssertHeld();
+  if (read_state_released_.load(std::memory_order_relaxed)) bg_cv_.SignalAll();
 }
 
 SequenceNumber DBImpl::ReadSequence(const ReadOptions& options) {
@@ -51,6 +60,7 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
     MutexLock lock(&mutex_);
     state = read_state_;
     sequence = ReadSequence(options);
+    WakeForReleasedReadState();
   }
   // The newest visible range tombstone covering key, from every source: a
   // version found below it is deleted. Zero (and no work beyond a few
@@ -133,6 +143,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     MutexLock lock(&mutex_);
     state = read_state_;
     sequence = ReadSequence(options);
+    WakeForReleasedReadState();
   }
   const IterateBounds bounds(options, icmp_);
   std::unique_ptr<RangeDelChecker> range_del;
