@@ -107,6 +107,10 @@ Status DecodeMetadata(std::string_view record, Metadata* meta) {
   return Status::OK();
 }
 
+uint64_t ExpiryOf(std::string_view record) {
+  return record.size() >= kHeaderSize ? DecodeFixed64(record.data() + 1) : 0;
+}
+
 std::string WithExpiry(std::string_view record, uint64_t expire_ms) {
   std::string out(record);
   EncodeFixed64(out.data() + 1, expire_ms);

@@ -91,6 +91,9 @@ std::string EncodeCollectionMetadata(KeyType type, uint64_t expire_ms, uint64_t 
 // Decodes `record` into *meta (meta->value views `record`). Returns
 // Corruption if the record is malformed.
 Status DecodeMetadata(std::string_view record, Metadata* meta);
+// The expiry of a metadata record (0: none, or too short to hold one),
+// read without decoding the rest.
+uint64_t ExpiryOf(std::string_view record);
 // Reads only the expiry field, to rewrite it (EXPIRE, PERSIST): returns
 // `record` with the expiry replaced. REQUIRES: record decodes.
 std::string WithExpiry(std::string_view record, uint64_t expire_ms);

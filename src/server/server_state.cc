@@ -19,6 +19,22 @@ constexpr size_t kMaxCursors = 16384;
 constexpr size_t kExpirePassKeys = 2000;
 constexpr auto kBackgroundTick = std::chrono::milliseconds(100);
 
+// Whether `batch` stores a metadata record with an expiry.
+bool SetsAnExpiry(const WriteBatch& batch) {
+  class Finder : public WriteBatch::Handler {
+   public:
+    void Put(std::string_view key, std::string_view value) override {
+      if (!key.empty() && key[0] == kMetadataPrefix && ExpiryOf(value) != 0) found = true;
+    }
+    void Delete(std::string_view) override {}
+    bool found = false;
+  };
+  Finder finder;
+  // A batch a command built is well formed; nothing to report.
+  (void)batch.Iterate(&finder);
+  return finder.found;
+}
+
 }  // namespace
 
 uint64_t NowMs() {
@@ -122,6 +138,9 @@ Status ServerState::Write(WriteBatch* batch) {
   // FlushWal.
   options.defer_wal_flush = true;
   Status s = db_->Write(options, batch);
+  // Counted after the write whatever its outcome: ExpireSome only needs to
+  // see a change (server_state.h, expiry_writes_).
+  if (SetsAnExpiry(*batch)) expiry_writes_.fetch_add(1, std::memory_order_release);
   if (s.ok() && mode == AppendFsync::kEverySec) {
     stats_.writes_since_sync.fetch_add(1, std::memory_order_relaxed);
   }
@@ -197,9 +216,21 @@ Status ServerState::CountKeys(uint64_t* keys, uint64_t* with_expiry) {
   return it->status();
 }
 
-Status ServerState::ExpireSome(size_t limit, size_t* deleted) {
+Status ServerState::ExpireSome(size_t limit, size_t* deleted, size_t* scanned) {
   *deleted = 0;
+  if (scanned != nullptr) *scanned = 0;
   MutexLock lock(&expire_mu_);
+  uint64_t writes = expiry_writes_.load(std::memory_order_acquire);
+  if (expire_resting_) {
+    if (writes == expire_pass_mark_) return Status::OK();
+    // Some key got an expiry, anywhere: a new pass from the start.
+    expire_resting_ = false;
+    expire_from_.clear();
+  }
+  if (expire_from_.empty()) {
+    expire_pass_mark_ = writes;
+    expire_pass_saw_ttl_ = false;
+  }
   std::string lower(1, kMetadataPrefix), upper(1, kMetadataPrefix + 1);
   std::string_view lower_view = lower, upper_view = upper;
   ReadOptions ro;
@@ -213,13 +244,18 @@ Status ServerState::ExpireSome(size_t limit, size_t* deleted) {
   size_t seen = 0;
   Metadata meta;
   for (; it->Valid() && seen < limit; it->Next(), seen++) {
-    if (DecodeMetadata(it->value(), &meta).ok() && meta.Expired(now)) {
-      expired.emplace_back(UserKeyOf(it->key()));
-    }
+    if (!DecodeMetadata(it->value(), &meta).ok()) continue;
+    if (meta.expire_ms != 0) expire_pass_saw_ttl_ = true;
+    if (meta.Expired(now)) expired.emplace_back(UserKeyOf(it->key()));
   }
+  if (scanned != nullptr) *scanned = seen;
   if (!it->status().ok()) return it->status();
   expire_from_ = it->Valid() ? std::string(it->key()) : std::string();
   it.reset();
+  // A pass that met no expiry rests. A write that set one during the pass,
+  // behind it, moved expiry_writes_ past the pass's mark: the next call
+  // wakes and finds it.
+  if (expire_from_.empty() && !expire_pass_saw_ttl_) expire_resting_ = true;
   for (const std::string& key : expired) {
     // Check again under the key's lock: a writer may have renewed it.
     KeyLockGuard guard(&locks_, key);

@@ -178,8 +178,13 @@ class ServerState {
   // docs/SERVER.md "DBSIZE").
   Status CountKeys(uint64_t* keys, uint64_t* with_expiry);
   // Deletes up to `limit` expired keys from where the last call stopped;
-  // stores how many it deleted.
-  Status ExpireSome(size_t limit, size_t* deleted);
+  // stores how many it deleted and, if `scanned` is given, how many records
+  // it looked at. Passes wrap around the keyspace. After a whole pass that
+  // met no key with an expiry, during which no write set one, the calls
+  // rest (scan nothing) until a write sets an expiry: a keyspace without
+  // TTLs costs no background work, as in Redis, whose active expiry only
+  // samples keys that have one.
+  Status ExpireSome(size_t limit, size_t* deleted, size_t* scanned = nullptr);
 
   // SCAN cursors: a cursor names the last key returned.
   uint64_t SaveCursor(std::string last_key);
@@ -219,8 +224,21 @@ class ServerState {
   uint64_t next_cursor_ GUARDED_BY(cursors_mu_) = 1;
   std::map<uint64_t, std::string> cursors_ GUARDED_BY(cursors_mu_);
 
+  // Metadata records Write stored with an expiry, counted after each write
+  // (release; ExpireSome acquires: a pass that sees the count move sees the
+  // write). ExpireSome only compares it with an earlier reading: a write
+  // counted late wakes the next call instead of this one.
+  std::atomic<uint64_t> expiry_writes_{0};
   Mutex expire_mu_;  // one ExpireSome at a time
+  // Where the current pass goes on (empty: a pass begins).
   std::string expire_from_ GUARDED_BY(expire_mu_);
+  // expiry_writes_ when the current pass over the keyspace began, and
+  // whether it met a key with an expiry.
+  uint64_t expire_pass_mark_ GUARDED_BY(expire_mu_) = 0;
+  bool expire_pass_saw_ttl_ GUARDED_BY(expire_mu_) = false;
+  // Resting: a whole pass met no expiry. Ends when expiry_writes_ differs
+  // from the pass's mark, so a write during that pass wakes it too.
+  bool expire_resting_ GUARDED_BY(expire_mu_) = false;
 
   Mutex bg_mu_;
   CondVar bg_cv_{&bg_mu_};

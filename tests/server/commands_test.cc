@@ -205,6 +205,65 @@ TEST(CommandsTest, ExpiredKeysVanishLazilyAndActively) {
   EXPECT_TRUE(h.state()->db()->Get(ReadOptions(), MetadataKey("short"), &record).IsNotFound());
 }
 
+// Active expiry rests once a whole pass met no key with an expiry and no
+// write set one meanwhile, and wakes for any write that sets one: EXPIRE on
+// a key its pass already went by, or SET ... PX on a new key.
+TEST(CommandsTest, ActiveExpiryRestsUntilAKeyGetsAnExpiry) {
+  ServerHarness h;
+  for (int i = 0; i < 30; i++) {
+    ASSERT_EQ(h.Run({"SET", "key:" + std::to_string(100 + i), "v"}), kOk);
+  }
+  size_t deleted = 0, scanned = 0;
+  // A pass in two calls: it goes by every key, and nothing has an expiry.
+  ASSERT_TRUE(h.state()->ExpireSome(20, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 20u);
+  ASSERT_TRUE(h.state()->ExpireSome(20, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 10u);
+  ASSERT_TRUE(h.state()->ExpireSome(20, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 0u) << "resting: no key has an expiry";
+  // Writes without an expiry leave it resting.
+  ASSERT_EQ(h.Run({"SET", "key:100", "w"}), kOk);
+  ASSERT_EQ(h.Run({"MSET", "a", "1", "b", "2"}), kOk);
+  ASSERT_EQ(h.Run({"PERSIST", "key:100"}), Int(0));
+  ASSERT_TRUE(h.state()->ExpireSome(20, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 0u);
+
+  // An expiry on a key wakes it: a new pass from the first key.
+  ASSERT_EQ(h.Run({"PEXPIRE", "key:101", "20"}), Int(1));
+  ASSERT_TRUE(h.state()->ExpireSome(20, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 20u);
+  EXPECT_EQ(deleted, 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  // The pass went by key:101 alive; it met an expiry, so it does not rest:
+  // the next pass deletes the key.
+  ASSERT_TRUE(h.state()->ExpireSome(20, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 12u);
+  ASSERT_TRUE(h.state()->ExpireSome(100, &deleted, &scanned).ok());
+  EXPECT_EQ(deleted, 1u);
+  EXPECT_EQ(scanned, 32u);
+  // That pass met an expired key; the one after meets no expiry and rests.
+  ASSERT_TRUE(h.state()->ExpireSome(100, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 31u);
+  ASSERT_TRUE(h.state()->ExpireSome(100, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 0u);
+  EXPECT_EQ(h.Run({"DBSIZE"}), Int(31));
+
+  // A key given an expiry behind a pass's position, during the pass: the
+  // pass ends without resting, and the next one finds the key.
+  ASSERT_EQ(h.Run({"SET", "z", "v", "PX", "100000"}), kOk);
+  ASSERT_TRUE(h.state()->ExpireSome(20, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 20u);
+  ASSERT_EQ(h.Run({"PERSIST", "z"}), Int(1));            // no expiry left
+  ASSERT_EQ(h.Run({"SET", "a", "1", "PX", "20"}), kOk);  // behind the pass
+  ASSERT_TRUE(h.state()->ExpireSome(100, &deleted, &scanned).ok());
+  EXPECT_EQ(scanned, 12u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  ASSERT_TRUE(h.state()->ExpireSome(100, &deleted, &scanned).ok());
+  EXPECT_EQ(deleted, 1u) << "the key that got its expiry behind the pass";
+  std::string record;
+  EXPECT_TRUE(h.state()->db()->Get(ReadOptions(), MetadataKey("a"), &record).IsNotFound());
+}
+
 TEST(CommandsTest, ScanVisitsEveryKeyOnceWithoutWrites) {
   ServerHarness h;
   std::set<std::string> expected;
