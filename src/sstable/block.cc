@@ -2,6 +2,7 @@
 
 #include "sstable/block.h"
 
+#include <algorithm>
 #include <cassert>
 #include <vector>
 
@@ -25,6 +26,19 @@ const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared, uint
   return p;
 }
 
+// Eight bytes of user_key from offset, big-endian, zero-padded past its end:
+// for user keys sharing their first `offset` bytes, a smaller window means
+// a smaller key in bytewise order (equal windows decide nothing).
+uint64_t SeekWindow(std::string_view user_key, size_t offset) {
+  uint64_t window = 0;
+  for (size_t i = 0; i < 8; i++) {
+    const size_t at = offset + i;
+    const uint8_t byte = at < user_key.size() ? static_cast<uint8_t>(user_key[at]) : 0;
+    window = (window << 8) | byte;
+  }
+  return window;
+}
+
 // The block iterator. Position: current_ is the offset of the current entry,
 // or restart_offset_ when !Valid(); key_ holds the current key (rebuilt from
 // the shared prefix of the previous one); value_ views the current value,
@@ -34,13 +48,18 @@ class BlockIter final : public Iterator {
  public:
   // internal: keys are internal keys in comparator's order; otherwise names
   // in bytewise order (comparator unused).
+  // seek_index: the block's seek index and seek_prefix (Block::
+  // BuildSeekIndex), or nullptr.
   BlockIter(const char* data, uint32_t restart_offset, uint32_t num_restarts, bool internal,
-            const InternalKeyComparator& comparator)
+            const InternalKeyComparator& comparator, const uint64_t* seek_index = nullptr,
+            std::string_view seek_prefix = {})
       : data_(data),
         restart_offset_(restart_offset),
         num_restarts_(num_restarts),
         internal_(internal),
         comparator_(comparator),
+        seek_index_(seek_index),
+        seek_prefix_(seek_prefix),
         current_(restart_offset),
         restart_index_(num_restarts) {}
 
@@ -84,10 +103,11 @@ class BlockIter final : public Iterator {
   void Seek(std::string_view target) override {
     assert(!internal_ || target.size() >= kInternalKeyTrailerSize);
     if (!status_.ok() || num_restarts_ == 0) return MarkInvalid();
-    // Binary search for the last restart point whose key is < target, then
-    // scan forward from it to the first key >= target.
+    // Binary search for the last restart point whose key is < target (0 if
+    // none is), then scan forward from it to the first key >= target.
     uint32_t left = 0;
     uint32_t right = num_restarts_ - 1;
+    if (seek_index_ != nullptr) NarrowBySeekIndex(target, &left, &right);
     while (left < right) {
       const uint32_t mid = left + (right - left + 1) / 2;
       std::string_view mid_key;
@@ -119,6 +139,27 @@ class BlockIter final : public Iterator {
  private:
   int Compare(std::string_view a, std::string_view b) const {
     return internal_ ? comparator_.Compare(a, b) : a.compare(b);
+  }
+
+  // Narrows [*left, *right], the restart points Seek's answer may be, by
+  // the seek index alone: restarts whose window is below the target's have
+  // smaller keys, those whose window is above it larger ones.
+  void NarrowBySeekIndex(std::string_view target, uint32_t* left, uint32_t* right) const {
+    const std::string_view user_key = ExtractUserKey(target);
+    const int c = user_key.substr(0, seek_prefix_.size()).compare(seek_prefix_);
+    if (c != 0) {
+      // Before every restart key, or after every one.
+      *left = *right = c < 0 ? 0 : num_restarts_ - 1;
+      return;
+    }
+    const uint64_t window = SeekWindow(user_key, seek_prefix_.size());
+    const uint64_t* end = seek_index_ + num_restarts_;
+    const auto below =
+        static_cast<uint32_t>(std::lower_bound(seek_index_, end, window) - seek_index_);
+    const auto not_above =
+        static_cast<uint32_t>(std::upper_bound(seek_index_ + below, end, window) - seek_index_);
+    *left = below > 0 ? below - 1 : 0;
+    *right = not_above > 0 ? not_above - 1 : 0;
   }
 
   uint32_t RestartPoint(uint32_t index) const {
@@ -220,6 +261,8 @@ class BlockIter final : public Iterator {
   const uint32_t num_restarts_;
   const bool internal_;
   const InternalKeyComparator comparator_;
+  const uint64_t* const seek_index_;
+  const std::string_view seek_prefix_;
 
   uint32_t current_;
   uint32_t restart_index_;
@@ -313,9 +356,42 @@ Status Block::Parse(std::string contents, std::unique_ptr<Block>* block) {
   return Status::OK();
 }
 
+void Block::BuildSeekIndex(const InternalKeyComparator& comparator) {
+  seek_index_.clear();
+  seek_prefix_.clear();
+  if (!comparator.bytewise() || num_restarts_ < 16) return;
+  const char* data = contents_.data();
+  const char* limit = data + restart_offset_;
+  std::vector<std::string_view> user_keys(num_restarts_);
+  for (uint32_t i = 0; i < num_restarts_; i++) {
+    uint32_t shared, unshared, value_size;
+    const uint32_t offset = DecodeFixed32(limit + i * sizeof(uint32_t));
+    const char* p = DecodeEntry(data + offset, limit, &shared, &unshared, &value_size);
+    if (p == nullptr || shared != 0 || unshared < kInternalKeyTrailerSize) return;
+    user_keys[i] = ExtractUserKey(std::string_view(p, unshared));
+  }
+  // In bytewise order, what the first and last keys share, all share.
+  const std::string_view first = user_keys.front(), last = user_keys.back();
+  size_t shared = 0;
+  while (shared < first.size() && shared < last.size() && first[shared] == last[shared]) shared++;
+  std::vector<uint64_t> index(num_restarts_);
+  for (uint32_t i = 0; i < num_restarts_; i++) {
+    // A block out of order (damaged) gets no index; its iterator's binary
+    // search behaves as it would have.
+    if (user_keys[i].substr(0, shared) != first.substr(0, shared)) return;
+    index[i] = SeekWindow(user_keys[i], shared);
+    if (i > 0 && index[i] < index[i - 1]) return;
+  }
+  seek_index_ = std::move(index);
+  seek_prefix_.assign(first.substr(0, shared));
+}
+
 std::unique_ptr<Iterator> Block::NewIterator(const InternalKeyComparator& comparator) const {
+  // A seek index holds for the bytewise order it was built in.
+  const bool use_index = !seek_index_.empty() && comparator.bytewise();
   return std::make_unique<BlockIter>(contents_.data(), restart_offset_, num_restarts_, true,
-                                     comparator);
+                                     comparator, use_index ? seek_index_.data() : nullptr,
+                                     seek_prefix_);
 }
 
 std::unique_ptr<Iterator> Block::NewNameIterator() const {

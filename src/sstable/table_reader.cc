@@ -142,6 +142,7 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   }
   if (s.ok()) s = ReadMetaBlock(footer.index_handle, &contents);
   if (s.ok()) s = Block::Parse(std::move(contents), &index_block_);
+  if (s.ok()) index_block_->BuildSeekIndex(comparator_);
   if (s.ok() && has_bloom && has_policy_filter) {
     s = Status::Corruption("SSTable with two filter blocks");
   }
@@ -195,7 +196,7 @@ Status TableReader::LoadMetaBlockIntoCache(const BlockHandle& handle, bool is_fi
   std::string contents;
   Status s = ReadMetaBlock(handle, &contents);
   if (!s.ok()) return s;
-  const size_t charge = contents.size();
+  size_t charge = contents.size();
   void* value;
   LRUCache::Deleter deleter;
   if (is_filter) {
@@ -206,6 +207,10 @@ Status TableReader::LoadMetaBlockIntoCache(const BlockHandle& handle, bool is_fi
   } else {
     std::unique_ptr<Block> block;
     s = Block::Parse(std::move(contents), &block);
+    if (s.ok()) {
+      block->BuildSeekIndex(comparator_);
+      charge = block->size();
+    }
     value = block.release();
     deleter = &DeleteCachedBlock;
   }

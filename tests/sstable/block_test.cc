@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -389,6 +391,113 @@ TEST(BlockTest, OversizedLengthsAreCorruption) {
   it = block->NewIterator(InternalKeyComparator(BytewiseComparator()));
   it->Seek(MakeInternalKey("a", 1, kTypeValue));
   EXPECT_TRUE(it->status().IsCorruption());
+}
+
+// A seek index (Block::BuildSeekIndex) must never change what Seek finds:
+// every target lands where the plain binary search lands, in a block whose
+// user keys share a prefix and differ inside the eight-byte window, past
+// it, only in zero bytes (windows that tie), and by sequence number.
+TEST(BlockTest, SeekIndexFindsWhatTheBinarySearchFinds) {
+  const InternalKeyComparator icmp(BytewiseComparator());
+  const std::string prefix = "user/0000";
+  const std::string alphabet(
+      "\0\x01"
+      "abz\xff",
+      6);
+  Random rnd(301);
+  auto random_suffix = [&](size_t max_len) {
+    std::string s;
+    for (size_t n = rnd.Uniform(max_len + 1); n > 0; n--)
+      s += alphabet[rnd.Uniform(alphabet.size())];
+    return s;
+  };
+  std::set<std::string> user_keys = {prefix, prefix + std::string(1, '\0'), prefix + "abcdefgh1",
+                                     prefix + "abcdefgh2", prefix + "abcdefgh"};
+  while (user_keys.size() < 400) user_keys.insert(prefix + random_suffix(12));
+  std::vector<std::string> keys;
+  for (const std::string& user_key : user_keys) {
+    for (uint64_t n = 1 + rnd.Uniform(3); n > 0; n--) {
+      keys.push_back(MakeInternalKey(user_key, 1 + rnd.Uniform(1000), kTypeValue));
+    }
+  }
+  std::sort(keys.begin(), keys.end(),
+            [&](const std::string& a, const std::string& b) { return icmp.Compare(a, b) < 0; });
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+
+  std::vector<std::string> targets;
+  for (const std::string& user_key : user_keys) {
+    targets.push_back(MakeInternalKey(user_key, kMaxSequenceNumber, kValueTypeForSeek));
+    targets.push_back(MakeInternalKey(user_key, 500, kValueTypeForSeek));
+    targets.push_back(MakeInternalKey(user_key, 0, kValueTypeForSeek));
+  }
+  for (const std::string& key : keys) targets.push_back(key);
+  for (const char* other : {"", "a", "user", "user/", "user/00", "user/0000", "user/00001",
+                            "user/0001", "user/000\xff", "v", "\xff\xff"}) {
+    targets.push_back(MakeInternalKey(other, 7, kValueTypeForSeek));
+  }
+  for (int i = 0; i < 2000; i++) {
+    targets.push_back(
+        MakeInternalKey(prefix + random_suffix(14), rnd.Uniform(1200), kValueTypeForSeek));
+  }
+
+  for (int restart_interval : {1, 3}) {
+    SCOPED_TRACE(restart_interval);
+    BlockBuilder builder(restart_interval);
+    for (const std::string& key : keys) builder.Add(key, "v" + key);
+    const std::string contents(builder.Finish());
+    std::unique_ptr<Block> plain = ParseOrDie(contents);
+    std::unique_ptr<Block> indexed = ParseOrDie(contents);
+    indexed->BuildSeekIndex(icmp);
+    ASSERT_GT(indexed->size(), plain->size()) << "the index was not built";
+    std::unique_ptr<Iterator> expected = plain->NewIterator(icmp);
+    std::unique_ptr<Iterator> actual = indexed->NewIterator(icmp);
+    for (const std::string& target : targets) {
+      expected->Seek(target);
+      actual->Seek(target);
+      ASSERT_EQ(expected->Valid(), actual->Valid()) << target;
+      if (expected->Valid()) {
+        ASSERT_EQ(expected->key(), actual->key()) << target;
+      }
+      // And the iterator still walks on from there.
+      if (actual->Valid()) {
+        expected->Next();
+        actual->Next();
+        ASSERT_EQ(expected->Valid(), actual->Valid());
+        if (expected->Valid()) {
+          ASSERT_EQ(expected->key(), actual->key());
+        }
+      }
+    }
+    ASSERT_TRUE(actual->status().ok());
+  }
+}
+
+// No index where it cannot hold or would not pay: another user order, or a
+// block of few restarts.
+TEST(BlockTest, SeekIndexOnlyForBytewiseBlocksOfManyRestarts) {
+  class Reverse : public Comparator {
+   public:
+    int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
+    const char* Name() const override { return "test.Reverse"; }
+    void FindShortestSeparator(std::string*, std::string_view) const override {}
+    void FindShortSuccessor(std::string*) const override {}
+  } reverse;
+  BlockBuilder builder(1);
+  for (int i = 99; i >= 0; i--) {
+    builder.Add(MakeInternalKey("key" + std::to_string(100 + i), 1, kTypeValue), "v");
+  }
+  std::unique_ptr<Block> block = ParseOrDie(builder.Finish());
+  const size_t size = block->size();
+  block->BuildSeekIndex(InternalKeyComparator(&reverse));
+  EXPECT_EQ(block->size(), size);
+
+  BlockBuilder small(1);
+  for (int i = 0; i < 15; i++)
+    small.Add(MakeInternalKey("k" + std::to_string(10 + i), 1, kTypeValue), "v");
+  std::unique_ptr<Block> few = ParseOrDie(small.Finish());
+  const size_t few_size = few->size();
+  few->BuildSeekIndex(InternalKeyComparator(BytewiseComparator()));
+  EXPECT_EQ(few->size(), few_size);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// Micro-benchmarks of SSTable data blocks (sstable/block_builder.h,
-// sstable/block.h): building a 4 KiB block of internal keys and 100-byte
-// values, and Seek in a parsed block, with the restart interval as the
-// argument (StrataDB's default is 16).
+// Micro-benchmarks of SSTable blocks (sstable/block_builder.h,
+// sstable/block.h): building a 4 KiB data block of internal keys and
+// 100-byte values, Seek in a parsed one, with the restart interval as the
+// argument (StrataDB's default is 16), and Seek in large index blocks with
+// and without their seek index.
 
 #include <benchmark/benchmark.h>
 
@@ -87,6 +88,48 @@ void BM_BlockSeek(benchmark::State& state) {
   state.counters["entries"] = static_cast<double>(n);
 }
 BENCHMARK(BM_BlockSeek)->Arg(1)->Arg(16)->Arg(32);
+
+// Seek in index blocks as a 32 MiB table has: 16k entries each (restart
+// interval 1, a short block handle as value), 32 such blocks (16 MiB, past
+// the CPU caches) and each Seek to a random key of a random one. Argument:
+// 1 with the seek index (Block::BuildSeekIndex, what TableReader builds),
+// 0 without.
+void BM_IndexBlockSeek(benchmark::State& state) {
+  constexpr size_t kEntries = 16384;
+  constexpr size_t kBlocks = 32;
+  const InternalKeyComparator icmp(BytewiseComparator());
+  std::vector<std::unique_ptr<Block>> blocks;
+  std::vector<std::unique_ptr<Iterator>> iters;
+  for (size_t b = 0; b < kBlocks; b++) {
+    BlockBuilder builder(1);
+    for (size_t i = 0; i < kEntries; i++) {
+      builder.Add(MakeInternalKey(UserKey((i * kBlocks + b) * 61), 1000 + i, kTypeValue), "handle");
+    }
+    std::unique_ptr<Block> block;
+    if (!Block::Parse(std::string(builder.Finish()), &block).ok()) {
+      state.SkipWithError("block does not parse");
+      return;
+    }
+    if (state.range(0) != 0) block->BuildSeekIndex(icmp);
+    iters.push_back(block->NewIterator(icmp));
+    blocks.push_back(std::move(block));
+  }
+  std::mt19937_64 rng(301);
+  std::vector<std::pair<size_t, std::string>> targets;
+  for (int i = 0; i < 4096; i++) {
+    targets.emplace_back(rng() % kBlocks,
+                         MakeInternalKey(UserKey(rng() % (kEntries * kBlocks * 61)),
+                                         kMaxSequenceNumber, kTypeValue));
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    const auto& [b, target] = targets[next++ % targets.size()];
+    iters[b]->Seek(target);
+    benchmark::DoNotOptimize(iters[b]->Valid());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_IndexBlockSeek)->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace strata
