@@ -5,6 +5,7 @@
 #include "rangedel/fragmented_range_tombstones.h"
 
 #include "memtable/memtable.h"
+#include "test_comparators.h"
 
 #include <gtest/gtest.h>
 
@@ -87,14 +88,7 @@ TEST(FragmentedRangeTombstonesTest, DeletesForEveryReaderUnlessASnapshotSeparate
 
 TEST(FragmentedRangeTombstonesTest, ReverseComparator) {
   // A comparator that orders keys backwards: "z" < "a".
-  class Reverse : public Comparator {
-   public:
-    int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
-    const char* Name() const override { return "test.Reverse"; }
-    void FindShortestSeparator(std::string*, std::string_view) const override {}
-    void FindShortSuccessor(std::string*) const override {}
-  };
-  static Reverse reverse;
+  static const test::ReverseBytewiseComparator reverse;
   InternalKeyComparator cmp(&reverse);
   FragmentedRangeTombstones list(cmp, {{"z", "m", 7}, {"a", "m", 8}});
   EXPECT_EQ(Render(list), "[z,m):7 ");  // [a, m) is empty in this order

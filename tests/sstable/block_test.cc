@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sstable/block_builder.h"
+#include "test_comparators.h"
 #include "util/coding.h"
 #include "util/internal_key.h"
 #include "util/random.h"
@@ -475,13 +476,7 @@ TEST(BlockTest, SeekIndexFindsWhatTheBinarySearchFinds) {
 // No index where it cannot hold or would not pay: another user order, or a
 // block of few restarts.
 TEST(BlockTest, SeekIndexOnlyForBytewiseBlocksOfManyRestarts) {
-  class Reverse : public Comparator {
-   public:
-    int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
-    const char* Name() const override { return "test.Reverse"; }
-    void FindShortestSeparator(std::string*, std::string_view) const override {}
-    void FindShortSuccessor(std::string*) const override {}
-  } reverse;
+  const test::ReverseBytewiseComparator reverse;
   BlockBuilder builder(1);
   for (int i = 99; i >= 0; i--) {
     builder.Add(MakeInternalKey("key" + std::to_string(100 + i), 1, kTypeValue), "v");
