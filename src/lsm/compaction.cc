@@ -314,4 +314,31 @@ std::unique_ptr<Compaction> CompactionPicker::PickRange(std::shared_ptr<const Ve
   return c;
 }
 
+void ReadCompactionQueue::Add(const ReadCompactionTarget& target) {
+  for (const auto& queued : targets_) {
+    if (queued.number == target.number) return;
+  }
+  targets_.push_back(target);
+}
+
+std::unique_ptr<Compaction> ReadCompactionQueue::Pick(const CompactionPicker& picker,
+                                                      const std::shared_ptr<const Version>& version,
+                                                      const CompactionsInProgress& busy,
+                                                      bool consume) {
+  for (auto it = targets_.begin(); it != targets_.end();) {
+    bool stale = false;
+    std::unique_ptr<Compaction> c = picker.PickForReads(version, *it, busy, &stale);
+    if (c != nullptr) {
+      if (consume) targets_.erase(it);
+      return c;
+    }
+    if (stale && consume) {
+      it = targets_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace strata

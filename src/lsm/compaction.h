@@ -25,6 +25,7 @@
 #define STRATA_LSM_COMPACTION_H_
 
 #include <array>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -182,6 +183,35 @@ class CompactionPicker {
   bool Complete(Compaction* c, const CompactionsInProgress& busy) const;
 
   const Options options_;
+};
+
+// The files whose ReadBudget reads used up, oldest first, each once. A
+// budget is used up by exactly one read (ReadBudget::Charge), so a target
+// dropped while another waited would never come back, and a read-mostly
+// database would keep the files that lost the race in its way for good:
+// every target waits here until it is compacted or gone. (LevelDB keeps one
+// and lets each later read of an exhausted file retry, under its mutex.)
+// Holds at most one entry per file. Guarded by the DB mutex.
+class ReadCompactionQueue {
+ public:
+  // Queues target unless its file is queued already.
+  void Add(const ReadCompactionTarget& target);
+  bool empty() const { return targets_.empty(); }
+  size_t size() const { return targets_.size(); }
+  // The i-th oldest target, for i < size().
+  const ReadCompactionTarget& at(size_t i) const { return targets_[i]; }
+
+  // The compaction (CompactionPicker::PickForReads) of the oldest target
+  // that can run now, or nullptr. With consume, targets found stale are
+  // dropped, and so is the one handed out; a target that conflicts with a
+  // running compaction stays for a later call. Without consume nothing
+  // changes (a test hook asking whether work is due).
+  std::unique_ptr<Compaction> Pick(const CompactionPicker& picker,
+                                   const std::shared_ptr<const Version>& version,
+                                   const CompactionsInProgress& busy, bool consume);
+
+ private:
+  std::deque<ReadCompactionTarget> targets_;
 };
 
 }  // namespace strata

@@ -91,17 +91,14 @@ void DBImpl::BackgroundThread() {
 std::unique_ptr<Compaction> DBImpl::PickCompaction(bool consume) {
   std::shared_ptr<const Version> current = versions_->current();
   std::unique_ptr<Compaction> c = picker_.Pick(current, compactions_);
-  if (c != nullptr || !read_compaction_.has_value()) return c;
-  bool stale = false;
-  c = picker_.PickForReads(current, *read_compaction_, compactions_, &stale);
-  if (consume && (c != nullptr || stale)) read_compaction_.reset();
-  return c;
+  if (c != nullptr || read_compactions_.empty()) return c;
+  return read_compactions_.Pick(picker_, current, compactions_, consume);
 }
 
 void DBImpl::ScheduleReadCompaction(const ReadCompactionTarget& target) {
   MutexLock lock(&mutex_);
-  if (read_compaction_.has_value() || closing_) return;
-  read_compaction_ = target;
+  if (closing_) return;
+  read_compactions_.Add(target);
   bg_cv_.SignalAll();
 }
 

@@ -212,12 +212,12 @@ class DBImpl final : public DB {
   Status FlushOldestMemTable() REQUIRES(mutex_);
   int MaxConcurrentCompactions() const;
   // The compaction a background thread should run next: the picker's most
-  // urgent, or else one for read_compaction_. With consume, a target
-  // handed out (or found gone) is cleared; without, nothing changes (a
-  // test hook asking whether work is due).
+  // urgent, or else one for a target in read_compactions_. With consume, a
+  // target handed out (or found gone) leaves the queue; without, nothing
+  // changes (a test hook asking whether work is due).
   std::unique_ptr<Compaction> PickCompaction(bool consume) REQUIRES(mutex_);
-  // Reads used up target's ReadBudget: remember it (unless one is pending)
-  // and wake the background threads. Takes the mutex.
+  // Reads used up target's ReadBudget: queue it and wake the background
+  // threads. Takes the mutex.
   void ScheduleReadCompaction(const ReadCompactionTarget& target) EXCLUDES(mutex_);
 
   // db_compaction.cc
@@ -345,9 +345,9 @@ class DBImpl final : public DB {
   bool flush_running_ GUARDED_BY(mutex_) = false;
   // The running compactions, so no other takes their files or key ranges.
   CompactionsInProgress compactions_ GUARDED_BY(mutex_);
-  // A file reads keep finding in their way, due for compaction when no
+  // Files reads keep finding in their way, due for compaction when no
   // level is over its target (Options::read_triggered_compaction).
-  std::optional<ReadCompactionTarget> read_compaction_ GUARDED_BY(mutex_);
+  ReadCompactionQueue read_compactions_ GUARDED_BY(mutex_);
   std::unique_ptr<VersionSet> versions_ GUARDED_BY(mutex_);
   std::shared_ptr<MemTable> mem_ GUARDED_BY(mutex_);
   std::deque<ImmutableMemTable> imm_ GUARDED_BY(mutex_);  // oldest first

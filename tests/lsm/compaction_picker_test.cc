@@ -37,6 +37,12 @@
 //       CompactionPicker::PickForReads of that file (with "compacting" lines
 //       as for pick): the compaction, or "nothing" and whether the target is
 //       stale.
+//   queue-add L<level> #<number> ...
+//       ReadCompactionQueue::Add of each target, in order; prints the queue.
+//       The queue outlives define, so a tree may change under its targets.
+//   queue-pick [peek]
+//       ReadCompactionQueue::Pick (with "compacting" lines as for pick),
+//       consuming unless peek: the compaction or "nothing", then the queue.
 
 #include <gtest/gtest.h>
 
@@ -77,6 +83,8 @@ class PickerRunner {
     if (c.command == "input-deletions") return InputDeletions(c);
     if (c.command == "read-sample") return ReadSample(c);
     if (c.command == "pick-for-reads") return PickForReads(c);
+    if (c.command == "queue-add") return QueueAdd(c);
+    if (c.command == "queue-pick") return QueuePick(c);
     return "error: unknown command " + c.command + "\n";
   }
 
@@ -336,8 +344,45 @@ class PickerRunner {
     return Describe(*picked, false);
   }
 
+  std::string QueueAdd(const test::DataCase& c) {
+    if (c.positional.empty() || c.positional.size() % 2 != 0) {
+      return "error: queue-add L<level> #<number> ...\n";
+    }
+    for (size_t i = 0; i < c.positional.size(); i += 2) {
+      if (c.positional[i + 1][0] != '#') return "error: queue-add L<level> #<number> ...\n";
+      queue_.Add({std::stoull(c.positional[i + 1].substr(1)), Level(c.positional[i])});
+    }
+    return DescribeQueue();
+  }
+
+  std::string QueuePick(const test::DataCase& c) {
+    const bool peek = !c.positional.empty() && c.positional[0] == "peek";
+    std::string error;
+    if (!AddRunning(c, &error)) {
+      ClearRunning();
+      return error;
+    }
+    CompactionPicker picker(options_);
+    std::unique_ptr<Compaction> picked = queue_.Pick(picker, version_, in_progress_, !peek);
+    ClearRunning();
+    std::string out = picked == nullptr ? "nothing\n" : Describe(*picked, false);
+    return out + DescribeQueue();
+  }
+
+  // "queue: L5 #2, L5 #3", oldest first, or "queue: empty".
+  std::string DescribeQueue() const {
+    if (queue_.empty()) return "queue: empty\n";
+    std::string out = "queue:";
+    for (size_t i = 0; i < queue_.size(); i++) {
+      const ReadCompactionTarget& t = queue_.at(i);
+      out += (i == 0 ? " L" : ", L") + std::to_string(t.level) + " #" + std::to_string(t.number);
+    }
+    return out + "\n";
+  }
+
   Options options_;
   std::shared_ptr<const Version> version_;
+  ReadCompactionQueue queue_;
   CompactionsInProgress in_progress_;
   std::vector<std::unique_ptr<Compaction>> running_;
 };
