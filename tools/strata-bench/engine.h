@@ -47,6 +47,8 @@ struct EngineOptions {
   bool strata_memtable_hash_index = true;
   // StrataDB only: Options::allow_mmap_writes (the WAL through a mapping).
   bool strata_mmap_writes = true;
+  // StrataDB only: Options::allow_mmap_reads (tables read through mappings).
+  bool strata_mmap_reads = true;
   Compression compression = Compression::kSnappy;
 };
 

@@ -127,6 +127,9 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   app.add_flag("--strata_mmap_writes,!--no-strata_mmap_writes", flags->engine.strata_mmap_writes,
                "StrataDB writes its WAL through a memory mapping (Options::allow_mmap_writes; "
                "default: on)");
+  app.add_flag("--strata_mmap_reads,!--no-strata_mmap_reads", flags->engine.strata_mmap_reads,
+               "StrataDB reads table blocks through memory mappings (Options::allow_mmap_reads; "
+               "default: on)");
   app.add_flag("--sync,!--no-sync", flags->sync, "Sync every write (fdatasync of the WAL)");
   app.add_option("--db", flags->db, "Directory of the databases: one subdirectory per engine")
       ->capture_default_str();

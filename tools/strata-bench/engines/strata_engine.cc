@@ -26,6 +26,7 @@ class StrataEngine final : public Engine {
     strata_options.compression = ToStrata(options.compression);
     strata_options.memtable_hash_index = options.strata_memtable_hash_index;
     strata_options.allow_mmap_writes = options.strata_mmap_writes;
+    strata_options.allow_mmap_reads = options.strata_mmap_reads;
     options_ = strata_options;
     return DB::Open(strata_options, path, &db_);
   }
