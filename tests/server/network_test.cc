@@ -1,11 +1,13 @@
 // strata-server's network layer end to end, in process: a NetworkServer on a
 // free loopback port and raw sockets as clients. Pipelines and partial
-// frames, one reply stream in order, QUIT, protocol errors closing the
+// frames, one reply stream in order, every arrival read after short and
+// full reads, QUIT, protocol errors closing the
 // connection, the POST/Host: guard, the unauthenticated limits, maxclients
 // and the idle timeout.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -112,6 +114,50 @@ TEST_F(NetworkTest, PipelinedAndPartialFramesAnsweredInOrder) {
   Send(fd, "QUIT\r\nPING\r\n");
   EXPECT_EQ(Receive(fd, 5), "+OK\r\n");
   EXPECT_TRUE(WaitClosed(fd));
+  close(fd);
+}
+
+// ClientSocket::ReadSome queues the read after a short read without trying
+// it: bytes that arrive later, in any split, must still be read (a missed
+// arrival hangs the client, and Receive times out). A value larger than the
+// 16 KiB read buffer fills it: the read after a full one is tried at once.
+TEST_F(NetworkTest, EveryArrivalIsReadAfterShortAndFullReads) {
+  Start();
+  int fd = Connect();
+  int one = 1;  // each piece its own segment, not held back by Nagle
+  ASSERT_EQ(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+  for (int round = 0; round < 50; round++) {
+    // Request-reply rounds, each request in three pieces with pauses: the
+    // server has drained the socket and queued its read before each piece.
+    std::string request = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" +
+                          std::to_string(std::to_string(round).size()) + "\r\n" +
+                          std::to_string(round) + "\r\n";
+    Send(fd, request.substr(0, 5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    Send(fd, request.substr(5, 10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    Send(fd, request.substr(15));
+    ASSERT_EQ(Receive(fd, 5), "+OK\r\n") << "round " << round;
+  }
+  Send(fd, "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+  EXPECT_EQ(Receive(fd, 8), "$2\r\n49\r\n");
+
+  for (size_t size : {size_t{16} * 1024 - 40, size_t{16} * 1024, size_t{100} * 1024}) {
+    std::string value(size, 'v');
+    for (size_t i = 0; i < size; i += 997) value[i] = static_cast<char>('a' + i % 26);
+    std::string set =
+        "*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$" + std::to_string(size) + "\r\n" + value + "\r\n";
+    // All at once, then the same again split in the middle with a pause.
+    Send(fd, set);
+    ASSERT_EQ(Receive(fd, 5), "+OK\r\n") << size;
+    Send(fd, set.substr(0, set.size() / 2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    Send(fd, set.substr(set.size() / 2));
+    ASSERT_EQ(Receive(fd, 5), "+OK\r\n") << size;
+    Send(fd, "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n");
+    std::string expected = "$" + std::to_string(size) + "\r\n" + value + "\r\n";
+    EXPECT_EQ(Receive(fd, expected.size()), expected) << size;
+  }
   close(fd);
 }
 
