@@ -134,7 +134,7 @@ Status DBImpl::FlushOldestMemTable() {
   {
     mutex_.Unlock();
     TEST_SYNC_POINT("DBImpl::FlushOldestMemTable:Unlocked");
-    std::unique_ptr<Iterator> iter = mem->NewIterator();
+    std::unique_ptr<Iterator> iter = mem->NewScanIterator();
     CompactionFilterIterator* filtered = nullptr;
     if (filter) {
       CompactionFilter::Context context;

@@ -80,6 +80,55 @@ class MemTable::MemTableIterator final : public Iterator {
   std::string scratch_;  // the encoded target of the last Seek
 };
 
+// NewScanIterator's: a whole forward pass (SeekToFirst, then Next) reads
+// ahead through the skip list's Scanner. Any other move switches to a plain
+// iterator, positioned where the scan was.
+class MemTable::MemTableScanIterator final : public Iterator {
+ public:
+  explicit MemTableScanIterator(const Table* table) : scanner_(table), iter_(table) {}
+
+  bool Valid() const override { return scanning_ ? scanner_.Valid() : iter_.Valid(); }
+  void SeekToFirst() override {
+    scanning_ = true;
+    scanner_.SeekToFirst();
+  }
+  void SeekToLast() override {
+    scanning_ = false;
+    iter_.SeekToLast();
+  }
+  void Seek(std::string_view target) override {
+    scanning_ = false;
+    scratch_.clear();
+    PutLengthPrefixed(&scratch_, target);
+    iter_.Seek(scratch_.data());
+  }
+  void Next() override {
+    if (scanning_) return scanner_.Next();
+    iter_.Next();
+  }
+  void Prev() override {
+    if (scanning_) {
+      scanning_ = false;
+      iter_.Seek(scanner_.key());  // the same entry: keys are distinct
+    }
+    iter_.Prev();
+  }
+  std::string_view key() const override { return DecodeLengthPrefixed(entry()); }
+  std::string_view value() const override {
+    std::string_view ikey = key();
+    return DecodeLengthPrefixed(ikey.data() + ikey.size());
+  }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  const char* entry() const { return scanning_ ? scanner_.key() : iter_.key(); }
+
+  Table::Scanner scanner_;
+  Table::Iterator iter_;
+  bool scanning_ = false;
+  std::string scratch_;  // the encoded target of the last Seek
+};
+
 MemTable::MemTable(const InternalKeyComparator& comparator, size_t index_buckets)
     : comparator_(comparator),
       table_(KeyComparator{comparator}, &arena_),
@@ -390,6 +439,11 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, Sequence
 std::unique_ptr<Iterator> MemTable::NewIterator() const {
   LinkPending();
   return std::make_unique<MemTableIterator>(&table_);
+}
+
+std::unique_ptr<Iterator> MemTable::NewScanIterator() const {
+  LinkPending();
+  return std::make_unique<MemTableScanIterator>(&table_);
 }
 
 std::unique_ptr<Iterator> MemTable::NewIterator(const IterateBounds& bounds) const {

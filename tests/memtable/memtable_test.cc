@@ -1,6 +1,6 @@
 // Tests for MemTable (memtable/memtable.h), single-threaded: Add and Get with
 // values, tombstones and snapshots; binary keys; large values; the internal
-// key iterator; the counters; and a randomized run against std::map.
+// key iterator and the scan iterator; the counters; and a randomized run against std::map.
 
 #include "memtable/memtable.h"
 
@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <string>
 #include <utility>
@@ -400,6 +401,26 @@ TEST_P(MemTableTest, RandomOperationsMatchStdMap) {
     iter->Prev();
   }
   EXPECT_FALSE(iter->Valid());
+
+  // The scan iterator (a flush's) gives the same pass; a Prev from the
+  // middle of it steps back from where it was, and Seek works as usual.
+  std::unique_ptr<Iterator> scan = mem.NewScanIterator();
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(scan.get(), model));
+  scan->SeekToFirst();
+  auto middle = model.begin();
+  for (size_t i = 0; i < model.size() / 2; i++, ++middle) scan->Next();
+  ASSERT_TRUE(scan->Valid());
+  ASSERT_EQ(middle->first, scan->key());
+  scan->Prev();
+  ASSERT_TRUE(scan->Valid());
+  EXPECT_EQ(std::prev(middle)->first, scan->key());
+  EXPECT_EQ(std::prev(middle)->second, scan->value());
+  scan->Seek(middle->first);
+  ASSERT_TRUE(scan->Valid());
+  EXPECT_EQ(middle->first, scan->key());
+  scan->Next();
+  ASSERT_TRUE(scan->Valid());
+  EXPECT_EQ(std::next(middle)->first, scan->key());
 
   // Get and Seek at random snapshots match the model.
   for (int i = 0; i < 2000; i++) {

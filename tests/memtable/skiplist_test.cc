@@ -146,6 +146,34 @@ TEST_P(SkipListRandomTest, MatchesStdSet) {
 // several levels.
 INSTANTIATE_TEST_SUITE_P(Sizes, SkipListRandomTest, ::testing::Values(1, 10, 200, 2000, 20000));
 
+// Scanner: a whole forward pass yields every key in order, for lists from
+// empty to many windows (a window is kScanStretches stretches of about 64
+// nodes), keys inserted in random order so that the stretches' lengths
+// vary.
+TEST(SkipListTest, ScannerYieldsEveryKeyInOrder) {
+  for (size_t n : {0, 1, 2, 63, 64, 65, 500, 2048, 5000, 100000}) {
+    Arena arena;
+    U64SkipList list(U64Comparator(), &arena);
+    std::vector<uint64_t> keys(n);
+    for (size_t i = 0; i < n; i++) keys[i] = 3 * i + 7;
+    Random rnd(static_cast<uint32_t>(n) + 11);
+    for (size_t i = n; i > 1; i--) std::swap(keys[i - 1], keys[rnd.Uniform(i)]);
+    for (uint64_t key : keys) list.Insert(key);
+
+    U64SkipList::Scanner scanner(&list);
+    EXPECT_FALSE(scanner.Valid());
+    for (int pass = 0; pass < 2; pass++) {  // SeekToFirst starts over
+      scanner.SeekToFirst();
+      for (size_t i = 0; i < n; i++) {
+        ASSERT_TRUE(scanner.Valid()) << "n " << n << " at " << i;
+        ASSERT_EQ(3 * i + 7, scanner.key()) << "n " << n;
+        scanner.Next();
+      }
+      EXPECT_FALSE(scanner.Valid()) << "n " << n;
+    }
+  }
+}
+
 // Splices: four "hot keys" whose successive versions each sort right before
 // the previous one (as a memtable's newer versions of a user key do), each
 // inserted through its own splice, interleaved with random keys (some

@@ -1,8 +1,9 @@
 // Micro-benchmarks of the memtable's skip list (memtable/skiplist.h): insert
-// into a list of N keys, in random and in ascending order, and lookups of
-// present keys. Keys are 16-byte strings in the arena compared with memcmp,
-// as the memtable's are, so a comparison costs what it costs there; and the
-// memtable's shape, keys with values, apart from their nodes or inline.
+// into a list of N keys, in random and in ascending order, lookups of
+// present keys, and whole passes in key order. Keys are 16-byte strings in
+// the arena compared with memcmp, as the memtable's are, so a comparison
+// costs what it costs there; and the memtable's shape, keys with values,
+// apart from their nodes or inline.
 
 #include <benchmark/benchmark.h>
 
@@ -203,6 +204,35 @@ void BM_EntryListSeekAndScan(benchmark::State& state, bool inline_keys) {
 }
 BENCHMARK_CAPTURE(BM_EntryListSeekAndScan, apart, false)->Arg(1 << 19);
 BENCHMARK_CAPTURE(BM_EntryListSeekAndScan, inline, true)->Arg(1 << 19);
+
+// A whole pass in key order over an inline list built as above (a flush),
+// reading each entry's key: with Iterator (one cache miss after another)
+// or with Scanner (stretches walked side by side).
+template <typename Walker>
+void BM_EntryListFullPass(benchmark::State& state) {
+  size_t n = static_cast<size_t>(state.range(0));
+  Arena arena;
+  std::unique_ptr<KeyList> list = BuildEntryList(&arena, Order(n, true), true);
+  for (auto _ : state) {
+    Walker walker(list.get());
+    uint64_t sum = 0;
+    for (walker.SeekToFirst(); walker.Valid(); walker.Next()) {
+      sum += static_cast<unsigned char>(walker.key()[kKeySize - 1]);
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK_TEMPLATE(BM_EntryListFullPass, KeyList::Iterator)
+    ->Arg(1 << 16)
+    ->Arg(1 << 19)
+    ->Arg(3 << 19)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_EntryListFullPass, KeyList::Scanner)
+    ->Arg(1 << 16)
+    ->Arg(1 << 19)
+    ->Arg(3 << 19)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace strata
