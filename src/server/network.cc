@@ -178,6 +178,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void DoRead();
+  // read_op_'s callbacks; context is the connection.
+  static void OnReadDone(void* context, const asio::error_code& ec, size_t n);
+  static void OnReadDestroyed(void* context);
   void OnRead(size_t n);
   // Parses and runs commands from `data`; returns the bytes consumed.
   size_t ProcessCommands(std::string_view data);
@@ -196,9 +199,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ServerState* const state_;
   Worker* const worker_;
-  static void OnReadDone(void* context, const asio::error_code& ec, size_t n);
-  static void OnReadDestroyed(void* context);
-
   ClientSocket socket_;
   ClientSocket::ReadOp read_op_;           // DoRead's
   std::shared_ptr<Connection> read_self_;  // keeps us alive while read_op_ is in flight
@@ -308,7 +308,12 @@ void Connection::Start() {
   tcp::endpoint remote = socket_.remote_endpoint(ec);
   tcp::endpoint local = socket_.local_endpoint(ec);
   socket_.set_option(tcp::no_delay(true), ec);
-  socket_.non_blocking(true, ec);  // ClientSocket::ReadSome calls recv(2) itself
+  // ClientSocket::ReadSome calls recv(2) itself: it must not block.
+  if (socket_.non_blocking(true, ec); ec) {
+    std::fprintf(stderr, "closing a new client: cannot make its socket non-blocking: %s\n",
+                 ec.message().c_str());
+    return Close();
+  }
   client_.id = state_->NextClientId();
   client_.addr = Endpoint(remote);
   client_.laddr = Endpoint(local);
