@@ -53,44 +53,19 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
 
 // Adapts the skip list's iterator to strata::Iterator. Seek targets are
 // internal keys; the skip list wants an entry-shaped key, so Seek encodes the
-// target into scratch_ with a length prefix.
+// target into scratch_ with a length prefix. With a scanner (NewScanIterator)
+// a pass from SeekToFirst with Next reads ahead through it; any other move
+// leaves it for the plain iterator, positioned where the scan was.
 class MemTable::MemTableIterator final : public Iterator {
  public:
-  explicit MemTableIterator(const Table* table) : iter_(table) {}
+  MemTableIterator(const Table* table, bool read_ahead)
+      : iter_(table), scanner_(read_ahead ? std::make_unique<Table::Scanner>(table) : nullptr) {}
 
-  bool Valid() const override { return iter_.Valid(); }
-  void SeekToFirst() override { iter_.SeekToFirst(); }
-  void SeekToLast() override { iter_.SeekToLast(); }
-  void Seek(std::string_view target) override {
-    scratch_.clear();
-    PutLengthPrefixed(&scratch_, target);
-    iter_.Seek(scratch_.data());
-  }
-  void Next() override { iter_.Next(); }
-  void Prev() override { iter_.Prev(); }
-  std::string_view key() const override { return DecodeLengthPrefixed(iter_.key()); }
-  std::string_view value() const override {
-    std::string_view ikey = key();
-    return DecodeLengthPrefixed(ikey.data() + ikey.size());
-  }
-  Status status() const override { return Status::OK(); }
-
- private:
-  Table::Iterator iter_;
-  std::string scratch_;  // the encoded target of the last Seek
-};
-
-// NewScanIterator's: a whole forward pass (SeekToFirst, then Next) reads
-// ahead through the skip list's Scanner. Any other move switches to a plain
-// iterator, positioned where the scan was.
-class MemTable::MemTableScanIterator final : public Iterator {
- public:
-  explicit MemTableScanIterator(const Table* table) : scanner_(table), iter_(table) {}
-
-  bool Valid() const override { return scanning_ ? scanner_.Valid() : iter_.Valid(); }
+  bool Valid() const override { return scanning_ ? scanner_->Valid() : iter_.Valid(); }
   void SeekToFirst() override {
-    scanning_ = true;
-    scanner_.SeekToFirst();
+    scanning_ = scanner_ != nullptr;
+    if (scanning_) return scanner_->SeekToFirst();
+    iter_.SeekToFirst();
   }
   void SeekToLast() override {
     scanning_ = false;
@@ -103,17 +78,19 @@ class MemTable::MemTableScanIterator final : public Iterator {
     iter_.Seek(scratch_.data());
   }
   void Next() override {
-    if (scanning_) return scanner_.Next();
+    if (scanning_) return scanner_->Next();
     iter_.Next();
   }
   void Prev() override {
     if (scanning_) {
       scanning_ = false;
-      iter_.Seek(scanner_.key());  // the same entry: keys are distinct
+      iter_.Seek(scanner_->key());  // the same entry: keys are distinct
     }
     iter_.Prev();
   }
-  std::string_view key() const override { return DecodeLengthPrefixed(entry()); }
+  std::string_view key() const override {
+    return DecodeLengthPrefixed(scanning_ ? scanner_->key() : iter_.key());
+  }
   std::string_view value() const override {
     std::string_view ikey = key();
     return DecodeLengthPrefixed(ikey.data() + ikey.size());
@@ -121,12 +98,10 @@ class MemTable::MemTableScanIterator final : public Iterator {
   Status status() const override { return Status::OK(); }
 
  private:
-  const char* entry() const { return scanning_ ? scanner_.key() : iter_.key(); }
-
-  Table::Scanner scanner_;
   Table::Iterator iter_;
-  bool scanning_ = false;
-  std::string scratch_;  // the encoded target of the last Seek
+  const std::unique_ptr<Table::Scanner> scanner_;  // null unless reading ahead
+  bool scanning_ = false;                          // positioned by scanner_
+  std::string scratch_;                            // the encoded target of the last Seek
 };
 
 MemTable::MemTable(const InternalKeyComparator& comparator, size_t index_buckets)
@@ -438,17 +413,17 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, Sequence
 
 std::unique_ptr<Iterator> MemTable::NewIterator() const {
   LinkPending();
-  return std::make_unique<MemTableIterator>(&table_);
+  return std::make_unique<MemTableIterator>(&table_, /*read_ahead=*/false);
 }
 
 std::unique_ptr<Iterator> MemTable::NewScanIterator() const {
   LinkPending();
-  return std::make_unique<MemTableScanIterator>(&table_);
+  return std::make_unique<MemTableIterator>(&table_, /*read_ahead=*/true);
 }
 
 std::unique_ptr<Iterator> MemTable::NewIterator(const IterateBounds& bounds) const {
   LinkPending(bounds);
-  return std::make_unique<MemTableIterator>(&table_);
+  return std::make_unique<MemTableIterator>(&table_, /*read_ahead=*/false);
 }
 
 }  // namespace strata

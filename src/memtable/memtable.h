@@ -207,7 +207,6 @@ class MemTable {
   using Table = SkipList<const char*, KeyComparator>;
   static_assert(kMaxBatch == Table::kMaxBatch);
   class MemTableIterator;
-  class MemTableScanIterator;
 
   // Links the pending entries into the skip list (see the top of the file).
   // Any thread; a lock only when entries are pending.

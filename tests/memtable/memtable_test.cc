@@ -1,6 +1,7 @@
 // Tests for MemTable (memtable/memtable.h), single-threaded: Add and Get with
 // values, tombstones and snapshots; binary keys; large values; the internal
-// key iterator and the scan iterator; the counters; and a randomized run against std::map.
+// key iterator and the scan iterator; the counters; and a randomized run
+// against std::map.
 
 #include "memtable/memtable.h"
 

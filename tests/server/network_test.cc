@@ -1,9 +1,8 @@
 // strata-server's network layer end to end, in process: a NetworkServer on a
 // free loopback port and raw sockets as clients. Pipelines and partial
 // frames, one reply stream in order, every arrival read after short and
-// full reads, QUIT, protocol errors closing the
-// connection, the POST/Host: guard, the unauthenticated limits, maxclients
-// and the idle timeout.
+// full reads, QUIT, protocol errors closing the connection, the POST/Host:
+// guard, the unauthenticated limits, maxclients and the idle timeout.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
