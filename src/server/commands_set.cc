@@ -44,6 +44,7 @@
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/resp_parser.h"
+#include "server/set_sample_cache.h"
 #include "util/coding.h"
 
 namespace strata::server {
@@ -447,6 +448,32 @@ void SMembersCommand(CommandContext& ctx) {
   ReplyMembers(ctx, members);
 }
 
+// The state of set c that a SetSampleCache entry must match to copy it.
+SetSampleCache::State StateOf(const Collection& c) {
+  return {c.meta.version, c.meta.size, RemovedUnderVersion(c)};
+}
+
+// SPOP's draw from the set's in-memory copy (set_sample_cache.h; REQUIRES:
+// the key's lock held, 0 < count < size): takes `count` random members out of
+// the copy into *popped and sets *from_copy, reading the set whole first when
+// SPOP has drawn from it by descents often enough since its last copy. Leaves
+// *from_copy false when the sampler must draw instead (no copy, inside
+// EXEC, whose write lands later). Returns false after replying an engine error.
+bool PopFromCopy(CommandContext& ctx, std::string_view key, const Collection& c, uint64_t count,
+                 std::vector<std::string>* popped, bool* from_copy) {
+  *from_copy = false;
+  if (ctx.txn != nullptr) return true;
+  SetSampleCache* cache = ctx.state->set_samples();
+  const SetSampleCache::State state = StateOf(c);
+  *from_copy = cache->Pop(key, state, count, popped);
+  if (*from_copy || !cache->ShouldBuild(key, state, count)) return true;
+  std::vector<std::string> members;
+  if (!ReadMembers(ctx, c, &members)) return false;
+  cache->Install(key, state, members);
+  *from_copy = cache->Pop(key, state, count, popped);
+  return true;
+}
+
 // SPOP key [count]. Without a count or with count < size: O(count) random
 // descents for a large set, O(n) for one of at most kExactSampleMax
 // members or when count > size/3; count >= size returns the whole set (O(n))
@@ -470,33 +497,52 @@ void SPopCommand(CommandContext& ctx) {
   if (count == 0) return ctx.reply->Set(0);
   WriteBatch batch;
   std::vector<std::string> popped;
+  bool from_copy = false;  // popped from the set's copy (SetSampleCache)
   if (count >= c.meta.size) {
     if (!ReadMembers(ctx, c, &popped)) return;
     c.meta.size = 0;  // the key goes; its elements are garbage, as after DEL
   } else {
-    MemberSampler sampler(ctx, c);
-    if (!sampler.Init()) return;
-    if (count == 1) {
-      popped.emplace_back();
-      if (!sampler.Pick(&popped[0])) return;
-    } else if (!sampler.PickDistinct(count, &popped)) {
-      return;
+    if (!PopFromCopy(ctx, key, c, count, &popped, &from_copy)) return;
+    if (!from_copy) {
+      MemberSampler sampler(ctx, c);
+      if (!sampler.Init()) return;
+      if (count == 1) {
+        popped.emplace_back();
+        if (!sampler.Pick(&popped[0])) return;
+      } else if (!sampler.PickDistinct(count, &popped)) {
+        return;
+      }
     }
     for (const std::string& m : popped) batch.Delete(c.ElementKey(m));
     c.meta.size -= popped.size();
   }
   std::string extra;
+  bool written = true;
   if (c.meta.size == 0) {
     PutCollectionMetadata(key, c, &batch);
   } else if (!PutSetAfterRemoval(ctx, key, &c,
                                  std::unordered_set<std::string_view>(popped.begin(), popped.end()),
                                  &batch, &extra)) {
-    return;
+    written = false;
   }
-  if (!CommitBatch(ctx, &batch)) return;
+  written = written && CommitBatch(ctx, &batch);
+  if (from_copy) {
+    // The copy lost the popped members; it copies the set as written, or
+    // nothing when the write failed.
+    if (written && c.meta.size > 0) {
+      ctx.state->set_samples()->Settle(key, StateOf(c));
+    } else {
+      ctx.state->set_samples()->Drop(key);
+    }
+  }
+  if (!written) return;
   if (!with_count) return ctx.reply->Bulk(popped[0]);
   ReplyMembers(ctx, popped);
 }
+
+// SRANDMEMBER draws at most this many members from a set's copy at once
+// (the draws are held in memory before the reply).
+constexpr uint64_t kCopySampleMax = uint64_t{1} << 20;
 
 // SRANDMEMBER key [count]: costs as SPOP; a negative count draws |count|
 // members with repetition (O(|count|) after an O(n) read of a small set, or
@@ -523,6 +569,9 @@ void SRandMemberCommand(CommandContext& ctx) {
   if (unique && count >= c.meta.size) {
     if (!ReadMembers(ctx, c, &picked)) return;
     std::shuffle(picked.begin(), picked.end(), Rng());
+  } else if (ctx.txn == nullptr && count <= kCopySampleMax &&
+             ctx.state->set_samples()->Sample(ctx.argv[1], StateOf(c), count, unique, &picked)) {
+    // Drawn from the set's copy, exactly uniformly (set_sample_cache.h).
   } else {
     MemberSampler sampler(ctx, c);
     if (!sampler.Init()) return;

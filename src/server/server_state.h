@@ -32,6 +32,7 @@
 #include "server/config.h"
 #include "server/element_gc.h"
 #include "server/metadata.h"
+#include "server/set_sample_cache.h"
 #include "server/transaction.h"
 #include "strata/db.h"
 #include "util/mutex.h"
@@ -149,6 +150,8 @@ class ServerState {
   ServerStats* stats() { return &stats_; }
   VersionAllocator* versions() { return &versions_; }
   TransactionGate* txn_gate() { return &txn_gate_; }
+  // Copies of large sets SPOP draws from (set_sample_cache.h).
+  SetSampleCache* set_samples() { return &set_samples_; }
 
   BlockingRegistry* blocking() { return &blocking_; }
   uint64_t start_ms() const { return start_ms_; }
@@ -210,6 +213,9 @@ class ServerState {
   std::unique_ptr<DB> db_;
   VersionAllocator versions_;
   KeyLocks locks_;
+  // 64 MiB: a copy costs its members' bytes + 8 each and may take half,
+  // so sets up to about a million 20-byte members are copied.
+  SetSampleCache set_samples_{size_t{64} << 20};
   TransactionGate txn_gate_;
 
   BlockingRegistry blocking_;

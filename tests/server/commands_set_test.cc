@@ -267,6 +267,144 @@ TEST_F(SetCommandsTest, LargeSetOfSeveralKeyFamiliesReachesEveryFamily) {
   EXPECT_GT(counts.size(), 2000u);
 }
 
+// SPOP copies a large set it keeps drawing from (set_sample_cache.h): the
+// draws from the copy are exactly uniform, even on members whose trie the
+// descent samples badly ("m:0" ... "m:999": the descent's chi-square is
+// ~10^5 here), so SRANDMEMBER drawing from the copy passes a bound the
+// descent fails.
+TEST_F(SetCommandsTest, PopsCopyALargeSetAndDrawFromItUniformly) {
+  std::vector<std::string> argv = {"SADD", "s"};
+  for (int i = 0; i < 1000; i++) argv.push_back("m:" + std::to_string(i));
+  Run(argv);
+  std::map<std::string, int> counts;
+  auto draw = [&] {
+    counts.clear();
+    for (const std::string& m : Members(Run({"SRANDMEMBER", "s", "-20000"}))) counts[m]++;
+    const std::string card = Run({"SCARD", "s"});
+    return ChiSquare(counts, std::stoul(card.substr(1)));
+  };
+  // Before any SPOP: the descent's draws, far from uniform.
+  EXPECT_GT(draw(), 5000);
+  EXPECT_EQ(h_.state()->set_samples()->charge(), 0u);
+  // 1000 / 128 descents make SPOP copy the set.
+  for (int i = 0; i < 8; i++) EXPECT_EQ(Run({"SPOP", "s"})[0], '$');
+  EXPECT_GT(h_.state()->set_samples()->charge(), 992u * 5);
+  // df 991: mean 991, sd ~45; 1400 is ~9 sd above it.
+  EXPECT_LT(draw(), 1400);
+  EXPECT_EQ(counts.size(), 992u);
+  // SPOP from the copy removes what it returns; the copy follows.
+  std::vector<std::string> popped = Members(Run({"SPOP", "s", "100"}));
+  ASSERT_EQ(popped.size(), 100u);
+  for (const std::string& m : popped) EXPECT_EQ(Run({"SISMEMBER", "s", m}), Int(0));
+  EXPECT_EQ(Run({"SCARD", "s"}), Int(892));
+  EXPECT_LT(draw(), 1300);
+  EXPECT_EQ(counts.size(), 892u);
+  for (const std::string& m : popped) EXPECT_EQ(counts.count(m), 0u) << m;
+}
+
+// Whatever changes a copied set, by any command, the copy no longer matches
+// the set's state and is not used (or is rebuilt): every SPOP returns a
+// member the set held and removes it, and the set ends as a model of it
+// says. Writes from every path: SADD, SREM, SMOVE both ways, SPOP with and
+// without a count, MULTI/EXEC, DEL and re-creation, SET over it, RENAME onto
+// it, SINTERSTORE into it, FLUSHALL.
+TEST_F(SetCommandsTest, CopiedSetFollowsEveryWrite) {
+  std::mt19937_64 rng(11);
+  std::set<std::string> model, other;
+  int next = 0;
+  bool copied = false;  // SPOP copied the set at some point
+  auto add = [&](int n) {
+    std::vector<std::string> argv = {"SADD", "s"};
+    for (int i = 0; i < n; i++) argv.push_back("k" + std::to_string(next++));
+    Run(argv);
+    model.insert(argv.begin() + 2, argv.end());
+  };
+  add(600);
+  for (int round = 0; round < 400; round++) {
+    const int op = static_cast<int>(rng() % 14);
+    if (op <= 5) {  // SPOP: the most common, so the copy is built and used
+      std::string reply = Run({"SPOP", "s"});
+      if (model.empty()) {
+        ASSERT_EQ(reply, "$-1\r\n");
+        continue;
+      }
+      std::vector<std::string> one = Members("*1\r\n" + reply);
+      ASSERT_EQ(one.size(), 1u) << reply;
+      ASSERT_EQ(model.erase(one[0]), 1u) << "round " << round << ": " << one[0];
+    } else if (op == 6) {
+      std::vector<std::string> popped = Members(Run({"SPOP", "s", "5"}));
+      for (const std::string& m : popped) ASSERT_EQ(model.erase(m), 1u) << m;
+    } else if (op == 7) {
+      add(1 + static_cast<int>(rng() % 3));
+    } else if (op == 8 && !model.empty()) {
+      // Half the members at once: a stale copy would pop one of them
+      // about every other time.
+      std::vector<std::string> srem = {"SREM", "s"};
+      for (const std::string& m : model) {
+        if (rng() % 2 == 0) srem.push_back(m);
+      }
+      EXPECT_EQ(Run(srem), Int(static_cast<int64_t>(srem.size() - 2)));
+      for (size_t i = 2; i < srem.size(); i++) model.erase(srem[i]);
+    } else if (op == 9 && !model.empty()) {
+      std::string m = *std::next(model.begin(), static_cast<long>(rng() % model.size()));
+      EXPECT_EQ(Run({"SMOVE", "s", "o", m}), Int(1));
+      model.erase(m);
+      other.insert(m);
+      if (rng() % 2 == 0) {  // and one back
+        std::string back = *other.rbegin();
+        EXPECT_EQ(Run({"SMOVE", "o", "s", back}), Int(1));
+        other.erase(back);
+        model.insert(back);
+      }
+    } else if (op == 10) {
+      Run({"MULTI"});
+      Run({"SPOP", "s"});
+      Run({"SADD", "s", "t" + std::to_string(round)});
+      std::string exec = Run({"EXEC"});
+      ASSERT_EQ(exec[0], '*') << exec;
+      if (!model.empty()) {
+        std::vector<std::string> parts = Members("*1\r\n" + exec.substr(exec.find("\r\n") + 2));
+        ASSERT_EQ(parts.size(), 1u) << exec;
+        ASSERT_EQ(model.erase(parts[0]), 1u) << parts[0];
+      }
+      model.insert("t" + std::to_string(round));
+    } else if (op == 11 && round % 3 == 0) {
+      switch (rng() % 5) {
+        case 0:
+          Run({"DEL", "s"});
+          model.clear();
+          break;
+        case 1:
+          Run({"SET", "s", "string"});
+          Run({"DEL", "s"});
+          model.clear();
+          break;
+        case 2:
+          Run({"SADD", "r", "r1", "r2"});
+          Run({"RENAME", "r", "s"});
+          model = {"r1", "r2"};
+          break;
+        case 3:
+          Run({"SADD", "x", "x1", "x2", "x3"});
+          Run({"SINTERSTORE", "s", "x"});
+          model = {"x1", "x2", "x3"};
+          break;
+        default:
+          Run({"FLUSHALL"});
+          model.clear();
+          other.clear();
+          break;
+      }
+      add(300 + static_cast<int>(rng() % 400));
+    }
+    if (model.size() < 300) add(300);
+    copied = copied || h_.state()->set_samples()->charge() > 300 * 8;
+  }
+  EXPECT_TRUE(copied);
+  EXPECT_EQ(SMembers("s"), std::vector<std::string>(model.begin(), model.end()));
+  EXPECT_EQ(Run({"SCARD", "s"}), Int(static_cast<int64_t>(model.size())));
+}
+
 // A set whose version has had at least 1024 removals and twice as many as
 // it has members is rewritten under a fresh version (docs/SERVER.md, "Sets"),
 // so that walks stop stepping over its deleted members.
