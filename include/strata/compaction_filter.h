@@ -63,6 +63,11 @@ class STRATA_EXPORT CompactionFilter {
     // The compaction's inputs are every table of the database, so it sees
     // every key's newest version outside the memtables.
     bool is_full_compaction = false;
+    // Distinct for every flush and compaction a DB runs (counting from 1;
+    // every call of one job sees the same). A filter may remember what it
+    // learned for the keys of one job (say, a lookup shared by a run of
+    // keys) and must not trust it in the next, which may come much later.
+    uint64_t job_id = 0;
   };
 
   virtual ~CompactionFilter();

@@ -129,6 +129,7 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
     context.level = c->output_level();
     context.is_manual_compaction = c->is_manual();
     context.is_full_compaction = c->IsFullCompaction();
+    context.job_id = filter_jobs_.fetch_add(1, std::memory_order_relaxed) + 1;
     auto wrapper = std::make_unique<CompactionFilterIterator>(
         std::move(input), options_.compaction_filter, context, snapshots, icmp_);
     filtered = wrapper.get();

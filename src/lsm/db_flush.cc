@@ -140,6 +140,7 @@ Status DBImpl::FlushOldestMemTable() {
       CompactionFilter::Context context;
       context.level = 0;
       context.is_flush = true;
+      context.job_id = filter_jobs_.fetch_add(1, std::memory_order_relaxed) + 1;
       auto wrapper = std::make_unique<CompactionFilterIterator>(
           std::move(iter), options_.compaction_filter, context, snapshots, icmp_);
       filtered = wrapper.get();

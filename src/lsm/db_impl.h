@@ -400,6 +400,9 @@ class DBImpl final : public DB {
   std::atomic<bool> wal_unflushed_{false};
   // Counters, relaxed: only ever reported.
   Stats stats_;
+  // Flushes and compactions that ran the compaction filter: the source of
+  // CompactionFilter::Context::job_id (relaxed: uniqueness only).
+  std::atomic<uint64_t> filter_jobs_{0};
 };
 
 }  // namespace strata

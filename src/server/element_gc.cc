@@ -11,12 +11,15 @@ namespace {
 
 std::atomic<uint64_t> next_filter_id{1};  // relaxed: uniqueness only
 
-// The last (key, version) prefix this thread dropped, and whose filter.
-struct LastDropped {
+// The last (key, version) prefix this thread decided on, for which filter
+// and job, and whether it was dropped.
+struct LastDecision {
   uint64_t filter_id = 0;
+  uint64_t job_id = 0;
+  bool drop = false;
   std::string prefix;
 };
-thread_local LastDropped last_dropped;
+thread_local LastDecision last_decision;
 
 uint64_t BigEndian(std::string_view bytes) {
   uint64_t v = 0;
@@ -41,7 +44,7 @@ bool ElementGcFilter::ParseElementKey(std::string_view key, std::string_view* us
   return true;
 }
 
-CompactionFilter::Decision ElementGcFilter::Filter(const Context& /*context*/, std::string_view key,
+CompactionFilter::Decision ElementGcFilter::Filter(const Context& context, std::string_view key,
                                                    std::string_view /*value*/,
                                                    std::string* /*new_value*/) const {
   std::string_view user_key;
@@ -49,7 +52,12 @@ CompactionFilter::Decision ElementGcFilter::Filter(const Context& /*context*/, s
   size_t prefix_len;
   if (!ParseElementKey(key, &user_key, &version, &prefix_len)) return Decision::kKeep;
   std::string_view prefix = key.substr(0, prefix_len);
-  if (last_dropped.filter_id == id_ && last_dropped.prefix == prefix) return Decision::kRemove;
+  LastDecision& last = last_decision;
+  if (last.filter_id == id_ && last.prefix == prefix) {
+    // A drop holds for good; a keep only for the job that decided it.
+    if (last.drop) return Decision::kRemove;
+    if (context.job_id != 0 && last.job_id == context.job_id) return Decision::kKeep;
+  }
   DB* db = db_.load(std::memory_order_acquire);
   if (db == nullptr) return Decision::kKeep;
 
@@ -64,10 +72,11 @@ CompactionFilter::Decision ElementGcFilter::Filter(const Context& /*context*/, s
   } else {
     garbage = meta.type == KeyType::kString || meta.version != version || meta.Expired(now_ms_());
   }
-  if (!garbage) return Decision::kKeep;
-  last_dropped.filter_id = id_;
-  last_dropped.prefix.assign(prefix);
-  return Decision::kRemove;
+  last.filter_id = id_;
+  last.job_id = context.job_id;
+  last.drop = garbage;
+  last.prefix.assign(prefix);
+  return garbage ? Decision::kRemove : Decision::kKeep;
 }
 
 }  // namespace strata::server

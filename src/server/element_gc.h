@@ -16,9 +16,12 @@
 //
 // It reads the DB from inside compaction and flush (DB::Get of one metadata
 // record); the engine allows reads from a filter (compaction_filter.h).
-// A "drop" decision is final, so the last dropped (key, version) is remembered
-// per thread and its further elements skip the read; a "keep" is not cached,
-// as the key may be deleted a moment later.
+// The last decision is remembered per thread with its (key, version), so
+// the further elements of a collection (adjacent in key order) skip the
+// read: a "drop" for good (it is final), a "keep" only within the same
+// flush or compaction (Context::job_id), since the key may be deleted a
+// moment later; the next job reads again. Keeping garbage a little longer
+// is always safe.
 //
 // Thread-safety: Filter is const and safe from any number of threads;
 // SetDb may race with it (an atomic pointer).

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -331,6 +332,15 @@ TEST(DBCompactionFilterTest, FilterAtFlush) {
   EXPECT_EQ(GetValue(db.get(), "key"), "NOT_FOUND");
   EXPECT_EQ(GetValue(db.get(), "gone"), "NOT_FOUND");
   EXPECT_EQ(GetValue(db.get(), Key("e", 15)), TtlValue(1000, "v"));
+  // Each flush is one job: the calls of the first and the third flush (the
+  // second shows nothing, all its versions being the snapshot's) name two
+  // distinct, non-zero jobs.
+  std::set<uint64_t> flush_jobs;
+  for (const auto& context : filter.contexts()) {
+    EXPECT_NE(context.job_id, 0u);
+    if (context.is_flush) flush_jobs.insert(context.job_id);
+  }
+  EXPECT_EQ(flush_jobs.size(), 2u);
 }
 
 TEST(DBCompactionFilterTest, FlushDoesNotFilterWithoutTheOption) {

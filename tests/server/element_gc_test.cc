@@ -60,6 +60,29 @@ TEST_F(ElementGcTest, DropsStaleVersion) {
   EXPECT_EQ(Decide(SubkeyPrefix("h", 7) + "field"), Decision::kKeep);
 }
 
+// A keep is remembered for the rest of its job only: within the job the
+// collection's further elements keep without a read (a DEL in between does
+// not change the answer; keeping garbage is safe), and the next job reads
+// again and drops them. Without a job id nothing is remembered.
+TEST_F(ElementGcTest, KeepIsRememberedWithinOneJobOnly) {
+  auto decide = [&](uint64_t job, const std::string& key) {
+    CompactionFilter::Context context;
+    context.job_id = job;
+    std::string new_value;
+    return filter_.Filter(context, key, "value", &new_value);
+  };
+  PutMeta("h", EncodeCollectionMetadata(KeyType::kHash, 0, 7, 2));
+  const std::string prefix = SubkeyPrefix("h", 7);
+  EXPECT_EQ(decide(5, prefix + "a"), Decision::kKeep);
+  ASSERT_TRUE(db_->Delete(WriteOptions(), MetadataKey("h")).ok());
+  EXPECT_EQ(decide(5, prefix + "b"), Decision::kKeep);    // same job: remembered
+  EXPECT_EQ(decide(6, prefix + "b"), Decision::kRemove);  // next job reads
+  PutMeta("g", EncodeCollectionMetadata(KeyType::kHash, 0, 9, 2));
+  EXPECT_EQ(decide(0, SubkeyPrefix("g", 9) + "a"), Decision::kKeep);
+  ASSERT_TRUE(db_->Delete(WriteOptions(), MetadataKey("g")).ok());
+  EXPECT_EQ(decide(0, SubkeyPrefix("g", 9) + "b"), Decision::kRemove);  // no job: read
+}
+
 TEST_F(ElementGcTest, DropsElementsOfMissingExpiredOrReplacedKeys) {
   EXPECT_EQ(Decide(SubkeyPrefix("gone", 1) + "f"), Decision::kRemove);
   PutMeta("old", EncodeCollectionMetadata(KeyType::kHash, kNow, 2, 1));  // expired at now
