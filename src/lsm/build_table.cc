@@ -2,6 +2,8 @@
 
 #include "lsm/build_table.h"
 
+#include <algorithm>
+
 #include "lsm/filename.h"
 #include "sstable/table_builder.h"
 
@@ -50,14 +52,32 @@ Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& opti
 
   TableBuilder builder(TableOptionsFrom(options), file.get());
   const bool drop_deleted = has_tombstones && snapshots != nullptr;
+  // With snapshots: the user key of the last entry written and the stripe
+  // of snapshots that saw it (the oldest snapshot at or above its sequence;
+  // snapshots->size() stands for "now"). An older version of the same key in
+  // the same stripe is seen by nobody.
+  std::string last_user_key;
+  bool has_last = false;
+  size_t last_stripe = 0;
   for (; iter->Valid(); iter->Next()) {
-    if (drop_deleted) {
+    if (snapshots != nullptr) {
       ParsedInternalKey ikey;
       if (!ParseInternalKey(iter->key(), &ikey)) {
         s = Status::Corruption("bad internal key in a table's input");
         break;
       }
-      if (range_tombstones->DeletesForEveryReader(ikey.user_key, ikey.sequence, *snapshots)) {
+      const auto stripe = static_cast<size_t>(
+          std::lower_bound(snapshots->begin(), snapshots->end(), ikey.sequence) -
+          snapshots->begin());
+      if (has_last && options.comparator->Compare(ikey.user_key, last_user_key) == 0) {
+        if (stripe == last_stripe) continue;  // shadowed for every reader
+      } else {
+        last_user_key.assign(ikey.user_key);
+        has_last = true;
+      }
+      last_stripe = stripe;
+      if (drop_deleted &&
+          range_tombstones->DeletesForEveryReader(ikey.user_key, ikey.sequence, *snapshots)) {
         continue;
       }
     }

@@ -28,7 +28,12 @@ TableBuilderOptions TableOptionsFrom(const Options& options);
 // to write makes no file (meta->file_size == 0). On error the partial file
 // is removed.
 //
-// With snapshots (the live snapshots' sequence numbers, ascending), the
+// With snapshots (the live snapshots' sequence numbers, ascending), an
+// entry no reader can see is left out, as a compaction drops it: an older
+// version of a user key that a newer one in the input shadows for every
+// snapshot that sees it (no snapshot between the two; a snapshot taken
+// later is above every entry of a flushed memtable, so it sees only the
+// newest). Also the
 // entries those tombstones delete for every reader are left out
 // (FragmentedRangeTombstones::DeletesForEveryReader), as a compaction would
 // drop them; the tombstones are written all the same. Only for an input
