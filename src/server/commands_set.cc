@@ -21,7 +21,11 @@
 // "m:1" comes up far more often than "m:1234"): exact uniformity would need
 // per-subtree counts the LSM does not keep. A distinct sample of more than a
 // third of a large set reads the set whole (O(n)), as Redis's own
-// SPOP/SRANDMEMBER switch strategies there.
+// SPOP/SRANDMEMBER switch strategies there. A large set SPOP keeps drawing
+// from is copied into memory once the descents have paid for the read
+// (SetSampleCache, set_sample_cache.h): while the set is unchanged since,
+// SPOP takes its members out of that copy and SRANDMEMBER draws from it,
+// both in O(1) and exactly uniformly.
 //
 // Writes: a command that writes holds the KeyLockGuard of every key it reads
 // or writes from its first read until its one batch is committed; the STORE
@@ -474,8 +478,9 @@ bool PopFromCopy(CommandContext& ctx, std::string_view key, const Collection& c,
   return true;
 }
 
-// SPOP key [count]. Without a count or with count < size: O(count) random
-// descents for a large set, O(n) for one of at most kExactSampleMax
+// SPOP key [count]. Without a count or with count < size: O(count) draws
+// from the set's copy when it has a current one (PopFromCopy), else O(count)
+// random descents for a large set, O(n) for one of at most kExactSampleMax
 // members or when count > size/3; count >= size returns the whole set (O(n))
 // and deletes the key by its metadata alone.
 void SPopCommand(CommandContext& ctx) {

@@ -68,6 +68,10 @@ bool SetSampleCache::ShouldBuild(std::string_view key, const State& state, uint6
     index_.emplace(e->key, lru_.begin());
     EvictDownTo(budget_, e);
   }
+  // A copy Install would refuse is never worth reading: 8 bytes a member
+  // alone is over the limit, or a copy of no larger a set was refused.
+  if (state.size * 8 > budget_ / 2) return false;
+  if (e->refused_size != 0 && state.size >= e->refused_size) return false;
   if ((e->draws + draws) * kBuildRatio >= state.size) return true;
   e->draws += draws;
   return false;
@@ -85,7 +89,13 @@ void SetSampleCache::Install(std::string_view key, const State& state,
     e->draws = 0;
   }
   // Offsets are 32 bits; a copy may take half the budget at most.
-  if (charge > budget_ / 2 || bytes > 0xffffffffu || members.size() != state.size) return;
+  if (members.size() != state.size) return;
+  if (charge > budget_ / 2 || bytes > 0xffffffffu) {
+    // Remembered, so ShouldBuild does not have the set read again until it
+    // is smaller.
+    if (e != nullptr) e->refused_size = state.size;
+    return;
+  }
   if (e == nullptr) {
     lru_.emplace_front();
     e = &lru_.front();

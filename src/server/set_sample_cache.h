@@ -23,7 +23,9 @@
 //
 // Memory: an entry is its members' bytes in one buffer plus 8 bytes a
 // member; entries are evicted least recently used beyond `budget` bytes,
-// and a set larger than half the budget is never copied.
+// and a set larger than half the budget is never copied: ShouldBuild says
+// no when 8 bytes a member would already exceed that, or when a copy of a
+// set no smaller was refused, so a huge set is not read whole over and over.
 //
 // Thread-safety: thread-safe (one mutex). Pop and Settle on a key must be
 // called under that key's lock (KeyLockGuard).
@@ -63,7 +65,8 @@ class SetSampleCache {
 
   // Whether the caller, about to make `draws` draws by descent from `key`
   // in state `state`, should read the set whole and Install it instead.
-  // Counts the draws when it returns false.
+  // Counts the draws when it returns false. Never true for a set too large
+  // to be copied (see the file comment).
   bool ShouldBuild(std::string_view key, const State& state, uint64_t draws);
 
   // Installs the members of `key` in state `state` (REQUIRES: read under
@@ -99,6 +102,7 @@ class SetSampleCache {
     State state;
     bool valid = false;             // holds the members of `state`
     uint64_t draws = 0;             // descents since the last Install
+    uint64_t refused_size = 0;      // a set this large was too large to copy
     std::string bytes;              // the members, back to back
     std::vector<uint64_t> members;  // (offset << 32 | length) into bytes
     size_t charge = 0;

@@ -110,6 +110,28 @@ TEST(SetSampleCacheTest, BudgetEvictsLeastRecentlyUsedAndRefusesHugeSets) {
   EXPECT_LE(cache.charge(), before + 256);
 }
 
+TEST(SetSampleCacheTest, NeverAsksToReadASetTooLargeToCopy) {
+  // 64 KiB: half is 32 KiB, i.e. at most 4,096 members at 8 bytes each.
+  SetSampleCache cache(64 << 10);
+  // 5,000 members: 40,000 bytes of offsets alone; however many draws.
+  EXPECT_FALSE(cache.ShouldBuild("k", State{1, 5000, 0}, 1'000'000));
+  // 3,000 members of 8 bytes: 48 KB with their offsets, which only the
+  // read finds out. Asked once, refused, then never asked again for a set
+  // as large or larger ...
+  const State s{2, 3000, 0};
+  EXPECT_TRUE(cache.ShouldBuild("k", s, 3000));
+  cache.Install("k", s, MembersOf(3000, "member_"));
+  std::vector<std::string> out;
+  EXPECT_FALSE(cache.Pop("k", s, 1, &out));
+  EXPECT_FALSE(cache.ShouldBuild("k", s, 1'000'000));
+  EXPECT_FALSE(cache.ShouldBuild("k", State{2, 3500, 0}, 1'000'000));
+  // ... but again once it has shrunk below that.
+  const State smaller{2, 1000, 2000};
+  EXPECT_TRUE(cache.ShouldBuild("k", smaller, 1000));
+  cache.Install("k", smaller, MembersOf(1000, "m"));
+  EXPECT_TRUE(cache.Pop("k", smaller, 1, &out));
+}
+
 TEST(SetSampleCacheTest, DrawsAreUniform) {
   SetSampleCache cache(1 << 20);
   const State s{3, 500, 0};
