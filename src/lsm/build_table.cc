@@ -2,8 +2,6 @@
 
 #include "lsm/build_table.h"
 
-#include <algorithm>
-
 #include "lsm/filename.h"
 #include "sstable/table_builder.h"
 
@@ -51,6 +49,7 @@ Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& opti
   if (!s.ok()) return s;
 
   TableBuilder builder(TableOptionsFrom(options), file.get());
+  const InternalKeyComparator comparator(options.comparator);
   const bool drop_deleted = has_tombstones && snapshots != nullptr;
   // With snapshots: the user key of the last entry written and the stripe
   // of snapshots that saw it (the oldest snapshot at or above its sequence;
@@ -66,10 +65,8 @@ Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& opti
         s = Status::Corruption("bad internal key in a table's input");
         break;
       }
-      const auto stripe = static_cast<size_t>(
-          std::lower_bound(snapshots->begin(), snapshots->end(), ikey.sequence) -
-          snapshots->begin());
-      if (has_last && options.comparator->Compare(ikey.user_key, last_user_key) == 0) {
+      const size_t stripe = SnapshotStripe(*snapshots, ikey.sequence);
+      if (has_last && comparator.CompareUserKeys(ikey.user_key, last_user_key) == 0) {
         if (stripe == last_stripe) continue;  // shadowed for every reader
       } else {
         last_user_key.assign(ikey.user_key);
@@ -87,7 +84,6 @@ Status BuildTable(const std::string& dbname, FileSystem* fs, const Options& opti
     builder.Add(iter->key(), iter->value());
   }
   if (has_tombstones) {
-    const InternalKeyComparator comparator(options.comparator);
     for (const RangeTombstone& t : range_tombstones->ToTombstones()) {
       builder.AddRangeTombstone(t);
       ExtendRangeForTombstone(comparator, t, meta);

@@ -2,8 +2,6 @@
 
 #include "lsm/compaction_range_del.h"
 
-#include <algorithm>
-
 #include "lsm/build_table.h"
 
 namespace strata {
@@ -24,8 +22,7 @@ Status CompactionRangeDel::Load(TableCache* table_cache) {
 }
 
 size_t CompactionRangeDel::Stripe(SequenceNumber seq) const {
-  return static_cast<size_t>(std::lower_bound(snapshots_.begin(), snapshots_.end(), seq) -
-                             snapshots_.begin());
+  return SnapshotStripe(snapshots_, seq);
 }
 
 bool CompactionRangeDel::ShouldDrop(std::string_view user_key, SequenceNumber seq) const {

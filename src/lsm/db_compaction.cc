@@ -199,8 +199,7 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
     }
 
     // The stripe: the oldest snapshot (or "now") that sees this version.
-    size_t stripe = static_cast<size_t>(
-        std::lower_bound(snapshots.begin(), snapshots.end(), ikey.sequence) - snapshots.begin());
+    const size_t stripe = SnapshotStripe(snapshots, ikey.sequence);
     bool drop = false;
     if (last_stripe_valid && stripe == last_stripe) {
       drop = true;  // a newer version of the key serves this stripe

@@ -111,12 +111,8 @@ bool FragmentedRangeTombstones::DeletesForEveryReader(
   auto it =
       std::partition_point(seqs.begin(), seqs.end(), [seq](SequenceNumber t) { return t > seq; });
   if (it == seqs.begin()) return false;
-  // Stripe of s: the number of snapshots below s. Equal stripes mean no
-  // snapshot in [seq, T).
-  auto stripe = [&snapshots](SequenceNumber s) {
-    return std::lower_bound(snapshots.begin(), snapshots.end(), s) - snapshots.begin();
-  };
-  return stripe(*std::prev(it)) == stripe(seq);
+  // Equal stripes mean no snapshot in [seq, T).
+  return SnapshotStripe(snapshots, *std::prev(it)) == SnapshotStripe(snapshots, seq);
 }
 
 std::vector<RangeTombstone> FragmentedRangeTombstones::ToTombstones() const {

@@ -15,10 +15,12 @@
 #ifndef STRATA_UTIL_INTERNAL_KEY_H_
 #define STRATA_UTIL_INTERNAL_KEY_H_
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "strata/comparator.h"
 #include "util/coding.h"
@@ -29,6 +31,17 @@ using SequenceNumber = uint64_t;
 
 // The largest sequence number: 56 bits, leaving 8 for the type.
 inline constexpr SequenceNumber kMaxSequenceNumber = (uint64_t{1} << 56) - 1;
+
+// The snapshot stripe of `seq`: the index in `snapshots` (ascending) of the
+// oldest snapshot that sees a version written at seq, snapshots.size()
+// standing for "now" (equivalently, how many snapshots are below seq). Two
+// versions of a key in one stripe are told apart by no reader, so a flush
+// or compaction keeps only the newer; a tombstone hides a version from
+// every reader that sees it only when both are in one stripe.
+inline size_t SnapshotStripe(const std::vector<SequenceNumber>& snapshots, SequenceNumber seq) {
+  return static_cast<size_t>(std::lower_bound(snapshots.begin(), snapshots.end(), seq) -
+                             snapshots.begin());
+}
 
 // On-disk: do not renumber.
 //
