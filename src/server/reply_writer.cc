@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace strata::server {
 
@@ -59,9 +58,11 @@ void ReplyWriter::Set(size_t n) { Header(resp3_ ? '~' : '*', static_cast<int64_t
 
 std::string FormatDouble(double value) {
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // What Redis writes ("%.17g"); to_chars with a precision is specified to
+  // print as printf does, without printf's format parsing and locale.
   char buf[64];
-  int n = std::snprintf(buf, sizeof(buf), "%.17g", value);
-  return std::string(buf, static_cast<size_t>(n));
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::general, 17);
+  return std::string(buf, end);
 }
 
 void ReplyWriter::Double(double value) {

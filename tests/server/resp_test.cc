@@ -2,7 +2,12 @@
 // inline commands, limits and Redis's error messages) and of the reply
 // writer's RESP2 and RESP3 shapes.
 
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -205,6 +210,30 @@ TEST(ReplyWriterTest, Resp3Shapes) {
   w.Verbatim("hi");
   w.Boolean(false);
   EXPECT_EQ(out, "_\r\n_\r\n%1\r\n~2\r\n,0.10000000000000001\r\n,inf\r\n=6\r\ntxt:hi\r\n#f\r\n");
+}
+
+TEST(ReplyWriterTest, DoublesPrintAsPercent17g) {
+  // Redis prints scores with "%.17g"; FormatDouble must agree on every
+  // shape: integers, tiny and huge exponents, negative zero, subnormals.
+  std::vector<double> values = {0.0,    -0.0,    1.0,     -1.5,   0.1,    1e16,
+                                1e17,   1.5e300, -2e-300, 5e-324, 1e-5,   123456789012345678.0,
+                                3.0e-7, 2.5,     1.0 / 3, 1e100,  -1e-100};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; i++) {
+    uint64_t bits = rng();
+    double d;
+    std::memcpy(&d, &bits, sizeof(d));
+    if (std::isfinite(d)) values.push_back(d);
+    values.push_back(static_cast<double>(static_cast<int64_t>(rng() % 2000001) - 1000000) /
+                     static_cast<double>(1 + rng() % 1000));
+  }
+  for (double d : values) {
+    char buf[64];
+    int n = std::snprintf(buf, sizeof(buf), "%.17g", d);
+    ASSERT_EQ(FormatDouble(d), std::string(buf, static_cast<size_t>(n))) << d;
+  }
+  EXPECT_EQ(FormatDouble(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(FormatDouble(-std::numeric_limits<double>::infinity()), "-inf");
 }
 
 }  // namespace
