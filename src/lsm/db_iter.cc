@@ -89,16 +89,32 @@ class DBIter final : public Iterator {
     // A target inside a run that a range tombstone deletes whole seeks
     // straight to the run's end: seeking to the target, then stepping
     // kStepsBeforeSkip deleted keys until SkipDeletedRun seeks again, would
-    // cost two seeks of every child of iter_ instead of one.
+    // cost two seeks of every child of iter_ instead of one. When only the
+    // point sources (the memtables written after the tombstone) can tell
+    // whether the run holds a key, they are not asked up front: that costs
+    // a seek of each of them on every Seek, and the common case is a target
+    // that such a newer write holds (after a FLUSHALL, a server's every
+    // read). Then iter_'s first entry answers, and a deleted one asks for
+    // the run at once.
     std::string_view run_end;
-    if (range_del_ != nullptr && range_del_->CoveredRunEnd(target, &run_end)) {
-      seek_key = MakeInternalKey(run_end, kMaxSequenceNumber, kValueTypeForSeek);
+    bool skip_at_once = false;
+    if (range_del_ != nullptr) {
+      switch (range_del_->CoveredRunEndWithoutSources(target, &run_end)) {
+        case RangeDelChecker::RunAnswer::kRun:
+          seek_key = MakeInternalKey(run_end, kMaxSequenceNumber, kValueTypeForSeek);
+          break;
+        case RangeDelChecker::RunAnswer::kAskSources:
+          skip_at_once = true;
+          break;
+        case RangeDelChecker::RunAnswer::kNoRun:
+          break;
+      }
     }
     direction_ = Direction::kForward;
     ClearSaved();
     saved_key_.swap(seek_key);
     iter_->Seek(saved_key_);
-    FindNextUserEntry(false);
+    FindNextUserEntry(false, skip_at_once);
   }
 
   void Next() override {
@@ -199,7 +215,9 @@ class DBIter final : public Iterator {
 
   // Moves forward from iter_ to the newest visible value of a user key. When
   // skipping, entries of user keys <= saved_key_ are passed over.
-  void FindNextUserEntry(bool skipping) {
+  // With skip_at_once, the first deleted key already asks SkipDeletedRun.
+  void FindNextUserEntry(bool skipping, bool skip_at_once = false) {
+    const int steps_before_skip = skip_at_once ? 1 : kStepsBeforeSkip;
     int deleted_in_a_row = 0;
     int hidden_in_a_row = 0;  // entries at or before saved_key_ passed since a seek
     int newer_in_a_row = 0;   // entries of newer_key_ after the snapshot passed
@@ -238,7 +256,16 @@ class DBIter final : public Iterator {
         // Hide every older version of this key.
         saved_key_.assign(ikey.user_key);
         skipping = true;
-        if (++deleted_in_a_row >= kStepsBeforeSkip && SkipDeletedRun(ikey.user_key)) continue;
+        // Only a key a range tombstone deletes can start a run to skip
+        // (CoveredRunEnd); one whose newest version is a point tombstone
+        // above every range tombstone over it (a popped element after a
+        // FLUSHALL) cannot, and asking would seek the point sources for
+        // nothing.
+        if (++deleted_in_a_row >= steps_before_skip && range_del_ != nullptr &&
+            range_del_->ShouldDelete(ikey.user_key, ikey.sequence) &&
+            SkipDeletedRun(ikey.user_key)) {
+          continue;
+        }
         iter_->Next();
         continue;
       }
@@ -253,7 +280,8 @@ class DBIter final : public Iterator {
   // Seeks iter_ past a run of keys a range tombstone deletes whole (see
   // RangeDelChecker::CoveredRunEnd), if user_key starts one. A seek costs
   // more than a few steps, so FindNextUserEntry steps over the first
-  // kStepsBeforeSkip deleted keys before it asks: short runs never seek.
+  // kStepsBeforeSkip deleted keys before it asks (short runs never seek),
+  // unless Seek found the target in a run only the point sources can end.
   bool SkipDeletedRun(std::string_view user_key) {
     std::string_view end;
     if (range_del_ == nullptr || !range_del_->CoveredRunEnd(user_key, &end)) return false;

@@ -136,17 +136,24 @@ SequenceNumber RangeDelChecker::MaxCoveringSeq(std::string_view user_key) {
   return result;
 }
 
-bool RangeDelChecker::CoveredRunEnd(std::string_view user_key, std::string_view* end) {
+RangeDelChecker::RunAnswer RangeDelChecker::CoveredRunEndWithoutSources(std::string_view user_key,
+                                                                        std::string_view* end) {
   // Tombstones above the sources' points too: the run needs no probe (the
   // keys the memtables hold under a DeleteRange that has not been flushed).
   const SequenceNumber all_points = std::max(max_point_seq_, sources_max_seq_);
   if (!point_sources_.empty() && all_points < snapshot_ && RunEnd(user_key, all_points, end)) {
-    return true;
+    return RunAnswer::kRun;
   }
-  if (max_point_seq_ >= snapshot_) return false;  // no tombstone can be above every point
+  if (max_point_seq_ >= snapshot_) return RunAnswer::kNoRun;  // none above every point
+  if (!RunEnd(user_key, max_point_seq_, end)) return RunAnswer::kNoRun;
+  return point_sources_.empty() ? RunAnswer::kRun : RunAnswer::kAskSources;
+}
+
+bool RangeDelChecker::CoveredRunEnd(std::string_view user_key, std::string_view* end) {
   std::string_view run_end;
-  if (!RunEnd(user_key, max_point_seq_, &run_end)) return false;
-  if (!point_sources_.empty()) {
+  const RunAnswer answer = CoveredRunEndWithoutSources(user_key, &run_end);
+  if (answer == RunAnswer::kNoRun) return false;
+  if (answer == RunAnswer::kAskSources) {
     const InternalKeyComparator& cmp = lists_.front().list->comparator();
     const std::string target = MakeInternalKey(user_key, kMaxSequenceNumber, kValueTypeForSeek);
     for (auto& source : point_sources_) {

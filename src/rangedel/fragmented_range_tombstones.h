@@ -133,6 +133,11 @@ class RangeDelChecker {
   // does not stop runs elsewhere: it only ends the run that reaches it.
   // *end stays valid until the next call.
   bool CoveredRunEnd(std::string_view user_key, std::string_view* end);
+  // CoveredRunEnd's answer as far as it can be had without seeking the
+  // point sources: kRun (*end set) or kNoRun, or kAskSources when the run
+  // found (its end in *end) holds a key only if a source does.
+  enum class RunAnswer { kNoRun, kRun, kAskSources };
+  RunAnswer CoveredRunEndWithoutSources(std::string_view user_key, std::string_view* end);
 
  private:
   // The answer for one list over [lo, hi); an empty view with *_unbounded

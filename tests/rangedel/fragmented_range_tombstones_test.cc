@@ -226,6 +226,12 @@ TEST(RangeDelCheckerTest, APointSourceEndsOnlyTheRunThatReachesItsKeys) {
   ASSERT_TRUE(checker.CoveredRunEnd("n", &end));
   EXPECT_EQ(end, "p");  // a deletion ends it too: the source's keys, whatever their type
   EXPECT_FALSE(checker.CoveredRunEnd("x", &end));  // no tombstone there
+  // Without the sources: a run up to the tombstone's end, which only they
+  // can cut short; no run where no tombstone is.
+  using Answer = RangeDelChecker::RunAnswer;
+  EXPECT_EQ(checker.CoveredRunEndWithoutSources("f", &end), Answer::kAskSources);
+  EXPECT_EQ(end, "m");
+  EXPECT_EQ(checker.CoveredRunEndWithoutSources("x", &end), Answer::kNoRun);
 
   // A source whose points are all below the tombstone (keys a DeleteRange
   // deleted before a flush): the run is skipped whole, past its keys.
@@ -238,6 +244,9 @@ TEST(RangeDelCheckerTest, APointSourceEndsOnlyTheRunThatReachesItsKeys) {
   below.AddPointSource(older.NewIterator(), 45);
   ASSERT_TRUE(below.CoveredRunEnd("b", &end));
   EXPECT_EQ(end, "m");
+  end = {};
+  EXPECT_EQ(below.CoveredRunEndWithoutSources("b", &end), RangeDelChecker::RunAnswer::kRun);
+  EXPECT_EQ(end, "m");  // the sources are below the tombstone: nothing to ask
 }
 
 TEST(RangeDelCheckerTest, CoveredRunAgainstNaiveModel) {
