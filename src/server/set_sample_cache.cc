@@ -136,6 +136,17 @@ bool SetSampleCache::Pop(std::string_view key, const State& state, uint64_t coun
   return true;
 }
 
+bool SetSampleCache::Remaining(std::string_view key, std::vector<std::string>* out) {
+  MutexLock lock(&mu_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return false;
+  const Entry& e = *it->second;
+  out->clear();
+  out->reserve(e.members.size());
+  for (size_t i = 0; i < e.members.size(); i++) out->emplace_back(Member(e, i));
+  return true;
+}
+
 void SetSampleCache::Settle(std::string_view key, const State& state) {
   MutexLock lock(&mu_);
   Entry* e = Find(key);

@@ -81,6 +81,11 @@ class SetSampleCache {
   // until Settle or Drop.
   bool Pop(std::string_view key, const State& state, uint64_t count, std::vector<std::string>* out);
 
+  // Between a Pop and its Settle or Drop: the members the entry still
+  // holds, copied into *out (in no particular order); false if the entry
+  // is gone (evicted meanwhile). REQUIRES: the key's lock held since Pop.
+  bool Remaining(std::string_view key, std::vector<std::string>* out);
+
   // After the write of a Pop's removals committed: the entry now copies
   // `state`.
   void Settle(std::string_view key, const State& state);

@@ -457,6 +457,46 @@ TEST_F(SetCommandsTest, SetEmptiedByRemovalsIsRewrittenUnderAFreshVersion) {
   EXPECT_EQ(meta("s").second, 1u);
 }
 
+// The same rewrite when SPOP draws from the set's copy: the live members
+// come from the copy, not from a walk of the set, and must be exactly the
+// set's; the copy then follows the set under its new version.
+TEST_F(SetCommandsTest, RewriteDuringPopsFromTheCopyKeepsExactlyTheLiveMembers) {
+  auto version = [&] {
+    std::string record;
+    Metadata m;
+    EXPECT_TRUE(h_.state()->GetMeta("s", &record, &m).ok());
+    return m.version;
+  };
+  std::set<std::string> model;
+  std::vector<std::string> argv = {"SADD", "s"};
+  for (int i = 0; i < 3000; i++) {
+    argv.push_back("m" + std::to_string(i));
+    model.insert(argv.back());
+  }
+  EXPECT_EQ(Run(argv), Int(3000));
+  auto pop = [&](int count) {
+    std::vector<std::string> popped = Members(Run({"SPOP", "s", std::to_string(count)}));
+    EXPECT_EQ(popped.size(), static_cast<size_t>(count));
+    for (const std::string& m : popped) EXPECT_EQ(model.erase(m), 1u) << m;
+  };
+  // 3000 / 128 draws by descent, then the copy.
+  for (int i = 0; i < 24; i++) pop(1);
+  ASSERT_GT(h_.state()->set_samples()->charge(), 0u);
+  const uint64_t before = version();
+  // 1924 removed: not yet; 2024 removed against 976 left: rewritten.
+  for (int i = 0; i < 19; i++) pop(100);
+  EXPECT_EQ(version(), before);
+  pop(100);
+  EXPECT_NE(version(), before);
+  EXPECT_EQ(SMembers("s"), std::vector<std::string>(model.begin(), model.end()));
+  EXPECT_GT(h_.state()->set_samples()->charge(), 0u);
+  // The copy follows the new version: pops go on to the end, each a member.
+  while (model.size() > 1) pop(1);
+  EXPECT_EQ(SMembers("s"), std::vector<std::string>(model.begin(), model.end()));
+  pop(1);
+  EXPECT_EQ(Run({"EXISTS", "s"}), Int(0));
+}
+
 TEST_F(SetCommandsTest, Move) {
   Run({"SADD", "a", "1", "x"});
   Run({"SADD", "b", "2"});
