@@ -256,16 +256,7 @@ class DBIter final : public Iterator {
         // Hide every older version of this key.
         saved_key_.assign(ikey.user_key);
         skipping = true;
-        // Only a key a range tombstone deletes can start a run to skip
-        // (CoveredRunEnd); one whose newest version is a point tombstone
-        // above every range tombstone over it (a popped element after a
-        // FLUSHALL) cannot, and asking would seek the point sources for
-        // nothing.
-        if (++deleted_in_a_row >= steps_before_skip && range_del_ != nullptr &&
-            range_del_->ShouldDelete(ikey.user_key, ikey.sequence) &&
-            SkipDeletedRun(ikey.user_key)) {
-          continue;
-        }
+        if (++deleted_in_a_row >= steps_before_skip && SkipDeletedRun(ikey)) continue;
         iter_->Next();
         continue;
       }
@@ -282,9 +273,18 @@ class DBIter final : public Iterator {
   // more than a few steps, so FindNextUserEntry steps over the first
   // kStepsBeforeSkip deleted keys before it asks (short runs never seek),
   // unless Seek found the target in a run only the point sources can end.
-  bool SkipDeletedRun(std::string_view user_key) {
+  // ikey is the newest visible version of its key, which reads as deleted.
+  // Only a key a range tombstone deletes can start a run: a value reads as
+  // deleted only then (EffectiveType), while a point tombstone above every
+  // range tombstone over its key (a popped element after a FLUSHALL) cannot
+  // start one, and asking would seek the point sources for nothing.
+  bool SkipDeletedRun(const ParsedInternalKey& ikey) {
+    if (range_del_ == nullptr) return false;
+    if (ikey.type == kTypeDeletion && !range_del_->ShouldDelete(ikey.user_key, ikey.sequence)) {
+      return false;
+    }
     std::string_view end;
-    if (range_del_ == nullptr || !range_del_->CoveredRunEnd(user_key, &end)) return false;
+    if (!range_del_->CoveredRunEnd(ikey.user_key, &end)) return false;
     iter_->Seek(MakeInternalKey(end, kMaxSequenceNumber, kValueTypeForSeek));
     return true;
   }
