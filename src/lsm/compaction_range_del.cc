@@ -21,10 +21,6 @@ Status CompactionRangeDel::Load(TableCache* table_cache) {
   return Status::OK();
 }
 
-size_t CompactionRangeDel::Stripe(SequenceNumber seq) const {
-  return SnapshotStripe(snapshots_, seq);
-}
-
 bool CompactionRangeDel::ShouldDrop(std::string_view user_key, SequenceNumber seq) const {
   return !empty() && tombstones_->DeletesForEveryReader(user_key, seq, snapshots_);
 }
@@ -35,13 +31,14 @@ std::vector<SequenceNumber> CompactionRangeDel::SeqsToKeep(
   size_t last_stripe = 0;
   bool have_last = false;
   for (SequenceNumber seq : f.seqs) {  // newest first
-    size_t stripe = Stripe(seq);
+    size_t stripe = SnapshotStripe(snapshots_, seq);
     if (have_last && stripe == last_stripe) continue;
     have_last = true;
     last_stripe = stripe;
     keep.push_back(seq);
   }
-  if (!keep.empty() && Stripe(keep.back()) == 0 && IsBottommostForRange(f.begin, f.end)) {
+  // last_stripe is the stripe of keep.back().
+  if (have_last && last_stripe == 0 && IsBottommostForRange(f.begin, f.end)) {
     keep.pop_back();
   }
   return keep;

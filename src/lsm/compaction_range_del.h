@@ -60,7 +60,6 @@ class CompactionRangeDel {
                    TableBuilder* builder, FileMetaData* meta) const;
 
  private:
-  size_t Stripe(SequenceNumber seq) const;
   // The tombstones of one fragment piece to write (rules 2 and 3).
   std::vector<SequenceNumber> SeqsToKeep(const FragmentedRangeTombstones::Fragment& f) const;
   // No level below the output holds a key in [begin, end).
