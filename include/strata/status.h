@@ -1,8 +1,9 @@
 // Status: the result of every fallible StrataDB call.
 //
-// An OK status holds no allocation (a null pointer), so returning success is
-// as cheap as returning a bool. A failed status holds a code and a message.
-// Statuses are values: copy and move them freely.
+// A status holds its code inline and a message only when it has one, so
+// returning success, or a failure without a message (the NotFound of a Get
+// that misses), allocates nothing. Statuses are values: copy and move them
+// freely; a moved-from status is OK.
 //
 // Thread-safety: a const Status may be read from several threads; mutating one
 // needs external synchronization, like any std:: value type.
@@ -13,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "strata/export.h"
 
@@ -34,12 +36,17 @@ class [[nodiscard]] STRATA_EXPORT Status {
   Status() noexcept = default;
   Status(const Status& other);
   Status& operator=(const Status& other);
-  Status(Status&& other) noexcept = default;
-  Status& operator=(Status&& other) noexcept = default;
+  Status(Status&& other) noexcept
+      : code_(std::exchange(other.code_, Code::kOk)), message_(std::move(other.message_)) {}
+  Status& operator=(Status&& other) noexcept {
+    code_ = std::exchange(other.code_, Code::kOk);
+    message_ = std::move(other.message_);
+    return *this;
+  }
   ~Status() = default;
 
   static Status OK() { return Status(); }
-  static Status NotFound(std::string_view msg, std::string_view msg2 = {}) {
+  static Status NotFound(std::string_view msg = {}, std::string_view msg2 = {}) {
     return Status(Code::kNotFound, msg, msg2);
   }
   static Status Corruption(std::string_view msg, std::string_view msg2 = {}) {
@@ -62,7 +69,7 @@ class [[nodiscard]] STRATA_EXPORT Status {
     return Status(Code::kNoSpace, msg, msg2);
   }
 
-  bool ok() const { return state_ == nullptr; }
+  bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code() == Code::kNotFound; }
   bool IsCorruption() const { return code() == Code::kCorruption; }
   bool IsNotSupported() const { return code() == Code::kNotSupported; }
@@ -71,23 +78,19 @@ class [[nodiscard]] STRATA_EXPORT Status {
   bool IsBusy() const { return code() == Code::kBusy; }
   bool IsNoSpace() const { return code() == Code::kNoSpace; }
 
-  Code code() const { return state_ == nullptr ? Code::kOk : state_->code; }
+  Code code() const { return code_; }
   // The message alone, without the code's name; empty when OK.
   std::string_view message() const {
-    return state_ == nullptr ? std::string_view() : std::string_view(state_->message);
+    return message_ == nullptr ? std::string_view() : std::string_view(*message_);
   }
   // "OK", or the code's name followed by ": " and the message.
   std::string ToString() const;
 
  private:
-  struct State {
-    Code code;
-    std::string message;
-  };
-
   Status(Code code, std::string_view msg, std::string_view msg2);
 
-  std::unique_ptr<State> state_;  // null when OK
+  Code code_ = Code::kOk;
+  std::unique_ptr<std::string> message_;  // null when OK or when the message is empty
 };
 
 }  // namespace strata

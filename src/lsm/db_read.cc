@@ -70,7 +70,7 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
   LookupKey lkey(key, sequence);
   Status s;
   SequenceNumber found_seq = 0;
-  auto result = [&]() { return found_seq < covering ? Status::NotFound(key) : s; };
+  auto result = [&]() { return found_seq < covering ? Status::NotFound() : s; };
   if (state->mem->Get(lkey, value, &s, &found_seq)) return result();
   for (const auto& imm : state->imm) {
     if (imm->Get(lkey, value, &s, &found_seq)) return result();
@@ -81,7 +81,7 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
                           options_.read_triggered_compaction ? &due : nullptr);
   if (due.has_value()) ScheduleReadCompaction(*due);
   if (found && !s.ok() && !s.IsNotFound()) return s;
-  return found ? result() : Status::NotFound(key);
+  return found ? result() : Status::NotFound();
 }
 
 Status DBImpl::MaxCoveringTombstone(const ReadState& state, std::string_view key,

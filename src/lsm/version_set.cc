@@ -185,7 +185,7 @@ Status Version::Get(const ReadOptions& options, const LookupKey& key, TableCache
     }
     if (result == TableReader::GetResult::kNotFound) return true;
     *found = true;
-    if (result != TableReader::GetResult::kFound) s = Status::NotFound(user_key);
+    if (result != TableReader::GetResult::kFound) s = Status::NotFound();
     return false;
   });
   return s;

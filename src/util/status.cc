@@ -4,21 +4,24 @@
 
 namespace strata {
 
-Status::Status(Code code, std::string_view msg, std::string_view msg2)
-    : state_(std::make_unique<State>()) {
-  state_->code = code;
-  state_->message.assign(msg);
+Status::Status(Code code, std::string_view msg, std::string_view msg2) : code_(code) {
+  if (msg.empty() && msg2.empty()) return;
+  message_ = std::make_unique<std::string>(msg);
   if (!msg2.empty()) {
-    state_->message.append(": ");
-    state_->message.append(msg2);
+    message_->append(": ");
+    message_->append(msg2);
   }
 }
 
 Status::Status(const Status& other)
-    : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}
+    : code_(other.code_),
+      message_(other.message_ ? std::make_unique<std::string>(*other.message_) : nullptr) {}
 
 Status& Status::operator=(const Status& other) {
-  if (this != &other) state_ = other.state_ ? std::make_unique<State>(*other.state_) : nullptr;
+  if (this != &other) {
+    code_ = other.code_;
+    message_ = other.message_ ? std::make_unique<std::string>(*other.message_) : nullptr;
+  }
   return *this;
 }
 
@@ -51,7 +54,7 @@ std::string Status::ToString() const {
   }
   std::string result(name);
   result.append(": ");
-  result.append(state_->message);
+  result.append(message());
   return result;
 }
 
