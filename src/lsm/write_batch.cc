@@ -2,11 +2,32 @@
 
 #include "strata/write_batch.h"
 
+#include <algorithm>
+#include <string>
+
 #include "lsm/write_batch_internal.h"
 #include "memtable/memtable.h"
 #include "util/coding.h"
 
 namespace strata {
+
+namespace {
+
+// Makes room for `more` bytes at the end of rep before an update is
+// appended: at least kMinBatchBytes, then doubling, so that a command's small
+// batch (a few keys and a metadata record) grows its buffer once rather than
+// once per update from std::string's inline 15 bytes.
+constexpr size_t kMinBatchBytes = 128;
+void ReserveFor(std::string* rep, size_t more) {
+  const size_t need = rep->size() + more;
+  if (need <= rep->capacity()) return;
+  rep->reserve(std::max({need, 2 * rep->capacity(), kMinBatchBytes}));
+}
+
+// The most bytes a length prefix takes (a varint32).
+constexpr size_t kMaxPrefix = 5;
+
+}  // namespace
 
 WriteBatch::WriteBatch() { Clear(); }
 
@@ -19,6 +40,7 @@ uint32_t WriteBatch::Count() const { return WriteBatchInternal::Count(this); }
 
 void WriteBatch::Put(std::string_view key, std::string_view value) {
   WriteBatchInternal::SetCount(this, WriteBatchInternal::Count(this) + 1);
+  ReserveFor(&rep_, 1 + 2 * kMaxPrefix + key.size() + value.size());
   rep_.push_back(static_cast<char>(kTypeValue));
   PutLengthPrefixed(&rep_, key);
   PutLengthPrefixed(&rep_, value);
@@ -26,6 +48,7 @@ void WriteBatch::Put(std::string_view key, std::string_view value) {
 
 void WriteBatch::Delete(std::string_view key) {
   WriteBatchInternal::SetCount(this, WriteBatchInternal::Count(this) + 1);
+  ReserveFor(&rep_, 1 + kMaxPrefix + key.size());
   rep_.push_back(static_cast<char>(kTypeDeletion));
   PutLengthPrefixed(&rep_, key);
 }

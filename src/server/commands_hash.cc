@@ -84,7 +84,8 @@ void SetGeneric(CommandContext& ctx, bool hmset) {
       int present = ReadField(ctx, c, field, &value);
       if (present < 0) return;
       if (present == 0) {
-        added.insert(field);
+        // Only a later pair can name it again: HSET's one field needs no set.
+        if (i + 2 < ctx.argv.size()) added.insert(field);
         created++;
       }
     }

@@ -57,7 +57,11 @@ struct List {
   Collection c;
   uint64_t head = kInitialIndex;
   uint64_t tail = kInitialIndex;
-  std::string extra;  // backs c.meta.extra once the bounds change
+  char extra[kListExtraSize];  // backs c.meta.extra once the bounds change
+
+  List() = default;
+  List(const List&) = delete;  // c.meta.extra may view this object's extra
+  List& operator=(const List&) = delete;
 
   int64_t size() const { return static_cast<int64_t>(tail - head); }
   std::string ElementKey(uint64_t index) const { return c.ElementKey(IndexKey(index)); }
@@ -93,10 +97,9 @@ bool CreateList(CommandContext& ctx, std::string_view key, List* l) {
 
 // Adds the write of l's metadata (size and bounds) to `batch`.
 void PutListMetadata(std::string_view key, List* l, WriteBatch* batch) {
-  l->extra.clear();
-  PutFixed64(&l->extra, l->head);
-  PutFixed64(&l->extra, l->tail);
-  l->c.meta.extra = l->extra;
+  EncodeFixed64(l->extra, l->head);
+  EncodeFixed64(l->extra + 8, l->tail);
+  l->c.meta.extra = std::string_view(l->extra, kListExtraSize);
   l->c.meta.size = l->tail - l->head;
   PutCollectionMetadata(key, l->c, batch);
 }

@@ -55,20 +55,21 @@ size_t KeyLocks::StripeOf(std::string_view key) const {
 
 KeyLockGuard::KeyLockGuard(KeyLocks* locks, const std::vector<std::string_view>& keys)
     : locks_(locks) {
-  held_.reserve(keys.size());
-  for (std::string_view key : keys) held_.push_back(locks->StripeOf(key));
-  std::sort(held_.begin(), held_.end());
-  held_.erase(std::unique(held_.begin(), held_.end()), held_.end());
-  for (size_t i : held_) locks_->stripe(i).lock();
+  many_.reserve(keys.size());
+  for (std::string_view key : keys) many_.push_back(locks->StripeOf(key));
+  std::sort(many_.begin(), many_.end());
+  many_.erase(std::unique(many_.begin(), many_.end()), many_.end());
+  for (size_t i : many_) locks_->stripe(i).lock();
 }
 
-KeyLockGuard::KeyLockGuard(KeyLocks* locks, std::string_view key) : locks_(locks) {
-  held_.push_back(locks->StripeOf(key));
-  locks_->stripe(held_[0]).lock();
+KeyLockGuard::KeyLockGuard(KeyLocks* locks, std::string_view key)
+    : locks_(locks), one_(locks->StripeOf(key)) {
+  locks_->stripe(one_).lock();
 }
 
 KeyLockGuard::~KeyLockGuard() {
-  for (auto it = held_.rbegin(); it != held_.rend(); ++it) locks_->stripe(*it).unlock();
+  if (one_ != kNone) locks_->stripe(one_).unlock();
+  for (auto it = many_.rbegin(); it != many_.rend(); ++it) locks_->stripe(*it).unlock();
 }
 
 ServerState::ServerState(Config* config, std::unique_ptr<ElementGcFilter> gc_filter,

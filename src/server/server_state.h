@@ -65,7 +65,11 @@ class KeyLockGuard {
 
  private:
   KeyLocks* const locks_;
-  std::vector<size_t> held_;
+  // The stripes held: one key's in one_ (no allocation); several keys' in
+  // many_, ascending, with one_ kNone.
+  static constexpr size_t kNone = SIZE_MAX;
+  size_t one_ = kNone;
+  std::vector<size_t> many_;
 };
 
 // One client's MULTI/EXEC/WATCH state (commands_multi.cc).

@@ -256,7 +256,10 @@ class Toucher : public WriteBatch::Handler {
   void TouchKey(std::string_view key) {
     std::optional<std::string_view> user_key = UserKeyOfEngineKey(key);
     if (!user_key) return;
+    // A collection's updates all name one user key: hashed once per batch.
+    if (last_ != TransactionGate::kStripes && *user_key == last_key_) return;
     size_t stripe = TransactionGate::StripeOf(*user_key);
+    last_key_ = *user_key;  // views the batch, which outlives the Toucher
     // One bump per stripe and batch is enough (and cheaper for collections).
     if (stripe == last_) return;
     last_ = stripe;
@@ -265,6 +268,7 @@ class Toucher : public WriteBatch::Handler {
 
   TransactionGate* const gate_;
   size_t last_ = TransactionGate::kStripes;
+  std::string_view last_key_;
 };
 
 }  // namespace
