@@ -50,8 +50,17 @@ void PutLengthPrefixed(std::string* dst, std::string_view value);
 
 // Writes v at dst and returns the byte after the last one written.
 // REQUIRES: dst has room for VarintLength(v) bytes (at most 10).
-char* EncodeVarint32(char* dst, uint32_t v);
-char* EncodeVarint64(char* dst, uint64_t v);
+// Inline: every memtable entry and batch update encodes a length or two.
+inline char* EncodeVarint64(char* dst, uint64_t v) {
+  auto* p = reinterpret_cast<unsigned char*>(dst);
+  while (v >= 0x80) {
+    *p++ = static_cast<unsigned char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<unsigned char>(v);
+  return reinterpret_cast<char*>(p);
+}
+inline char* EncodeVarint32(char* dst, uint32_t v) { return EncodeVarint64(dst, v); }
 int VarintLength(uint64_t v);
 
 bool GetFixed32(std::string_view* input, uint32_t* value);

@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -182,19 +184,45 @@ class InternalKeyComparator {
 class LookupKey {
  public:
   LookupKey(std::string_view user_key, SequenceNumber sequence) {
-    PutVarint32(&buf_, static_cast<uint32_t>(user_key.size() + kInternalKeyTrailerSize));
-    key_start_ = buf_.size();
-    AppendInternalKey(&buf_, user_key, sequence, kValueTypeForSeek);
+    const size_t internal_size = user_key.size() + kInternalKeyTrailerSize;
+    // A varint32 prefix takes at most 5 bytes.
+    const size_t needed = internal_size + 5;
+    char* dst = space_;
+    if (needed > sizeof(space_)) {
+      heap_ = std::make_unique<char[]>(needed);
+      dst = heap_.get();
+    }
+    start_ = dst;
+    dst = EncodeVarint32(dst, static_cast<uint32_t>(internal_size));
+    key_start_ = dst;
+    std::memcpy(dst, user_key.data(), user_key.size());
+    dst += user_key.size();
+    EncodeFixed64(dst, PackSequenceAndType(sequence, kValueTypeForSeek));
+    end_ = dst + kInternalKeyTrailerSize;
   }
-  std::string_view memtable_key() const { return buf_; }
-  std::string_view internal_key() const { return std::string_view(buf_).substr(key_start_); }
+  // It points into itself.
+  LookupKey(const LookupKey&) = delete;
+  LookupKey& operator=(const LookupKey&) = delete;
+
+  std::string_view memtable_key() const {
+    return std::string_view(start_, static_cast<size_t>(end_ - start_));
+  }
+  std::string_view internal_key() const {
+    return std::string_view(key_start_, static_cast<size_t>(end_ - key_start_));
+  }
   std::string_view user_key() const {
-    return internal_key().substr(0, internal_key().size() - kInternalKeyTrailerSize);
+    return std::string_view(key_start_,
+                            static_cast<size_t>(end_ - key_start_) - kInternalKeyTrailerSize);
   }
 
  private:
-  std::string buf_;
-  size_t key_start_ = 0;
+  // The length-prefixed internal key is [start_, end_): in space_ when it
+  // fits (a Get allocates nothing for keys under ~100 bytes), else in heap_.
+  const char* start_;
+  const char* key_start_;
+  const char* end_;
+  std::unique_ptr<char[]> heap_;
+  char space_[128];
 };
 
 }  // namespace strata
