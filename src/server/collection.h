@@ -41,7 +41,9 @@ struct Collection {
 
   // The key of the element `subkey`.
   std::string ElementKey(std::string_view subkey) const {
-    std::string k = prefix;
+    std::string k;
+    k.reserve(prefix.size() + subkey.size());  // one allocation, not a copy and a regrowth
+    k.append(prefix);
     k.append(subkey);
     return k;
   }

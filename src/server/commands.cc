@@ -65,7 +65,10 @@ const std::vector<CommandSpec>& CommandTable() { return GetTable().commands; }
 const CommandSpec* FindCommand(std::string_view name) {
   thread_local std::string lower;
   lower.assign(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // ASCII, as Redis's command lookup: no locale call per byte.
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   const auto& by_name = GetTable().by_name;
   auto it = by_name.find(lower);
   return it == by_name.end() ? nullptr : it->second;

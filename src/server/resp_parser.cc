@@ -38,7 +38,10 @@ bool ParseInt64(std::string_view s, int64_t* value) {
   for (; i < s.size(); i++) {
     if (s[i] < '0' || s[i] > '9') return false;
     uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
+    // v * 10 + digit overflows: compared with constants, not a division per
+    // digit (every RESP length and count goes through here).
+    constexpr uint64_t kMaxTenth = UINT64_MAX / 10;
+    if (v > kMaxTenth || (v == kMaxTenth && digit > UINT64_MAX % 10)) return false;
     v = v * 10 + digit;
   }
   if (negative) {

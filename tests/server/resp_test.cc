@@ -171,8 +171,11 @@ TEST(RespParserTest, ParseInt64LikeRedis) {
   EXPECT_EQ(v, INT64_MIN);
   EXPECT_TRUE(ParseInt64("9223372036854775807", &v));
   EXPECT_EQ(v, INT64_MAX);
+  EXPECT_TRUE(ParseInt64("1844674407370955161", &v));  // UINT64_MAX / 10: no overflow
+  EXPECT_EQ(v, INT64_C(1844674407370955161));
   for (const char* bad : {"", "-", "+1", "01", "-0", " 1", "1 ", "9223372036854775808", "1a",
-                          "-9223372036854775809", "99999999999999999999"}) {
+                          "-9223372036854775809", "99999999999999999999", "18446744073709551615",
+                          "18446744073709551616", "-18446744073709551616"}) {
     EXPECT_FALSE(ParseInt64(bad, &v)) << bad;
   }
 }
