@@ -195,17 +195,24 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
     if (is_hot || !ordered_.load(std::memory_order_relaxed)) {
       entry = table_.InsertInline(link_size + encoded_size, link_size, fill, &hot.splice);
     } else {
-      // Deferred (see the top of the file): searched for with the next
-      // entries, side by side.
       Table::Unlinked node = table_.PrepareInline(link_size + encoded_size, link_size, fill);
       entry = node.key();
-      pending_[pending_n_++] = node;
-      if (pending_n_ == Table::kMaxBatch) {
-        LinkPendingLocked();
-      } else {
-        // Before the entry is in its chain or counted: a reader that can
-        // see it finds it pending.
-        pending_count_.store(pending_n_, std::memory_order_release);
+      // A tombstone mostly deletes a key written not long ago (a popped list
+      // element or set member): if this memtable holds it, the tombstone
+      // sorts right before its newest entry, which the index names, and a
+      // node of height 1 (three in four) goes in there without a search.
+      const char* newest = type == kTypeDeletion ? NewestEntry(bucket, user_key) : nullptr;
+      if (newest == nullptr || !table_.TryLinkBefore(node, newest, link_size)) {
+        // Deferred (see the top of the file): searched for with the next
+        // entries, side by side.
+        pending_[pending_n_++] = node;
+        if (pending_n_ == Table::kMaxBatch) {
+          LinkPendingLocked();
+        } else {
+          // Before the entry is in its chain or counted: a reader that can
+          // see it finds it pending.
+          pending_count_.store(pending_n_, std::memory_order_release);
+        }
       }
     }
   }
@@ -361,6 +368,14 @@ void MemTable::ReadEntry(std::string_view ikey, std::string* value, Status* s,
   }
   assert(false && "Add only stores kTypeValue and kTypeDeletion");
   *s = Status::Corruption("memtable entry of unknown type");
+}
+
+const char* MemTable::NewestEntry(const char** bucket, std::string_view user_key) const {
+  for (const char* entry = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
+       entry != nullptr; entry = ChainLink(entry)) {
+    if (ExtractUserKey(DecodeLengthPrefixed(entry)) == user_key) return entry;
+  }
+  return nullptr;
 }
 
 MemTable::IndexAnswer MemTable::IndexGet(const LookupKey& key, std::string* value, Status* s,

@@ -64,6 +64,12 @@
 // or so, and put the record among the deferred entries, whose batch then
 // no longer lies in one gap of the list.
 //
+// Tombstones of keys this memtable holds (a popped list element, set member
+// or sorted-set entry): the tombstone sorts right before the key's newest
+// entry, which the index's chain names. A tombstone node of height 1 (three
+// in four) is linked in there at once, without a search, when that entry is
+// itself linked in (SkipList::TryLinkBefore); any other is deferred.
+//
 // Batches: without the index, AddBatch adds a write batch's point updates
 // up to kMaxBatch at a time, their skip-list searches walking the list side by
 // side (SkipList::InsertBatch) so that the cache misses of a memtable larger
@@ -238,6 +244,9 @@ class MemTable {
   // nullptr without an index), and ordered_ cleared if seq is below
   // *max_seq, the largest sequence added so far, which it then raises.
   const char** PrepareIndex(uint64_t hash, SequenceNumber seq, SequenceNumber* max_seq);
+  // The newest entry of user_key in bucket's chain, or nullptr. Writer
+  // only; REQUIRES: ordered_ (chains newest first).
+  const char* NewestEntry(const char** bucket, std::string_view user_key) const;
   // After entry is in the skip list: links it into bucket's chain (if
   // any) and counts it.
   void Publish(const char* entry, const char** bucket, SequenceNumber seq, ValueType type);

@@ -54,6 +54,7 @@
 #include <atomic>
 #include <cassert>
 #include <cstddef>
+#include <cstring>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -145,6 +146,17 @@ class SkipList {
   Unlinked Prepare(const Key& key);
   template <typename Fill>
   Unlinked PrepareInline(size_t payload_size, size_t key_offset, Fill&& fill);
+
+  // For inline keys: links the prepared `node` in right before the node
+  // whose key is `next_key` (a key returned by InsertInline or
+  // PrepareInline with this key_offset) when that is where it belongs and
+  // costs no search: node has height 1, the node of next_key is linked in,
+  // and node's key sorts between it and its level-0 predecessor (two
+  // comparisons). A key written again whose last version the caller found
+  // elsewhere (the memtable's hash index) goes in so. Returns false, leaving
+  // node unlinked, otherwise.
+  // REQUIRES: Key is const char*; as Insert.
+  bool TryLinkBefore(const Unlinked& node, const Key& next_key, size_t key_offset);
 
   // Inserts the n prepared nodes' keys. The n searches walk the list in
   // step, each moving one node per round and prefetching the node it
@@ -303,6 +315,9 @@ class SkipList {
   static Node* ConstructNode(char* mem, const Key& key, int height);
   // Links x, of the given height, in at its place (Insert's second half).
   void Link(Node* x, int height, Splice* splice);
+  // Links x in between splice's prev and next at each of its levels.
+  // REQUIRES: they are its neighbours there.
+  void LinkAt(Node* x, int height, Splice* splice);
   int RandomHeight();
   bool Equal(const Key& a, const Key& b) const { return compare_(a, b) == 0; }
   // True if key sorts after n's key; a null n is past the end, never before.
@@ -385,6 +400,8 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::ConstructNo
   static_assert(std::is_trivially_destructible_v<Node>, "the arena never runs destructors");
   static_assert(alignof(Node) <= alignof(std::max_align_t), "AllocateAligned's guarantee");
   Node* node = new (mem) Node(key);  // constructs next_[0]
+  // TryLinkBefore finds a node by its first bytes: the key pointer.
+  assert(static_cast<const void*>(&node->key) == static_cast<const void*>(mem));
   for (int i = 1; i < height; i++) node->InitNext(i);
   return node;
 }
@@ -548,6 +565,42 @@ typename SkipList<Key, Comparator>::Unlinked SkipList<Key, Comparator>::PrepareI
 }
 
 template <typename Key, class Comparator>
+bool SkipList<Key, Comparator>::TryLinkBefore(const Unlinked& node, const Key& next_key,
+                                              size_t key_offset) {
+  static_assert(std::is_same_v<Key, const char*>, "inline keys are byte pointers");
+  if (node.height_ != 1) return false;
+  // next_key's node ends where its payload starts (PrepareInline), and its
+  // height is unknown: of the 12 places the node could start, the right one
+  // begins with a pointer to next_key. The others lie inside the node, on
+  // its back link or its next pointers, which point at nodes, never at a
+  // payload: the first match walking back from the payload is the node.
+  const char* payload = next_key - key_offset;
+  Node* next = nullptr;
+  for (int height = 1; height <= kMaxHeight; height++) {
+    const char* start = payload - NodeSize(height);
+    Key key;
+    std::memcpy(&key, start, sizeof(key));
+    if (key == next_key) {
+      next = reinterpret_cast<Node*>(const_cast<char*>(start));
+      break;
+    }
+  }
+  if (next == nullptr) return false;
+  Node* prev = next->Prev();
+  if (prev == nullptr) prev = head_;
+  // Not linked in yet (a batch's node still pending), or a back link about
+  // to change: no shortcut.
+  if (prev->NoBarrierNext(0) != next) return false;
+  if (compare_(node.key(), next->key) >= 0) return false;
+  if (prev != head_ && compare_(prev->key, node.key()) >= 0) return false;
+  Splice splice;  // level 0 only: the node's one level
+  splice.prev_[0] = prev;
+  splice.next_[0] = next;
+  LinkAt(node.node_, 1, &splice);
+  return true;
+}
+
+template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::FindSplices(const Key* keys, Splice* splices, size_t n) const {
   // One cursor per key, as FindGreaterOrEqual's locals: x, the node it
   // compares next (prefetched a round before), and known_not_before.
@@ -681,7 +734,14 @@ void SkipList<Key, Comparator>::Link(Node* x, int height, Splice* splice) {
     for (int i = 0; i < kMaxHeight; i++) next[i] = prev[i]->NoBarrierNext(i);
     assert(next[0] == nullptr || !Equal(key, next[0]->key));
   }
+  LinkAt(x, height, splice);
+}
 
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::LinkAt(Node* x, int height, Splice* splice) {
+  [[maybe_unused]] const Key& key = x->key;  // for the invariant checks
+  Node** prev = splice->prev_;
+  Node** next = splice->next_;
   if (height > GetMaxHeight()) max_height_.store(height, std::memory_order_relaxed);
   for (int i = 0; i < height; i++) {
     STRATA_INVARIANT(prev[i] == head_ || compare_(prev[i]->key, key) < 0);

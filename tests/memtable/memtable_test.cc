@@ -449,6 +449,63 @@ TEST_P(MemTableTest, RandomOperationsMatchStdMap) {
   }
 }
 
+// Tombstones of keys the memtable holds (linked in right before the key's
+// newest entry when the index names it, see memtable.h), of keys deleted
+// twice, and of keys it never held, among new writes: iteration both ways and
+// Get at every snapshot match a model.
+TEST_P(MemTableTest, TombstonesOfHeldKeysMatchStdMap) {
+  Random rnd(7);
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
+  std::map<std::string, std::string, InternalKeyLess> model;
+  std::vector<std::string> written;
+  SequenceNumber seq = 0;
+  auto add = [&](ValueType type, const std::string& key) {
+    std::string value = type == kTypeValue ? "v" + std::to_string(seq + 1) : "";
+    mem.Add(++seq, type, key, value);
+    model[MakeInternalKey(key, seq, type)] = value;
+  };
+  for (int i = 0; i < 3000; i++) {
+    written.push_back("elem:" + std::to_string(rnd.Uniform(1000000)));
+    add(kTypeValue, written.back());
+  }
+  for (int i = 0; i < 6000; i++) {
+    switch (rnd.Uniform(4)) {
+      case 0:
+      case 1:  // a held key (perhaps already deleted, perhaps written twice)
+        add(kTypeDeletion, written[rnd.Uniform(static_cast<uint32_t>(written.size()))]);
+        break;
+      case 2:
+        written.push_back("elem:" + std::to_string(rnd.Uniform(1000000)));
+        add(kTypeValue, written.back());
+        break;
+      default:  // never written
+        add(kTypeDeletion, "none:" + std::to_string(rnd.Uniform(1000000)));
+        break;
+    }
+  }
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(iter.get(), model));
+  iter->SeekToLast();
+  for (auto it = model.rbegin(); it != model.rend(); ++it) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_EQ(it->first, iter->key());
+    iter->Prev();
+  }
+  EXPECT_FALSE(iter->Valid());
+  for (int i = 0; i < 3000; i++) {
+    const std::string& user_key = written[rnd.Uniform(static_cast<uint32_t>(written.size()))];
+    SequenceNumber snapshot = rnd.Uniform(static_cast<uint32_t>(seq) + 2);
+    auto model_iter = model.lower_bound(MakeInternalKey(user_key, snapshot, kValueTypeForSeek));
+    GetResult expected;
+    ParsedInternalKey parsed;
+    if (model_iter != model.end() && ParseInternalKey(model_iter->first, &parsed) &&
+        parsed.user_key == user_key) {
+      expected = parsed.type == kTypeValue ? Value(model_iter->second) : Deleted();
+    }
+    ASSERT_EQ(expected, Lookup(mem, user_key, snapshot)) << user_key << " at " << snapshot;
+  }
+}
+
 // Hot keys (each new version linked in through the writer's splice, see
 // memtable.h) interleaved with random keys, tombstones, and versions added
 // out of sequence order (which sort after the newest and must not go through

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <iterator>
 #include <set>
@@ -425,6 +427,24 @@ struct CStringComparator {
 };
 using CStringSkipList = SkipList<const char*, CStringComparator>;
 
+// Walks of iter in both directions yield exactly model's keys, in order.
+void ExpectCStringScans(CStringSkipList::Iterator* iter, const std::set<std::string>& model) {
+  iter->SeekToFirst();
+  for (const std::string& expected : model) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_STREQ(expected.c_str(), iter->key());
+    iter->Next();
+  }
+  EXPECT_FALSE(iter->Valid());
+  iter->SeekToLast();
+  for (auto it = model.rbegin(); it != model.rend(); ++it) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_STREQ(it->c_str(), iter->key());
+    iter->Prev();
+  }
+  EXPECT_FALSE(iter->Valid());
+}
+
 TEST(SkipListTest, InlineKeysLiveInTheirNodesAndMatchStdSet) {
   Random rnd(301);
   Arena arena;
@@ -472,6 +492,84 @@ TEST(SkipListTest, InlineKeysLiveInTheirNodesAndMatchStdSet) {
   EXPECT_FALSE(iter.Valid());
   for (const std::string& key : model) ASSERT_TRUE(list.Contains(key.c_str())) << key;
   EXPECT_FALSE(list.Contains("key"));
+}
+
+// TryLinkBefore links a height-1 node right before a linked inline key's
+// node when the new key sorts just below it, and refuses otherwise.
+TEST(SkipListTest, TryLinkBeforePlacesANodeRightBeforeAnInlineKey) {
+  Arena arena;
+  CStringSkipList list(CStringComparator(), &arena);
+  constexpr size_t kPrefix = 8;  // as the memtable's chain link
+  auto prepare = [&](const std::string& key) {
+    return list.PrepareInline(kPrefix + key.size() + 1, kPrefix, [&](char* p) {
+      std::memset(p, 0xCD, kPrefix);
+      std::memcpy(p + kPrefix, key.c_str(), key.size() + 1);
+    });
+  };
+  // Existing keys "k<i>b", every height, linked in; their key pointers are
+  // what an index would name.
+  std::set<std::string> model;
+  std::vector<const char*> existing;
+  for (int i = 0; i < 4000; i++) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%05db", i);
+    CStringSkipList::Splice fresh;
+    existing.push_back(list.InsertInline(
+        kPrefix + std::strlen(key) + 1, kPrefix,
+        [&](char* p) { std::memcpy(p + kPrefix, key, std::strlen(key) + 1); }, &fresh));
+    model.insert(key);
+  }
+  // "k<i>a" sorts right before "k<i>b": linked there when of height 1.
+  int linked = 0, refused = 0;
+  std::vector<CStringSkipList::Unlinked> rest;
+  for (int i = 0; i < 4000; i += 2) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%05da", i);
+    CStringSkipList::Unlinked node = prepare(key);
+    if (list.TryLinkBefore(node, existing[i], kPrefix)) {
+      linked++;
+    } else {
+      refused++;
+      rest.push_back(node);
+    }
+    model.insert(key);
+  }
+  // About three in four nodes have height 1 (branching 4).
+  EXPECT_GT(linked, 1300);
+  EXPECT_GT(refused, 300);
+  // The refused ones are taller: they go in through a batch.
+  for (size_t begin = 0; begin < rest.size(); begin += CStringSkipList::kMaxBatch) {
+    size_t n = std::min(rest.size() - begin, CStringSkipList::kMaxBatch);
+    list.InsertBatch(rest.data() + begin, n);
+  }
+  // A key that does not sort right before the named node is refused, and
+  // so is one before a node not yet linked in; both stay insertable.
+  int wrong_place = 0;
+  for (int i = 1; i < 4000 && wrong_place < 50; i += 2) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%05dc", i);  // after "k<i>b", not before
+    CStringSkipList::Unlinked node = prepare(key);
+    EXPECT_FALSE(list.TryLinkBefore(node, existing[i], kPrefix)) << key;
+    list.InsertBatch(&node, 1);
+    model.insert(key);
+    wrong_place++;
+  }
+  CStringSkipList::Unlinked pending = prepare("z1b");
+  for (int attempt = 0; attempt < 20; attempt++) {
+    CStringSkipList::Unlinked before = prepare("z1a" + std::to_string(attempt));
+    EXPECT_FALSE(list.TryLinkBefore(before, pending.key(), kPrefix));
+    CStringSkipList::Unlinked both[2] = {pending, before};
+    if (attempt == 19) {
+      list.InsertBatch(both, 2);
+      model.insert("z1b");
+    } else {
+      list.InsertBatch(&both[1], 1);
+    }
+    model.insert("z1a" + std::to_string(attempt));
+  }
+  list.CheckInvariants();
+  CStringSkipList::Iterator iter(&list);
+  ExpectCStringScans(&iter, model);
 }
 
 TEST(SkipListTest, UsesTheArena) {
