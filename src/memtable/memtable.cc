@@ -201,7 +201,10 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
       // element or set member): if this memtable holds it, the tombstone
       // sorts right before its newest entry, which the index names, and a
       // node of height 1 (three in four) goes in there without a search.
-      const char* newest = type == kTypeDeletion ? NewestEntry(bucket, user_key) : nullptr;
+      // (Only a node TryLinkBefore can take walks the chain: a key the
+      // memtable does not hold costs the walk's misses for nothing.)
+      const char* newest =
+          type == kTypeDeletion && node.height() == 1 ? NewestEntry(bucket, user_key) : nullptr;
       if (newest == nullptr || !table_.TryLinkBefore(node, newest, link_size)) {
         // Deferred (see the top of the file): searched for with the next
         // entries, side by side.

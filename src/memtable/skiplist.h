@@ -131,6 +131,7 @@ class SkipList {
    public:
     Unlinked() = default;
     const Key& key() const { return node_->key; }
+    int height() const { return height_; }
 
    private:
     friend class SkipList;
