@@ -195,7 +195,8 @@ class LookupKey {
     start_ = dst;
     dst = EncodeVarint32(dst, static_cast<uint32_t>(internal_size));
     key_start_ = dst;
-    std::memcpy(dst, user_key.data(), user_key.size());
+    // An empty key may have no storage at all (a null data()).
+    if (!user_key.empty()) std::memcpy(dst, user_key.data(), user_key.size());
     dst += user_key.size();
     EncodeFixed64(dst, PackSequenceAndType(sequence, kValueTypeForSeek));
     end_ = dst + kInternalKeyTrailerSize;
