@@ -96,6 +96,31 @@ void ExpectForwardScan(Iterator* iter, const Model& model) {
   EXPECT_FALSE(iter->Valid());
 }
 
+// A backward scan of iter from the end yields exactly model's internal keys,
+// in reverse order.
+template <typename Model>
+void ExpectBackwardScan(Iterator* iter, const Model& model) {
+  iter->SeekToLast();
+  for (auto it = model.rbegin(); it != model.rend(); ++it) {
+    ASSERT_TRUE(iter->Valid());
+    ASSERT_EQ(it->first, iter->key());
+    iter->Prev();
+  }
+  EXPECT_FALSE(iter->Valid());
+}
+
+// What a Get of user_key at snapshot must answer, by model (internal key ->
+// value): its newest entry at or below snapshot, if any.
+template <typename Model>
+GetResult ModelGet(const Model& model, std::string_view user_key, SequenceNumber snapshot) {
+  auto it = model.lower_bound(MakeInternalKey(user_key, snapshot, kValueTypeForSeek));
+  ParsedInternalKey parsed;
+  if (it == model.end() || !ParseInternalKey(it->first, &parsed) || parsed.user_key != user_key) {
+    return Absent();
+  }
+  return parsed.type == kTypeValue ? Value(it->second) : Deleted();
+}
+
 // Every case runs without a hash index (Get searches the skip list), with
 // one (1024 buckets), and with a single bucket (every key in one chain).
 class MemTableTest : public ::testing::TestWithParam<size_t> {};
@@ -395,13 +420,7 @@ TEST_P(MemTableTest, RandomOperationsMatchStdMap) {
   // Forward and backward iteration match the model exactly.
   std::unique_ptr<Iterator> iter = mem.NewIterator();
   ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(iter.get(), model));
-  iter->SeekToLast();
-  for (auto it = model.rbegin(); it != model.rend(); ++it) {
-    ASSERT_TRUE(iter->Valid());
-    ASSERT_EQ(it->first, iter->key());
-    iter->Prev();
-  }
-  EXPECT_FALSE(iter->Valid());
+  ASSERT_NO_FATAL_FAILURE(ExpectBackwardScan(iter.get(), model));
 
   // The scan iterator (a flush's) gives the same pass; a Prev from the
   // middle of it steps back from where it was, and Seek works as usual.
@@ -438,13 +457,7 @@ TEST_P(MemTableTest, RandomOperationsMatchStdMap) {
       ASSERT_EQ(model_iter->first, iter->key());
     }
 
-    GetResult expected;
-    ParsedInternalKey parsed;
-    if (model_iter != model.end() && ParseInternalKey(model_iter->first, &parsed) &&
-        parsed.user_key == user_key) {
-      expected = parsed.type == kTypeValue ? Value(model_iter->second) : Deleted();
-    }
-    ASSERT_EQ(expected, Lookup(mem, user_key, snapshot))
+    ASSERT_EQ(ModelGet(model, user_key, snapshot), Lookup(mem, user_key, snapshot))
         << "key size " << user_key.size() << " snapshot " << snapshot;
   }
 }
@@ -485,24 +498,12 @@ TEST_P(MemTableTest, TombstonesOfHeldKeysMatchStdMap) {
   }
   std::unique_ptr<Iterator> iter = mem.NewIterator();
   ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(iter.get(), model));
-  iter->SeekToLast();
-  for (auto it = model.rbegin(); it != model.rend(); ++it) {
-    ASSERT_TRUE(iter->Valid());
-    ASSERT_EQ(it->first, iter->key());
-    iter->Prev();
-  }
-  EXPECT_FALSE(iter->Valid());
+  ASSERT_NO_FATAL_FAILURE(ExpectBackwardScan(iter.get(), model));
   for (int i = 0; i < 3000; i++) {
     const std::string& user_key = written[rnd.Uniform(static_cast<uint32_t>(written.size()))];
     SequenceNumber snapshot = rnd.Uniform(static_cast<uint32_t>(seq) + 2);
-    auto model_iter = model.lower_bound(MakeInternalKey(user_key, snapshot, kValueTypeForSeek));
-    GetResult expected;
-    ParsedInternalKey parsed;
-    if (model_iter != model.end() && ParseInternalKey(model_iter->first, &parsed) &&
-        parsed.user_key == user_key) {
-      expected = parsed.type == kTypeValue ? Value(model_iter->second) : Deleted();
-    }
-    ASSERT_EQ(expected, Lookup(mem, user_key, snapshot)) << user_key << " at " << snapshot;
+    ASSERT_EQ(ModelGet(model, user_key, snapshot), Lookup(mem, user_key, snapshot))
+        << user_key << " at " << snapshot;
   }
 }
 
@@ -537,14 +538,8 @@ TEST_P(MemTableTest, HotKeysInterleavedWithOthersMatchStdMap) {
     std::string user_key =
         rnd.OneIn(2) ? hot[rnd.Uniform(hot.size())] : "m:" + std::to_string(rnd.Uniform(100000));
     SequenceNumber snapshot = rnd.Uniform(seq + 2);
-    auto model_iter = model.lower_bound(MakeInternalKey(user_key, snapshot, kValueTypeForSeek));
-    GetResult expected;
-    ParsedInternalKey parsed;
-    if (model_iter != model.end() && ParseInternalKey(model_iter->first, &parsed) &&
-        parsed.user_key == user_key) {
-      expected = parsed.type == kTypeValue ? Value(model_iter->second) : Deleted();
-    }
-    ASSERT_EQ(expected, Lookup(mem, user_key, snapshot)) << user_key << " at " << snapshot;
+    ASSERT_EQ(ModelGet(model, user_key, snapshot), Lookup(mem, user_key, snapshot))
+        << user_key << " at " << snapshot;
   }
 }
 
