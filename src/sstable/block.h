@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sstable/block_iter.h"
 #include "strata/iterator.h"
 #include "strata/status.h"
 #include "util/internal_key.h"
@@ -70,6 +71,9 @@ class Block {
   // comparator's order: Seek targets are compared that way. The block must
   // outlive the iterator. REQUIRES: every Seek target is an internal key.
   std::unique_ptr<Iterator> NewIterator(const InternalKeyComparator& comparator) const;
+  // The same iterator built in place, for a caller that must not allocate
+  // (a point lookup); same contract.
+  BlockIter Iter(const InternalKeyComparator& comparator) const;
   // An iterator over a block of names in bytewise order (the metaindex and
   // properties blocks), whatever the database's comparator.
   std::unique_ptr<Iterator> NewNameIterator() const;

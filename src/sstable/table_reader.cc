@@ -235,7 +235,7 @@ Status TableReader::GetIndexBlock(MetaBlockRef<Block>* ref) const {
     Status s = LoadMetaBlockIntoCache(index_handle_, /*is_filter=*/false, &handle);
     if (!s.ok()) return s;
   }
-  ref->pin = std::make_unique<CacheHandleRef>(cache, handle);
+  ref->pin.emplace(cache, handle);
   ref->block = static_cast<const Block*>(ref->pin->value());
   return Status::OK();
 }
@@ -253,7 +253,7 @@ Status TableReader::GetFilter(MetaBlockRef<BloomFilterReader>* ref) const {
     Status s = LoadMetaBlockIntoCache(filter_handle_, /*is_filter=*/true, &handle);
     if (!s.ok()) return s;
   }
-  ref->pin = std::make_unique<CacheHandleRef>(cache, handle);
+  ref->pin.emplace(cache, handle);
   ref->block = static_cast<const BloomFilterReader*>(ref->pin->value());
   return Status::OK();
 }
@@ -325,9 +325,8 @@ std::unique_ptr<Iterator> NewUncachedBlockIterator(std::unique_ptr<Block> block,
 
 }  // namespace
 
-Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
-                                         std::string_view index_value,
-                                         std::unique_ptr<Iterator>* iter) const {
+Status TableReader::GetDataBlock(const ReadOptions& read_options, std::string_view index_value,
+                                 DataBlockRef* ref) const {
   BlockHandle handle;
   Status s = handle.DecodeFrom(&index_value);
   if (!s.ok()) return s;
@@ -336,10 +335,9 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   if (options_.stats != nullptr) Count(&options_.stats->data_blocks_read);
 
   LRUCache* cache = options_.block_cache;
-  std::unique_ptr<Block> block;
   if (cache == nullptr) {
-    s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
-    if (s.ok()) *iter = NewUncachedBlockIterator(std::move(block), comparator_);
+    s = ReadBlockFromFile(handle, read_options.verify_checksums, &ref->owned);
+    if (s.ok()) ref->block = ref->owned.get();
     return s;
   }
 
@@ -348,18 +346,33 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   const std::string_view key(key_buf, sizeof(key_buf));
   LRUCache::Handle* cache_handle = cache->Lookup(key);
   if (cache_handle == nullptr) {
+    std::unique_ptr<Block> block;
     s = ReadBlockFromFile(handle, read_options.verify_checksums, &block);
     if (!s.ok()) return s;
     if (!read_options.fill_cache) {
-      *iter = NewUncachedBlockIterator(std::move(block), comparator_);
+      ref->owned = std::move(block);
+      ref->block = ref->owned.get();
       return s;
     }
     const size_t charge = block->size();
     cache_handle = cache->Insert(key, block.release(), charge, &DeleteCachedBlock);
   }
-  CacheHandleRef pin(cache, cache_handle);
-  auto* cached = static_cast<const Block*>(pin.value());
-  *iter = NewPinningIterator(std::move(pin), cached->NewIterator(comparator_));
+  ref->pin.emplace(cache, cache_handle);
+  ref->block = static_cast<const Block*>(ref->pin->value());
+  return s;
+}
+
+Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
+                                         std::string_view index_value,
+                                         std::unique_ptr<Iterator>* iter) const {
+  DataBlockRef ref;
+  Status s = GetDataBlock(read_options, index_value, &ref);
+  if (!s.ok()) return s;
+  if (ref.owned != nullptr) {
+    *iter = NewUncachedBlockIterator(std::move(ref.owned), comparator_);
+  } else {
+    *iter = NewPinningIterator(std::move(*ref.pin), ref.block->NewIterator(comparator_));
+  }
   return s;
 }
 
@@ -368,8 +381,8 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
   Status s = GetIndexBlock(&index);
   if (!s.ok()) return NewEmptyIterator(s);
   std::unique_ptr<Iterator> index_iter = index.block->NewIterator(comparator_);
-  if (index.pin != nullptr) {
-    index_iter = NewPinningIterator(std::move(index.pin), std::move(index_iter));
+  if (index.pin.has_value()) {
+    index_iter = NewPinningIterator(std::move(*index.pin), std::move(index_iter));
   }
   // An index key is >= every key of its block and < every key of the next
   // one, so its user key bounds the blocks around it: with an upper bound,
@@ -419,31 +432,34 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
   MetaBlockRef<Block> index;
   s = GetIndexBlock(&index);
   if (!s.ok()) return s;
-  std::unique_ptr<Iterator> index_iter = index.block->NewIterator(comparator_);
-  index_iter->Seek(key.internal_key());
-  if (index_iter->Valid()) {
-    std::unique_ptr<Iterator> block_iter;
-    s = NewDataBlockIterator(read_options, index_iter->value(), &block_iter);
+  // Both iterators live here and the blocks are pinned, not wrapped: a
+  // lookup allocates nothing on a cache hit.
+  BlockIter index_iter = index.block->Iter(comparator_);
+  index_iter.Seek(key.internal_key());
+  if (index_iter.Valid()) {
+    DataBlockRef data;
+    s = GetDataBlock(read_options, index_iter.value(), &data);
     if (!s.ok()) return s;
-    block_iter->Seek(key.internal_key());
-    if (block_iter->Valid()) {
+    BlockIter block_iter = data.block->Iter(comparator_);
+    block_iter.Seek(key.internal_key());
+    if (block_iter.Valid()) {
       ParsedInternalKey parsed;
-      if (!ParseInternalKey(block_iter->key(), &parsed)) {
+      if (!ParseInternalKey(block_iter.key(), &parsed)) {
         return Status::Corruption("bad internal key in SSTable");
       }
       if (comparator_.CompareUserKeys(parsed.user_key, key.user_key()) == 0) {
         if (seq != nullptr) *seq = parsed.sequence;
         if (parsed.type == kTypeValue) {
-          value->assign(block_iter->value());
+          value->assign(block_iter.value());
           *result = GetResult::kFound;
         } else {
           *result = GetResult::kDeleted;
         }
       }
     }
-    s = block_iter->status();
+    s = block_iter.status();
   } else {
-    s = index_iter->status();
+    s = index_iter.status();
   }
   if (s.ok() && *result == GetResult::kNotFound && has_filter && stats != nullptr) {
     Count(&stats->bloom_false_positive);

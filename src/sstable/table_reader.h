@@ -156,8 +156,17 @@ class TableReader {
   // REQUIRES: handle lies within the file.
   Status ReadBlockFromFile(const BlockHandle& handle, bool verify_checksum,
                            std::unique_ptr<Block>* block) const;
-  // Opens an iterator over the data block whose encoded handle is
-  // index_value, through the cache.
+  // A data block in use: pinned in the block cache, or read for its user
+  // alone (no cache, or !fill_cache) and owned here.
+  struct DataBlockRef {
+    const Block* block = nullptr;
+    std::optional<CacheHandleRef> pin;
+    std::unique_ptr<Block> owned;
+  };
+  // The data block whose encoded handle is index_value, through the cache.
+  Status GetDataBlock(const ReadOptions& read_options, std::string_view index_value,
+                      DataBlockRef* ref) const;
+  // Opens an iterator over that block.
   Status NewDataBlockIterator(const ReadOptions& read_options, std::string_view index_value,
                               std::unique_ptr<Iterator>* iter) const;
   // True if [handle.offset, + size + trailer) lies within the data blocks.
@@ -168,7 +177,7 @@ class TableReader {
   template <typename T>
   struct MetaBlockRef {
     const T* block = nullptr;
-    std::unique_ptr<CacheHandleRef> pin;
+    std::optional<CacheHandleRef> pin;
   };
   // The index block; from the block cache (read again if evicted) with
   // cache_index_and_filter.

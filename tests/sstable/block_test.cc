@@ -244,6 +244,59 @@ TEST(BlockTest, BinaryKeysAndValues) {
   }
 }
 
+// Keys around BlockKey::kInline bytes, sharing long prefixes: a key that
+// outgrows the iterator's inline bytes moves to the heap mid-walk, and
+// stepping back to a short key after a long one reads it whole.
+TEST(BlockTest, KeysLongerThanTheInlineBufferRoundTrip) {
+  std::map<std::string, std::string> entries;
+  Random rnd(11);
+  const std::string base(BlockKey::kInline - 8, 'p');
+  for (int i = 0; i < 200; i++) {
+    std::string k = base.substr(0, rnd.Uniform(static_cast<uint32_t>(base.size())));
+    k += std::string(1 + rnd.Uniform(2 * BlockKey::kInline), static_cast<char>('a' + i % 26));
+    entries[k] = std::to_string(i);
+  }
+  for (int interval : {1, 3, 16}) {
+    auto block = ParseOrDie(BuildBlock(entries, interval));
+    CheckAgainstMap(*block, entries);
+  }
+}
+
+// Block::Iter, built in place, finds what NewIterator finds, keys past the
+// inline bytes included.
+TEST(BlockTest, InPlaceIteratorMatchesTheHeapOne) {
+  const InternalKeyComparator icmp(BytewiseComparator());
+  struct InternalOrder {
+    bool operator()(const std::string& a, const std::string& b) const {
+      return InternalKeyComparator(BytewiseComparator()).Compare(a, b) < 0;
+    }
+  };
+  std::map<std::string, std::string, InternalOrder> entries;
+  Random rnd(12);
+  for (int i = 0; i < 300; i++) {
+    std::string user_key(1 + rnd.Uniform(3 * BlockKey::kInline), 'k');
+    user_key += std::to_string(i);
+    entries[MakeInternalKey(user_key, 1 + rnd.Uniform(100), kTypeValue)] = std::to_string(i);
+  }
+  BlockBuilder builder(4);
+  for (const auto& [k, v] : entries) builder.Add(k, v);
+  auto block = ParseOrDie(builder.Finish());
+  std::unique_ptr<Iterator> heap = block->NewIterator(icmp);
+  for (const auto& [k, v] : entries) {
+    const std::string target =
+        MakeInternalKey(ExtractUserKey(k), kMaxSequenceNumber, kValueTypeForSeek);
+    BlockIter in_place = block->Iter(icmp);
+    in_place.Seek(target);
+    heap->Seek(target);
+    ASSERT_TRUE(in_place.Valid());
+    ASSERT_TRUE(heap->Valid());
+    EXPECT_EQ(k, in_place.key());
+    EXPECT_EQ(heap->key(), in_place.key());
+    EXPECT_EQ(v, in_place.value());
+    EXPECT_TRUE(in_place.status().ok());
+  }
+}
+
 TEST(BlockTest, SeekBeforeFirstAndAfterLast) {
   std::map<std::string, std::string> entries = {{"b", "1"}, {"d", "2"}, {"f", "3"}};
   auto block = ParseOrDie(BuildBlock(entries, 2));
