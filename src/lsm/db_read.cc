@@ -87,13 +87,13 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
 Status DBImpl::MaxCoveringTombstone(const ReadState& state, std::string_view key,
                                     SequenceNumber sequence, SequenceNumber* covering) {
   *covering = 0;
-  auto consider = [&](const std::shared_ptr<const FragmentedRangeTombstones>& list) {
+  auto consider = [&](const FragmentedRangeTombstones* list) {
     if (list != nullptr) *covering = std::max(*covering, list->MaxCoveringSeq(key, sequence));
   };
-  consider(state.mem->RangeTombstones());
-  for (const auto& imm : state.imm) consider(imm->RangeTombstones());
-  std::shared_ptr<const FragmentedRangeTombstones> tables;
-  Status s = state.version->RangeTombstones(table_cache_.get(), &tables);
+  consider(state.mem->RangeTombstones().get());
+  for (const auto& imm : state.imm) consider(imm->RangeTombstones().get());
+  const FragmentedRangeTombstones* tables;
+  Status s = state.version->RangeTombstonesView(table_cache_.get(), &tables);
   consider(tables);
   return s;
 }

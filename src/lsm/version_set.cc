@@ -59,10 +59,22 @@ Status Version::RangeTombstones(TableCache* table_cache,
     }
     range_tombstones_ =
         std::make_shared<const FragmentedRangeTombstones>(comparator_, std::move(all));
+    range_tombstones_built_.store(range_tombstones_.get(), std::memory_order_release);
   }
   *result = range_tombstones_;
   if (max_point_seq != nullptr) *max_point_seq = max_point_seq_;
   return Status::OK();
+}
+
+Status Version::RangeTombstonesView(TableCache* table_cache,
+                                    const FragmentedRangeTombstones** result) const {
+  *result = range_tombstones_built_.load(std::memory_order_acquire);
+  if (*result != nullptr || !has_range_tombstones_) return Status::OK();
+  std::shared_ptr<const FragmentedRangeTombstones> list;
+  Status s = RangeTombstones(table_cache, &list);
+  // The version keeps the list: the view outlives this shared_ptr.
+  *result = list.get();
+  return s;
 }
 
 SequenceNumber Version::MaxPointSequence(TableCache* table_cache) const {

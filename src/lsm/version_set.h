@@ -28,6 +28,7 @@
 #ifndef STRATA_LSM_VERSION_SET_H_
 #define STRATA_LSM_VERSION_SET_H_
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -100,6 +101,11 @@ class Version {
   Status RangeTombstones(TableCache* table_cache,
                          std::shared_ptr<const FragmentedRangeTombstones>* result,
                          SequenceNumber* max_point_seq = nullptr) const;
+  // The same list for a point read: viewed, not shared (it lives as long as
+  // the version), and once built read without the lock, so a Get in a
+  // database with range tombstones pays no mutex for them.
+  Status RangeTombstonesView(TableCache* table_cache,
+                             const FragmentedRangeTombstones** result) const;
 
   // The largest sequence number of any table's point entries, tombstones
   // or not: computed by the first caller and kept with the version. A
@@ -147,6 +153,9 @@ class Version {
   // cannot be read) is not kept, so a later read retries.
   mutable Mutex range_mu_;
   mutable std::shared_ptr<const FragmentedRangeTombstones> range_tombstones_ GUARDED_BY(range_mu_);
+  // range_tombstones_.get() once built (never reset after), for readers
+  // that take no lock; published with release after the list is complete.
+  mutable std::atomic<const FragmentedRangeTombstones*> range_tombstones_built_{nullptr};
   mutable SequenceNumber max_point_seq_ GUARDED_BY(range_mu_) = kMaxSequenceNumber;
   mutable bool max_point_seq_known_ GUARDED_BY(range_mu_) = false;
   // Each table's largest point sequence number, in files_ order (level by
