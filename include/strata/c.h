@@ -265,8 +265,7 @@ STRATA_C_EXPORT void strata_options_set_compaction_filter(strata_options_t* o,
 STRATA_C_EXPORT strata_compactionfilter_t* strata_options_get_compaction_filter(
     const strata_options_t* o);
 /* Options::compaction_filter_at_flush (default 0). */
-STRATA_C_EXPORT void strata_options_set_compaction_filter_at_flush(strata_options_t* o,
-                                                                   uint8_t v);
+STRATA_C_EXPORT void strata_options_set_compaction_filter_at_flush(strata_options_t* o, uint8_t v);
 STRATA_C_EXPORT uint8_t strata_options_get_compaction_filter_at_flush(const strata_options_t* o);
 /* One of the strata_*_compression values. */
 STRATA_C_EXPORT void strata_options_set_compression(strata_options_t* o, int v);
@@ -295,6 +294,9 @@ STRATA_C_EXPORT void strata_options_set_max_bytes_for_level_base(strata_options_
 STRATA_C_EXPORT uint64_t strata_options_get_max_bytes_for_level_base(const strata_options_t* o);
 STRATA_C_EXPORT void strata_options_set_max_background_jobs(strata_options_t* o, int v);
 STRATA_C_EXPORT int strata_options_get_max_background_jobs(const strata_options_t* o);
+/* 0-19: how much nicer than the process the compaction threads run. */
+STRATA_C_EXPORT void strata_options_set_compaction_nice(strata_options_t* o, int v);
+STRATA_C_EXPORT int strata_options_get_compaction_nice(const strata_options_t* o);
 /* One of the strata_wal_recovery_* values. */
 STRATA_C_EXPORT void strata_options_set_wal_recovery_mode(strata_options_t* o, int v);
 STRATA_C_EXPORT int strata_options_get_wal_recovery_mode(const strata_options_t* o);

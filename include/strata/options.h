@@ -254,6 +254,19 @@ struct STRATA_EXPORT Options {
   // threads at once, each on a disjoint key range. Default: 2.
   int max_background_jobs = 2;
 
+  // How much nicer (Linux nice value, 0-19) than the process the threads
+  // that run compactions are, when there are two or more background threads
+  // (max_background_jobs >= 2: one of them runs flushes at the process's
+  // priority, the others compactions). On a machine whose cores are all
+  // busy, the application's threads and flushes then go first, and a
+  // compaction takes what they leave; on idle cores it runs as fast as
+  // before. Compaction cannot starve: when it falls behind, the level-0
+  // and pending-bytes write slowdowns and stops below pause the writers,
+  // which frees the CPU for it. 0 runs compactions at the process's
+  // priority (RocksDB's default). A hint: where the OS refuses it, nothing
+  // changes. Default: 10.
+  int compaction_nice = 10;
+
   // Called by compaction for each user key's newest version, to keep, remove
   // or rewrite it (include/strata/compaction_filter.h says which versions it
   // is shown: never one a live snapshot can see). Costs a virtual call per

@@ -866,6 +866,7 @@ STRATA_C_OPTION(hard_pending_compaction_bytes, uint64_t, uint64_t)
 STRATA_C_OPTION(target_file_size, uint64_t, uint64_t)
 STRATA_C_OPTION(max_bytes_for_level_base, uint64_t, uint64_t)
 STRATA_C_OPTION(max_background_jobs, int, int)
+STRATA_C_OPTION(compaction_nice, int, int)
 
 #undef STRATA_C_OPTION
 

@@ -1,9 +1,15 @@
 // The background pool, and flushing immutable memtables to level-0 tables.
 //
-// max_background_jobs threads share one loop: a pending flush goes first;
-// otherwise a thread runs the most urgent compaction whose files are free,
-// while fewer than MaxConcurrentCompactions() run, which keeps one thread
-// free for flushes whenever there are two or more.
+// max_background_jobs threads share one loop. With one thread, a pending
+// flush goes first, then the most urgent compaction whose files are free.
+// With two or more, thread 0 runs flushes only and the others compactions
+// only (MaxConcurrentCompactions() of them, each on disjoint files), so a
+// flush never waits behind a compaction, and the compaction threads can run
+// nicer than the process (Options::compaction_nice): on busy cores the
+// application and the flushes go first, and a compaction that falls behind
+// slows the writers (the level-0 and pending-bytes slowdowns), which gives
+// it the CPU back. A priority once lowered cannot be raised without
+// privilege, which is why the roles are fixed per thread.
 //
 // A flush writes the oldest immutable memtable to a table (without the
 // mutex), syncs the table and the directory, then records the table and the
@@ -34,6 +40,7 @@
 #include "lsm/db_impl.h"
 #include "util/clock.h"
 #include "util/sync_point.h"
+#include "util/thread.h"
 
 namespace strata {
 
@@ -41,14 +48,27 @@ int DBImpl::MaxConcurrentCompactions() const {
   return options_.max_background_jobs > 1 ? options_.max_background_jobs - 1 : 1;
 }
 
-void DBImpl::BackgroundThread() {
+DBImpl::BackgroundRole DBImpl::RoleOfBackgroundThread(int index) const {
+  if (options_.max_background_jobs == 1) return BackgroundRole::kAll;
+  return index == 0 ? BackgroundRole::kFlush : BackgroundRole::kCompaction;
+}
+
+void DBImpl::BackgroundThread(BackgroundRole role) {
+  const bool flushes = role != BackgroundRole::kCompaction;
+  const bool compactions = role != BackgroundRole::kFlush;
+  if (role == BackgroundRole::kCompaction) {
+    SetCurrentThreadName("strata:compact");
+    (void)LowerCurrentThreadPriority(options_.compaction_nice);  // a hint
+  } else {
+    SetCurrentThreadName(role == BackgroundRole::kFlush ? "strata:flush" : "strata:bg");
+  }
   MutexLock lock(&mutex_);
   while (!shutting_down_) {
     if (error_handler_.IsRecoverable() && !error_handler_.retry_scheduled() && !closing_) {
       RetryAfterBackoff();
       continue;
     }
-    if (error_handler_.ok() && !imm_.empty() && !flush_running_) {
+    if (flushes && error_handler_.ok() && !imm_.empty() && !flush_running_) {
       flush_running_ = true;
       Status s = FlushOldestMemTable();
       flush_running_ = false;
@@ -63,10 +83,12 @@ void DBImpl::BackgroundThread() {
       continue;
     }
     std::unique_ptr<Compaction> c;
-    if (error_handler_.ok() && !closing_ && compactions_.size() < MaxConcurrentCompactions()) {
+    if (compactions && error_handler_.ok() && !closing_ &&
+        compactions_.size() < MaxConcurrentCompactions()) {
       c = PickCompaction(/*consume=*/true);
     }
     if (c != nullptr) {
+      TEST_SYNC_POINT("DBImpl::BackgroundThread:Compaction");
       Status s = RunCompaction(std::move(c));
       if (s.ok()) {
         error_handler_.WorkSucceeded();

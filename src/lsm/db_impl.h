@@ -206,7 +206,12 @@ class DBImpl final : public DB {
   void RemoveObsoleteFiles() REQUIRES(mutex_);
 
   // db_flush.cc
-  void BackgroundThread();
+  // What a background thread runs. With one thread it runs everything; with
+  // more, thread 0 runs flushes at the process's priority and the others
+  // compactions, at Options::compaction_nice.
+  enum class BackgroundRole { kAll, kFlush, kCompaction };
+  BackgroundRole RoleOfBackgroundThread(int index) const;
+  void BackgroundThread(BackgroundRole role);
   // Busy: the compaction filter (at flush) changed a version a snapshot
   // taken meanwhile sees; nothing was installed and the flush is to be redone.
   Status FlushOldestMemTable() REQUIRES(mutex_);

@@ -67,6 +67,9 @@ Status ValidateOptions(const Options& options) {
   if (options.max_background_jobs < 1) {
     return Status::InvalidArgument("max_background_jobs must be at least 1");
   }
+  if (options.compaction_nice < 0 || options.compaction_nice > 19) {
+    return Status::InvalidArgument("compaction_nice must be between 0 and 19");
+  }
   if (static_cast<unsigned>(options.wal_recovery_mode) >
       static_cast<unsigned>(WALRecoveryMode::kSkipAnyCorruptedRecords)) {
     return Status::InvalidArgument("unknown wal_recovery_mode");
@@ -272,7 +275,7 @@ Status DBImpl::Recover() {
   }
   // The replayed memtables, if any, are flushed in the background.
   for (int i = 0; i < options_.max_background_jobs; i++) {
-    bg_threads_.emplace_back(&DBImpl::BackgroundThread, this);
+    bg_threads_.emplace_back(&DBImpl::BackgroundThread, this, RoleOfBackgroundThread(i));
   }
   return Status::OK();
 }

@@ -442,6 +442,7 @@ TEST_F(CApiTest, EveryOptionHasASetterAndAGetter) {
   ROUND_TRIP(target_file_size, uint64_t{1} << 21);
   ROUND_TRIP(max_bytes_for_level_base, uint64_t{1} << 27);
   ROUND_TRIP(max_background_jobs, 3);
+  ROUND_TRIP(compaction_nice, 5);
 #undef ROUND_TRIP
   strata_options_destroy(o);
 

@@ -49,6 +49,8 @@ struct EngineOptions {
   bool strata_mmap_writes = true;
   // StrataDB only: Options::allow_mmap_reads (tables read through mappings).
   bool strata_mmap_reads = true;
+  // StrataDB only: Options::compaction_nice.
+  int strata_compaction_nice = 10;
   Compression compression = Compression::kSnappy;
 };
 

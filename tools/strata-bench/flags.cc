@@ -130,6 +130,11 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   app.add_flag("--strata_mmap_reads,!--no-strata_mmap_reads", flags->engine.strata_mmap_reads,
                "StrataDB reads table blocks through memory mappings (Options::allow_mmap_reads; "
                "default: on)");
+  app.add_option("--strata_compaction_nice", flags->engine.strata_compaction_nice,
+                 "How much nicer than the process StrataDB's compaction threads run "
+                 "(Options::compaction_nice; 0: same priority)")
+      ->check(CLI::Range(0, 19))
+      ->capture_default_str();
   app.add_flag("--sync,!--no-sync", flags->sync, "Sync every write (fdatasync of the WAL)");
   app.add_option("--db", flags->db, "Directory of the databases: one subdirectory per engine")
       ->capture_default_str();

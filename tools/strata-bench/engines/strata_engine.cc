@@ -27,6 +27,7 @@ class StrataEngine final : public Engine {
     strata_options.memtable_hash_index = options.strata_memtable_hash_index;
     strata_options.allow_mmap_writes = options.strata_mmap_writes;
     strata_options.allow_mmap_reads = options.strata_mmap_reads;
+    strata_options.compaction_nice = options.strata_compaction_nice;
     options_ = strata_options;
     return DB::Open(strata_options, path, &db_);
   }
