@@ -27,15 +27,30 @@ void SetCurrentThreadName(const char* name) {
 #endif
 }
 
+#if defined(__linux__)
+namespace {
+
+// On Linux the nice value belongs to the thread: PRIO_PROCESS with a thread
+// id reads or changes that thread alone.
+id_t CurrentThreadId() { return static_cast<id_t>(::syscall(SYS_gettid)); }
+
+// The nice value of thread `tid`; false if the OS would not say (-1 is also
+// a valid nice value, so errno tells the two apart).
+bool ThreadNice(id_t tid, int* nice) {
+  errno = 0;
+  *nice = ::getpriority(PRIO_PROCESS, tid);
+  return !(*nice == -1 && errno != 0);
+}
+
+}  // namespace
+#endif
+
 bool LowerCurrentThreadPriority(int increment) {
   if (increment <= 0) return true;
 #if defined(__linux__)
-  // On Linux the nice value belongs to the thread: PRIO_PROCESS with a
-  // thread id changes that thread alone.
-  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-  errno = 0;
-  const int current = ::getpriority(PRIO_PROCESS, tid);
-  if (current == -1 && errno != 0) return false;
+  const id_t tid = CurrentThreadId();
+  int current = 0;
+  if (!ThreadNice(tid, &current)) return false;
   int target = current + increment;
   if (target > 19) target = 19;
   return ::setpriority(PRIO_PROCESS, tid, target) == 0;
@@ -46,10 +61,8 @@ bool LowerCurrentThreadPriority(int increment) {
 
 int CurrentThreadNice() {
 #if defined(__linux__)
-  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-  errno = 0;
-  const int nice = ::getpriority(PRIO_PROCESS, tid);
-  return (nice == -1 && errno != 0) ? 0 : nice;
+  int nice = 0;
+  return ThreadNice(CurrentThreadId(), &nice) ? nice : 0;
 #else
   return 0;
 #endif

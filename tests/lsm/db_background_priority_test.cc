@@ -7,8 +7,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 
-#include <cstring>
+#include <algorithm>
 #include <thread>
 
 namespace strata {
