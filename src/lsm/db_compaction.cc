@@ -117,9 +117,13 @@ Status DBImpl::DoCompactionWork(Compaction* c, const std::vector<SequenceNumber>
     const FileList& files = c->inputs(which);
     if (files.empty()) continue;
     if (which == 0 && c->level() == 0) {
-      for (const auto& f : files) children.push_back(table_cache_->NewIterator(read_options, *f));
+      for (const auto& f : files) {
+        children.push_back(
+            table_cache_->NewIterator(read_options, *f, TableReadCaller::kCompaction));
+      }
     } else {
-      children.push_back(NewLevelIterator(read_options, table_cache_.get(), icmp_, &files));
+      children.push_back(NewLevelIterator(read_options, table_cache_.get(), icmp_, &files,
+                                          TableReadCaller::kCompaction));
     }
   }
   std::unique_ptr<Iterator> input = NewMergingIterator(icmp_, std::move(children));

@@ -23,8 +23,10 @@ class LevelIterator final : public Iterator {
  public:
   LevelIterator(const ReadOptions& options, TableCache* table_cache,
                 const InternalKeyComparator& comparator,
-                const std::vector<std::shared_ptr<const FileMetaData>>* files)
+                const std::vector<std::shared_ptr<const FileMetaData>>* files,
+                TableReadCaller caller)
       : options_(options),
+        caller_(caller),
         bounds_(options_, comparator),
         table_cache_(table_cache),
         comparator_(comparator),
@@ -95,7 +97,7 @@ class LevelIterator final : public Iterator {
     }
     index_ = index;
     table_.reset();
-    if (index != kNone) table_ = table_cache_->NewIterator(options_, *files_[index]);
+    if (index != kNone) table_ = table_cache_->NewIterator(options_, *files_[index], caller_);
   }
 
   // A table that errs stops the iteration there: it is invalid and status()
@@ -127,6 +129,7 @@ class LevelIterator final : public Iterator {
   }
 
   const ReadOptions options_;
+  const TableReadCaller caller_;
   const IterateBounds bounds_;
   TableCache* const table_cache_;
   const InternalKeyComparator comparator_;
@@ -140,8 +143,8 @@ class LevelIterator final : public Iterator {
 
 std::unique_ptr<Iterator> NewLevelIterator(
     const ReadOptions& options, TableCache* table_cache, const InternalKeyComparator& comparator,
-    const std::vector<std::shared_ptr<const FileMetaData>>* files) {
-  return std::make_unique<LevelIterator>(options, table_cache, comparator, files);
+    const std::vector<std::shared_ptr<const FileMetaData>>* files, TableReadCaller caller) {
+  return std::make_unique<LevelIterator>(options, table_cache, comparator, files, caller);
 }
 
 }  // namespace strata

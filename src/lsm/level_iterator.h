@@ -17,9 +17,11 @@
 
 namespace strata {
 
+// `caller` is passed to every table it opens (TableCache::NewIterator).
 std::unique_ptr<Iterator> NewLevelIterator(
     const ReadOptions& options, TableCache* table_cache, const InternalKeyComparator& comparator,
-    const std::vector<std::shared_ptr<const FileMetaData>>* files);
+    const std::vector<std::shared_ptr<const FileMetaData>>* files,
+    TableReadCaller caller = TableReadCaller::kUser);
 
 // Index of the first file whose largest key is >= internal_key in
 // comparator's order (files.size() if none). REQUIRES: files sorted and

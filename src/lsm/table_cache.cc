@@ -67,14 +67,15 @@ Status TableCache::OpenTable(const FileMetaData& file, bool mapped,
 }
 
 std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
-                                                  const FileMetaData& file) {
+                                                  const FileMetaData& file,
+                                                  TableReadCaller caller) {
   if (!options.fill_cache && MapsTables()) {
     // Blocks already in the block cache are still found there (same
     // cache id and file number); the rest is read with pread.
     std::unique_ptr<TableReader> table;
     Status s = OpenTable(file, /*mapped=*/false, &table);
     if (!s.ok()) return NewEmptyIterator(s);
-    std::unique_ptr<Iterator> iter = table->NewIterator(options);
+    std::unique_ptr<Iterator> iter = table->NewIterator(options, caller);
     return NewPinningIterator(std::move(table), std::move(iter));
   }
   LRUCache::Handle* handle = nullptr;
@@ -82,7 +83,7 @@ std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
   if (!s.ok()) return NewEmptyIterator(s);
   CacheHandleRef pin(&cache_, handle);
   auto* table = static_cast<TableReader*>(pin.value());
-  return NewPinningIterator(std::move(pin), table->NewIterator(options));
+  return NewPinningIterator(std::move(pin), table->NewIterator(options, caller));
 }
 
 Status TableCache::Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,

@@ -46,8 +46,10 @@ class TableCache {
 
   // An internal-key iterator over the table; an iterator reporting the error
   // if the table cannot be opened. With !options.fill_cache and mapped
-  // reads, over a reader of its own (see above).
-  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options, const FileMetaData& file);
+  // reads, over a reader of its own (see above). `caller` decides whether
+  // its blocks count in the read statistics (TableReadCaller).
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options, const FileMetaData& file,
+                                        TableReadCaller caller = TableReadCaller::kUser);
 
   // Looks key up in the table (see TableReader::Get).
   Status Get(const ReadOptions& options, const FileMetaData& file, const LookupKey& key,

@@ -325,14 +325,16 @@ std::unique_ptr<Iterator> NewUncachedBlockIterator(std::unique_ptr<Block> block,
 
 }  // namespace
 
-Status TableReader::GetDataBlock(const ReadOptions& read_options, std::string_view index_value,
-                                 DataBlockRef* ref) const {
+Status TableReader::GetDataBlock(const ReadOptions& read_options, TableReadCaller caller,
+                                 std::string_view index_value, DataBlockRef* ref) const {
   BlockHandle handle;
   Status s = handle.DecodeFrom(&index_value);
   if (!s.ok()) return s;
   if (!IsDataBlockHandle(handle))
     return Status::Corruption("SSTable data block handle out of range");
-  if (options_.stats != nullptr) Count(&options_.stats->data_blocks_read);
+  if (options_.stats != nullptr && caller == TableReadCaller::kUser) {
+    Count(&options_.stats->data_blocks_read);
+  }
 
   LRUCache* cache = options_.block_cache;
   if (cache == nullptr) {
@@ -362,11 +364,11 @@ Status TableReader::GetDataBlock(const ReadOptions& read_options, std::string_vi
   return s;
 }
 
-Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
+Status TableReader::NewDataBlockIterator(const ReadOptions& read_options, TableReadCaller caller,
                                          std::string_view index_value,
                                          std::unique_ptr<Iterator>* iter) const {
   DataBlockRef ref;
-  Status s = GetDataBlock(read_options, index_value, &ref);
+  Status s = GetDataBlock(read_options, caller, index_value, &ref);
   if (!s.ok()) return s;
   if (ref.owned != nullptr) {
     *iter = NewUncachedBlockIterator(std::move(ref.owned), comparator_);
@@ -376,7 +378,8 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options,
   return s;
 }
 
-std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_options) const {
+std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_options,
+                                                   TableReadCaller caller) const {
   MetaBlockRef<Block> index;
   Status s = GetIndexBlock(&index);
   if (!s.ok()) return NewEmptyIterator(s);
@@ -404,8 +407,8 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
   }
   return std::make_unique<TwoLevelIterator>(
       std::move(index_iter),
-      [this, read_options](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
-        return NewDataBlockIterator(read_options, index_value, iter);
+      [this, read_options, caller](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
+        return NewDataBlockIterator(read_options, caller, index_value, iter);
       },
       std::move(past_end), std::move(before_start),
       bounds.upper != nullptr
@@ -438,7 +441,7 @@ Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, s
   index_iter.Seek(key.internal_key());
   if (index_iter.Valid()) {
     DataBlockRef data;
-    s = GetDataBlock(read_options, index_iter.value(), &data);
+    s = GetDataBlock(read_options, TableReadCaller::kUser, index_iter.value(), &data);
     if (!s.ok()) return s;
     BlockIter block_iter = data.block->Iter(comparator_);
     block_iter.Seek(key.internal_key());

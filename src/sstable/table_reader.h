@@ -54,14 +54,19 @@
 
 namespace strata {
 
+// Who reads a table. A user's Get or iterator counts the data blocks it
+// opens in TableReadStats::data_blocks_read; the engine's own reads
+// (compaction inputs) do not, so the counter says what reads cost.
+enum class TableReadCaller { kUser, kCompaction };
+
 // Bloom filter counters the DB owns and shares among its tables. Relaxed
 // atomics: they are only reported, never used to order other memory.
 struct TableReadStats {
   std::atomic<uint64_t> bloom_checked{0};         // Gets that consulted a filter
   std::atomic<uint64_t> bloom_useful{0};          // the filter said absent
   std::atomic<uint64_t> bloom_false_positive{0};  // it said maybe; the key was absent
-  // Data blocks a Get or an iterator opened, from the block cache or the
-  // file alike: what a read cost, in blocks.
+  // Data blocks a user's Get or iterator opened, from the block cache or
+  // the file alike: what a read cost, in blocks. Compactions not counted.
   std::atomic<uint64_t> data_blocks_read{0};
 };
 
@@ -111,8 +116,10 @@ class TableReader {
   // value. Seek takes an internal key. Honors read_options.verify_checksums
   // and fill_cache (false: use cached blocks but insert none). Errors
   // (Corruption, IOError) surface through status() and make the iterator
-  // !Valid(). The reader must outlive the iterator.
-  std::unique_ptr<Iterator> NewIterator(const ReadOptions& read_options) const;
+  // !Valid(). The reader must outlive the iterator. `caller` decides
+  // whether the blocks it opens are counted (TableReadCaller).
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& read_options,
+                                        TableReadCaller caller = TableReadCaller::kUser) const;
 
   enum class GetResult { kNotFound, kFound, kDeleted };
 
@@ -163,12 +170,13 @@ class TableReader {
     std::optional<CacheHandleRef> pin;
     std::unique_ptr<Block> owned;
   };
-  // The data block whose encoded handle is index_value, through the cache.
-  Status GetDataBlock(const ReadOptions& read_options, std::string_view index_value,
-                      DataBlockRef* ref) const;
+  // The data block whose encoded handle is index_value, through the cache;
+  // counted in stats if caller is kUser.
+  Status GetDataBlock(const ReadOptions& read_options, TableReadCaller caller,
+                      std::string_view index_value, DataBlockRef* ref) const;
   // Opens an iterator over that block.
-  Status NewDataBlockIterator(const ReadOptions& read_options, std::string_view index_value,
-                              std::unique_ptr<Iterator>* iter) const;
+  Status NewDataBlockIterator(const ReadOptions& read_options, TableReadCaller caller,
+                              std::string_view index_value, std::unique_ptr<Iterator>* iter) const;
   // True if [handle.offset, + size + trailer) lies within the data blocks.
   bool IsDataBlockHandle(const BlockHandle& handle) const;
 

@@ -453,6 +453,39 @@ TEST(DBCompactionTest, FullCompactRangeMovesEverythingToTheBottom) {
   CheckReads(db.get(), model, kKeys);
 }
 
+// strata.data-blocks-read says what users' reads cost: a compaction, which
+// reads every block of its inputs, adds nothing to it.
+TEST(DBCompactionTest, CompactionsDoNotCountAsDataBlocksRead) {
+  TempDir dir;
+  Options options = SmallTreeOptions();
+  std::unique_ptr<DB> db = OpenOrDie(options, dir.path());
+  ASSERT_NE(db, nullptr);
+  std::mt19937_64 rng(12);
+  constexpr int kKeys = 8000;
+  for (int i = 0; i < kKeys; i++) {
+    std::string key = Key(static_cast<int>(rng() % kKeys));
+    ASSERT_TRUE(db->Put(key, Value(&rng, key, i, 300)).ok());
+  }
+  ASSERT_TRUE(db->Flush().ok());
+  ASSERT_TRUE(test::WaitForBackgroundWork(db.get()).ok());
+  const uint64_t before = IntProperty(db.get(), "strata.data-blocks-read");
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(test::WaitForBackgroundWork(db.get()).ok());
+  EXPECT_EQ(before, IntProperty(db.get(), "strata.data-blocks-read"));
+
+  // A full scan reads every data block of the (now bottom-level) tables.
+  uint64_t table_bytes = 0;
+  for (const Table& t : Tables(db.get())) table_bytes += t.size;
+  std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) n++;
+  ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+  EXPECT_GT(n, kKeys / 2);
+  const uint64_t scanned = IntProperty(db.get(), "strata.data-blocks-read") - before;
+  EXPECT_GE(scanned, table_bytes / (2 * options.block_size));
+  EXPECT_LE(scanned, table_bytes / (options.block_size / 2));
+}
+
 TEST(DBCompactionTest, TablesAnOpenIteratorKeptGoOnceItIsDeleted) {
   // A compaction's inputs stay while an iterator (or a Get in flight) holds
   // the version that names them. When the last such reader lets go, the

@@ -446,6 +446,42 @@ TEST_F(TableTest, BloomFilterCountsAndSkips) {
   EXPECT_EQ(fp_before + 1, stats.bloom_false_positive.load());
 }
 
+TEST_F(TableTest, DataBlocksReadCountsUserReadsOnly) {
+  Model model;
+  for (int i = 0; i < 2000; i++) {
+    model[MakeInternalKey("key" + std::to_string(10000 + i), 10, kTypeValue)] =
+        std::string(100, 'v');
+  }
+  ASSERT_TRUE(BuildTable(Path("counted"), TableBuilderOptions(), model).ok());
+  TableReadStats stats;
+  TableReader::Options reader_options;
+  reader_options.stats = &stats;
+  std::unique_ptr<TableReader> table;
+  ASSERT_TRUE(OpenTable(Path("counted"), reader_options, &table).ok());
+  auto scan = [&](TableReadCaller caller) {
+    std::unique_ptr<Iterator> it = table->NewIterator(ReadOptions(), caller);
+    size_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) n++;
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    EXPECT_EQ(model.size(), n);
+  };
+
+  // A compaction's walk over every block counts nothing...
+  scan(TableReadCaller::kCompaction);
+  EXPECT_EQ(0u, stats.data_blocks_read.load());
+  // ...a user's counts every block it opens: ~230 KB in 4 KiB blocks.
+  scan(TableReadCaller::kUser);
+  const uint64_t blocks = stats.data_blocks_read.load();
+  EXPECT_GE(blocks, 2000u * 110 / 4096);
+  EXPECT_LE(blocks, 2000u * 130 / 2048);
+  // A Get is a user's read: one block.
+  std::string value;
+  TableReader::GetResult result;
+  ASSERT_TRUE(table->Get(ReadOptions(), LookupKey("key10500", 20), &value, &result).ok());
+  EXPECT_EQ(TableReader::GetResult::kFound, result);
+  EXPECT_EQ(blocks + 1, stats.data_blocks_read.load());
+}
+
 TEST_F(TableTest, NoFilterWhenBitsPerKeyIsZero) {
   Model model;
   model[MakeInternalKey("k", 1, kTypeValue)] = "v";
