@@ -68,7 +68,9 @@ std::string Name(int i) { return std::to_string(1000 + i); }
 void Fill(DB* db, int n) {
   for (int i = 0; i < n; i++) {
     ASSERT_TRUE(db->Put(WriteOptions(), "data:" + Name(i), std::string(100, 'v')).ok());
-    if (i % 2 == 0) ASSERT_TRUE(db->Put(WriteOptions(), "live:" + Name(i), "1").ok());
+    if (i % 2 == 0) {
+      ASSERT_TRUE(db->Put(WriteOptions(), "live:" + Name(i), "1").ok());
+    }
   }
 }
 

@@ -130,7 +130,9 @@ class ComparatorModelTest : public ::testing::TestWithParam<int> {
           << key;
     }
     for (const auto& [key, value] : model) {
-      if (rnd->OneIn(10)) EXPECT_EQ(GetValue(db, key, snapshot), value) << key;
+      if (rnd->OneIn(10)) {
+        EXPECT_EQ(GetValue(db, key, snapshot), value) << key;
+      }
     }
     ReadOptions options;
     options.snapshot = snapshot;

@@ -71,7 +71,9 @@ TEST(DBIteratorBoundsTest, RandomMovesMatchTheModelWithinTheBounds) {
         model[key] = value;
       }
     }
-    if (round == 3) ASSERT_TRUE(test::WaitForBackgroundWork(db.get()).ok());
+    if (round == 3) {
+      ASSERT_TRUE(test::WaitForBackgroundWork(db.get()).ok());
+    }
   }
   ASSERT_GT(test::IntProperty(db.get(), "strata.num-files-at-level0") +
                 test::IntProperty(db.get(), "strata.num-files-at-level1"),

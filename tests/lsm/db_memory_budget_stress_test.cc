@@ -31,7 +31,9 @@ TEST(DBMemoryBudgetStressTest, PeakRssWithinBudgetPlus32MiB) {
   EXPECT_EQ(w.writes, r.scanned);
   EXPECT_LE(r.max_cache_usage, w.budget);
   EXPECT_LE(r.max_memtable_bytes, w.budget / 2 + (size_t{2} << 20));
-  if (test::kRssIsMeaningful) EXPECT_LE(r.rss_growth, w.budget + (uint64_t{32} << 20));
+  if (test::kRssIsMeaningful) {
+    EXPECT_LE(r.rss_growth, w.budget + (uint64_t{32} << 20));
+  }
 }
 
 }  // namespace

@@ -272,7 +272,9 @@ TEST(DBMemoryBudgetTest, PeakRssWithinScaledBudget) {
       r.max_memtable_bytes / 1048576.0);
   EXPECT_EQ(w.writes, r.scanned);
   EXPECT_LE(r.max_cache_usage, w.budget);
-  if (test::kRssIsMeaningful) EXPECT_LE(r.rss_growth, w.budget + 16 * kMiB);
+  if (test::kRssIsMeaningful) {
+    EXPECT_LE(r.rss_growth, w.budget + 16 * kMiB);
+  }
 }
 
 }  // namespace

@@ -276,7 +276,9 @@ TEST(SkipListTest, BatchInsertsMatchStdSet) {
   ASSERT_NO_FATAL_FAILURE(ExpectBackwardScan(&iter, model));
   for (uint64_t key : model) {
     ASSERT_TRUE(list.Contains(key)) << key;
-    if (model.count(key + 1) == 0) ASSERT_FALSE(list.Contains(key + 1)) << key + 1;
+    if (model.count(key + 1) == 0) {
+      ASSERT_FALSE(list.Contains(key + 1)) << key + 1;
+    }
   }
 }
 
@@ -371,7 +373,9 @@ TEST(SkipListTest, BatchesInOneGapSearchForTheirEndsOnly) {
   iter.SeekToFirst();
   uint64_t count = 0, last = 0;
   for (; iter.Valid(); iter.Next(), count++) {
-    if (count > 0) ASSERT_LT(last, iter.key());
+    if (count > 0) {
+      ASSERT_LT(last, iter.key());
+    }
     last = iter.key();
   }
   EXPECT_EQ(count, random_keys.size() + 11 * List::kMaxBatch + spread.size());

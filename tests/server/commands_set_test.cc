@@ -415,7 +415,9 @@ TEST_F(SetCommandsTest, SetEmptiedByRemovalsIsRewrittenUnderAFreshVersion) {
     EXPECT_TRUE(h_.state()->GetMeta(key, &record, &m).ok());
     std::string_view extra = m.extra;
     uint64_t removed = 0;
-    if (!extra.empty()) EXPECT_TRUE(GetVarint64(&extra, &removed));
+    if (!extra.empty()) {
+      EXPECT_TRUE(GetVarint64(&extra, &removed));
+    }
     return std::pair<uint64_t, uint64_t>(m.version, removed);
   };
   std::vector<std::string> members;

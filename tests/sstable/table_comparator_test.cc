@@ -220,7 +220,9 @@ TEST_F(TableComparatorTest, ReverseOrderWithShortSeparators) {
     } else {
       EXPECT_EQ(model.count(separators[i]), 1u) << i;
     }
-    if (i > 0) EXPECT_LT(icmp.Compare(separators[i - 1], separators[i]), 0) << i;
+    if (i > 0) {
+      EXPECT_LT(icmp.Compare(separators[i - 1], separators[i]), 0) << i;
+    }
   }
   EXPECT_GT(short_ones, separators.size() / 4);
 
@@ -352,7 +354,9 @@ TEST(BloomFilterPolicyTest, MayMatchAgreesWithTheReader) {
     const bool may_match = policy->KeyMayMatch(key, filter);
     ASSERT_EQ(may_match, reader->KeyMayMatch(key)) << key;
     ASSERT_EQ(may_match, BloomFilterMayMatch(filter, key)) << key;
-    if (i < 2000) ASSERT_TRUE(may_match) << key;
+    if (i < 2000) {
+      ASSERT_TRUE(may_match) << key;
+    }
     if (i >= 2000 && may_match) false_positives++;
   }
   EXPECT_LT(false_positives, 8000 * 2 / 100);

@@ -80,8 +80,9 @@ class DBPowerLossTest : public ::testing::Test {
     for (int i = 0; i < n; i++) {
       std::string value = Get(Key(round, i));
       present[static_cast<size_t>(i)] = value == Value(round, i);
-      if (value != "NOT_FOUND")
+      if (value != "NOT_FOUND") {
         EXPECT_EQ(value, Value(round, i)) << "round " << round << " key " << i;
+      }
     }
     return present;
   }
