@@ -62,9 +62,9 @@ class DeleteRangeTest : public testing::Test {
   void Flush() { ASSERT_TRUE(db_->Flush().ok()); }
   // Flushes and waits until no flush or compaction runs or is due. The
   // tests that count "strata.data-blocks-read" call it before they write
-  // what they measure: a compaction reads blocks too, and one still running
-  // (lowered under Options::compaction_nice, slow under a sanitizer) would
-  // add its reads to the count.
+  // what they measure: compactions' own reads are not counted, but one
+  // still running (lowered under Options::compaction_nice, slow under a
+  // sanitizer) changes the tables the measured reads walk.
   void FlushAndSettle() {
     Flush();
     ASSERT_TRUE(test::WaitForBackgroundWork(db_.get()).ok());
