@@ -208,6 +208,14 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
       if (newest == nullptr || !table_.TryLinkBefore(node, newest, link_size)) {
         // Deferred (see the top of the file): searched for with the next
         // entries, side by side.
+        const std::string_view pending_key = ExtractUserKey(DecodeLengthPrefixed(entry));
+        if (pending_n_ == 0) {
+          pending_smallest_ = pending_largest_ = pending_key;
+        } else if (comparator_.CompareUserKeys(pending_key, pending_smallest_) < 0) {
+          pending_smallest_ = pending_key;
+        } else if (comparator_.CompareUserKeys(pending_key, pending_largest_) > 0) {
+          pending_largest_ = pending_key;
+        }
         pending_[pending_n_++] = node;
         if (pending_n_ == Table::kMaxBatch) {
           LinkPendingLocked();
@@ -262,18 +270,25 @@ void MemTable::LinkPending(const IterateBounds& bounds) const {
   if (bounds.empty()) return LinkPending();
   if (pending_count_.load(std::memory_order_acquire) == 0) return;
   MutexLock lock(&pending_mu_);
+  if (pending_n_ == 0 || !bounds.Overlaps(pending_smallest_, pending_largest_)) return;
   // The entries inside the bounds are linked; the others stay pending, at
-  // the front of pending_, for the next batch.
+  // the front of pending_, for the next batch, with their key range.
   Table::Unlinked inside[Table::kMaxBatch];
   size_t n_inside = 0, kept = 0;
+  std::string_view smallest, largest;
+  const InternalKeyComparator& icmp = comparator_;
   for (size_t k = 0; k < pending_n_; k++) {
     const std::string_view user_key = ExtractUserKey(DecodeLengthPrefixed(pending_[k].key()));
     if (bounds.BelowLower(user_key) || bounds.AtOrAboveUpper(user_key)) {
+      if (kept == 0 || icmp.CompareUserKeys(user_key, smallest) < 0) smallest = user_key;
+      if (kept == 0 || icmp.CompareUserKeys(user_key, largest) > 0) largest = user_key;
       pending_[kept++] = pending_[k];
     } else {
       inside[n_inside++] = pending_[k];
     }
   }
+  pending_smallest_ = smallest;
+  pending_largest_ = largest;
   if (n_inside == 0) return;
   Table& table = const_cast<Table&>(table_);  // readers link what the writer left pending
   table.InsertBatch(inside, n_inside);

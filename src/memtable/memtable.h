@@ -45,7 +45,10 @@
 // search of a large memtable takes in turn. Whatever reads the skip list
 // (NewIterator, a Get the index cannot answer) first links what is pending
 // (LinkPending); an iterator with bounds links only the pending entries
-// inside them, the only ones it may look at. So every entry of a sequence a
+// inside them, the only ones it may look at (and scans them only when the
+// pending entries' key range meets the bounds: entries left pending outside
+// one collection's range are not walked again by each of its iterators).
+// So every entry of a sequence a
 // reader may see is in the skip list by the time it looks: the writer adds
 // an entry (pending_count_, release) before its write's sequence is
 // published, and the reader takes its sequence before it looks (acquire).
@@ -308,6 +311,10 @@ class MemTable {
   mutable Table::Unlinked pending_[Table::kMaxBatch] GUARDED_BY(pending_mu_);
   mutable size_t pending_n_ GUARDED_BY(pending_mu_) = 0;
   mutable std::atomic<size_t> pending_count_{0};
+  // The smallest and largest user keys among the pending entries (views of
+  // their nodes in the arena); meaningful only while pending_n_ > 0.
+  mutable std::string_view pending_smallest_ GUARDED_BY(pending_mu_);
+  mutable std::string_view pending_largest_ GUARDED_BY(pending_mu_);
 
   // The range tombstones' key bytes, for ApproximateMemoryUsage. Relaxed:
   // only an estimate.

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <iterator>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -619,6 +620,60 @@ TEST(MemTableBoundedIteratorTest, LinksOnlyTheDeferredEntriesInsideItsBounds) {
   for (const char* key : {"a3", "b3", "c3"}) {
     EXPECT_EQ(Lookup(mem, key, seq), Value(std::string("v") + key[0])) << key;
   }
+}
+
+TEST(MemTableBoundedIteratorTest, SeesEveryPendingEntryInsideItsBoundsWhateverTheRangeBefore) {
+  // The pending entries' key range lets an iterator skip them all when the
+  // range misses its bounds. Each step below adds an entry that widens the
+  // range at one end (or lies in its middle) and reads it back through an
+  // iterator whose bounds the range did not meet before that Add: a range
+  // not kept up to date would hide the entry.
+  MemTable mem{InternalKeyComparator(BytewiseComparator()), 1024};
+  SequenceNumber seq = 0;
+  std::set<std::string> written;
+  auto add = [&](const std::string& key) {
+    mem.Add(++seq, kTypeValue, key, "v" + key);
+    written.insert(key);
+  };
+  // The keys of [lower, upper) the memtable holds, through a bounded
+  // iterator, against what was written.
+  auto check = [&](const std::string& lower, const std::string& upper) {
+    const std::string_view lo = lower, up = upper;
+    ReadOptions options;
+    options.iterate_lower_bound = &lo;
+    options.iterate_upper_bound = &up;
+    const IterateBounds bounds(options, InternalKeyComparator(BytewiseComparator()));
+    std::vector<std::string> seen, expected;
+    for (const Entry& e : Scan(mem.NewIterator(bounds).get())) {
+      if (e.user_key >= lower && e.user_key < upper) seen.push_back(e.user_key);
+    }
+    for (const std::string& k : written) {
+      if (k >= lower && k < upper) expected.push_back(k);
+    }
+    EXPECT_EQ(seen, expected) << "[" << lower << ", " << upper << ")";
+  };
+  add("m1");
+  add("m3");
+  check("a", "b");  // the range [m1, m3] misses: nothing linked
+  add("a1");        // a new smallest key
+  check("a", "b");
+  add("z1");  // a new largest key
+  check("y", "zz");
+  add("m2");  // inside the range
+  check("m2", "m3");
+  check("m", "n");
+  // Some entries left pending outside a link: the range is recomputed from
+  // them, and later Adds widen it again.
+  add("c1");
+  add("e1");
+  add("g1");
+  check("d", "f");  // links e1; c1 and g1 stay pending
+  add("f1");
+  check("f", "g");
+  add("b1");
+  check("b", "c");
+  check("a", "zz");
+  EXPECT_LT(seq, MemTable::kMaxBatch);  // every link above was a reader's
 }
 
 // Bytewise, counting its comparisons. Not BytewiseComparator(): a memtable
