@@ -2,8 +2,11 @@
 
 #include "server/reply_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <string_view>
 
 namespace strata::server {
 
@@ -56,17 +59,44 @@ void ReplyWriter::Map(size_t n) {
 
 void ReplyWriter::Set(size_t n) { Header(resp3_ ? '~' : '*', static_cast<int64_t>(n)); }
 
-std::string FormatDouble(double value) {
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+namespace {
+
+// Room for any double FormatDoubleTo writes ("%.17g" is at most 24 bytes).
+constexpr size_t kDoubleTextSize = 32;
+
+// Writes FormatDouble(value) at buf (kDoubleTextSize bytes) without
+// allocating; returns the end of the text.
+char* FormatDoubleTo(double value, char* buf) {
+  if (std::isinf(value)) {
+    const std::string_view text = value > 0 ? "inf" : "-inf";
+    return std::copy(text.begin(), text.end(), buf);
+  }
+  // An integer of magnitude below 1e15 prints under "%.17g" as its digits
+  // (no exponent below 1e17, and every such integer is exact in a double):
+  // the integer's to_chars is several times cheaper than the general form.
+  // Integer scores are common (every ZADD redis-benchmark sends).
+  if (value > -1e15 && value < 1e15) {
+    const auto whole = static_cast<int64_t>(value);
+    if (static_cast<double>(whole) == value) {
+      if (whole == 0 && std::signbit(value)) return std::copy_n("-0", 2, buf);
+      return std::to_chars(buf, buf + kDoubleTextSize, whole).ptr;
+    }
+  }
   // What Redis writes ("%.17g"); to_chars with a precision is specified to
   // print as printf does, without printf's format parsing and locale.
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::general, 17);
-  return std::string(buf, end);
+  return std::to_chars(buf, buf + kDoubleTextSize, value, std::chars_format::general, 17).ptr;
+}
+
+}  // namespace
+
+std::string FormatDouble(double value) {
+  char buf[kDoubleTextSize];
+  return std::string(buf, FormatDoubleTo(value, buf));
 }
 
 void ReplyWriter::Double(double value) {
-  std::string text = FormatDouble(value);
+  char buf[kDoubleTextSize];
+  const std::string_view text(buf, static_cast<size_t>(FormatDoubleTo(value, buf) - buf));
   if (resp3_) {
     out_->push_back(',');
     out_->append(text);

@@ -230,6 +230,18 @@ TEST(ReplyWriterTest, DoublesPrintAsPercent17g) {
     values.push_back(static_cast<double>(static_cast<int64_t>(rng() % 2000001) - 1000000) /
                      static_cast<double>(1 + rng() % 1000));
   }
+  // Integers, which take a shortcut: every magnitude up to past its
+  // 1e15 limit, and the neighbours of that limit and of 2^53.
+  for (double base : {1e15, 9007199254740992.0}) {
+    for (double delta = -4; delta <= 4; delta++) {
+      values.push_back(base + delta);
+      values.push_back(-(base + delta));
+    }
+  }
+  for (int i = 0; i < 20000; i++) {
+    const double whole = static_cast<double>(rng() >> (rng() % 64));
+    values.push_back(i % 2 == 0 ? whole : -whole);
+  }
   for (double d : values) {
     char buf[64];
     int n = std::snprintf(buf, sizeof(buf), "%.17g", d);
