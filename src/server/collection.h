@@ -19,6 +19,7 @@
 #define STRATA_SERVER_COLLECTION_H_
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,42 @@
 
 namespace strata::server {
 
+// An element's key, built in place: a prefix and a subkey joined without a
+// heap allocation when they fit in kInline bytes (nearly every element key
+// does), on the heap otherwise. A command builds one or more per element it
+// reads or writes, and hands it straight to a read or a WriteBatch, which
+// copy it. Neither copyable nor movable: it views its own buffer.
+class ElementKeyBuffer {
+ public:
+  // prefix + subkey + rest (a subkey in two pieces).
+  ElementKeyBuffer(std::string_view prefix, std::string_view subkey, std::string_view rest = {})
+      : size_(prefix.size() + subkey.size() + rest.size()) {
+    char* out = inline_;
+    if (size_ > kInline) {
+      heap_ = std::make_unique<char[]>(size_);
+      out = heap_.get();
+    }
+    data_ = out;
+    for (std::string_view piece : {prefix, subkey, rest}) {
+      if (piece.empty()) continue;
+      std::memcpy(out, piece.data(), piece.size());
+      out += piece.size();
+    }
+  }
+  ElementKeyBuffer(const ElementKeyBuffer&) = delete;
+  ElementKeyBuffer& operator=(const ElementKeyBuffer&) = delete;
+
+  std::string_view view() const { return std::string_view(data_, size_); }
+  operator std::string_view() const { return view(); }  // NOLINT: a key wherever one is taken
+
+ private:
+  static constexpr size_t kInline = 128;
+  char inline_[kInline];
+  std::unique_ptr<char[]> heap_;
+  const char* data_ = nullptr;
+  size_t size_;
+};
+
 // One collection key as a command sees it.
 struct Collection {
   bool found = false;  // the key exists (live) and holds the expected type
@@ -40,12 +77,12 @@ struct Collection {
   std::string prefix;  // SubkeyPrefix(key, meta.version), once found/created
 
   // The key of the element `subkey`.
-  std::string ElementKey(std::string_view subkey) const {
-    std::string k;
-    k.reserve(prefix.size() + subkey.size());  // one allocation, not a copy and a regrowth
-    k.append(prefix);
-    k.append(subkey);
-    return k;
+  ElementKeyBuffer ElementKey(std::string_view subkey) const {
+    return ElementKeyBuffer(prefix, subkey);
+  }
+  // The key of the element whose subkey is head + rest.
+  ElementKeyBuffer ElementKey(std::string_view head, std::string_view rest) const {
+    return ElementKeyBuffer(prefix, head, rest);
   }
 };
 

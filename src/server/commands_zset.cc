@@ -437,6 +437,15 @@ Status CollectLimited(int64_t offset, int64_t limit, std::vector<ZEntry>* out, V
 
 // ---- Writing --------------------------------------------------------------
 
+// The keys of member's entry and of its score-index entry in c, built in
+// place (ZSetMemberSubkey, ZSetScoreSubkey).
+ElementKeyBuffer MemberKey(const Collection& c, std::string_view member) {
+  return c.ElementKey(std::string_view(&kZSetMemberTag, 1), member);
+}
+ElementKeyBuffer ScoreKey(const Collection& c, double score, std::string_view member) {
+  return c.ElementKey(ZSetScoreHead(score).view(), member);
+}
+
 // Applies member updates to one sorted set in one batch, seeing its own
 // earlier updates (ZADD may name a member twice).
 class ZSetWriter {
@@ -458,11 +467,11 @@ class ZSetWriter {
   void Put(std::string_view member, bool had, double old, double score) {
     if (had) {
       if (OrderedScore(old) == OrderedScore(score)) return;
-      batch_.Delete(c_->ElementKey(ZSetScoreSubkey(old, member)));
+      batch_.Delete(ScoreKey(*c_, old, member));
     } else {
       c_->meta.size++;
     }
-    batch_.Put(c_->ElementKey(ZSetMemberSubkey(member)), EncodeScore(score));
+    batch_.Put(MemberKey(*c_, member), EncodeScore(score));
     std::string index = ZSetScoreSubkey(score, member);
     batch_.Put(c_->ElementKey(index), std::string_view());
     bounds_.Added(std::string_view(index).substr(1));
@@ -470,8 +479,8 @@ class ZSetWriter {
   }
 
   void Remove(std::string_view member, double old) {
-    batch_.Delete(c_->ElementKey(ZSetMemberSubkey(member)));
-    batch_.Delete(c_->ElementKey(ZSetScoreSubkey(old, member)));
+    batch_.Delete(MemberKey(*c_, member));
+    batch_.Delete(ScoreKey(*c_, old, member));
     c_->meta.size--;
     pending_[std::string(member)] = std::nullopt;
   }
@@ -520,8 +529,8 @@ bool PutNewZSet(CommandContext& ctx, std::string_view key, const std::vector<ZEn
   c.meta.type = KeyType::kZSet;
   if (!CreateCollection(ctx, key, &c)) return false;
   for (const ZEntry& e : entries) {
-    batch->Put(c.ElementKey(ZSetMemberSubkey(e.member)), EncodeScore(e.score));
-    batch->Put(c.ElementKey(ZSetScoreSubkey(e.score, e.member)), std::string_view());
+    batch->Put(MemberKey(c, e.member), EncodeScore(e.score));
+    batch->Put(ScoreKey(c, e.score, e.member), std::string_view());
   }
   c.meta.size = entries.size();
   PutCollectionMetadata(key, c, batch);

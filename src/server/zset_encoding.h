@@ -76,9 +76,21 @@ inline std::string ZSetMemberSubkey(std::string_view member) {
   return k;
 }
 
+// A score-index subkey's first bytes, the tag and the score; the member
+// follows them. Built without an allocation, for keys made in place.
+struct ZSetScoreHead {
+  explicit ZSetScoreHead(double score) {
+    bytes[0] = kZSetScoreTag;
+    const uint64_t v = OrderedScore(score);
+    for (int i = 0; i < 8; i++) bytes[1 + i] = static_cast<char>(v >> (56 - 8 * i));
+  }
+  std::string_view view() const { return std::string_view(bytes, sizeof(bytes)); }
+
+  char bytes[9];
+};
+
 inline std::string ZSetScoreSubkey(double score, std::string_view member) {
-  std::string k(1, kZSetScoreTag);
-  AppendScore(&k, score);
+  std::string k(ZSetScoreHead(score).view());
   k.append(member);
   return k;
 }

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "server/collection.h"
 #include "server/metadata.h"
 #include "server/zset_encoding.h"
 #include "server_harness.h"
@@ -244,6 +245,27 @@ TEST(ZSetCommandsTest, RandMemberAndScan) {
 // The score-index bounds kept in a sorted set's metadata (ZSetBounds).
 std::string IndexKey(double score, const std::string& member) {
   return ZSetScoreSubkey(score, member).substr(1);
+}
+
+TEST(ElementKeyBufferTest, JoinsItsPiecesInPlaceOrOnTheHeap) {
+  // Element keys are built in a 128-byte buffer, or on the heap past it;
+  // either way the key is the pieces joined, whichever pieces are empty.
+  for (size_t member_size : {0, 1, 100, 110, 111, 112, 300}) {
+    const std::string prefix = SubkeyPrefix("myzset", 42);
+    const std::string member(member_size, 'm');
+    const std::string expected = prefix + ZSetScoreSubkey(-2.5, member);
+    const ElementKeyBuffer three(prefix, ZSetScoreHead(-2.5).view(), member);
+    EXPECT_EQ(three.view(), expected) << member_size;
+    const ElementKeyBuffer two(prefix, ZSetScoreSubkey(-2.5, member));
+    EXPECT_EQ(two.view(), expected) << member_size;
+    Collection c;
+    c.prefix = prefix;
+    EXPECT_EQ(std::string_view(c.ElementKey(ZSetScoreHead(-2.5).view(), member)), expected);
+    EXPECT_EQ(std::string_view(c.ElementKey(ZSetMemberSubkey(member))),
+              prefix + std::string(1, kZSetMemberTag) + member);
+  }
+  EXPECT_EQ(ElementKeyBuffer("", "").view(), "");
+  EXPECT_EQ(ElementKeyBuffer("p", "", "r").view(), "pr");
 }
 
 TEST(ZSetBoundsTest, EncodingRoundTripsAndRejectsMalformed) {
