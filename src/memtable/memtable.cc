@@ -195,16 +195,20 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
     if (is_hot || !ordered_.load(std::memory_order_relaxed)) {
       entry = table_.InsertInline(link_size + encoded_size, link_size, fill, &hot.splice);
     } else {
-      Table::Unlinked node = table_.PrepareInline(link_size + encoded_size, link_size, fill);
-      entry = node.key();
       // A tombstone mostly deletes a key written not long ago (a popped list
       // element or set member): if this memtable holds it, the tombstone
-      // sorts right before its newest entry, which the index names, and a
-      // node of height 1 (three in four) goes in there without a search.
-      // (Only a node TryLinkBefore can take walks the chain: a key the
-      // memtable does not hold costs the walk's misses for nothing.)
-      const char* newest =
-          type == kTypeDeletion && node.height() == 1 ? NewestEntry(bucket, user_key) : nullptr;
+      // sorts right before its newest entry, which the index names, and
+      // goes in there as a node of height 1, without a search. Height 1
+      // whatever the draw would have given: the tombstone and the entry it
+      // deletes then stand in the list like one node of the entry's
+      // height, so a search's walk along level 0 takes one more step for
+      // each such pair it crosses, and the levels above are unchanged. (A
+      // key the memtable does not hold costs the chain walk's misses for
+      // nothing, and its node a search.)
+      const char* newest = type == kTypeDeletion ? NewestEntry(bucket, user_key) : nullptr;
+      Table::Unlinked node = table_.PrepareInline(link_size + encoded_size, link_size, fill,
+                                                  newest != nullptr ? 1 : 0);
+      entry = node.key();
       if (newest == nullptr || !table_.TryLinkBefore(node, newest, link_size)) {
         // Deferred (see the top of the file): searched for with the next
         // entries, side by side.

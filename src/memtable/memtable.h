@@ -69,9 +69,10 @@
 //
 // Tombstones of keys this memtable holds (a popped list element, set member
 // or sorted-set entry): the tombstone sorts right before the key's newest
-// entry, which the index's chain names. A tombstone node of height 1 (three
-// in four) is linked in there at once, without a search, when that entry is
-// itself linked in (SkipList::TryLinkBefore); any other is deferred.
+// entry, which the index's chain names. Such a tombstone gets a node of
+// height 1 and is linked in there at once, without a search, when that
+// entry is itself linked in (SkipList::TryLinkBefore); any other is
+// deferred.
 //
 // Batches: without the index, AddBatch adds a write batch's point updates
 // up to kMaxBatch at a time, their skip-list searches walking the list side by

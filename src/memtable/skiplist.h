@@ -145,8 +145,11 @@ class SkipList {
   // 554 at 32, 505 at 64 (medians of 3).
   static constexpr size_t kMaxBatch = 64;
   Unlinked Prepare(const Key& key);
+  // `height` 0 draws the node's height as every insert does; 1 makes a node
+  // for TryLinkBefore (whatever height a node has, the list stays correct;
+  // only its balance rests on the draw).
   template <typename Fill>
-  Unlinked PrepareInline(size_t payload_size, size_t key_offset, Fill&& fill);
+  Unlinked PrepareInline(size_t payload_size, size_t key_offset, Fill&& fill, int height = 0);
 
   // For inline keys: links the prepared `node` in right before the node
   // whose key is `next_key` (a key returned by InsertInline or
@@ -553,11 +556,12 @@ typename SkipList<Key, Comparator>::Unlinked SkipList<Key, Comparator>::Prepare(
 template <typename Key, class Comparator>
 template <typename Fill>
 typename SkipList<Key, Comparator>::Unlinked SkipList<Key, Comparator>::PrepareInline(
-    size_t payload_size, size_t key_offset, Fill&& fill) {
+    size_t payload_size, size_t key_offset, Fill&& fill, int height) {
   static_assert(std::is_same_v<Key, const char*>, "inline keys are byte pointers");
   static_assert(sizeof(Node) % alignof(Node) == 0, "the payload starts aligned");
   assert(key_offset < payload_size);
-  const int height = RandomHeight();
+  assert(height >= 0 && height <= kMaxHeight);
+  if (height == 0) height = RandomHeight();
   const size_t node_size = NodeSize(height);
   char* const mem = arena_->AllocateAligned(node_size + payload_size);
   char* const payload = mem + node_size;

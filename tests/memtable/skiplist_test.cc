@@ -576,6 +576,49 @@ TEST(SkipListTest, TryLinkBeforePlacesANodeRightBeforeAnInlineKey) {
   ExpectCStringScans(&iter, model);
 }
 
+TEST(SkipListTest, NodesPreparedWithHeightOneAllLinkBefore) {
+  // The memtable prepares a tombstone of a key it holds with height 1, so
+  // that TryLinkBefore takes every one, not three in four: all are linked,
+  // and the list stays ordered and searchable at every level.
+  Arena arena;
+  CStringSkipList list(CStringComparator(), &arena);
+  constexpr size_t kPrefix = 8;
+  auto prepare = [&](const std::string& key, int height) {
+    return list.PrepareInline(
+        kPrefix + key.size() + 1, kPrefix,
+        [&](char* p) {
+          std::memset(p, 0xCD, kPrefix);
+          std::memcpy(p + kPrefix, key.c_str(), key.size() + 1);
+        },
+        height);
+  };
+  std::set<std::string> model;
+  std::vector<const char*> existing;
+  for (int i = 0; i < 4000; i++) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%05db", i);
+    CStringSkipList::Unlinked node = prepare(key, 0);
+    list.InsertBatch(&node, 1);
+    existing.push_back(node.key());
+    model.insert(key);
+  }
+  int taller = 0;
+  for (int i = 0; i < 4000; i++) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%05da", i);
+    CStringSkipList::Unlinked node = prepare(key, 1);
+    ASSERT_EQ(node.height(), 1);
+    ASSERT_TRUE(list.TryLinkBefore(node, existing[i], kPrefix)) << key;
+    model.insert(key);
+    taller += prepare("unused", 0).height() > 1 ? 1 : 0;  // the draw still varies
+  }
+  EXPECT_GT(taller, 500);
+  list.CheckInvariants();
+  for (const std::string& key : model) ASSERT_TRUE(list.Contains(key.c_str())) << key;
+  CStringSkipList::Iterator iter(&list);
+  ExpectCStringScans(&iter, model);
+}
+
 TEST(SkipListTest, UsesTheArena) {
   Arena arena;
   U64SkipList list(U64Comparator(), &arena);
