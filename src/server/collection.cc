@@ -112,10 +112,10 @@ ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c,
 void ElementIterator::SeekToFirst() { it_->Seek(lower_bound_); }
 void ElementIterator::SeekToLast() { it_->SeekToLast(); }
 
-void ElementIterator::Seek(std::string_view subkey) {
-  std::string target = lower_;
-  target.append(subkey);
-  it_->Seek(target);
+void ElementIterator::Seek(std::string_view subkey) { it_->Seek(ElementKeyBuffer(lower_, subkey)); }
+
+void ElementIterator::Seek(std::string_view head, std::string_view rest) {
+  it_->Seek(ElementKeyBuffer(lower_, head, rest));
 }
 
 void ElementIterator::SeekForPrev(std::string_view subkey) {

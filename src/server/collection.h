@@ -134,6 +134,8 @@ class ElementIterator {
   void SeekToLast();
   // First element whose subkey is >= target.
   void Seek(std::string_view subkey);
+  // Seek(head + rest), without joining them first.
+  void Seek(std::string_view head, std::string_view rest);
   // Last element whose subkey is <= target.
   void SeekForPrev(std::string_view subkey);
   bool Valid() const;

@@ -201,9 +201,7 @@ class ZSetCursor {
 
   // Forward from the first subkey >= tag + from.
   void SeekForward(std::string_view from) {
-    std::string k(1, tag_);
-    k.append(from);
-    it_.Seek(k);
+    it_.Seek(std::string_view(&tag_, 1), from);
     Check();
   }
   // Backward from the last subkey < tag + before (before empty: from the
