@@ -45,12 +45,14 @@ bool CreateCollection(CommandContext& ctx, std::string_view key, Collection* c) 
 }
 
 void PutCollectionMetadata(std::string_view key, const Collection& c, WriteBatch* batch) {
+  const KeyBuffer meta_key(std::string_view(&kMetadataPrefix, 1), key);
   if (c.meta.size == 0) {
-    batch->Delete(MetadataKey(key));
+    batch->Delete(meta_key);
   } else {
-    batch->Put(MetadataKey(key),
-               EncodeCollectionMetadata(c.meta.type, c.meta.expire_ms, c.meta.version, c.meta.size,
-                                        c.meta.extra));
+    // EncodeCollectionMetadata's bytes, in place.
+    char header[kCollectionHeaderSize];
+    EncodeCollectionHeader(header, c.meta.type, c.meta.expire_ms, c.meta.version, c.meta.size);
+    batch->Put(meta_key, KeyBuffer(std::string_view(header, sizeof(header)), c.meta.extra));
   }
 }
 
@@ -112,10 +114,10 @@ ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c,
 void ElementIterator::SeekToFirst() { it_->Seek(lower_bound_); }
 void ElementIterator::SeekToLast() { it_->SeekToLast(); }
 
-void ElementIterator::Seek(std::string_view subkey) { it_->Seek(ElementKeyBuffer(lower_, subkey)); }
+void ElementIterator::Seek(std::string_view subkey) { it_->Seek(KeyBuffer(lower_, subkey)); }
 
 void ElementIterator::Seek(std::string_view head, std::string_view rest) {
-  it_->Seek(ElementKeyBuffer(lower_, head, rest));
+  it_->Seek(KeyBuffer(lower_, head, rest));
 }
 
 void ElementIterator::SeekForPrev(std::string_view subkey) {

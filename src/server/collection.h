@@ -32,15 +32,16 @@
 
 namespace strata::server {
 
-// An element's key, built in place: a prefix and a subkey joined without a
-// heap allocation when they fit in kInline bytes (nearly every element key
-// does), on the heap otherwise. A command builds one or more per element it
-// reads or writes, and hands it straight to a read or a WriteBatch, which
-// copy it. Neither copyable nor movable: it views its own buffer.
-class ElementKeyBuffer {
+// A key (or a small record) built in place: up to three pieces joined
+// without a heap allocation when they fit in kInline bytes (nearly every
+// element key and metadata record does), on the heap otherwise. A command
+// builds one or more per element it reads or writes, and hands it straight
+// to a read or a WriteBatch, which copy it. Neither copyable nor movable:
+// it views its own buffer.
+class KeyBuffer {
  public:
   // prefix + subkey + rest (a subkey in two pieces).
-  ElementKeyBuffer(std::string_view prefix, std::string_view subkey, std::string_view rest = {})
+  KeyBuffer(std::string_view prefix, std::string_view subkey, std::string_view rest = {})
       : size_(prefix.size() + subkey.size() + rest.size()) {
     char* out = inline_;
     if (size_ > kInline) {
@@ -54,8 +55,8 @@ class ElementKeyBuffer {
       out += piece.size();
     }
   }
-  ElementKeyBuffer(const ElementKeyBuffer&) = delete;
-  ElementKeyBuffer& operator=(const ElementKeyBuffer&) = delete;
+  KeyBuffer(const KeyBuffer&) = delete;
+  KeyBuffer& operator=(const KeyBuffer&) = delete;
 
   std::string_view view() const { return std::string_view(data_, size_); }
   operator std::string_view() const { return view(); }  // NOLINT: a key wherever one is taken
@@ -77,12 +78,10 @@ struct Collection {
   std::string prefix;  // SubkeyPrefix(key, meta.version), once found/created
 
   // The key of the element `subkey`.
-  ElementKeyBuffer ElementKey(std::string_view subkey) const {
-    return ElementKeyBuffer(prefix, subkey);
-  }
+  KeyBuffer ElementKey(std::string_view subkey) const { return KeyBuffer(prefix, subkey); }
   // The key of the element whose subkey is head + rest.
-  ElementKeyBuffer ElementKey(std::string_view head, std::string_view rest) const {
-    return ElementKeyBuffer(prefix, head, rest);
+  KeyBuffer ElementKey(std::string_view head, std::string_view rest) const {
+    return KeyBuffer(prefix, head, rest);
   }
 };
 

@@ -64,7 +64,7 @@ struct List {
   List& operator=(const List&) = delete;
 
   int64_t size() const { return static_cast<int64_t>(tail - head); }
-  ElementKeyBuffer ElementKey(uint64_t index) const { return c.ElementKey(IndexKey(index)); }
+  KeyBuffer ElementKey(uint64_t index) const { return c.ElementKey(IndexKey(index)); }
 };
 
 // Reads `key` as a list. Returns false after replying (WRONGTYPE, engine

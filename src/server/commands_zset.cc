@@ -437,10 +437,10 @@ Status CollectLimited(int64_t offset, int64_t limit, std::vector<ZEntry>* out, V
 
 // The keys of member's entry and of its score-index entry in c, built in
 // place (ZSetMemberSubkey, ZSetScoreSubkey).
-ElementKeyBuffer MemberKey(const Collection& c, std::string_view member) {
+KeyBuffer MemberKey(const Collection& c, std::string_view member) {
   return c.ElementKey(std::string_view(&kZSetMemberTag, 1), member);
 }
-ElementKeyBuffer ScoreKey(const Collection& c, double score, std::string_view member) {
+KeyBuffer ScoreKey(const Collection& c, double score, std::string_view member) {
   return c.ElementKey(ZSetScoreHead(score).view(), member);
 }
 

@@ -71,14 +71,19 @@ std::string EncodeStringMetadata(uint64_t expire_ms, std::string_view value) {
   return record;
 }
 
+void EncodeCollectionHeader(char* out, KeyType type, uint64_t expire_ms, uint64_t version,
+                            uint64_t size) {
+  static_assert(kCollectionHeaderSize == kHeaderSize + 16);
+  out[0] = static_cast<char>(type);
+  EncodeFixed64(out + 1, expire_ms);
+  EncodeFixed64(out + 9, version);
+  EncodeFixed64(out + 17, size);
+}
+
 std::string EncodeCollectionMetadata(KeyType type, uint64_t expire_ms, uint64_t version,
                                      uint64_t size, std::string_view extra) {
-  std::string record;
-  record.reserve(kHeaderSize + 16 + extra.size());
-  record.push_back(static_cast<char>(type));
-  PutFixed64(&record, expire_ms);
-  PutFixed64(&record, version);
-  PutFixed64(&record, size);
+  std::string record(kCollectionHeaderSize, '\0');
+  EncodeCollectionHeader(record.data(), type, expire_ms, version, size);
   record.append(extra);
   return record;
 }

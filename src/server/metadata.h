@@ -88,6 +88,11 @@ std::string EncodeStringMetadata(uint64_t expire_ms, std::string_view value);
 // fields) follows the size.
 std::string EncodeCollectionMetadata(KeyType type, uint64_t expire_ms, uint64_t version,
                                      uint64_t size, std::string_view extra = {});
+// The bytes of EncodeCollectionMetadata before `extra` (type, expiry,
+// version, size), written at `out` without an allocation.
+inline constexpr size_t kCollectionHeaderSize = 1 + 8 + 8 + 8;
+void EncodeCollectionHeader(char* out, KeyType type, uint64_t expire_ms, uint64_t version,
+                            uint64_t size);
 // Decodes `record` into *meta (meta->value views `record`). Returns
 // Corruption if the record is malformed.
 Status DecodeMetadata(std::string_view record, Metadata* meta);

@@ -14,6 +14,7 @@
 
 #include "server/metadata.h"
 #include "server_harness.h"
+#include "util/coding.h"
 
 namespace strata::server {
 namespace {
@@ -37,6 +38,16 @@ TEST(MetadataTest, EncodingRoundTripsAndRejectsDamage) {
   EXPECT_EQ(meta.type, KeyType::kHash);
   EXPECT_EQ(meta.version, 7u);
   EXPECT_EQ(meta.size, 42u);
+  // Byte for byte (docs/SERVER.md): type, then expiry, version and size as
+  // fixed64, then the type's extra bytes.
+  std::string expected(1, static_cast<char>(KeyType::kHash));
+  for (uint64_t field : {uint64_t{5}, uint64_t{7}, uint64_t{42}}) {
+    char bytes[8];
+    EncodeFixed64(bytes, field);
+    expected.append(bytes, sizeof(bytes));
+  }
+  expected += "xy";
+  EXPECT_EQ(EncodeCollectionMetadata(KeyType::kHash, 5, 7, 42, "xy"), expected);
   EXPECT_TRUE(DecodeMetadata(hash.substr(0, 12), &meta).IsCorruption());
   EXPECT_TRUE(DecodeMetadata("\x09" + std::string(8, '\0'), &meta).IsCorruption());
   EXPECT_TRUE(DecodeMetadata("\x01", &meta).IsCorruption());

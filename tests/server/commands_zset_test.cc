@@ -247,16 +247,16 @@ std::string IndexKey(double score, const std::string& member) {
   return ZSetScoreSubkey(score, member).substr(1);
 }
 
-TEST(ElementKeyBufferTest, JoinsItsPiecesInPlaceOrOnTheHeap) {
+TEST(KeyBufferTest, JoinsItsPiecesInPlaceOrOnTheHeap) {
   // Element keys are built in a 128-byte buffer, or on the heap past it;
   // either way the key is the pieces joined, whichever pieces are empty.
   for (size_t member_size : {0, 1, 100, 110, 111, 112, 300}) {
     const std::string prefix = SubkeyPrefix("myzset", 42);
     const std::string member(member_size, 'm');
     const std::string expected = prefix + ZSetScoreSubkey(-2.5, member);
-    const ElementKeyBuffer three(prefix, ZSetScoreHead(-2.5).view(), member);
+    const KeyBuffer three(prefix, ZSetScoreHead(-2.5).view(), member);
     EXPECT_EQ(three.view(), expected) << member_size;
-    const ElementKeyBuffer two(prefix, ZSetScoreSubkey(-2.5, member));
+    const KeyBuffer two(prefix, ZSetScoreSubkey(-2.5, member));
     EXPECT_EQ(two.view(), expected) << member_size;
     Collection c;
     c.prefix = prefix;
@@ -264,8 +264,8 @@ TEST(ElementKeyBufferTest, JoinsItsPiecesInPlaceOrOnTheHeap) {
     EXPECT_EQ(std::string_view(c.ElementKey(ZSetMemberSubkey(member))),
               prefix + std::string(1, kZSetMemberTag) + member);
   }
-  EXPECT_EQ(ElementKeyBuffer("", "").view(), "");
-  EXPECT_EQ(ElementKeyBuffer("p", "", "r").view(), "pr");
+  EXPECT_EQ(KeyBuffer("", "").view(), "");
+  EXPECT_EQ(KeyBuffer("p", "", "r").view(), "pr");
 }
 
 TEST(ZSetBoundsTest, EncodingRoundTripsAndRejectsMalformed) {
