@@ -50,11 +50,7 @@ std::unique_ptr<Iterator> DbIterator(CommandContext& ctx, const ReadOptions& opt
 
 Status DbWrite(CommandContext& ctx, WriteBatch* batch) {
   if (ctx.txn != nullptr) return ctx.txn->Add(*batch);
-  Status s = ctx.state->Write(batch);
-  // After the write: a WATCH between the write and the bump only sees a
-  // change that did not happen (EXEC fails, safely), never misses one.
-  if (s.ok()) ctx.state->txn_gate()->Touch(*batch);
-  return s;
+  return ctx.state->Write(batch);  // touches the batch's keys for WATCH
 }
 
 Status DbFlushAll(CommandContext& ctx) {
@@ -172,9 +168,7 @@ Status CommitTransaction(CommandContext& ctx, Transaction* txn) {
   Status s = batch->Iterate(&collector);
   if (!s.ok()) return s;
   KeyLockGuard guard(ctx.state->locks(), collector.keys);
-  s = ctx.state->Write(batch);
-  if (s.ok()) ctx.state->txn_gate()->Touch(*batch);
-  return s;
+  return ctx.state->Write(batch);
 }
 
 void ExecCommand(CommandContext& ctx) {

@@ -19,21 +19,31 @@ constexpr size_t kMaxCursors = 16384;
 constexpr size_t kExpirePassKeys = 2000;
 constexpr auto kBackgroundTick = std::chrono::milliseconds(100);
 
-// Whether `batch` stores a metadata record with an expiry.
-bool SetsAnExpiry(const WriteBatch& batch) {
-  class Finder : public WriteBatch::Handler {
-   public:
-    void Put(std::string_view key, std::string_view value) override {
-      if (!key.empty() && key[0] == kMetadataPrefix && ExpiryOf(value) != 0) found = true;
-    }
-    void Delete(std::string_view) override {}
-    bool found = false;
-  };
-  Finder finder;
-  // A batch a command built is well formed; nothing to report.
-  (void)batch.Iterate(&finder);
-  return finder.found;
-}
+// What ServerState::Write does after a write, in one pass over the batch:
+// notes whether it stores a metadata record with an expiry, and, when the
+// write succeeded, touches its keys for WATCH (TransactionGate::Toucher).
+class AfterWrite : public WriteBatch::Handler {
+ public:
+  // `gate` null: the write failed, nothing to touch.
+  explicit AfterWrite(TransactionGate* gate) : toucher_(gate), touch_(gate != nullptr) {}
+
+  void Put(std::string_view key, std::string_view value) override {
+    if (!key.empty() && key[0] == kMetadataPrefix && ExpiryOf(value) != 0) sets_expiry = true;
+    if (touch_) toucher_.Key(key);
+  }
+  void Delete(std::string_view key) override {
+    if (touch_) toucher_.Key(key);
+  }
+  // A range deletion (FLUSHALL) bumps nothing: EXEC fails for a key live at
+  // WATCH and gone now, and only for such a key (Redis 7.0).
+  void DeleteRange(std::string_view, std::string_view) override {}
+
+  bool sets_expiry = false;
+
+ private:
+  TransactionGate::Toucher toucher_;
+  const bool touch_;
+};
 
 }  // namespace
 
@@ -139,9 +149,14 @@ Status ServerState::Write(WriteBatch* batch) {
   // FlushWal.
   options.defer_wal_flush = true;
   Status s = db_->Write(options, batch);
+  // After the write: a WATCH between the write and the bump only sees a
+  // change that did not happen (EXEC fails, safely), never misses one.
+  AfterWrite after(s.ok() ? &txn_gate_ : nullptr);
+  // A batch a command built is well formed; nothing to report.
+  (void)batch->Iterate(&after);
   // Counted after the write whatever its outcome: ExpireSome only needs to
   // see a change (server_state.h, expiry_writes_).
-  if (SetsAnExpiry(*batch)) expiry_writes_.fetch_add(1, std::memory_order_release);
+  if (after.sets_expiry) expiry_writes_.fetch_add(1, std::memory_order_release);
   if (s.ok() && mode == AppendFsync::kEverySec) {
     stats_.writes_since_sync.fetch_add(1, std::memory_order_relaxed);
   }

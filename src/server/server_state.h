@@ -167,7 +167,8 @@ class ServerState {
   // everysec and no, the WAL record may wait in the engine's buffer
   // (defer_wal_flush): a reply that depends on it (or on any data a command
   // read) goes out only after FlushWal, so kill -9 loses no acknowledged
-  // write; Connection::Flush calls it before every socket write.
+  // write; Connection::Flush calls it before every socket write. A
+  // successful write touches the batch's keys for WATCH (txn_gate()).
   Status Write(WriteBatch* batch);
   // Hands the WAL records Write deferred to the OS (cheap when none are).
   Status FlushWal() { return db_->FlushWAL(); }

@@ -241,42 +241,16 @@ std::unique_ptr<Iterator> Transaction::NewIterator(DB* db, const ReadOptions& op
   return std::make_unique<OverlayIterator>(this, db->NewIterator(options), options);
 }
 
-namespace {
-
-class Toucher : public WriteBatch::Handler {
- public:
-  explicit Toucher(TransactionGate* gate) : gate_(gate) {}
-  void Put(std::string_view key, std::string_view) override { TouchKey(key); }
-  void Delete(std::string_view key) override { TouchKey(key); }
-  // A range deletion (FLUSHALL) bumps nothing: EXEC fails for a key live at
-  // WATCH and gone now, and only for such a key (Redis 7.0).
-  void DeleteRange(std::string_view, std::string_view) override {}
-
- private:
-  void TouchKey(std::string_view key) {
-    std::optional<std::string_view> user_key = UserKeyOfEngineKey(key);
-    if (!user_key) return;
-    // A collection's updates all name one user key: hashed once per batch.
-    if (last_ != TransactionGate::kStripes && *user_key == last_key_) return;
-    size_t stripe = TransactionGate::StripeOf(*user_key);
-    last_key_ = *user_key;  // views the batch, which outlives the Toucher
-    // One bump per stripe and batch is enough (and cheaper for collections).
-    if (stripe == last_) return;
-    last_ = stripe;
-    gate_->Bump(stripe);
-  }
-
-  TransactionGate* const gate_;
-  size_t last_ = TransactionGate::kStripes;
-  std::string_view last_key_;
-};
-
-}  // namespace
-
-void TransactionGate::Touch(const WriteBatch& batch) {
-  Toucher toucher(this);
-  // A batch a command built is well formed; nothing to report.
-  (void)batch.Iterate(&toucher);
+void TransactionGate::Toucher::Key(std::string_view engine_key) {
+  std::optional<std::string_view> user_key = UserKeyOfEngineKey(engine_key);
+  if (!user_key) return;
+  if (last_ != kStripes && *user_key == last_key_) return;
+  size_t stripe = StripeOf(*user_key);
+  last_key_ = *user_key;
+  // One bump per stripe and batch is enough (and cheaper for collections).
+  if (stripe == last_) return;
+  last_ = stripe;
+  gate_->Bump(stripe);
 }
 
 }  // namespace strata::server

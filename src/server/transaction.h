@@ -90,9 +90,20 @@ class TransactionGate {
     return counters_[stripe].load(std::memory_order_relaxed);
   }
 
-  // Records that `batch` was committed: bumps the counters of the user keys
-  // it writes.
-  void Touch(const WriteBatch& batch);
+  // Records that a batch was committed, one of its keys at a time (its
+  // committer's pass over the batch, ServerState::Write): bumps the counter
+  // of each user key it writes, once per stripe. A collection's updates all
+  // name one user key: hashed once per batch. Keys must outlive it.
+  class Toucher {
+   public:
+    explicit Toucher(TransactionGate* gate) : gate_(gate) {}
+    void Key(std::string_view engine_key);
+
+   private:
+    TransactionGate* const gate_;
+    size_t last_ = kStripes;
+    std::string_view last_key_;
+  };
   void Bump(size_t stripe) { counters_[stripe].fetch_add(1, std::memory_order_relaxed); }
 
  private:
