@@ -48,10 +48,10 @@
 // inside them, the only ones it may look at (and scans them only when the
 // pending entries' key range meets the bounds: entries left pending outside
 // one collection's range are not walked again by each of its iterators).
-// So every entry of a sequence a
-// reader may see is in the skip list by the time it looks: the writer adds
-// an entry (pending_count_, release) before its write's sequence is
-// published, and the reader takes its sequence before it looks (acquire).
+// So every entry of a sequence a reader may see is in the skip list by the
+// time it looks: the writer adds an entry (pending_count_, release) before
+// its write's sequence is published, and the reader takes its sequence
+// before it looks (acquire).
 // pending_mu_ makes the writer and a reader that links the pending entries
 // one writer of the skip list at a time; a hot key (below) is linked at
 // once, under the same lock.
