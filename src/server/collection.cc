@@ -45,14 +45,13 @@ bool CreateCollection(CommandContext& ctx, std::string_view key, Collection* c) 
 }
 
 void PutCollectionMetadata(std::string_view key, const Collection& c, WriteBatch* batch) {
-  const KeyBuffer meta_key(std::string_view(&kMetadataPrefix, 1), key);
   if (c.meta.size == 0) {
-    batch->Delete(meta_key);
+    batch->Delete(MetadataKey(key));
   } else {
     // EncodeCollectionMetadata's bytes, in place.
     char header[kCollectionHeaderSize];
     EncodeCollectionHeader(header, c.meta.type, c.meta.expire_ms, c.meta.version, c.meta.size);
-    batch->Put(meta_key, KeyBuffer(std::string_view(header, sizeof(header)), c.meta.extra));
+    batch->Put(MetadataKey(key), KeyBuffer(std::string_view(header, sizeof(header)), c.meta.extra));
   }
 }
 

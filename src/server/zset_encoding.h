@@ -49,10 +49,17 @@ inline double ScoreFromOrdered(uint64_t ordered) {
   return std::bit_cast<double>(bits);
 }
 
-// 8 big-endian bytes of OrderedScore(score).
+// Writes the 8 big-endian bytes of OrderedScore(score) at out.
+inline void EncodeScoreTo(char* out, double score) {
+  const uint64_t v = OrderedScore(score);
+  for (int i = 0; i < 8; i++) out[i] = static_cast<char>(v >> (56 - 8 * i));
+}
+
+// Appends EncodeScoreTo's 8 bytes.
 inline void AppendScore(std::string* out, double score) {
-  uint64_t v = OrderedScore(score);
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+  char bytes[8];
+  EncodeScoreTo(bytes, score);
+  out->append(bytes, sizeof(bytes));
 }
 
 inline std::string EncodeScore(double score) {
@@ -81,8 +88,7 @@ inline std::string ZSetMemberSubkey(std::string_view member) {
 struct ZSetScoreHead {
   explicit ZSetScoreHead(double score) {
     bytes[0] = kZSetScoreTag;
-    const uint64_t v = OrderedScore(score);
-    for (int i = 0; i < 8; i++) bytes[1 + i] = static_cast<char>(v >> (56 - 8 * i));
+    EncodeScoreTo(bytes + 1, score);
   }
   std::string_view view() const { return std::string_view(bytes, sizeof(bytes)); }
 
