@@ -381,20 +381,25 @@ void SAddCommand(CommandContext& ctx) {
   bool existed = c.found;
   if (!existed && !CreateCollection(ctx, key, &c)) return;
   WriteBatch batch;
-  std::unordered_set<std::string_view> added;
+  // The members named so far: only a later argument can repeat one, so
+  // SADD's one member (the common call) needs no set, nor its hashing and
+  // two allocations.
+  std::unordered_set<std::string_view> named;
+  uint64_t added = 0;
   for (size_t i = 2; i < ctx.argv.size(); i++) {
     std::string_view member = ctx.argv[i];
-    if (added.count(member) != 0) continue;
+    if (named.contains(member)) continue;
+    if (i + 1 < ctx.argv.size()) named.insert(member);
     bool is = false;
     if (existed && !IsMember(ctx, c, member, &is)) return;
     if (is) continue;
-    added.insert(member);
+    added++;
     batch.Put(c.ElementKey(member), std::string_view());
   }
-  if (added.empty()) return ctx.reply->Integer(0);
-  c.meta.size += added.size();
+  if (added == 0) return ctx.reply->Integer(0);
+  c.meta.size += added;
   PutCollectionMetadata(key, c, &batch);
-  if (CommitBatch(ctx, &batch)) ctx.reply->Integer(static_cast<int64_t>(added.size()));
+  if (CommitBatch(ctx, &batch)) ctx.reply->Integer(static_cast<int64_t>(added));
 }
 
 void SRemCommand(CommandContext& ctx) {

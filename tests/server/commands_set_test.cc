@@ -58,6 +58,11 @@ TEST_F(SetCommandsTest, AddRemoveCardMembership) {
   EXPECT_EQ(Run({"SADD", "s", "a", "b", "a"}), Int(2));
   EXPECT_EQ(Run({"SADD", "s", "b", "c"}), Int(1));
   EXPECT_EQ(Run({"SCARD", "s"}), Int(3));
+  // Repeats of a member already there and of one this command adds.
+  EXPECT_EQ(Run({"SADD", "s", "c", "d", "c", "d", "a"}), Int(1));
+  EXPECT_EQ(Run({"SCARD", "s"}), Int(4));
+  EXPECT_EQ(Run({"SREM", "s", "d"}), Int(1));
+  EXPECT_EQ(Run({"SCARD", "s"}), Int(3));
   EXPECT_EQ(Run({"SCARD", "none"}), Int(0));
   EXPECT_EQ(Run({"SISMEMBER", "s", "a"}), Int(1));
   EXPECT_EQ(Run({"SISMEMBER", "s", "x"}), Int(0));
