@@ -16,8 +16,10 @@ namespace {
 // Makes room for `more` bytes at the end of rep before an update is
 // appended: at least kMinBatchBytes, then doubling, so that a command's small
 // batch (a few keys and a metadata record) grows its buffer once rather than
-// once per update from std::string's inline 15 bytes.
-constexpr size_t kMinBatchBytes = 128;
+// once per update from std::string's inline 15 bytes. 256: a sorted-set
+// pop's batch (two element deletions and a metadata record, ~160 bytes)
+// outgrew 128 and took two allocations.
+constexpr size_t kMinBatchBytes = 256;
 void ReserveFor(std::string* rep, size_t more) {
   const size_t need = rep->size() + more;
   if (need <= rep->capacity()) return;
