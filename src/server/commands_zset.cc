@@ -27,6 +27,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <span>
 #include <unordered_map>
 
 #include "server/blocking.h"
@@ -268,17 +269,15 @@ Status CorruptIndex() { return Status::Corruption("sorted set: bad score index e
 // The upper subkey of a backward walk of c's score index: before
 // `before` (a score-index subkey without its tag; empty: no limit) and
 // past no entry after c's high bound (ZSetBounds), whichever is lower.
-std::string ScoreWalkUpper(const ZSetBounds& bounds, std::string_view before = {}) {
-  std::string upper(1, kZSetScoreTag);
-  if (bounds.high && (before.empty() || *bounds.high < before)) {
-    upper.append(*bounds.high);
-    upper.push_back('\0');  // the first subkey after high
-  } else if (!before.empty()) {
-    upper.append(before);
-  } else {
-    upper[0] = static_cast<char>(kZSetScoreTag + 1);
+KeyBuffer ScoreWalkUpper(const ZSetBounds& bounds, std::string_view before = {}) {
+  static constexpr char kTags[2] = {kZSetScoreTag, static_cast<char>(kZSetScoreTag + 1)};
+  const std::string_view tag(&kTags[0], 1);
+  if (bounds.high && (before.empty() || bounds.high->view() < before)) {
+    // The first subkey after high.
+    return KeyBuffer(tag, bounds.high->view(), std::string_view("\0", 1));
   }
-  return upper;
+  if (!before.empty()) return KeyBuffer(tag, before);
+  return KeyBuffer(std::string_view(&kTags[1], 1), {});
 }
 
 // Positions `cur` (a score-index cursor built with ScoreWalkUpper(bounds))
@@ -288,7 +287,7 @@ void SeekScoreEnd(ZSetCursor* cur, const ZSetBounds& bounds, bool reverse) {
   if (reverse) {
     cur->SeekLast();
   } else {
-    cur->SeekForward(bounds.low ? std::string_view(*bounds.low) : std::string_view());
+    cur->SeekForward(bounds.low ? bounds.low->view() : std::string_view());
   }
 }
 
@@ -327,16 +326,16 @@ Status VisitByScore(CommandContext& ctx, const Collection& c, const ScoreRange& 
     uint64_t after = OrderedScore(r.max) + 1;
     std::string k;
     for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>(after >> shift));
-    upper = ScoreWalkUpper(bounds, k);
+    upper = ScoreWalkUpper(bounds, k).view();
   } else {
-    upper = ScoreWalkUpper(bounds);
+    upper = ScoreWalkUpper(bounds).view();
   }
   ZSetCursor cur(ctx, c, kZSetScoreTag, upper);
   if (reverse) {
     cur.SeekLast();
   } else {
     std::string from = EncodeScore(r.min);
-    if (bounds.low && *bounds.low > from) from = *bounds.low;
+    if (bounds.low && bounds.low->view() > from) from = bounds.low->view();
     cur.SeekForward(from);
   }
   for (; cur.Valid(); reverse ? cur.Prev() : cur.Next()) {
@@ -452,7 +451,7 @@ class ZSetWriter {
       : ctx_(ctx), key_(key), c_(c), bounds_(ZSetBounds::Decode(c->meta.extra)) {}
 
   Status Score(std::string_view member, double* score, bool* found) {
-    auto it = pending_.find(std::string(member));
+    auto it = pending_.find(member);
     if (it != pending_.end()) {
       *found = it->second.has_value();
       if (*found) *score = *it->second;
@@ -470,25 +469,24 @@ class ZSetWriter {
       c_->meta.size++;
     }
     batch_.Put(MemberKey(*c_, member), EncodeScore(score));
-    std::string index = ZSetScoreSubkey(score, member);
-    batch_.Put(c_->ElementKey(index), std::string_view());
-    bounds_.Added(std::string_view(index).substr(1));
-    pending_[std::string(member)] = score;
+    const ZSetScoreHead head(score);
+    batch_.Put(c_->ElementKey(head.view(), member), std::string_view());
+    bounds_.Added(KeyBuffer(head.view().substr(1), member));
+    pending_.insert_or_assign(std::string(member), score);
   }
 
   void Remove(std::string_view member, double old) {
     batch_.Delete(MemberKey(*c_, member));
     batch_.Delete(ScoreKey(*c_, old, member));
     c_->meta.size--;
-    pending_[std::string(member)] = std::nullopt;
+    pending_.insert_or_assign(std::string(member), std::nullopt);
   }
 
   // Records that the entries up to (member, score) from the score index's
   // start (`max`: from its end, down to it) are all removed, so that the
   // next walk from that end seeks past them (ZSetBounds).
   void Popped(std::string_view member, double score, bool max) {
-    std::string index = ZSetScoreSubkey(score, member);
-    std::string_view s = std::string_view(index).substr(1);
+    const KeyBuffer s(ZSetScoreHead(score).view().substr(1), member);
     if (max) {
       bounds_.PoppedHigh(s);
     } else {
@@ -498,8 +496,7 @@ class ZSetWriter {
 
   // Writes the metadata (deleting the key when empty) and commits.
   bool Commit() {
-    extra_ = bounds_.Encode();
-    c_->meta.extra = extra_;
+    c_->meta.extra = std::string_view(extra_, bounds_.EncodeTo(extra_));
     PutCollectionMetadata(key_, *c_, &batch_);
     return CommitBatch(ctx_, &batch_);
   }
@@ -508,10 +505,10 @@ class ZSetWriter {
   CommandContext& ctx_;
   std::string_view key_;
   Collection* c_;
-  ZSetBounds bounds_;  // c_'s, kept valid through every Put and Remove
-  std::string extra_;  // backs c_->meta.extra after Commit
+  ZSetBounds bounds_;                    // c_'s, kept valid through every Put and Remove
+  char extra_[ZSetBounds::kMaxEncoded];  // backs c_->meta.extra after Commit
   WriteBatch batch_;
-  std::map<std::string, std::optional<double>> pending_;
+  std::map<std::string, std::optional<double>, std::less<>> pending_;
 };
 
 // Adds to `batch` `key` := a new sorted set of `entries` (distinct members)
@@ -967,7 +964,7 @@ enum class PopReply { kMembers, kKeyMember, kKeyNested };
 // as Redis serves a waiter only from a key that holds a sorted set (a MULTI
 // that ZADDs then SETs the key must not wake it with an error).
 // REQUIRES: the caller holds the locks of `keys`.
-PopOutcome PopFirst(CommandContext& ctx, const std::vector<std::string_view>& keys, bool max,
+PopOutcome PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
                     int64_t count, PopReply shape) {
   bool rerun = ctx.client != nullptr && ctx.client->blocked;
   Collection c;
@@ -1045,7 +1042,7 @@ void ZPopGeneric(CommandContext& ctx, bool max) {
   }
   std::string_view key = ctx.argv[1];
   KeyLockGuard guard(ctx.state->locks(), key);
-  if (PopFirst(ctx, {key}, max, count, PopReply::kMembers) == PopOutcome::kEmpty) {
+  if (PopFirst(ctx, std::span(&key, 1), max, count, PopReply::kMembers) == PopOutcome::kEmpty) {
     ctx.reply->Array(0);
   }
 }

@@ -21,8 +21,10 @@
 #define STRATA_SERVER_ZSET_ENCODING_H_
 
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,8 +121,25 @@ inline std::string ZSetScoreSubkey(double score, std::string_view member) {
 struct ZSetBounds {
   static constexpr size_t kMaxBound = 8 + 64;
 
-  std::optional<std::string> low;
-  std::optional<std::string> high;
+  // A bound's bytes, held inline: every pop decodes the bounds and writes
+  // them back, and two heap strings were two of its allocations.
+  class Bound {
+   public:
+    explicit Bound(std::string_view s) : size_(static_cast<uint8_t>(s.size())) {
+      assert(s.size() <= kMaxBound);
+      std::memcpy(bytes_, s.data(), s.size());
+    }
+    std::string_view view() const { return std::string_view(bytes_, size_); }
+    operator std::string_view() const { return view(); }  // NOLINT: a bound reads as its bytes
+    friend bool operator==(const Bound& a, std::string_view b) { return a.view() == b; }
+
+   private:
+    char bytes_[kMaxBound];
+    uint8_t size_;
+  };
+
+  std::optional<Bound> low;
+  std::optional<Bound> high;
 
   // A malformed `extra` gives no bounds: they are only hints, and with none
   // every walk is still exact.
@@ -139,19 +158,35 @@ struct ZSetBounds {
     return b;
   }
 
+  // The most bytes EncodeTo writes: flags, then two bounds with their
+  // one-byte lengths (kMaxBound < 128).
+  static constexpr size_t kMaxEncoded = 1 + 2 * (1 + kMaxBound);
+  static_assert(kMaxBound < 128, "a bound's length is one varint byte");
+
+  // Writes the encoding at out (room for kMaxEncoded bytes); returns its
+  // size. A pop encodes the bounds into its stack, not a heap string.
+  size_t EncodeTo(char* out) const {
+    if (!low && !high) return 0;
+    char* p = out;
+    *p++ = static_cast<char>((low ? 1 : 0) | (high ? 2 : 0));
+    for (const std::optional<Bound>* b : {&low, &high}) {
+      if (!b->has_value()) continue;
+      const std::string_view bytes = (*b)->view();
+      p = EncodeVarint32(p, static_cast<uint32_t>(bytes.size()));
+      std::memcpy(p, bytes.data(), bytes.size());
+      p += bytes.size();
+    }
+    return static_cast<size_t>(p - out);
+  }
   std::string Encode() const {
-    std::string out;
-    if (!low && !high) return out;
-    out.push_back(static_cast<char>((low ? 1 : 0) | (high ? 2 : 0)));
-    if (low) PutLengthPrefixed(&out, *low);
-    if (high) PutLengthPrefixed(&out, *high);
-    return out;
+    char out[kMaxEncoded];
+    return std::string(out, EncodeTo(out));
   }
 
   // The 'S' subkey s (without its tag) was written.
   void Added(std::string_view s) {
-    if (low && s < *low) low.emplace(s.substr(0, kMaxBound));
-    if (high && s > *high) {
+    if (low && s < low->view()) low.emplace(s.substr(0, kMaxBound));
+    if (high && s > high->view()) {
       if (s.size() <= kMaxBound) {
         high.emplace(s);
       } else {

@@ -272,8 +272,8 @@ TEST(ZSetBoundsTest, EncodingRoundTripsAndRejectsMalformed) {
   ZSetBounds none;
   EXPECT_EQ(none.Encode(), "");
   ZSetBounds b;
-  b.low = IndexKey(1, "a");
-  b.high = IndexKey(9, "z");
+  b.low.emplace(IndexKey(1, "a"));
+  b.high.emplace(IndexKey(9, "z"));
   // The bytes docs/SERVER.md gives: flags, then each bound length-prefixed.
   EXPECT_EQ(b.Encode(), std::string("\x03\x09", 2) + IndexKey(1, "a") + "\x09" + IndexKey(9, "z"));
   ZSetBounds back = ZSetBounds::Decode(b.Encode());
@@ -365,13 +365,13 @@ TEST(ZSetCommandsTest, PopsRecordBoundsThatWalksSeekTo) {
     ASSERT_TRUE(h.state()->db()->Write(WriteOptions(), &batch).ok());
   };
   ZSetBounds narrow;
-  narrow.low = IndexKey(3, "c");  // hides n
+  narrow.low.emplace(IndexKey(3, "c"));  // hides n
   put_bounds(narrow);
   EXPECT_EQ(h.Run({"ZRANGE", "y", "0", "-1"}), Arr({"c", "d"}));
   EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "y", "-inf", "+inf"}), Arr({"c", "d"}));
   EXPECT_EQ(h.Run({"ZRANK", "y", "d"}), Int(1));
   narrow.low.reset();
-  narrow.high = IndexKey(3, "c");  // hides d
+  narrow.high.emplace(IndexKey(3, "c"));  // hides d
   put_bounds(narrow);
   EXPECT_EQ(h.Run({"ZREVRANGE", "y", "0", "-1"}), Arr({"c", "n"}));
   EXPECT_EQ(h.Run({"ZREVRANGEBYSCORE", "y", "+inf", "-inf"}), Arr({"c", "n"}));
