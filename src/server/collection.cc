@@ -25,7 +25,7 @@ bool ReadCollection(CommandContext& ctx, std::string_view key, KeyType type, Col
   }
   ctx.state->stats()->keyspace_hits.fetch_add(1, std::memory_order_relaxed);
   c->found = true;
-  c->prefix = SubkeyPrefix(key, c->meta.version);
+  c->prefix.Assign(key, c->meta.version);
   return true;
 }
 
@@ -40,7 +40,7 @@ bool CreateCollection(CommandContext& ctx, std::string_view key, Collection* c) 
   c->meta.size = 0;
   c->meta.expire_ms = 0;
   c->meta.extra = std::string_view();
-  c->prefix = SubkeyPrefix(key, version);
+  c->prefix.Assign(key, version);
   return true;
 }
 
@@ -60,7 +60,7 @@ bool CopyCollection(CommandContext& ctx, std::string_view from, std::string_view
   Collection source;
   source.found = true;
   source.meta = meta;
-  source.prefix = SubkeyPrefix(from, meta.version);
+  source.prefix.Assign(from, meta.version);
   Collection target;
   target.meta = meta;
   if (!CreateCollection(ctx, to, &target)) return false;
@@ -85,38 +85,43 @@ Status GetElement(CommandContext& ctx, const Collection& c, std::string_view sub
 }
 
 ElementIterator::ElementIterator(CommandContext& ctx, const Collection& c,
-                                 std::string_view upper_subkey, std::string_view lower_subkey)
-    : lower_(c.prefix), lower_bound_(c.prefix) {
-  lower_bound_.append(lower_subkey);
-  upper_ = lower_;
+                                 std::string_view upper_subkey, std::string_view lower_subkey) {
+  // One buffer for both bounds (an iterator is made per pop or range read):
+  // prefix + lower_subkey, then the upper bound.
+  const std::string_view prefix = c.prefix;
+  bounds_.reserve(2 * prefix.size() + lower_subkey.size() + upper_subkey.size());
+  bounds_.append(prefix).append(lower_subkey);
+  const size_t upper_begin = bounds_.size();
+  bounds_.append(prefix);
   if (!upper_subkey.empty()) {
-    upper_.append(upper_subkey);
+    bounds_.append(upper_subkey);
   } else {
     // The prefix ends with the big-endian version: the next version's
     // prefix is the first key after every element of this one.
-    for (size_t i = upper_.size(); i-- > 0;) {
-      if (static_cast<unsigned char>(upper_[i]) != 0xff) {
-        upper_[i] = static_cast<char>(static_cast<unsigned char>(upper_[i]) + 1);
-        upper_.resize(i + 1);
+    for (size_t i = bounds_.size(); i-- > upper_begin;) {
+      if (static_cast<unsigned char>(bounds_[i]) != 0xff) {
+        bounds_[i] = static_cast<char>(static_cast<unsigned char>(bounds_[i]) + 1);
+        bounds_.resize(i + 1);
         break;
       }
     }
   }
-  lower_view_ = lower_bound_;
-  upper_view_ = upper_;
+  prefix_ = std::string_view(bounds_).substr(0, prefix.size());
+  lower_view_ = std::string_view(bounds_).substr(0, upper_begin);
+  upper_view_ = std::string_view(bounds_).substr(upper_begin);
   ReadOptions options;
   options.iterate_lower_bound = &lower_view_;
   options.iterate_upper_bound = &upper_view_;
   it_ = DbIterator(ctx, options);
 }
 
-void ElementIterator::SeekToFirst() { it_->Seek(lower_bound_); }
+void ElementIterator::SeekToFirst() { it_->Seek(lower_view_); }
 void ElementIterator::SeekToLast() { it_->SeekToLast(); }
 
-void ElementIterator::Seek(std::string_view subkey) { it_->Seek(KeyBuffer(lower_, subkey)); }
+void ElementIterator::Seek(std::string_view subkey) { it_->Seek(KeyBuffer(prefix_, subkey)); }
 
 void ElementIterator::Seek(std::string_view head, std::string_view rest) {
-  it_->Seek(KeyBuffer(lower_, head, rest));
+  it_->Seek(KeyBuffer(prefix_, head, rest));
 }
 
 void ElementIterator::SeekForPrev(std::string_view subkey) {
@@ -131,7 +136,7 @@ void ElementIterator::SeekForPrev(std::string_view subkey) {
 bool ElementIterator::Valid() const { return it_->Valid(); }
 void ElementIterator::Next() { it_->Next(); }
 void ElementIterator::Prev() { it_->Prev(); }
-std::string_view ElementIterator::subkey() const { return it_->key().substr(lower_.size()); }
+std::string_view ElementIterator::subkey() const { return it_->key().substr(prefix_.size()); }
 std::string_view ElementIterator::value() const { return it_->value(); }
 Status ElementIterator::status() const { return it_->status(); }
 

@@ -69,13 +69,65 @@ class KeyBuffer {
   size_t size_;
 };
 
+// A collection's SubkeyPrefix(key, version), inline for keys of up to
+// kInline - 13 bytes (the names applications and benchmarks use), on the
+// heap past that: every collection command builds one, and a heap string
+// was one of its allocations. Copyable (a copy owns its own bytes).
+class ElementPrefix {
+ public:
+  ElementPrefix() = default;
+  ElementPrefix(const ElementPrefix& other) { *this = other; }
+  ElementPrefix& operator=(const ElementPrefix& other) {
+    if (this != &other) *this = other.view();
+    return *this;
+  }
+  // Any bytes (a prefix built elsewhere).
+  ElementPrefix& operator=(std::string_view bytes) {
+    Resize(bytes.size());
+    if (!bytes.empty()) std::memmove(data(), bytes.data(), bytes.size());
+    return *this;
+  }
+
+  // SubkeyPrefix(user_key, version).
+  void Assign(std::string_view user_key, uint64_t version) {
+    Resize(SubkeyPrefixSize(user_key.size()));
+    EncodeSubkeyPrefix(data(), user_key, version);
+  }
+  void clear() { Resize(0); }
+
+  size_t size() const { return size_; }
+  std::string_view view() const { return std::string_view(data(), size_); }
+  operator std::string_view() const { return view(); }  // NOLINT: a prefix reads as its bytes
+  friend bool operator==(const ElementPrefix& a, const ElementPrefix& b) {
+    return a.view() == b.view();
+  }
+
+ private:
+  static constexpr size_t kInline = 64;
+
+  void Resize(size_t n) {
+    if (n > kInline) {
+      heap_.resize(n);
+    } else {
+      heap_.clear();
+    }
+    size_ = n;
+  }
+  char* data() { return size_ > kInline ? heap_.data() : inline_; }
+  const char* data() const { return size_ > kInline ? heap_.data() : inline_; }
+
+  char inline_[kInline];
+  std::string heap_;  // the bytes when they outgrow inline_
+  size_t size_ = 0;
+};
+
 // One collection key as a command sees it.
 struct Collection {
-  bool found = false;  // the key exists (live) and holds the expected type
-  std::string record;  // its metadata record (meta.extra views it)
-  Metadata meta;       // when !found: a fresh, empty collection of the type,
-                       // version 0 until Create gives it one
-  std::string prefix;  // SubkeyPrefix(key, meta.version), once found/created
+  bool found = false;    // the key exists (live) and holds the expected type
+  std::string record;    // its metadata record (meta.extra views it)
+  Metadata meta;         // when !found: a fresh, empty collection of the type,
+                         // version 0 until Create gives it one
+  ElementPrefix prefix;  // SubkeyPrefix(key, meta.version), once found/created
 
   // The key of the element `subkey`.
   KeyBuffer ElementKey(std::string_view subkey) const { return KeyBuffer(prefix, subkey); }
@@ -128,6 +180,9 @@ class ElementIterator {
  public:
   ElementIterator(CommandContext& ctx, const Collection& c, std::string_view upper_subkey = {},
                   std::string_view lower_subkey = {});
+  // The engine iterator views the bounds this object holds.
+  ElementIterator(const ElementIterator&) = delete;
+  ElementIterator& operator=(const ElementIterator&) = delete;
 
   void SeekToFirst();
   void SeekToLast();
@@ -145,9 +200,11 @@ class ElementIterator {
   Status status() const;
 
  private:
-  std::string lower_;        // the prefix
-  std::string lower_bound_;  // the prefix and lower_subkey
-  std::string upper_;        // the prefix's successor, or the prefix and upper_subkey
+  // The bounds, in one buffer: the prefix and lower_subkey (lower_view_),
+  // then the prefix's successor or the prefix and upper_subkey
+  // (upper_view_). The views are what ReadOptions points to.
+  std::string bounds_;
+  std::string_view prefix_;  // the prefix, at the start of bounds_
   std::string_view lower_view_, upper_view_;
   std::unique_ptr<Iterator> it_;
 };

@@ -361,7 +361,7 @@ void MemoryCommand(CommandContext& ctx) {
     Collection c;
     c.found = true;
     c.meta = meta;
-    c.prefix = SubkeyPrefix(key, meta.version);
+    c.prefix.Assign(key, meta.version);
     ElementIterator it(ctx, c);
     uint64_t seen = 0, seen_bytes = 0;
     for (it.SeekToFirst(); it.Valid() && seen < static_cast<uint64_t>(samples); it.Next()) {

@@ -2,6 +2,8 @@
 
 #include "server/metadata.h"
 
+#include <cstring>
+
 #include "util/coding.h"
 
 namespace strata::server {
@@ -9,14 +11,6 @@ namespace strata::server {
 namespace {
 
 constexpr size_t kHeaderSize = 1 + 8;  // type, expiry
-
-void PutBigEndian32(std::string* dst, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) dst->push_back(static_cast<char>(v >> shift));
-}
-
-void PutBigEndian64(std::string* dst, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) dst->push_back(static_cast<char>(v >> shift));
-}
 
 }  // namespace
 
@@ -47,13 +41,18 @@ std::string MetadataKey(std::string_view user_key) {
 std::string_view UserKeyOf(std::string_view metadata_key) { return metadata_key.substr(1); }
 
 std::string SubkeyPrefix(std::string_view user_key, uint64_t version) {
-  std::string key;
-  key.reserve(1 + 4 + user_key.size() + 8);
-  key.push_back(kSubkeyPrefix);
-  PutBigEndian32(&key, static_cast<uint32_t>(user_key.size()));
-  key.append(user_key);
-  PutBigEndian64(&key, version);
+  std::string key(SubkeyPrefixSize(user_key.size()), '\0');
+  EncodeSubkeyPrefix(key.data(), user_key, version);
   return key;
+}
+
+void EncodeSubkeyPrefix(char* out, std::string_view user_key, uint64_t version) {
+  *out++ = kSubkeyPrefix;
+  const auto size = static_cast<uint32_t>(user_key.size());
+  for (int shift = 24; shift >= 0; shift -= 8) *out++ = static_cast<char>(size >> shift);
+  if (!user_key.empty()) std::memcpy(out, user_key.data(), user_key.size());
+  out += user_key.size();
+  for (int shift = 56; shift >= 0; shift -= 8) *out++ = static_cast<char>(version >> shift);
 }
 
 std::string InternalKey(std::string_view name) {

@@ -80,6 +80,11 @@ std::string MetadataKey(std::string_view user_key);
 std::string_view UserKeyOf(std::string_view metadata_key);
 // The first subkey of (user_key, version): elements are this prefix + subkey.
 std::string SubkeyPrefix(std::string_view user_key, uint64_t version);
+// SubkeyPrefix's size for a user key of key_size bytes.
+inline constexpr size_t SubkeyPrefixSize(size_t key_size) { return 1 + 4 + key_size + 8; }
+// Writes SubkeyPrefix(user_key, version) at out, which has room for
+// SubkeyPrefixSize(user_key.size()) bytes.
+void EncodeSubkeyPrefix(char* out, std::string_view user_key, uint64_t version);
 std::string InternalKey(std::string_view name);
 
 // Encodes a string key's record.

@@ -268,6 +268,29 @@ TEST(KeyBufferTest, JoinsItsPiecesInPlaceOrOnTheHeap) {
   EXPECT_EQ(KeyBuffer("p", "", "r").view(), "pr");
 }
 
+TEST(ElementPrefixTest, HoldsSubkeyPrefixInPlaceOrOnTheHeap) {
+  // Inline up to 64 bytes (keys of 51), on the heap past that; copies own
+  // their bytes; a shorter prefix after a longer one (and back) is exact.
+  ElementPrefix last;
+  for (size_t key_size : {0, 1, 6, 50, 51, 52, 200, 3}) {
+    const std::string key(key_size, static_cast<char>('a' + key_size % 26));
+    const uint64_t version = 0x0102030405060708ull + key_size;
+    ElementPrefix p;
+    p.Assign(key, version);
+    EXPECT_EQ(p.view(), SubkeyPrefix(key, version)) << key_size;
+    EXPECT_EQ(p.size(), SubkeyPrefixSize(key_size));
+    last = p;  // reuses last's storage, inline or heap, whichever it had
+    ElementPrefix copy(p);
+    p.Assign("other", 1);
+    EXPECT_EQ(last.view(), SubkeyPrefix(key, version)) << key_size;
+    EXPECT_EQ(copy.view(), SubkeyPrefix(key, version)) << key_size;
+    EXPECT_TRUE(copy == last);
+    EXPECT_FALSE(copy == p);
+  }
+  last.clear();
+  EXPECT_EQ(last.size(), 0u);
+}
+
 TEST(ZSetBoundsTest, EncodingRoundTripsAndRejectsMalformed) {
   ZSetBounds none;
   EXPECT_EQ(none.Encode(), "");
