@@ -58,8 +58,10 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
 // leaves it for the plain iterator, positioned where the scan was.
 class MemTable::MemTableIterator final : public Iterator {
  public:
-  MemTableIterator(const Table* table, bool read_ahead)
-      : iter_(table), scanner_(read_ahead ? std::make_unique<Table::Scanner>(table) : nullptr) {}
+  MemTableIterator(const MemTable* mem, bool read_ahead)
+      : mem_(mem),
+        iter_(&mem->table_),
+        scanner_(read_ahead ? std::make_unique<Table::Scanner>(&mem->table_) : nullptr) {}
 
   bool Valid() const override { return scanning_ ? scanner_->Valid() : iter_.Valid(); }
   void SeekToFirst() override {
@@ -73,6 +75,13 @@ class MemTable::MemTableIterator final : public Iterator {
   }
   void Seek(std::string_view target) override {
     scanning_ = false;
+    // A target whose user key the memtable holds, no older than its newest
+    // entry: that entry is where the search would land, and the index names
+    // it (a sorted-set pop seeks to the entry it popped last).
+    if (const char* entry = mem_->IndexSeek(target);
+        entry != nullptr && iter_.SeekToInlineKey(entry, mem_->LinkSize())) {
+      return;
+    }
     scratch_.clear();
     PutLengthPrefixed(&scratch_, target);
     iter_.Seek(scratch_.data());
@@ -98,6 +107,7 @@ class MemTable::MemTableIterator final : public Iterator {
   Status status() const override { return Status::OK(); }
 
  private:
+  const MemTable* const mem_;
   Table::Iterator iter_;
   const std::unique_ptr<Table::Scanner> scanner_;  // null unless reading ahead
   bool scanning_ = false;                          // positioned by scanner_
@@ -423,6 +433,25 @@ MemTable::IndexAnswer MemTable::IndexGet(const LookupKey& key, std::string* valu
   return IndexAnswer::kFound;
 }
 
+const char* MemTable::IndexSeek(std::string_view target) const {
+  if (buckets_ == nullptr) return nullptr;
+  const std::string_view user_key = ExtractUserKey(target);
+  const char* entry =
+      std::atomic_ref<const char*>(*Bucket(XXH3_64bits(user_key.data(), user_key.size())))
+          .load(std::memory_order_acquire);
+  for (; entry != nullptr; entry = ChainLink(entry)) {
+    if (ExtractUserKey(DecodeLengthPrefixed(entry)) == user_key) break;
+  }
+  // As IndexGet: the chain's first entry of the key is its newest only
+  // while the memtable is in order.
+  if (entry == nullptr || !ordered_.load(std::memory_order_acquire)) return nullptr;
+  // Entries of one user key sort newest (largest trailer) first: the newest
+  // is at or after the target when its trailer is no larger, and nothing of
+  // the key sorts between them.
+  if (ExtractTrailer(DecodeLengthPrefixed(entry)) > ExtractTrailer(target)) return nullptr;
+  return entry;
+}
+
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, SequenceNumber* seq) const {
   if (buckets_ != nullptr) {
     switch (IndexGet(key, value, s, seq)) {
@@ -450,17 +479,17 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, Sequence
 
 std::unique_ptr<Iterator> MemTable::NewIterator() const {
   LinkPending();
-  return std::make_unique<MemTableIterator>(&table_, /*read_ahead=*/false);
+  return std::make_unique<MemTableIterator>(this, /*read_ahead=*/false);
 }
 
 std::unique_ptr<Iterator> MemTable::NewScanIterator() const {
   LinkPending();
-  return std::make_unique<MemTableIterator>(&table_, /*read_ahead=*/true);
+  return std::make_unique<MemTableIterator>(this, /*read_ahead=*/true);
 }
 
 std::unique_ptr<Iterator> MemTable::NewIterator(const IterateBounds& bounds) const {
   LinkPending(bounds);
-  return std::make_unique<MemTableIterator>(&table_, /*read_ahead=*/false);
+  return std::make_unique<MemTableIterator>(this, /*read_ahead=*/false);
 }
 
 }  // namespace strata

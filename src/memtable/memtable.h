@@ -234,6 +234,11 @@ class MemTable {
   enum class IndexAnswer { kFound, kAbsent, kUnknown };
   IndexAnswer IndexGet(const LookupKey& key, std::string* value, Status* s,
                        SequenceNumber* seq) const;
+  // The entry a Seek to `target` (an internal key) lands on, when the index
+  // can name it: the newest entry of target's user key, if the memtable
+  // holds the key, its index is in order and that entry's trailer is no
+  // larger than target's. nullptr otherwise (search). Any thread.
+  const char* IndexSeek(std::string_view target) const;
   // Sets Get's outputs from the entry ikey (an internal key followed by its
   // length-prefixed value).
   static void ReadEntry(std::string_view ikey, std::string* value, Status* s, SequenceNumber* seq);

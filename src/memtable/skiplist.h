@@ -214,6 +214,20 @@ class SkipList {
       node_ = list_->FindGreaterOrEqual(target, nullptr);
       if (node_ != nullptr) PrefetchAhead(node_);
     }
+    // For inline keys: positions at the node whose key is `key` (a key
+    // InsertInline or PrepareInline returned with this key_offset), without
+    // a search, when that node is linked in; returns false, unchanged, when
+    // it is not (pending, or being linked right now). The caller knows key
+    // is where its Seek would land (the memtable's hash index tells it).
+    bool SeekToInlineKey(const Key& key, size_t key_offset) {
+      Node* x = list_->NodeOfInlineKey(key, key_offset);
+      if (x == nullptr) return false;
+      Node* prev = x->Prev();
+      if ((prev == nullptr ? list_->head_ : prev)->Next(0) != x) return false;
+      node_ = x;
+      PrefetchAhead(node_);
+      return true;
+    }
     void SeekToFirst() {
       node_ = list_->head_->Next(0);
       if (node_ != nullptr) PrefetchAhead(node_);
@@ -337,6 +351,11 @@ class SkipList {
   // FindGreaterOrEqual's search for n keys at once (InsertBatch): fills
   // each splice's prev and next at every level.
   void FindSplices(const Key* keys, Splice* splices, size_t n) const;
+  // For inline keys: the node of `key` (see TryLinkBefore), or nullptr if
+  // none of its possible starts holds it. Any thread: the candidates are
+  // read atomically, as the back links and next pointers that the wrong
+  // ones land on are written concurrently.
+  Node* NodeOfInlineKey(const Key& key, size_t key_offset) const;
 
   // Const after construction.
   Comparator const compare_;
@@ -574,22 +593,7 @@ bool SkipList<Key, Comparator>::TryLinkBefore(const Unlinked& node, const Key& n
                                               size_t key_offset) {
   static_assert(std::is_same_v<Key, const char*>, "inline keys are byte pointers");
   if (node.height_ != 1) return false;
-  // next_key's node ends where its payload starts (PrepareInline), and its
-  // height is unknown: of the 12 places the node could start, the right one
-  // begins with a pointer to next_key. The others lie inside the node, on
-  // its back link or its next pointers, which point at nodes, never at a
-  // payload: the first match walking back from the payload is the node.
-  const char* payload = next_key - key_offset;
-  Node* next = nullptr;
-  for (int height = 1; height <= kMaxHeight; height++) {
-    const char* start = payload - NodeSize(height);
-    Key key;
-    std::memcpy(&key, start, sizeof(key));
-    if (key == next_key) {
-      next = reinterpret_cast<Node*>(const_cast<char*>(start));
-      break;
-    }
-  }
+  Node* next = NodeOfInlineKey(next_key, key_offset);
   if (next == nullptr) return false;
   Node* prev = next->Prev();
   if (prev == nullptr) prev = head_;
@@ -603,6 +607,25 @@ bool SkipList<Key, Comparator>::TryLinkBefore(const Unlinked& node, const Key& n
   splice.next_[0] = next;
   LinkAt(node.node_, 1, &splice);
   return true;
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NodeOfInlineKey(
+    const Key& key, size_t key_offset) const {
+  static_assert(std::is_same_v<Key, const char*>, "inline keys are byte pointers");
+  // key's node ends where its payload starts (PrepareInline), and its
+  // height is unknown: of the 12 places the node could start, the right one
+  // begins with a pointer to key. The others lie inside the node, on its
+  // back link or its next pointers, which point at nodes, never at a
+  // payload: the first match walking back from the payload is the node.
+  const char* payload = key - key_offset;
+  for (int height = 1; height <= kMaxHeight; height++) {
+    char* start = const_cast<char*>(payload - NodeSize(height));
+    const char* word = std::atomic_ref<const char*>(*reinterpret_cast<const char**>(start))
+                           .load(std::memory_order_relaxed);
+    if (word == key) return reinterpret_cast<Node*>(start);
+  }
+  return nullptr;
 }
 
 template <typename Key, class Comparator>

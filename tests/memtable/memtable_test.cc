@@ -463,21 +463,35 @@ TEST_P(MemTableTest, RandomOperationsMatchStdMap) {
   }
 }
 
+// A memtable and its model (internal key -> value), written together with
+// ascending sequence numbers.
+struct ModeledMemTable {
+  explicit ModeledMemTable(size_t index_buckets)
+      : mem(InternalKeyComparator(BytewiseComparator()), index_buckets) {}
+
+  void Add(ValueType type, const std::string& key) {
+    std::string value = type == kTypeValue ? "v" + std::to_string(seq + 1) : "";
+    mem.Add(++seq, type, key, value);
+    model[MakeInternalKey(key, seq, type)] = value;
+  }
+
+  MemTable mem;
+  std::map<std::string, std::string, InternalKeyLess> model;
+  SequenceNumber seq = 0;
+};
+
 // Tombstones of keys the memtable holds (linked in right before the key's
 // newest entry when the index names it, see memtable.h), of keys deleted
 // twice, and of keys it never held, among new writes: iteration both ways and
 // Get at every snapshot match a model.
 TEST_P(MemTableTest, TombstonesOfHeldKeysMatchStdMap) {
   Random rnd(7);
-  MemTable mem{InternalKeyComparator(BytewiseComparator()), GetParam()};
-  std::map<std::string, std::string, InternalKeyLess> model;
+  ModeledMemTable m(GetParam());
+  MemTable& mem = m.mem;
+  const auto& model = m.model;
+  SequenceNumber& seq = m.seq;
   std::vector<std::string> written;
-  SequenceNumber seq = 0;
-  auto add = [&](ValueType type, const std::string& key) {
-    std::string value = type == kTypeValue ? "v" + std::to_string(seq + 1) : "";
-    mem.Add(++seq, type, key, value);
-    model[MakeInternalKey(key, seq, type)] = value;
-  };
+  auto add = [&](ValueType type, const std::string& key) { m.Add(type, key); };
   for (int i = 0; i < 3000; i++) {
     written.push_back("elem:" + std::to_string(rnd.Uniform(1000000)));
     add(kTypeValue, written.back());
@@ -506,6 +520,81 @@ TEST_P(MemTableTest, TombstonesOfHeldKeysMatchStdMap) {
     ASSERT_EQ(ModelGet(model, user_key, snapshot), Lookup(mem, user_key, snapshot))
         << user_key << " at " << snapshot;
   }
+}
+
+// Seeks land where a search of the model would: to held keys at every
+// sequence (the index names the newest entry when it is at or after the
+// target), to absent keys, and to keys whose newest entry went in after the
+// iterator was made (pending, or linked since: the index names it, and a
+// pending one must not be taken).
+TEST_P(MemTableTest, SeeksMatchStdMapWhateverTheIndexKnows) {
+  Random rnd(8);
+  ModeledMemTable m(GetParam());
+  MemTable& mem = m.mem;
+  const auto& model = m.model;
+  const SequenceNumber& seq = m.seq;
+  std::vector<std::string> written;
+  auto add = [&](ValueType type, const std::string& key) { m.Add(type, key); };
+  auto random_written = [&]() -> const std::string& {
+    return written[rnd.Uniform(static_cast<uint32_t>(written.size()))];
+  };
+  for (int i = 0; i < 3000; i++) {
+    written.push_back("elem:" + std::to_string(rnd.Uniform(1000000)));
+    add(kTypeValue, written.back());
+  }
+  for (int i = 0; i < 3000; i++) add(rnd.OneIn(2) ? kTypeDeletion : kTypeValue, random_written());
+  auto expect_seeks = [&](Iterator* iter,
+                          const std::map<std::string, std::string, InternalKeyLess>& seen) {
+    for (int i = 0; i < 4000; i++) {
+      const std::string user_key =
+          rnd.OneIn(5) ? "elem:" + std::to_string(rnd.Uniform(1000000)) : random_written();
+      const SequenceNumber at = rnd.OneIn(4) ? kMaxSequenceNumber : rnd.Uniform(seq + 2);
+      const std::string target =
+          MakeInternalKey(user_key, at, rnd.OneIn(2) ? kValueTypeForSeek : kTypeDeletion);
+      iter->Seek(target);
+      auto want = seen.lower_bound(target);
+      if (want == seen.end()) {
+        ASSERT_FALSE(iter->Valid()) << user_key << " at " << at;
+        continue;
+      }
+      ASSERT_TRUE(iter->Valid()) << user_key << " at " << at;
+      ASSERT_EQ(iter->key(), want->first) << user_key << " at " << at;
+      iter->Next();  // the walk goes on from the entry found
+      ++want;
+      ASSERT_EQ(iter->Valid(), want != seen.end());
+      if (want != seen.end()) {
+        ASSERT_EQ(iter->key(), want->first);
+      }
+    }
+  };
+  std::unique_ptr<Iterator> iter = mem.NewIterator();
+  ASSERT_NO_FATAL_FAILURE(expect_seeks(iter.get(), model));
+  // Newer entries after the iterator was made: some linked (tombstones of
+  // held keys, hot keys), some left pending. The iterator sees the model
+  // as it was, or a linked newer entry; a seek at a sequence the new entries
+  // are above lands as in the old model.
+  const SequenceNumber old_seq = seq;
+  const auto old_model = model;
+  for (int i = 0; i < 40; i++) add(rnd.OneIn(2) ? kTypeDeletion : kTypeValue, random_written());
+  for (int i = 0; i < 4000; i++) {
+    const std::string& user_key = random_written();
+    const std::string target =
+        MakeInternalKey(user_key, rnd.Uniform(old_seq + 1), kValueTypeForSeek);
+    iter->Seek(target);
+    auto want = old_model.lower_bound(target);
+    ASSERT_TRUE(want != old_model.end());
+    ASSERT_TRUE(iter->Valid());
+    // A newer entry linked since may come first only past the target's key.
+    ParsedInternalKey got;
+    ASSERT_TRUE(ParseInternalKey(iter->key(), &got));
+    if (got.sequence <= old_seq) {
+      ASSERT_EQ(iter->key(), want->first) << user_key;
+    } else {
+      ASSERT_NE(got.user_key, user_key);
+    }
+  }
+  std::unique_ptr<Iterator> fresh = mem.NewIterator();  // links what is pending
+  ASSERT_NO_FATAL_FAILURE(expect_seeks(fresh.get(), model));
 }
 
 // Hot keys (each new version linked in through the writer's splice, see

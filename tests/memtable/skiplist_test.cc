@@ -619,6 +619,58 @@ TEST(SkipListTest, NodesPreparedWithHeightOneAllLinkBefore) {
   ExpectCStringScans(&iter, model);
 }
 
+TEST(SkipListTest, SeekToInlineKeyFindsLinkedNodesOfEveryHeightOnly) {
+  // The memtable positions an iterator on the entry its hash index names:
+  // the node is found from its key whatever its height, and only a linked
+  // node is taken (a pending one is not in the list yet).
+  Arena arena;
+  CStringSkipList list(CStringComparator(), &arena);
+  constexpr size_t kPrefix = 8;
+  auto prepare = [&](const std::string& key) {
+    return list.PrepareInline(kPrefix + key.size() + 1, kPrefix, [&](char* p) {
+      std::memset(p, 0xCD, kPrefix);
+      std::memcpy(p + kPrefix, key.c_str(), key.size() + 1);
+    });
+  };
+  std::vector<const char*> linked;
+  std::set<int> heights;
+  for (int i = 0; i < 3000; i++) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%05d", i * 2);
+    CStringSkipList::Unlinked node = prepare(key);
+    heights.insert(node.height());
+    list.InsertBatch(&node, 1);
+    linked.push_back(node.key());
+  }
+  EXPECT_GE(heights.size(), 5u);  // nodes of several heights
+  CStringSkipList::Iterator iter(&list);
+  for (size_t i = 0; i < linked.size(); i++) {
+    ASSERT_TRUE(iter.SeekToInlineKey(linked[i], kPrefix)) << i;
+    ASSERT_EQ(iter.key(), linked[i]);
+    iter.Next();  // the list goes on from there
+    if (i + 1 < linked.size()) {
+      ASSERT_TRUE(iter.Valid());
+      ASSERT_EQ(iter.key(), linked[i + 1]);
+    } else {
+      ASSERT_FALSE(iter.Valid());
+    }
+  }
+  // Prepared, not linked: refused, the iterator left where it was; once
+  // linked, found. Among them the list's new first node (no back link).
+  for (const char* key : {"a-first", "k00003", "k99999"}) {
+    CStringSkipList::Unlinked node = prepare(key);
+    iter.SeekToFirst();
+    const char* first = iter.key();
+    ASSERT_FALSE(iter.SeekToInlineKey(node.key(), kPrefix)) << key;
+    ASSERT_TRUE(iter.Valid());
+    EXPECT_EQ(iter.key(), first);
+    list.InsertBatch(&node, 1);
+    ASSERT_TRUE(iter.SeekToInlineKey(node.key(), kPrefix)) << key;
+    EXPECT_STREQ(iter.key(), key);
+  }
+  list.CheckInvariants();
+}
+
 TEST(SkipListTest, UsesTheArena) {
   Arena arena;
   U64SkipList list(U64Comparator(), &arena);
