@@ -1,7 +1,7 @@
 // Concurrency test for MemTable (memtable/memtable.h): one writer adds values
 // and tombstones while several readers call Get at snapshots, scan with
-// iterators in both directions and read the counters, lock-free. Run under
-// ThreadSanitizer in CI.
+// iterators in both directions, seek, and read the counters, lock-free. Run
+// under ThreadSanitizer in CI.
 //
 // The writes follow a schedule fixed before the threads start: sequence
 // number s writes slot kSchedule[s].slot, as a value ValueFor(s) or a
@@ -166,6 +166,40 @@ std::string CheckEntry(const SharedState& state, std::string_view ikey, std::str
   return "";
 }
 
+// Seeks, at snapshots published before the iterator was made, to random
+// slots: each lands on the slot's newest write at or below the snapshot
+// (the hash index names it when the slot's newest entry is no newer), or
+// past the slot when it has none -- while the writer adds entries the index
+// names too, some not linked yet.
+std::string CheckSeeks(const SharedState& state, Random* rnd) {
+  const SequenceNumber published = state.Published();
+  std::unique_ptr<Iterator> iter = state.mem().NewIterator();
+  for (int i = 0; i < 200; i++) {
+    const int slot = static_cast<int>(rnd->Uniform(kSlots));
+    const SequenceNumber snapshot = rnd->OneIn(2) ? published : rnd->Uniform(published + 1);
+    const SequenceNumber latest = state.schedule().LatestFor(slot, snapshot);
+    const std::string user_key = UserKeyFor(slot);
+    iter->Seek(MakeInternalKey(user_key, snapshot, kValueTypeForSeek));
+    const std::string where =
+        " (slot " + std::to_string(slot) + ", snapshot " + std::to_string(snapshot) + ")";
+    ParsedInternalKey parsed;
+    if (latest == 0) {
+      if (iter->Valid() &&
+          (!ParseInternalKey(iter->key(), &parsed) || parsed.user_key <= user_key)) {
+        return "Seek landed on the slot, which had no write yet" + where;
+      }
+      continue;
+    }
+    if (!iter->Valid()) return "Seek found nothing" + where;
+    SequenceNumber seq = 0;
+    if (std::string error = CheckEntry(state, iter->key(), iter->value(), &seq); !error.empty()) {
+      return error + where;
+    }
+    if (seq != latest) return "Seek landed on write " + std::to_string(seq) + where;
+  }
+  return "";
+}
+
 // A full scan, forward or backward: entries strictly ordered, each matching
 // the schedule, and every write published before the scan present.
 std::string CheckScan(const SharedState& state, bool forward) {
@@ -241,7 +275,7 @@ TEST_P(MemTableConcurrencyTest, OneWriterManyReaders) {
       bool last_pass = false;
       while (errors[r].empty() && !last_pass) {
         last_pass = writer_done.load(std::memory_order_acquire);
-        switch ((passes[r] + r) % 4) {
+        switch ((passes[r] + r) % 5) {
           case 0:
             errors[r] = CheckScan(state, /*forward=*/true);
             break;
@@ -250,6 +284,9 @@ TEST_P(MemTableConcurrencyTest, OneWriterManyReaders) {
             break;
           case 2:
             errors[r] = CheckGets(state, &rnd);
+            break;
+          case 3:
+            errors[r] = CheckSeeks(state, &rnd);
             break;
           default:
             errors[r] = CheckCounters(state, &last_usage);
