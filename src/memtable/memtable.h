@@ -32,7 +32,11 @@
 // added in ascending sequence order (the write path's order); an Add that
 // breaks this order switches the index off for the rest of the memtable's
 // life (ordered_), and Get falls back to the skip list, as it does when the
-// newest entry is newer than the lookup's sequence (a snapshot read).
+// newest entry is newer than the lookup's sequence (a snapshot read). An
+// iterator's Seek asks the index the same way (IndexSeek): the key's newest
+// entry, when no newer than the target, is where the search would land,
+// and the iterator starts there if that entry is linked (a deferred one is
+// not yet) instead of searching.
 // An entry's link is written just before the release store that puts it at
 // the head of its chain, and never again (readers that reach the entry
 // through the skip list never read its link).
