@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 #include "lsm/write_batch_internal.h"
 #include "memtable/memtable.h"
@@ -176,20 +177,28 @@ class MemTableInserter final : public WriteBatch::Handler {
   }
   // Adds what is buffered. The views stay good until the batch changes.
   void Drain() {
-    mem_->AddBatch(pending_, count_);
+    mem_->AddBatch(pending_.entries, count_);
     count_ = 0;
   }
 
  private:
   static constexpr size_t kChunk = MemTable::kMaxBatch;
   void Buffer(const MemTable::PointEntry& entry) {
-    pending_[count_++] = entry;
+    pending_.entries[count_++] = entry;
     if (count_ == kChunk) Drain();
   }
 
   SequenceNumber sequence_;
   MemTable* const mem_;
-  MemTable::PointEntry pending_[kChunk];
+  // Left uninitialised: zeroing 64 entries' views cost ~460 instructions a
+  // batch, 4.5% of a one-update batch's write (callgrind, strata-server
+  // LPUSH). Only pending_.entries[0, count_) are ever read.
+  static_assert(std::is_trivially_copyable_v<MemTable::PointEntry> &&
+                std::is_trivially_destructible_v<MemTable::PointEntry>);
+  union Slots {
+    Slots() {}
+    MemTable::PointEntry entries[kChunk];
+  } pending_;
   size_t count_ = 0;
 };
 
