@@ -64,30 +64,31 @@ const std::vector<CommandSpec>& CommandTable() { return GetTable().commands; }
 
 const CommandSpec* FindCommand(std::string_view name) {
   thread_local std::string lower;
-  lower.assign(name);
-  // ASCII, as Redis's command lookup: no locale call per byte.
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  AssignLower(name, &lower);
   const auto& by_name = GetTable().by_name;
   auto it = by_name.find(lower);
   return it == by_name.end() ? nullptr : it->second;
 }
 
+// ASCII, as Redis's command and option matching (strcasecmp): no locale
+// call per byte. The connection compares every command's name with two of
+// these and folds it for CLIENT LIST (network.cc).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); i++) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }
 
+void AssignLower(std::string_view s, std::string* out) {
+  out->assign(s);
+  for (char& c : *out) c = AsciiLower(c);
+}
+
 std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string out;
+  AssignLower(s, &out);
   return out;
 }
 

@@ -107,8 +107,14 @@ inline constexpr std::string_view kWrongType =
 inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
 inline constexpr std::string_view kSyntaxError = "ERR syntax error";
 void ReplyStatusError(ReplyWriter* reply, const Status& s);
+// Case folding is ASCII's, as Redis's: other bytes compare and copy as they are.
+inline char AsciiLower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
+// As ToLower, into *out (reusing its buffer).
+void AssignLower(std::string_view s, std::string* out);
 // Parses an integer argument, replying kNotInteger if it is not one.
 bool ArgInt64(CommandContext& ctx, std::string_view arg, int64_t* value);
 // Parses a long double as Redis's string2ld (no blanks, no NaN, the whole

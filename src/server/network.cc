@@ -443,7 +443,7 @@ size_t Connection::ProcessCommands(std::string_view data) {
     {
       // Before running it, so CLIENT LIST shows itself as the current command.
       MutexLock lock(&client_.mu);
-      client_.last_command = ToLower(argv_[0]);
+      AssignLower(argv_[0], &client_.last_command);
     }
     writer_.set_protocol(client_.resp);
     Execute(state_, &client_, argv_, &writer_);
