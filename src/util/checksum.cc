@@ -7,12 +7,24 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <cstring>
 #include <new>
 
 namespace strata {
 
 uint32_t Checksum32(std::string_view a, std::string_view b) {
   if (b.empty()) return static_cast<uint32_t>(XXH3_64bits(a.data(), a.size()));
+  // Two small ranges (a WAL fragment's type byte and payload): copied side by
+  // side and hashed in one call, the same value as the streaming API's for
+  // far fewer instructions (its reset, updates and digest were ~370 of a
+  // 100-byte record's checksum; callgrind, strata-server LPUSH).
+  constexpr size_t kJoined = 512;
+  if (a.size() + b.size() <= kJoined) {
+    char joined[kJoined];
+    if (!a.empty()) std::memcpy(joined, a.data(), a.size());
+    std::memcpy(joined + a.size(), b.data(), b.size());
+    return static_cast<uint32_t>(XXH3_64bits(joined, a.size() + b.size()));
+  }
   XXH3_state_t state;
   XXH3_64bits_reset(&state);
   XXH3_64bits_update(&state, a.data(), a.size());
