@@ -42,7 +42,7 @@ constexpr size_t kListExtraSize = 16;
 // The subkey of the element at absolute index `index`.
 std::string IndexKey(uint64_t index) {
   std::string key(8, '\0');
-  for (int i = 0; i < 8; i++) key[i] = static_cast<char>(index >> (56 - 8 * i));
+  EncodeBigEndian64(key.data(), index);
   return key;
 }
 

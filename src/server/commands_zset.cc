@@ -324,9 +324,9 @@ Status VisitByScore(CommandContext& ctx, const Collection& c, const ScoreRange& 
     // Past every member of score max: the next ordered value (no overflow:
     // only NaNs, never stored, map above +inf).
     uint64_t after = OrderedScore(r.max) + 1;
-    std::string k;
-    for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>(after >> shift));
-    upper = ScoreWalkUpper(bounds, k).view();
+    char k[8];
+    EncodeBigEndian64(k, after);
+    upper = ScoreWalkUpper(bounds, std::string_view(k, sizeof(k))).view();
   } else {
     upper = ScoreWalkUpper(bounds).view();
   }

@@ -4,6 +4,7 @@
 
 #include "server/metadata.h"
 #include "server/server_state.h"
+#include "util/coding.h"
 
 namespace strata::server {
 
@@ -21,12 +22,6 @@ struct LastDecision {
 };
 thread_local LastDecision last_decision;
 
-uint64_t BigEndian(std::string_view bytes) {
-  uint64_t v = 0;
-  for (char c : bytes) v = (v << 8) | static_cast<unsigned char>(c);
-  return v;
-}
-
 }  // namespace
 
 ElementGcFilter::ElementGcFilter(uint64_t (*now_ms)())
@@ -36,10 +31,10 @@ ElementGcFilter::ElementGcFilter(uint64_t (*now_ms)())
 bool ElementGcFilter::ParseElementKey(std::string_view key, std::string_view* user_key,
                                       uint64_t* version, size_t* prefix_len) {
   if (key.size() < 1 + 4 + 8 || key[0] != kSubkeyPrefix) return false;
-  uint64_t len = BigEndian(key.substr(1, 4));
+  const uint64_t len = DecodeBigEndian32(key.data() + 1);
   if (key.size() - (1 + 4 + 8) < len) return false;
   *user_key = key.substr(1 + 4, len);
-  *version = BigEndian(key.substr(1 + 4 + len, 8));
+  *version = DecodeBigEndian64(key.data() + 1 + 4 + len);
   *prefix_len = 1 + 4 + len + 8;
   return true;
 }

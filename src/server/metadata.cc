@@ -48,11 +48,11 @@ std::string SubkeyPrefix(std::string_view user_key, uint64_t version) {
 
 void EncodeSubkeyPrefix(char* out, std::string_view user_key, uint64_t version) {
   *out++ = kSubkeyPrefix;
-  const auto size = static_cast<uint32_t>(user_key.size());
-  for (int shift = 24; shift >= 0; shift -= 8) *out++ = static_cast<char>(size >> shift);
+  EncodeBigEndian32(out, static_cast<uint32_t>(user_key.size()));
+  out += 4;
   if (!user_key.empty()) std::memcpy(out, user_key.data(), user_key.size());
   out += user_key.size();
-  for (int shift = 56; shift >= 0; shift -= 8) *out++ = static_cast<char>(version >> shift);
+  EncodeBigEndian64(out, version);
 }
 
 std::string InternalKey(std::string_view name) {

@@ -3,6 +3,7 @@
 #include "server/transaction.h"
 
 #include "server/metadata.h"
+#include "util/coding.h"
 
 namespace strata::server {
 
@@ -10,8 +11,7 @@ std::optional<std::string_view> UserKeyOfEngineKey(std::string_view key) {
   if (key.empty()) return std::nullopt;
   if (key[0] == kMetadataPrefix) return key.substr(1);
   if (key[0] != kSubkeyPrefix || key.size() < 5) return std::nullopt;
-  uint32_t len = 0;
-  for (int i = 1; i <= 4; i++) len = (len << 8) | static_cast<unsigned char>(key[i]);
+  const uint32_t len = DecodeBigEndian32(key.data() + 1);
   if (key.size() - 5 < len) return std::nullopt;
   return key.substr(5, len);
 }

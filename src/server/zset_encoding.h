@@ -52,10 +52,7 @@ inline double ScoreFromOrdered(uint64_t ordered) {
 }
 
 // Writes the 8 big-endian bytes of OrderedScore(score) at out.
-inline void EncodeScoreTo(char* out, double score) {
-  const uint64_t v = OrderedScore(score);
-  for (int i = 0; i < 8; i++) out[i] = static_cast<char>(v >> (56 - 8 * i));
-}
+inline void EncodeScoreTo(char* out, double score) { EncodeBigEndian64(out, OrderedScore(score)); }
 
 // Appends EncodeScoreTo's 8 bytes.
 inline void AppendScore(std::string* out, double score) {
@@ -73,9 +70,7 @@ inline std::string EncodeScore(double score) {
 // Decodes 8 bytes written by AppendScore. Returns false if `in` is shorter.
 inline bool DecodeScore(std::string_view in, double* score) {
   if (in.size() < 8) return false;
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; i++) v = (v << 8) | static_cast<unsigned char>(in[i]);
-  *score = ScoreFromOrdered(v);
+  *score = ScoreFromOrdered(DecodeBigEndian64(in.data()));
   return true;
 }
 

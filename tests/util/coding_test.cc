@@ -32,6 +32,40 @@ TEST(CodingTest, FixedIsLittleEndian) {
   EXPECT_EQ(std::string("\x01\x02\x03\x04", 4), s);
 }
 
+TEST(CodingTest, FixedBytesInOrderAndBack) {
+  char buf[8];
+  EncodeFixed64(buf, 0x0807060504030201);
+  EXPECT_EQ(std::string(buf, 8), std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+  EXPECT_EQ(DecodeFixed64(buf), 0x0807060504030201u);
+  EXPECT_EQ(DecodeFixed32(buf + 4), 0x08070605u);
+  EncodeFixed32(buf, 0xfffefdfc);
+  EXPECT_EQ(std::string(buf, 4), std::string("\xfc\xfd\xfe\xff", 4));
+  EXPECT_EQ(DecodeFixed32(buf), 0xfffefdfcu);
+}
+
+TEST(CodingTest, BigEndianIsMostSignificantFirstAndSortsAsTheNumbers) {
+  char buf[8];
+  EncodeBigEndian64(buf, 0x0102030405060708);
+  EXPECT_EQ(std::string(buf, 8), std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+  EXPECT_EQ(DecodeBigEndian64(buf), 0x0102030405060708u);
+  EncodeBigEndian32(buf, 0xfcfdfeff);
+  EXPECT_EQ(std::string(buf, 4), std::string("\xfc\xfd\xfe\xff", 4));
+  EXPECT_EQ(DecodeBigEndian32(buf), 0xfcfdfeffu);
+  // Byte order is numeric order: what the server's keys rely on.
+  const uint64_t values[] = {
+      0, 1, 255, 256, 0x00ff'ffff'ffff'ffff, uint64_t{1} << 63, UINT64_MAX - 1, UINT64_MAX};
+  for (uint64_t a : values) {
+    for (uint64_t b : values) {
+      char ea[8], eb[8];
+      EncodeBigEndian64(ea, a);
+      EncodeBigEndian64(eb, b);
+      const int order = std::string_view(ea, 8).compare(std::string_view(eb, 8));
+      EXPECT_EQ(order < 0, a < b) << a << " " << b;
+      EXPECT_EQ(order == 0, a == b) << a << " " << b;
+    }
+  }
+}
+
 TEST(CodingTest, Varint64RoundTripAtEveryWidth) {
   std::vector<uint64_t> values = {0, 1, 127, 128, 255, 16383, 16384};
   for (int shift = 0; shift < 64; shift++) {
