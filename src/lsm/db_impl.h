@@ -292,7 +292,8 @@ class DBImpl final : public DB {
                               SequenceNumber* covering);
   // A checker over every range tombstone of state, for an iterator at
   // `sequence` that reads only user keys within `bounds` (its memtable
-  // point sources may miss entries outside them). Without the mutex.
+  // point sources may miss entries outside them), or null when state holds
+  // no range tombstone. Without the mutex.
   // REQUIRES: state outlives the checker (its point sources iterate over the
   // memtables).
   Status NewRangeDelChecker(const ReadState& state, SequenceNumber sequence,
