@@ -182,9 +182,14 @@ void MemTable::Publish(const char* entry, const char** bucket, SequenceNumber se
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
                    std::string_view value) {
+  AddHashed(seq, type, user_key, value, XXH3_64bits(user_key.data(), user_key.size()));
+}
+
+void MemTable::AddHashed(SequenceNumber seq, ValueType type, std::string_view user_key,
+                         std::string_view value, uint64_t hash) {
   assert(type == kTypeValue || (type == kTypeDeletion && value.empty()));
+  assert(hash == XXH3_64bits(user_key.data(), user_key.size()));
   const size_t encoded_size = EntrySize(user_key, value);
-  const uint64_t hash = XXH3_64bits(user_key.data(), user_key.size());
   SequenceNumber max_seq = max_point_seq_.load(std::memory_order_relaxed);
   const char** bucket = PrepareIndex(hash, seq, &max_seq);
   // One of the slot's two last keys: its splice likely holds (Insert
@@ -316,14 +321,35 @@ bool MemTable::IsHot(const HotKey& hot, uint64_t hash, std::string_view user_key
 }
 
 void MemTable::AddBatch(const PointEntry* entries, size_t n) {
+  uint64_t hashes[Table::kMaxBatch];
   if (buckets_ != nullptr) {
-    // Add defers and batches the searches itself.
-    for (size_t k = 0; k < n; k++) {
-      Add(entries[k].seq, entries[k].type, entries[k].user_key, entries[k].value);
+    // Add defers and batches the searches itself. What it reads first is
+    // fetched for the whole chunk before the first Add: each entry's bucket,
+    // then each tombstone's chain head, the entry its Add compares with (a
+    // popped member's newest entry, mostly). In a memtable larger than the
+    // cache each is a miss; asked for together they overlap, where one Add
+    // after another met them in turn (a sorted-set pop's two tombstones).
+    for (size_t begin = 0; begin < n; begin += Table::kMaxBatch) {
+      const size_t m = std::min(n - begin, Table::kMaxBatch);
+      const PointEntry* chunk = entries + begin;
+      for (size_t k = 0; k < m; k++) {
+        hashes[k] = XXH3_64bits(chunk[k].user_key.data(), chunk[k].user_key.size());
+        __builtin_prefetch(Bucket(hashes[k]));
+      }
+      if (m > 1) {
+        for (size_t k = 0; k < m; k++) {
+          if (chunk[k].type != kTypeDeletion) continue;
+          const char* head =
+              std::atomic_ref<const char*>(*Bucket(hashes[k])).load(std::memory_order_relaxed);
+          if (head != nullptr) __builtin_prefetch(head - sizeof(head));
+        }
+      }
+      for (size_t k = 0; k < m; k++) {
+        AddHashed(chunk[k].seq, chunk[k].type, chunk[k].user_key, chunk[k].value, hashes[k]);
+      }
     }
     return;
   }
-  uint64_t hashes[Table::kMaxBatch];
   for (size_t begin = 0; begin < n; begin += Table::kMaxBatch) {
     const size_t m = std::min(n - begin, Table::kMaxBatch);
     const PointEntry* chunk = entries + begin;

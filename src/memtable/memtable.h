@@ -222,6 +222,9 @@ class MemTable {
   static_assert(kMaxBatch == Table::kMaxBatch);
   class MemTableIterator;
 
+  // As Add, given hash, XXH3-64 of user_key.
+  void AddHashed(SequenceNumber seq, ValueType type, std::string_view user_key,
+                 std::string_view value, uint64_t hash);
   // Links the pending entries into the skip list (see the top of the file).
   // Any thread; a lock only when entries are pending.
   void LinkPending() const;
