@@ -85,10 +85,13 @@ class Server:
     """One server process. `args` are extra `--name value` arguments, passed
     as given (a list of strings); `durable` asks for acknowledged writes to
     survive kill -9 (redis-server: AOF on). `config_file` is passed first.
-    `bind=False` leaves the listening addresses to the server's default."""
+    `bind=False` leaves the listening addresses to the server's default.
+    `wrapper`, a command line the server's runs under (valgrind ...), may be
+    set before start()."""
 
     def __init__(self, args=(), dir=None, durable=False, config_file=None, binary=None,
                  port=None, bind=True):
+        self.wrapper = []
         self.binary = binary or server_bin()
         self.flavor = flavor(self.binary)
         self.extra = list(args)
@@ -104,7 +107,7 @@ class Server:
 
     # ---- lifecycle --------------------------------------------------------
     def command_line(self):
-        cmd = [self.binary]
+        cmd = list(self.wrapper) + [self.binary]
         if self.config_file:
             cmd.append(self.config_file)
         cmd += ["--port", str(self.port), "--dir", self.dir]

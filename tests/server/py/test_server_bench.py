@@ -6,7 +6,8 @@
 #
 # Runs with Redis on both sides (the script itself, no build needed) and with
 # the server under test as the "strata" side (issue 13's collection list at
-# -P 16 without errors). About 3 s on an idle machine.
+# -P 16 without errors), and with --callgrind (instructions per request of
+# each, counted in the measured run only). About 15 s on an idle machine.
 
 import importlib.machinery
 import importlib.util
@@ -24,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 SCRIPT = os.path.join(ROOT, "scripts", "server-bench")
 REDIS = shutil.which("redis-server")
 BENCH = shutil.which("redis-benchmark")
+VALGRIND = shutil.which("valgrind")
 pytestmark = pytest.mark.skipif(REDIS is None or BENCH is None,
                                 reason="redis-server and redis-benchmark needed")
 COLUMNS = 14
@@ -45,14 +47,14 @@ def run_script(*args):
     return done.returncode, done.stdout.decode(), done.stderr.decode()
 
 
-def table_rows(out):
+def table_rows(out, columns=COLUMNS):
     """{(TEST, depth): [cells]} from the script's Markdown table."""
     rows = {}
     for line in out.splitlines():
         if not line.startswith("| ") or line.startswith("| test "):
             continue
         cells = [c.strip() for c in line.strip("|").split("|")]
-        assert len(cells) == COLUMNS, line
+        assert len(cells) == columns, line
         rows[(cells[0], int(cells[1]))] = cells
     return rows
 
@@ -84,6 +86,23 @@ def test_server_under_test_collection_list_without_errors():
     assert not failed and status == 0, out + err
 
 
+@pytest.mark.skipif(VALGRIND is None, reason="valgrind needed (scripts/install-deps)")
+def test_callgrind_counts_each_servers_instructions_per_request():
+    status, out, err = run_script("--strata", harness.server_bin(), "--callgrind",
+                                  "--tests", "lpush,lpop", "--pipelines", "16")
+    assert status == 0, out + err
+    rows = table_rows(out, columns=7)
+    assert list(rows) == [("LPUSH", 16), ("LPOP", 16)], out + err
+    for cells in rows.values():
+        redis, strata = float(cells[2]), float(cells[3])
+        # A request through the network stack and a command costs thousands
+        # of instructions; a count of zero or millions means a wrong window.
+        assert 500 < redis < 200000 and 500 < strata < 200000, cells
+        assert float(cells[4]) == pytest.approx(redis / strata, abs=0.01), cells
+        assert cells[5].startswith(">= 0.5"), cells  # issue 13's target
+        assert cells[-1] == "0", cells
+
+
 def test_target_column_names_both_issues_when_they_differ():
     bench = load_script()
     both = bench.targets_for("mset", 1, ["12", "13"])
@@ -100,7 +119,7 @@ def test_error_reply_is_reported(make_server):
     with server.client() as c:
         c.set("mylist", "a string")  # LPUSH mylist now gets WRONGTYPE
     args = types.SimpleNamespace(benchmark=BENCH, bench_cpus=None, clients=5, keyspace=100,
-                                 requests=50, timeout=60, runs=1, suites=["13"])
+                                 requests=50, timeout=60, runs=1, suites=["13"], callgrind=False)
     row, error = bench.run_benchmark(server.port, ["-t", "lpush"], args, 1)
     assert row is None and error.startswith("Error from server: WRONGTYPE"), error
     line = bench.format_row("lpush", 1, {"redis": [(1.0, 1.0, 1.0, 1.0)], "strata": []},
