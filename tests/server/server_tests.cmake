@@ -24,6 +24,11 @@ endif()
 set(server_python /usr/bin/python3)
 set(server_dir ${CMAKE_CURRENT_SOURCE_DIR}/server)
 set(server_env STRATA_SERVER_BIN=${server_bin} PYTHONDONTWRITEBYTECODE=1)
+# A sanitized server cannot run under valgrind (test_server_bench's callgrind
+# test skips when this says so).
+if(STRATA_SANITIZE)
+  list(APPEND server_env STRATA_SERVER_SANITIZED=${STRATA_SANITIZE})
+endif()
 
 file(GLOB server_py_tests CONFIGURE_DEPENDS ${server_dir}/py/test_*.py)
 foreach(test_file ${server_py_tests})
