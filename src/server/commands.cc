@@ -175,6 +175,11 @@ void Execute(ServerState* state, ClientState* client, std::vector<std::string>& 
     reply->Error("NOAUTH Authentication required.");
     return;
   }
+  if (client->multi.active && (spec->flags & kNoMulti)) {
+    client->multi.aborted = true;
+    reply->Error("ERR Command not allowed inside a transaction");
+    return;
+  }
   if (client->multi.active && !IsTransactionControl(*spec)) {
     client->multi.queued.push_back(std::move(argv));
     argv.clear();

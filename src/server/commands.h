@@ -63,6 +63,8 @@ enum CommandFlags : uint32_t {
   // The handler takes TransactionGate itself (EXEC, exclusive); Execute
   // does not take it shared.
   kTakesGate = 1 << 5,
+  // Refused inside MULTI (the transaction then fails with EXECABORT).
+  kNoMulti = 1 << 6,
 };
 
 struct CommandSpec {

@@ -1,5 +1,5 @@
 // Connection and server commands: PING ECHO QUIT AUTH HELLO SELECT CLIENT
-// COMMAND CONFIG INFO DBSIZE FLUSHDB FLUSHALL TIME, with Redis 7.0's reply
+// COMMAND CONFIG INFO DBSIZE FLUSHDB FLUSHALL TIME SHUTDOWN, with Redis 7.0's reply
 // shapes (COMMAND DOCS is the map redis-cli parses for its hints).
 
 #include <sys/resource.h>
@@ -31,6 +31,46 @@ void EchoCommand(CommandContext& ctx) { ctx.reply->Bulk(ctx.argv[1]); }
 void QuitCommand(CommandContext& ctx) {
   ctx.client->close_after_reply = true;
   ctx.reply->Ok();
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.0 parses it. There
+// is no snapshot to save and no replica to wait for: every acknowledged
+// write is in the WAL, which is synced here first, so that a failing sync
+// is reported to this client and the server keeps running (unless FORCE).
+// Then the process is asked to stop (ServerState::RequestShutdown: as on
+// SIGTERM it closes every connection, syncs the WAL again and closes the
+// database) and this connection closes without a reply, as Redis's does.
+void ShutdownCommand(CommandContext& ctx) {
+  bool save = false, nosave = false, force = false, abort = false, now = false;
+  for (size_t i = 1; i < ctx.argv.size(); i++) {
+    const std::string& arg = ctx.argv[i];
+    if (EqualsIgnoreCase(arg, "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(arg, "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(arg, "now")) {
+      now = true;
+    } else if (EqualsIgnoreCase(arg, "force")) {
+      force = true;
+    } else if (EqualsIgnoreCase(arg, "abort")) {
+      abort = true;
+    } else {
+      return ctx.reply->Error(kSyntaxError);
+    }
+  }
+  if ((abort && (save || nosave || now || force)) || (save && nosave)) {
+    return ctx.reply->Error(kSyntaxError);
+  }
+  // A shutdown here never waits (for replicas), so none is ever in progress.
+  if (abort) return ctx.reply->Error("ERR No shutdown in progress.");
+  if (Status s = ctx.state->SyncWal(); !s.ok()) {
+    std::fprintf(stderr, "SHUTDOWN: WAL sync failed: %s\n", s.ToString().c_str());
+    if (!force) return ctx.reply->Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  }
+  if (!ctx.state->RequestShutdown()) {
+    return ctx.reply->Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  }
+  ctx.client->close_after_reply = true;
 }
 
 // Checks user/password; replies the error and returns false if they fail.
@@ -210,6 +250,7 @@ void FlagsReply(CommandContext& ctx, uint32_t flags) {
   if (flags & kAdmin) names.push_back("admin");
   if (flags & kNoAuth) names.push_back("no_auth");
   if (flags & kFast) names.push_back("fast");
+  if (flags & kNoMulti) names.push_back("no_multi");
   ctx.reply->Set(names.size());
   for (const char* name : names) ctx.reply->Simple(name);
 }
@@ -668,6 +709,9 @@ void AppendServerCommands(std::vector<CommandSpec>* t) {
           {"ping", -1, kFast, 0, 0, 0, c, "Ping the server", "1.0.0", PingCommand},
           {"echo", 2, kFast, 0, 0, 0, c, "Echo the given string", "1.0.0", EchoCommand},
           {"quit", -1, kNoAuth | kFast, 0, 0, 0, c, "Close the connection", "1.0.0", QuitCommand},
+          {"shutdown", -1, kAdmin | kNoMulti, 0, 0, 0, s,
+           "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
+           ShutdownCommand},
           {"auth", -2, kNoAuth | kFast, 0, 0, 0, c, "Authenticate to the server", "1.0.0",
            AuthCommand},
           {"hello", -1, kNoAuth | kFast, 0, 0, 0, c, "Handshake with Redis", "6.0.0", HelloCommand},

@@ -342,6 +342,18 @@ void ServerState::StartBackground() {
   bg_thread_ = std::thread([this] { BackgroundLoop(); });
 }
 
+void ServerState::SetShutdownHandler(std::function<void()> handler) {
+  MutexLock lock(&shutdown_mu_);
+  shutdown_handler_ = std::move(handler);
+}
+
+bool ServerState::RequestShutdown() {
+  MutexLock lock(&shutdown_mu_);
+  if (!shutdown_handler_) return false;
+  shutdown_handler_();
+  return true;
+}
+
 void ServerState::StopBackground() {
   {
     MutexLock lock(&bg_mu_);

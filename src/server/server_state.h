@@ -208,6 +208,13 @@ class ServerState {
   void StartBackground();
   void StopBackground();
 
+  // SHUTDOWN: the process that runs the server (tools/strata-server) says
+  // how to stop it, once, before it serves. RequestShutdown calls that
+  // handler and returns true, or returns false when none was set (a server
+  // embedded in a test, which its owner stops).
+  void SetShutdownHandler(std::function<void()> handler);
+  bool RequestShutdown();
+
  private:
   ServerState(Config* config, std::unique_ptr<ElementGcFilter> gc_filter, std::unique_ptr<DB> db);
   void BackgroundLoop();
@@ -250,6 +257,9 @@ class ServerState {
   // Resting: a whole pass met no expiry. Ends when expiry_writes_ differs
   // from the pass's mark, so a write during that pass wakes it too.
   bool expire_resting_ GUARDED_BY(expire_mu_) = false;
+
+  Mutex shutdown_mu_;
+  std::function<void()> shutdown_handler_ GUARDED_BY(shutdown_mu_);
 
   Mutex bg_mu_;
   CondVar bg_cv_{&bg_mu_};

@@ -428,6 +428,24 @@ TEST(CommandsTest, ConnectionCommands) {
   EXPECT_EQ(h.Run({"GET", "nokey"}, client.get()), "_\r\n");
 }
 
+TEST(CommandsTest, ShutdownAsksTheProcessOwnerAndClosesWithoutReply) {
+  ServerHarness h;
+  EXPECT_EQ(h.Run({"SET", "k", "v"}), kOk);
+  // No handler (an embedded server): refused, the connection stays.
+  auto client = h.NewClient();
+  EXPECT_EQ(h.Run({"SHUTDOWN"}, client.get()), Err("ERR Errors trying to SHUTDOWN. Check logs."));
+  EXPECT_FALSE(client->close_after_reply);
+  int calls = 0;
+  h.state()->SetShutdownHandler([&calls] { calls++; });
+  EXPECT_EQ(h.Run({"SHUTDOWN", "NOW", "ABORT"}, client.get()), Err("ERR syntax error"));
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(h.Run({"shutdown", "nosave", "now"}, client.get()), "");
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(client->close_after_reply);
+  // The WAL was synced before the handler ran: the write is on disk.
+  EXPECT_GE(h.state()->stats()->wal_syncs.load(), 1u);
+}
+
 TEST(CommandsTest, AuthenticationGatesCommands) {
   ServerHarness h({"--requirepass", "secret"});
   auto client = h.NewClient();

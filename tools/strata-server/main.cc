@@ -5,13 +5,14 @@
 //                 [--appendfsync always|everysec|no] [--NAME VALUE...]
 //
 // Reads the configuration, opens the database in --dir, binds, logs "Ready to
-// accept connections", and serves until SIGTERM or SIGINT, then closes every
+// accept connections", and serves until SIGTERM, SIGINT or SHUTDOWN, then closes every
 // connection, syncs the WAL and closes the database. A thin program: the
 // logic is in src/server/.
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -94,6 +95,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "strata-server: %s\n", s.ToString().c_str());
     return 1;
   }
+  // SHUTDOWN (from any I/O thread) ends the sigwait below as SIGTERM does.
+  static std::atomic<bool> shutdown_command{false};
+  state->SetShutdownHandler([] {
+    shutdown_command.store(true);
+    kill(getpid(), SIGTERM);
+  });
   state->StartBackground();
   network->Start();
   std::string addresses;
@@ -104,7 +111,11 @@ int main(int argc, char** argv) {
 
   int received = 0;
   sigwait(&signals, &received);
-  Log(std::string("Received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+  if (shutdown_command.load()) {
+    Log("User requested shutdown...");
+  } else {
+    Log(std::string("Received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+  }
   network.reset();
   state->StopBackground();
   if (strata::Status s = state->SyncWal(); !s.ok()) {

@@ -1,5 +1,5 @@
 # Connection and server commands: PING ECHO QUIT SELECT HELLO (RESP3) CLIENT
-# COMMAND CONFIG INFO DBSIZE FLUSHDB FLUSHALL TIME, the config file and
+# COMMAND CONFIG INFO DBSIZE FLUSHDB FLUSHALL TIME SHUTDOWN, the config file and
 # `--name value` arguments, the ready line and a clean exit on SIGTERM.
 # Replies are checked byte-exact through resp.Conn where the type matters.
 
@@ -10,7 +10,7 @@ import pytest
 import redis
 
 import harness
-from resp import Conn, Error, Map, Simple
+from resp import Closed, Conn, Error, Map, Simple, encode
 
 # Issue 12's commands: COMMAND must know each of them.
 ISSUE_12_COMMANDS = """ping echo quit auth hello select client command config info dbsize flushdb
@@ -210,6 +210,41 @@ def test_restart_on_same_dir_keeps_data(make_server):
     assert s.stop() == 0
     s.restart()
     assert s.client().get("kept") == b"yes"
+
+
+def test_shutdown_refusals_keep_the_server_running(server):
+    c = Conn(server.port)
+    assert c.call("SHUTDOWN", "ABORT") == Error("ERR No shutdown in progress.")
+    for args in (("SAVE", "NOSAVE"), ("ABORT", "NOW"), ("NOSAVE", "ABORT"), ("BOGUS",)):
+        assert c.call("SHUTDOWN", *args) == Error("ERR syntax error"), args
+    # Refused while queueing, so EXEC fails (Redis's no_multi flag).
+    assert c.call("MULTI") == Simple("OK")
+    assert c.call("SHUTDOWN") == Error("ERR Command not allowed inside a transaction")
+    assert c.call("EXEC") == Error("EXECABORT Transaction discarded because of previous errors.")
+    assert c.call("PING") == Simple("PONG")
+    assert server.alive()
+
+
+@pytest.mark.parametrize("args", [(), ("NOSAVE",), ("SAVE", "NOW", "FORCE")])
+def test_shutdown_stops_cleanly_and_keeps_every_write(make_server, args):
+    """redis-cli shutdown: the connection closes without a reply, the process
+    exits 0 with Redis's log line, and every acknowledged write is there on
+    restart (what a clean stop promises, durable or not)."""
+    s = make_server(durable=True)
+    r = s.client()
+    r.set("before", "1")
+    c = Conn(s.port)
+    # Run just before the SHUTDOWN, in the same read: its reply may be lost
+    # (Redis exits without writing it), its write may not.
+    c.send_raw(encode("SET", "pipelined", "2") + encode("SHUTDOWN", *args))
+    with pytest.raises((Closed, ConnectionResetError)):
+        while c.read() == Simple("OK"):  # the SET's, if it went out; never SHUTDOWN's
+            pass
+    assert s.proc.wait(30) == 0
+    assert "User requested shutdown" in s.log()
+    s.restart()
+    r = s.client()
+    assert r.get("before") == b"1" and r.get("pipelined") == b"2"
 
 
 def test_unknown_command_and_arity(server):
