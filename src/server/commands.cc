@@ -2,6 +2,7 @@
 
 #include "server/commands.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -9,7 +10,6 @@
 #include <exception>
 #include <mutex>
 #include <shared_mutex>
-#include <unordered_map>
 
 #include "server/config.h"
 #include "server/resp_parser.h"
@@ -18,9 +18,36 @@ namespace strata::server {
 
 namespace {
 
+// The name's hash with ASCII case folded (FNV-1a), so a lookup needs no
+// lower-case copy of the command's name.
+uint64_t HashFolded(std::string_view name) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : name) {
+    h ^= static_cast<unsigned char>(AsciiLower(c));
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// Whether `name` is `lower` (a lower-case, NUL-terminated command name)
+// with ASCII case folded; no strlen of `lower` first.
+bool EqualsFolded(std::string_view name, const char* lower) {
+  for (char c : name) {
+    // lower's NUL ends it (a name with a NUL byte in it matches nothing).
+    if (*lower == '\0' || AsciiLower(c) != *lower) return false;
+    lower++;
+  }
+  return *lower == '\0';
+}
+
+// Every command, and an open-addressing index of them by name (linear
+// probing, at most a quarter full). Built once, never changed.
 struct Table {
   std::vector<CommandSpec> commands;
-  std::unordered_map<std::string, const CommandSpec*> by_name;
+  std::vector<const CommandSpec*> slots;
+  size_t mask = 0;
+  size_t longest = 0;  // no longer name can be a command's
+
   Table() {
     AppendServerCommands(&commands);
     AppendKeyCommands(&commands);
@@ -32,7 +59,25 @@ struct Table {
     AppendSetCommands(&commands);
     AppendZSetCommands(&commands);
     AppendTransactionCommands(&commands);
-    for (const CommandSpec& spec : commands) by_name[spec.name] = &spec;
+    size_t n = 16;
+    while (n < 4 * commands.size()) n <<= 1;
+    slots.assign(n, nullptr);
+    mask = n - 1;
+    for (const CommandSpec& spec : commands) {
+      longest = std::max(longest, std::strlen(spec.name));
+      size_t i = HashFolded(spec.name) & mask;
+      // A name given twice: the later entry replaces the earlier.
+      while (slots[i] != nullptr && std::strcmp(slots[i]->name, spec.name) != 0) i = (i + 1) & mask;
+      slots[i] = &spec;
+    }
+  }
+
+  const CommandSpec* Find(std::string_view name) const {
+    if (name.size() > longest) return nullptr;
+    for (size_t i = HashFolded(name) & mask; slots[i] != nullptr; i = (i + 1) & mask) {
+      if (EqualsFolded(name, slots[i]->name)) return slots[i];
+    }
+    return nullptr;
   }
 };
 
@@ -62,17 +107,11 @@ bool IsTransactionControl(const CommandSpec& spec) {
 
 const std::vector<CommandSpec>& CommandTable() { return GetTable().commands; }
 
-const CommandSpec* FindCommand(std::string_view name) {
-  thread_local std::string lower;
-  AssignLower(name, &lower);
-  const auto& by_name = GetTable().by_name;
-  auto it = by_name.find(lower);
-  return it == by_name.end() ? nullptr : it->second;
-}
+const CommandSpec* FindCommand(std::string_view name) { return GetTable().Find(name); }
 
 // ASCII, as Redis's command and option matching (strcasecmp): no locale
 // call per byte. The connection compares every command's name with two of
-// these and folds it for CLIENT LIST (network.cc).
+// these (network.cc).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); i++) {
@@ -158,6 +197,9 @@ void Execute(ServerState* state, ClientState* client, std::vector<std::string>& 
              ReplyWriter* reply) {
   CommandContext ctx{state, client, argv, reply};
   const CommandSpec* spec = FindCommand(argv[0]);
+  // Before it runs, so CLIENT LIST shows itself as the current command;
+  // null (shown as NULL) for an unknown one, as in Redis.
+  client->last_command.store(spec, std::memory_order_relaxed);
   // An error while queueing in MULTI makes the EXEC fail (EXECABORT).
   if (spec == nullptr) {
     if (client->multi.active) client->multi.aborted = true;

@@ -440,11 +440,6 @@ size_t Connection::ProcessCommands(std::string_view data) {
       Close();
       break;
     }
-    {
-      // Before running it, so CLIENT LIST shows itself as the current command.
-      MutexLock lock(&client_.mu);
-      AssignLower(argv_[0], &client_.last_command);
-    }
     writer_.set_protocol(client_.resp);
     Execute(state_, &client_, argv_, &writer_);
     if (client_.block_requested) Park();

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "server/commands.h"
 #include "util/coding.h"
 
 namespace strata::server {
@@ -319,12 +320,13 @@ std::vector<std::string> ServerState::ClientLines(uint64_t now_ms) {
   std::vector<std::string> lines;
   MutexLock lock(&clients_mu_);
   for (const auto& [id, client] : clients_) {
-    std::string name, cmd;
+    std::string name;
     {
       MutexLock client_lock(&client->mu);
       name = client->name;
-      cmd = client->last_command.empty() ? "NULL" : client->last_command;
     }
+    const CommandSpec* command = client->last_command.load(std::memory_order_relaxed);
+    std::string cmd = command == nullptr ? "NULL" : command->name;
     uint64_t last = client->last_interaction_ms.load(std::memory_order_relaxed);
     lines.push_back("id=" + std::to_string(id) + " addr=" + client->addr +
                     " laddr=" + client->laddr + " fd=-1 name=" + name +

@@ -39,6 +39,8 @@
 
 namespace strata::server {
 
+struct CommandSpec;  // commands.h
+
 // Milliseconds and microseconds since the Unix epoch.
 uint64_t NowMs();
 uint64_t NowUs();
@@ -105,7 +107,9 @@ struct ClientState {
   // Shared with CLIENT LIST on other threads.
   mutable Mutex mu;
   std::string name GUARDED_BY(mu);
-  std::string last_command GUARDED_BY(mu);
+  // The command last run (Execute), null before the first or when it was
+  // unknown. Relaxed: the specs are never freed; a display figure.
+  std::atomic<const CommandSpec*> last_command{nullptr};
   std::atomic<uint64_t> last_interaction_ms{0};  // relaxed: a display figure
 
   // Blocking commands (blocking.h); the connection's thread only.

@@ -4,6 +4,7 @@
 
 #include <sched.h>
 
+#include <cctype>
 #include <chrono>
 #include <set>
 #include <string>
@@ -426,6 +427,24 @@ TEST(CommandsTest, ConnectionCommands) {
   auto client = h.NewClient();
   client->resp = 3;
   EXPECT_EQ(h.Run({"GET", "nokey"}, client.get()), "_\r\n");
+}
+
+TEST(CommandsTest, FindCommandFoldsCaseAndKnowsEveryEntry) {
+  std::set<std::string> names;
+  for (const CommandSpec& spec : CommandTable()) {
+    std::string upper = spec.name;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    EXPECT_EQ(FindCommand(spec.name), &spec) << spec.name;
+    EXPECT_EQ(FindCommand(upper), &spec) << upper;
+    EXPECT_TRUE(names.insert(spec.name).second) << "listed twice: " << spec.name;
+  }
+  EXPECT_GT(names.size(), 150u);
+  EXPECT_EQ(FindCommand("lPuSh")->name, std::string("lpush"));
+  EXPECT_EQ(FindCommand(""), nullptr);
+  EXPECT_EQ(FindCommand("lpus"), nullptr);
+  EXPECT_EQ(FindCommand("lpushh"), nullptr);
+  EXPECT_EQ(FindCommand(std::string("get\0", 4)), nullptr);
+  EXPECT_EQ(FindCommand(std::string(100000, 'a')), nullptr);
 }
 
 TEST(CommandsTest, ShutdownAsksTheProcessOwnerAndClosesWithoutReply) {

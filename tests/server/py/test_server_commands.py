@@ -87,6 +87,23 @@ def test_client_id_setname_getname_list(server, r):
     assert c.call("CLIENT", "GETNAME") is None
 
 
+def test_client_list_shows_each_clients_last_command(server, r):
+    a, b = Conn(server.port), Conn(server.port)
+    a_id = a.call("CLIENT", "ID")
+
+    def last_of_a():
+        line = [x for x in b.call("CLIENT", "LIST").decode().splitlines()
+                if "id=%d " % a_id in x][0]
+        return line.split(" cmd=")[1].split()[0]
+
+    a.call("GeT", "k")
+    assert last_of_a() == "get"  # the command's name, whatever the case sent
+    a.call("NOSUCHCOMMAND")
+    assert last_of_a() == "NULL"  # an unknown one, as Redis shows it
+    a.call("LPUSH", "l", "x")
+    assert last_of_a() == "lpush"
+
+
 def test_command_count_info_docs(server, r):
     c = Conn(server.port)
     assert c.call("COMMAND", "COUNT") == len(c.call("COMMAND"))
