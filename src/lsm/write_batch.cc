@@ -3,6 +3,7 @@
 #include "strata/write_batch.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <type_traits>
 
@@ -27,8 +28,27 @@ void ReserveFor(std::string* rep, size_t more) {
   rep->reserve(std::max({need, 2 * rep->capacity(), kMinBatchBytes}));
 }
 
-// The most bytes a length prefix takes (a varint32).
-constexpr size_t kMaxPrefix = 5;
+// Appends one update: `tag`, `first` and (has_second) `second`, each
+// length-prefixed: sized and reserved once, then encoded in place (no
+// append per piece).
+void AppendUpdate(std::string* rep, ValueType tag, std::string_view first, std::string_view second,
+                  bool has_second) {
+  const size_t first_prefix = VarintLength(first.size());
+  const size_t second_prefix = has_second ? VarintLength(second.size()) : 0;
+  const size_t n = 1 + first_prefix + first.size() + second_prefix + second.size();
+  const size_t old = rep->size();
+  ReserveFor(rep, n);
+  rep->resize(old + n);
+  char* p = rep->data() + old;
+  *p++ = static_cast<char>(tag);
+  p = EncodeVarint32(p, static_cast<uint32_t>(first.size()));
+  if (!first.empty()) std::memcpy(p, first.data(), first.size());
+  p += first.size();
+  if (has_second) {
+    p = EncodeVarint32(p, static_cast<uint32_t>(second.size()));
+    if (!second.empty()) std::memcpy(p, second.data(), second.size());
+  }
+}
 
 }  // namespace
 
@@ -43,24 +63,17 @@ uint32_t WriteBatch::Count() const { return WriteBatchInternal::Count(this); }
 
 void WriteBatch::Put(std::string_view key, std::string_view value) {
   WriteBatchInternal::SetCount(this, WriteBatchInternal::Count(this) + 1);
-  ReserveFor(&rep_, 1 + 2 * kMaxPrefix + key.size() + value.size());
-  rep_.push_back(static_cast<char>(kTypeValue));
-  PutLengthPrefixed(&rep_, key);
-  PutLengthPrefixed(&rep_, value);
+  AppendUpdate(&rep_, kTypeValue, key, value, true);
 }
 
 void WriteBatch::Delete(std::string_view key) {
   WriteBatchInternal::SetCount(this, WriteBatchInternal::Count(this) + 1);
-  ReserveFor(&rep_, 1 + kMaxPrefix + key.size());
-  rep_.push_back(static_cast<char>(kTypeDeletion));
-  PutLengthPrefixed(&rep_, key);
+  AppendUpdate(&rep_, kTypeDeletion, key, {}, false);
 }
 
 void WriteBatch::DeleteRange(std::string_view begin, std::string_view end) {
   WriteBatchInternal::SetCount(this, WriteBatchInternal::Count(this) + 1);
-  rep_.push_back(static_cast<char>(kTypeRangeDeletion));
-  PutLengthPrefixed(&rep_, begin);
-  PutLengthPrefixed(&rep_, end);
+  AppendUpdate(&rep_, kTypeRangeDeletion, begin, end, true);
 }
 
 void WriteBatch::Handler::DeleteRange(std::string_view, std::string_view) {}
