@@ -180,20 +180,50 @@ RespParser::Result RespParser::ParseInline(std::string_view data, size_t* consum
   return Result::kCommand;
 }
 
+namespace {
+
+// The fast path of every request's count and bulk lengths: `line` starts
+// with '*' or '$' and, when plain digits (no sign, no leading zero, at most
+// 18 of them) follow up to a '\r' already received, stores their value and
+// returns the index of that '\r'. Returns 0 for anything else (more to
+// come, a sign, an error), which the full parse then handles.
+size_t PlainLength(std::string_view line, int64_t* value) {
+  size_t i = 1;
+  uint64_t v = 0;
+  while (i < line.size() && i <= 18) {
+    const unsigned digit = static_cast<unsigned char>(line[i]) - unsigned{'0'};
+    if (digit > 9) break;
+    v = v * 10 + digit;
+    i++;
+  }
+  if (i == 1 || i >= line.size() || line[i] != '\r' || (line[1] == '0' && i > 2)) return 0;
+  *value = static_cast<int64_t>(v);
+  return i;
+}
+
+}  // namespace
+
 RespParser::Result RespParser::ParseMultibulk(std::string_view data, bool auth_required,
                                               size_t* consumed, std::vector<std::string>* argv) {
   size_t pos = 0;
   if (multibulk_remaining_ == 0) {
-    size_t cr = data.find('\r');
-    if (cr == std::string_view::npos) {
-      if (data.size() > limits_->max_inline_len) {
-        return Fail("Protocol error: too big mbulk count string");
-      }
-      return Result::kIncomplete;
-    }
-    if (cr + 1 >= data.size()) return Result::kIncomplete;  // the '\n' is yet to come
     int64_t count;
-    if (!ParseInt64(data.substr(1, cr - 1), &count) || count > limits_->max_multibulk_len) {
+    size_t cr = PlainLength(data, &count);
+    if (cr == 0) {
+      cr = data.find('\r');
+      if (cr == std::string_view::npos) {
+        if (data.size() > limits_->max_inline_len) {
+          return Fail("Protocol error: too big mbulk count string");
+        }
+        return Result::kIncomplete;
+      }
+      if (cr + 1 >= data.size()) return Result::kIncomplete;  // the '\n' is yet to come
+      if (!ParseInt64(data.substr(1, cr - 1), &count)) {
+        return Fail("Protocol error: invalid multibulk length");
+      }
+    }
+    if (cr + 1 >= data.size()) return Result::kIncomplete;
+    if (count > limits_->max_multibulk_len) {
       return Fail("Protocol error: invalid multibulk length");
     }
     if (count > limits_->unauthenticated_max_multibulk_len && auth_required) {
@@ -213,21 +243,26 @@ RespParser::Result RespParser::ParseMultibulk(std::string_view data, bool auth_r
   while (multibulk_remaining_ > 0) {
     std::string_view rest = data.substr(pos);
     if (bulk_len_ < 0) {
-      size_t cr = rest.find('\r');
-      if (cr == std::string_view::npos) {
-        if (rest.size() > limits_->max_inline_len) {
-          return Fail("Protocol error: too big bulk count string");
+      int64_t len;
+      size_t cr = !rest.empty() && rest[0] == '$' ? PlainLength(rest, &len) : 0;
+      if (cr == 0) {
+        cr = rest.find('\r');
+        if (cr == std::string_view::npos) {
+          if (rest.size() > limits_->max_inline_len) {
+            return Fail("Protocol error: too big bulk count string");
+          }
+          break;
         }
-        break;
+        if (cr + 1 >= rest.size()) break;
+        if (rest[0] != '$') {
+          return Fail(std::string("Protocol error: expected '$', got '") + rest[0] + "'");
+        }
+        if (!ParseInt64(rest.substr(1, cr - 1), &len) || len < 0) {
+          return Fail("Protocol error: invalid bulk length");
+        }
       }
       if (cr + 1 >= rest.size()) break;
-      if (rest[0] != '$') {
-        return Fail(std::string("Protocol error: expected '$', got '") + rest[0] + "'");
-      }
-      int64_t len;
-      if (!ParseInt64(rest.substr(1, cr - 1), &len) || len < 0 || len > limits_->max_bulk_len) {
-        return Fail("Protocol error: invalid bulk length");
-      }
+      if (len > limits_->max_bulk_len) return Fail("Protocol error: invalid bulk length");
       if (len > limits_->unauthenticated_max_bulk_len && auth_required) {
         return Fail("Protocol error: unauthenticated bulk length");
       }

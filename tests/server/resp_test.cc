@@ -113,6 +113,15 @@ TEST(RespParserTest, ProtocolErrors) {
       {"*1\r\n$x\r\n", "Protocol error: invalid bulk length"},
       {"*1\r\n$536870913\r\n", "Protocol error: invalid bulk length"},
       {"*1\r\n:1\r\n", "Protocol error: expected '$', got ':'"},
+      // Leading zeros, signs and too many digits leave the digits-only fast
+      // path for the full parse, which refuses them as Redis's does.
+      {"*03\r\n", "Protocol error: invalid multibulk length"},
+      {"*+3\r\n", "Protocol error: invalid multibulk length"},
+      {"*1\r\n$01\r\na\r\n", "Protocol error: invalid bulk length"},
+      {"*1\r\n$+1\r\na\r\n", "Protocol error: invalid bulk length"},
+      {"*1\r\n$" + std::string(19, '9') + "\r\n", "Protocol error: invalid bulk length"},
+      {"*1\r\n$" + std::string(18, '9') + "\r\n", "Protocol error: invalid bulk length"},
+      {"*" + std::string(18, '9') + "\r\n", "Protocol error: invalid multibulk length"},
       {"*1" + std::string(70000, '1'), "Protocol error: too big mbulk count string"},
       {"*1\r\n$" + std::string(70000, '1'), "Protocol error: too big bulk count string"},
       {std::string(70000, 'a'), "Protocol error: too big inline request"},
@@ -121,6 +130,18 @@ TEST(RespParserTest, ProtocolErrors) {
     Feed feed = FeedAll(limits, c.input, 4096);
     EXPECT_TRUE(feed.error) << c.input.substr(0, 20);
     EXPECT_EQ(feed.message, c.message) << c.input.substr(0, 20);
+  }
+}
+
+TEST(RespParserTest, ZeroLengthsAndCountsAtEverySplit) {
+  RespLimits limits;
+  const std::string input = "*2\r\n$0\r\n\r\n$10\r\n0123456789\r\n*1\r\n$3\r\nabc\r\n";
+  for (size_t step = 1; step <= input.size(); step++) {
+    Feed feed = FeedAll(limits, input, step);
+    ASSERT_FALSE(feed.error) << step << ": " << feed.message;
+    ASSERT_EQ(feed.commands.size(), 2u) << step;
+    EXPECT_EQ(feed.commands[0], (Args{"", "0123456789"})) << step;
+    EXPECT_EQ(feed.commands[1], (Args{"abc"})) << step;
   }
 }
 
