@@ -40,8 +40,9 @@ class Block {
   // Hands the block's bytes to the buffer pool (TakeBuffer).
   ~Block();
 
-  // A buffer to read or decompress the next block into: empty, and, when a
-  // destroyed block left one behind, with that block's capacity. A block
+  // A buffer to read or decompress the next block into: empty, or, when a
+  // destroyed block left one behind, that block's bytes (to be overwritten;
+  // kept so that resizing it for the next block writes no zeros). A block
   // the cache evicts is destroyed on the thread that made room for another,
   // which reads its own block next; reusing the bytes spares a malloc and a
   // free of a few KiB per cache miss (glibc's free of such chunks, past its

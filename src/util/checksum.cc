@@ -14,6 +14,12 @@ namespace strata {
 
 uint32_t Checksum32(std::string_view a, std::string_view b) {
   if (b.empty()) return static_cast<uint32_t>(XXH3_64bits(a.data(), a.size()));
+  // Ranges side by side in memory (a block and its type byte read through a
+  // mapping) are one range: the one-shot hash, not the streaming API (3% of
+  // a readseq that misses the cache).
+  if (!a.empty() && a.data() + a.size() == b.data()) {
+    return static_cast<uint32_t>(XXH3_64bits(a.data(), a.size() + b.size()));
+  }
   // Two small ranges (a WAL fragment's type byte and payload): copied side by
   // side and hashed in one call, the same value as the streaming API's for
   // far fewer instructions (its reset, updates and digest were ~370 of a

@@ -1,6 +1,7 @@
 // Checksum32 (util/checksum.h): the low 32 bits of XXH3-64 over the two
-// ranges side by side, whichever way it computes them (small ranges are
-// joined and hashed in one call, larger ones streamed). docs/FORMAT.md's
+// ranges side by side, whichever way it computes them (ranges adjacent in
+// memory hashed as one, small ones joined and hashed in one call, larger ones
+// streamed). docs/FORMAT.md's
 // checksum32 is this value; a change here would make every file unreadable.
 
 #include "util/checksum.h"
@@ -28,9 +29,14 @@ TEST(ChecksumTest, TwoRangesHashAsTheirConcatenationAtEverySize) {
     for (size_t i = 0; i < total; i++) joined.push_back(static_cast<char>(rnd.Uniform(256)));
     for (size_t split : {size_t{0}, size_t{1}, total / 2, total}) {
       if (split > total) continue;
+      // Adjacent in memory (a mapped block and its trailer), and apart.
       std::string_view a(joined.data(), split);
       std::string_view b(joined.data() + split, total - split);
       EXPECT_EQ(Checksum32(a, b), Reference(joined)) << "total " << total << " split " << split;
+      const std::string a_copy(a);
+      const std::string b_copy(b);
+      EXPECT_EQ(Checksum32(a_copy, b_copy), Reference(joined))
+          << "apart: total " << total << " split " << split;
     }
   }
 }
