@@ -100,6 +100,18 @@ struct STRATA_EXPORT Options {
   // Default: 2.
   int max_write_buffer_number = 2;
 
+  // When no write has come for this many milliseconds and the active
+  // memtable holds at least a quarter of write_buffer_size and at least
+  // 1 MiB, the background thread flushes it, as a write that filled it
+  // would. Reads then meet a table (prefix-compressed blocks, a
+  // binary-searched index, the block cache) instead of a skip list whose
+  // every node visited is a cache miss once it outgrows the CPU's caches;
+  // the memtable's memory is returned; and a crash replays less WAL. The
+  // flush comes between one and two intervals after the last write. A
+  // writer that pauses pays at most one flush per quarter buffer written.
+  // 0 disables it. Default: 1000.
+  uint32_t idle_flush_ms = 1000;
+
   // Keep a hash index beside each memtable's skip list, so a point lookup
   // (Get, MultiGet) finds a key's newest version in a memtable with a hash
   // and a short chain walk instead of a skip-list search, and learns that a

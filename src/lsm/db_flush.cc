@@ -62,6 +62,7 @@ void DBImpl::BackgroundThread(BackgroundRole role) {
   } else {
     SetCurrentThreadName(role == BackgroundRole::kFlush ? "strata:flush" : "strata:bg");
   }
+  IdleWatch idle;
   MutexLock lock(&mutex_);
   while (!shutting_down_) {
     if (error_handler_.IsRecoverable() && !error_handler_.retry_scheduled() && !closing_) {
@@ -104,9 +105,15 @@ void DBImpl::BackgroundThread(BackgroundRole role) {
       RemoveObsoleteFiles();
       continue;
     }
+    uint64_t idle_wait = 0;  // none: sleep until signalled
+    if (flushes && MaybeSwitchIdleMemTable(&idle, &idle_wait)) continue;  // flush it
     TEST_SYNC_POINT_CALLBACK("DBImpl::BackgroundThread:Idle",
                              const_cast<Version*>(versions_->current().get()));  // read-only
-    bg_cv_.Wait();
+    if (idle_wait == 0) {
+      bg_cv_.Wait();
+    } else {
+      bg_cv_.WaitFor(std::chrono::microseconds(idle_wait));
+    }
   }
 }
 

@@ -162,6 +162,7 @@ class DBImpl final : public DB {
     std::atomic<uint64_t> wal_syncs{0};     // fdatasync calls on WALs
     std::atomic<uint64_t> user_bytes{0};    // key + value bytes written
     std::atomic<uint64_t> memtable_switches{0};
+    std::atomic<uint64_t> idle_switches{0};  // of those, for Options::idle_flush_ms
     std::atomic<uint64_t> flushes{0};
     std::atomic<uint64_t> flush_bytes{0};  // table bytes written by flushes
     std::atomic<uint64_t> flush_micros{0};
@@ -215,6 +216,23 @@ class DBImpl final : public DB {
   // Busy: the compaction filter (at flush) changed a version a snapshot
   // taken meanwhile sees; nothing was installed and the flush is to be redone.
   Status FlushOldestMemTable() REQUIRES(mutex_);
+  // Options::idle_flush_ms, for a thread that runs flushes: what it saw of
+  // the writes when it last looked.
+  struct IdleWatch {
+    bool armed = false;           // the memtable was a candidate then
+    SequenceNumber sequence = 0;  // the last sequence number then
+    uint64_t since_micros = 0;    // since when it has not moved
+  };
+  // Switches the active memtable (its flush then follows as any other) once
+  // it is at least a quarter of the write buffer (and 1 MiB) and no write has come for
+  // idle_flush_ms; returns true if it did. Else sets *wait_micros to how
+  // long the thread may sleep before looking again, or 0 if only a signal
+  // need wake it (not a candidate). Never waits: it acts only when no writer
+  // is queued.
+  bool MaybeSwitchIdleMemTable(IdleWatch* watch, uint64_t* wait_micros) REQUIRES(mutex_);
+  // The active memtable is one an idle flush would take (enabled, no error,
+  // nothing waiting for a flush, big enough).
+  bool IdleFlushCandidate() REQUIRES(mutex_);
   int MaxConcurrentCompactions() const;
   // The compaction a background thread should run next: the picker's most
   // urgent, or else one for a target in read_compactions_. With consume, a
@@ -349,6 +367,9 @@ class DBImpl final : public DB {
   // starts.
   bool closing_ GUARDED_BY(mutex_) = false;
   bool flush_running_ GUARDED_BY(mutex_) = false;
+  // A write made the active memtable an idle-flush candidate and woke the
+  // flush thread; cleared at each switch.
+  bool idle_watch_woken_ GUARDED_BY(mutex_) = false;
   // The running compactions, so no other takes their files or key ranges.
   CompactionsInProgress compactions_ GUARDED_BY(mutex_);
   // Files reads keep finding in their way, due for compaction when no

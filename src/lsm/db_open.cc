@@ -485,6 +485,7 @@ Status DBImpl::NewLogFile() {
   log_ = std::make_unique<wal::Writer>(logfile_.get());
   logfile_number_ = number;
   mem_ = NewMemTable();
+  idle_watch_woken_ = false;
   return Status::OK();
 }
 

@@ -149,6 +149,8 @@ std::string DBImpl::StatsString() {
                   "immutable       %10.2f MiB  %zu memtables\n"
                   "switches        %10" PRIu64
                   "\n"
+                  "idle switches   %10" PRIu64
+                  "\n"
                   "** Write-ahead log **\n"
                   "writes          %10" PRIu64
                   "  (%.2f MiB of keys and values)\n"
@@ -166,7 +168,8 @@ std::string DBImpl::StatsString() {
                   "** Levels **\n",
                   MiB(static_cast<double>(mem_->ApproximateMemoryUsage())), mem_->NumEntries(),
                   MiB(static_cast<double>(imm_bytes)), imm_.size(), stats_.memtable_switches.load(),
-                  writes, MiB(static_cast<double>(stats_.user_bytes.load())), groups,
+                  stats_.idle_switches.load(), writes,
+                  MiB(static_cast<double>(stats_.user_bytes.load())), groups,
                   groups == 0 ? 0.0 : static_cast<double>(writes) / static_cast<double>(groups),
                   MiB(static_cast<double>(stats_.wal_bytes.load())), stats_.wal_syncs.load(),
                   wal_corrupted_records_.load(), versions_->LastSequence(),

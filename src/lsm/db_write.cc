@@ -19,6 +19,10 @@
 // what was acknowledged before reached the OS whole, so once a retry starts
 // a new WAL (the old one ends, at worst, in a torn record that recovery
 // drops), writes carry on. See ResumeLocked.
+//
+// When writes stop (Options::idle_flush_ms), the flush thread switches a
+// memtable of a quarter buffer or more itself, leading the then empty
+// write queue as a writer would (MaybeSwitchIdleMemTable).
 
 #include <algorithm>
 #include <optional>
@@ -157,6 +161,12 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* updates, bool 
       mutex_.Lock();
     }
     ChargeMemTables();
+    if (!idle_watch_woken_ && IdleFlushCandidate()) {
+      // The flush thread sleeps until signalled: from now on it looks at
+      // the writes once an interval (MaybeSwitchIdleMemTable).
+      idle_watch_woken_ = true;
+      bg_cv_.SignalAll();
+    }
     if (s.ok()) {
       versions_->SetLastSequence(first + count - 1);
       error_handler_.WorkSucceeded();
@@ -324,6 +334,59 @@ bool DBImpl::MemTableBudgetFull() {
   // budget instead, so this takes a single batch larger than the budget.
   return options_.memory_budget != 0 && !imm_.empty() &&
          MemTableUsage() >= options_.memory_budget / 2;
+}
+
+namespace {
+// A memtable smaller than this fits the CPU's caches: searching it costs
+// little, and flushing it would only make a small table.
+constexpr size_t kIdleFlushMinBytes = 1 << 20;
+}  // namespace
+
+bool DBImpl::IdleFlushCandidate() {
+  mutex_.AssertHeld();
+  // A memtable already waiting for its flush, or an error, leave the
+  // moment to the writes.
+  const size_t usage = mem_->ApproximateMemoryUsage();
+  return options_.idle_flush_ms != 0 && !closing_ && error_handler_.ok() && imm_.empty() &&
+         !mem_->Empty() && usage >= kIdleFlushMinBytes && usage >= WriteBufferLimit() / 4;
+}
+
+bool DBImpl::MaybeSwitchIdleMemTable(IdleWatch* watch, uint64_t* wait_micros) {
+  mutex_.AssertHeld();
+  *wait_micros = 0;
+  if (!IdleFlushCandidate()) {
+    watch->armed = false;
+    return false;
+  }
+  const uint64_t interval = uint64_t{options_.idle_flush_ms} * 1000;
+  // Writes do not signal this thread (but the one that makes the memtable
+  // a candidate): the sequence number tells whether any came since the
+  // last look. So the switch comes between one and two intervals after the
+  // last write. Writes queued or in flight are not idle either.
+  const SequenceNumber sequence = versions_->LastSequence();
+  const uint64_t now = NowMicros();
+  if (!watch->armed || watch->sequence != sequence || !writers_.empty()) {
+    *watch = IdleWatch{true, sequence, now};
+    *wait_micros = interval;
+    return false;
+  }
+  if (now - watch->since_micros < interval) {
+    *wait_micros = watch->since_micros + interval - now;
+    return false;
+  }
+  watch->armed = false;
+  // Lead the write queue, empty as seen above, for the switch (as
+  // ResumeLocked does): a write arriving meanwhile queues behind it.
+  Writer w(&mutex_);
+  writers_.push_back(&w);
+  leader_.Acquire();
+  Status s = SwitchMemTable();
+  leader_.Release();
+  writers_.pop_front();
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!s.ok()) return false;  // SwitchMemTable recorded the error
+  stats_.idle_switches.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 Status DBImpl::ResumeLocked() {

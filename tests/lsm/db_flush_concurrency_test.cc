@@ -94,9 +94,22 @@ class DBFlushConcurrencyTest : public ::testing::Test {
       threads_.emplace_back([this, w, deadline] {
         for (uint64_t i = 0; i < kMaxPerWriter; i++) {
           if (std::chrono::steady_clock::now() > deadline) break;
+          if (bursty_) {
+            // Every writer pauses in the same 100 ms windows, one in two.
+            while (std::chrono::steady_clock::now() < deadline &&
+                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                               .count() /
+                           100 % 2 ==
+                       1) {
+              std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+          }
           WriteBatch batch;
           batch.Put(WriterKey(w, i), WriterValue(w, i));
           batch.Put(CounterKey(w), std::to_string(i));
+          // Outside the scanned range: bulk, so bursts fill memtables fast.
+          if (bursty_) batch.Put("pad-" + WriterKey(w, i), std::string(2000, 'p'));
           Status s = db_->Write(WriteOptions(), &batch);
           if (!s.ok()) {
             failures_.Add("write: " + s.ToString());
@@ -247,6 +260,7 @@ class DBFlushConcurrencyTest : public ::testing::Test {
   std::unique_ptr<DB> db_;
   std::atomic<uint64_t> progress_[kWriters] = {};
   std::atomic<int> writers_running_{kWriters};
+  bool bursty_ = false;  // set before StartWriters
   std::vector<std::thread> threads_;
   Failures failures_;
 };
@@ -296,6 +310,24 @@ TEST_F(DBFlushConcurrencyTest, FlushCalledRepeatedlyWhileWriting) {
   std::vector<std::string> logs = test::LogFiles(dbname_);
   ASSERT_EQ(logs.size(), 1u);
   EXPECT_EQ(test::FileSize(logs[0]), 0u);
+  CheckEverything();
+  Open();
+  CheckEverything();
+}
+
+// Options::idle_flush_ms: writers that all pause now and then, readers
+// throughout, and the flush thread switching memtables in the pauses (so
+// leading the write queue while writers arrive to it).
+TEST_F(DBFlushConcurrencyTest, IdleFlushesInTheWritersPauses) {
+  options_.write_buffer_size = 4 << 20;  // switched idle from 1 MiB
+  options_.idle_flush_ms = 20;
+  bursty_ = true;
+  Open();
+  StartWriters();
+  threads_.emplace_back([this] { GetReader(5); });
+  JoinAll();
+  EXPECT_EQ(failures_.count(), 0) << failures_.messages();
+  EXPECT_GT(test::StatsCounter(db_.get(), "idle switches"), 0u);
   CheckEverything();
   Open();
   CheckEverything();

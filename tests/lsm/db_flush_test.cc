@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
@@ -20,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -291,6 +293,115 @@ TEST_F(DBFlushTest, EachFlushAddsATable) {
       EXPECT_EQ(on_disk.count(number), 1u) << number;
     }
   }
+  CheckDB(db_.get(), model_);
+}
+
+// ---------------------------------------------------------------------------
+// Options::idle_flush_ms: a memtable left alone goes to a table
+
+class DBIdleFlushTest : public DBFlushTest {
+ protected:
+  DBIdleFlushTest() {
+    options_.write_buffer_size = 4 << 20;  // a quarter of it: 1 MiB, the least flushed idle
+    options_.idle_flush_ms = 500;
+  }
+
+  // About `bytes` of 1,000-byte values under new keys, written without a
+  // pause.
+  void WriteBytes(size_t bytes) {
+    const std::string value(1000, 'v');
+    for (size_t written = 0; written < bytes && !HasFatalFailure(); written += value.size()) {
+      Put(Key(next_key_++), value);
+    }
+  }
+
+  uint64_t IdleSwitches() { return test::StatsCounter(db_.get(), "idle switches"); }
+  uint64_t MemTableEntries() {
+    return IntProperty(db_.get(), "strata.num-entries-active-mem-table");
+  }
+
+  // Waits up to 20 s for the active memtable to be empty and no immutable
+  // one to wait for its flush.
+  bool WaitForMemTablesEmpty() {
+    for (int i = 0; i < 2000; i++) {
+      if (MemTableEntries() == 0 && IntProperty(db_.get(), "strata.num-immutable-mem-table") == 0) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  int next_key_ = 0;
+};
+
+TEST_F(DBIdleFlushTest, AMemTableLeftAloneGoesToATable) {
+  Reopen();
+  WriteBytes(1500 << 10);
+  ASSERT_EQ(FilesAtLevel0(), 0u);  // the buffer is far from full
+  const auto written = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitForMemTablesEmpty());
+  // Not before the interval: each look at the writes is one interval apart.
+  EXPECT_GE(std::chrono::steady_clock::now() - written, std::chrono::milliseconds(400));
+  EXPECT_EQ(FilesAtLevel0(), 1u);
+  EXPECT_EQ(IdleSwitches(), 1u);
+  EXPECT_EQ(StatsCounter(db_.get(), "flushes"), 1u);
+  EXPECT_EQ(LogFiles(dbname_).size(), 1u);  // the flushed memtable's WAL is gone
+  CheckDB(db_.get(), model_, {Key(next_key_)});
+
+  // Nothing new: no second flush, however long the wait.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(FilesAtLevel0(), 1u);
+  EXPECT_EQ(IdleSwitches(), 1u);
+
+  // Writes after it land in the new memtable and are flushed in turn.
+  WriteBytes(1500 << 10);
+  ASSERT_TRUE(WaitForMemTablesEmpty());
+  EXPECT_EQ(FilesAtLevel0(), 2u);
+  EXPECT_EQ(IdleSwitches(), 2u);
+
+  Reopen();  // the tables alone hold everything
+  EXPECT_EQ(MemTableEntries(), 0u);
+  EXPECT_EQ(FilesAtLevel0(), 2u);
+  CheckDB(db_.get(), model_);
+}
+
+TEST_F(DBIdleFlushTest, SmallMemTablesAreLeftAlone) {
+  Reopen();
+  WriteBytes(300 << 10);  // well under a quarter of the buffer
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(FilesAtLevel0(), 0u);
+  EXPECT_EQ(IdleSwitches(), 0u);
+  EXPECT_GT(MemTableEntries(), 200u);
+  CheckDB(db_.get(), model_);
+}
+
+TEST_F(DBIdleFlushTest, ZeroTurnsItOff) {
+  options_.idle_flush_ms = 0;
+  Reopen();
+  WriteBytes(1500 << 10);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(FilesAtLevel0(), 0u);
+  EXPECT_EQ(IdleSwitches(), 0u);
+  EXPECT_GT(MemTableEntries(), 1000u);
+  CheckDB(db_.get(), model_);
+}
+
+TEST_F(DBIdleFlushTest, WritesThatKeepComingPostponeTheFlush) {
+  options_.idle_flush_ms = 1000;
+  Reopen();
+  WriteBytes(1500 << 10);
+  // A write every 50 ms for 3 s: never a whole interval without one.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    WriteBytes(1);
+    ASSERT_EQ(FilesAtLevel0(), 0u);
+  }
+  EXPECT_EQ(IdleSwitches(), 0u);
+  ASSERT_TRUE(WaitForMemTablesEmpty());  // once they stop
+  EXPECT_EQ(FilesAtLevel0(), 1u);
+  EXPECT_EQ(IdleSwitches(), 1u);
   CheckDB(db_.get(), model_);
 }
 
