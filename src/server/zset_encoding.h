@@ -127,6 +127,7 @@ struct ZSetBounds {
     std::string_view view() const { return std::string_view(bytes_, size_); }
     operator std::string_view() const { return view(); }  // NOLINT: a bound reads as its bytes
     friend bool operator==(const Bound& a, std::string_view b) { return a.view() == b; }
+    friend bool operator==(const Bound& a, const Bound& b) { return a.view() == b.view(); }
 
    private:
     char bytes_[kMaxBound];
