@@ -142,6 +142,9 @@ class DBImpl final : public DB {
  private:
   friend class DB;
   struct Writer;
+  // Leads the write queue for its lifetime (db_write.cc), for work that must
+  // not overlap any write but writes nothing itself.
+  class LeadWriteQueue;
 
   // A memtable that no longer takes writes, with the WAL that holds its data.
   struct ImmutableMemTable {

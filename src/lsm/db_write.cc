@@ -22,7 +22,7 @@
 //
 // When writes stop (Options::idle_flush_ms), the flush thread switches a
 // memtable of a quarter buffer or more itself, leading the then empty
-// write queue as a writer would (MaybeSwitchIdleMemTable).
+// write queue as ResumeLocked does (LeadWriteQueue, MaybeSwitchIdleMemTable).
 
 #include <algorithm>
 #include <optional>
@@ -51,6 +51,34 @@ struct DBImpl::Writer {
   bool done = false;
   Status status;
   CondVar cv;
+};
+
+// Leads the write queue for the lifetime of the object, as a memtable switch
+// request would (it never joins another writer's group): queues behind the
+// writers already there, waits to be at the front and takes the leader role;
+// on destruction gives it back, leaves the queue and wakes the next writer.
+// mutex_ is held throughout (waiting releases it, as a writer's wait does).
+class SCOPED_CAPABILITY DBImpl::LeadWriteQueue {
+ public:
+  // (No REQUIRES(mutex_) here: on a scoped capability clang would take it for
+  // one the object holds, and release it with the object.)
+  explicit LeadWriteQueue(DBImpl* db) ACQUIRE(db->leader_) : db_(db), w_(&db->mutex_) {
+    db_->mutex_.AssertHeld();
+    db_->writers_.push_back(&w_);
+    while (&w_ != db_->writers_.front()) w_.cv.Wait();
+    db_->leader_.Acquire();
+  }
+  ~LeadWriteQueue() RELEASE() {
+    db_->leader_.Release();
+    db_->writers_.pop_front();
+    if (!db_->writers_.empty()) db_->writers_.front()->cv.Signal();
+  }
+  LeadWriteQueue(const LeadWriteQueue&) = delete;
+  LeadWriteQueue& operator=(const LeadWriteQueue&) = delete;
+
+ private:
+  DBImpl* const db_;
+  Writer w_;
 };
 
 Status DBImpl::Put(const WriteOptions& options, std::string_view key, std::string_view value) {
@@ -375,15 +403,13 @@ bool DBImpl::MaybeSwitchIdleMemTable(IdleWatch* watch, uint64_t* wait_micros) {
     return false;
   }
   watch->armed = false;
-  // Lead the write queue, empty as seen above, for the switch (as
-  // ResumeLocked does): a write arriving meanwhile queues behind it.
-  Writer w(&mutex_);
-  writers_.push_back(&w);
-  leader_.Acquire();
-  Status s = SwitchMemTable();
-  leader_.Release();
-  writers_.pop_front();
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  // Lead the write queue (empty, as seen above, so this does not wait) for
+  // the switch: a write arriving meanwhile queues behind it.
+  Status s;
+  {
+    LeadWriteQueue lead(this);
+    s = SwitchMemTable();
+  }
   if (!s.ok()) return false;  // SwitchMemTable recorded the error
   stats_.idle_switches.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -392,25 +418,20 @@ bool DBImpl::MaybeSwitchIdleMemTable(IdleWatch* watch, uint64_t* wait_micros) {
 Status DBImpl::ResumeLocked() {
   mutex_.AssertHeld();
   if (!error_handler_.IsRecoverable()) return error_handler_.bg_error();
-  // Lead the write queue (as a memtable switch request, which never joins
-  // another writer's group), so no write is using the WAL meanwhile.
-  Writer w(&mutex_);
-  writers_.push_back(&w);
-  while (&w != writers_.front()) w.cv.Wait();
-  leader_.Acquire();
-  if (error_handler_.IsRecoverable()) {
-    Status s;
-    if (error_handler_.wal_needs_switch()) {
-      // The memtable moves to the flush queue with its WAL: once flushed, the
-      // writes it holds no longer depend on that WAL's pages at all.
-      s = SwitchMemTable();
-      if (s.ok()) error_handler_.set_wal_needs_switch(false);
+  {
+    // Lead the write queue, so no write is using the WAL meanwhile.
+    LeadWriteQueue lead(this);
+    if (error_handler_.IsRecoverable()) {
+      Status s;
+      if (error_handler_.wal_needs_switch()) {
+        // The memtable moves to the flush queue with its WAL: once flushed,
+        // the writes it holds no longer depend on that WAL's pages at all.
+        s = SwitchMemTable();
+        if (s.ok()) error_handler_.set_wal_needs_switch(false);
+      }
+      if (s.ok() && error_handler_.IsRecoverable()) error_handler_.ClearRecoverableError();
     }
-    if (s.ok() && error_handler_.IsRecoverable()) error_handler_.ClearRecoverableError();
   }
-  leader_.Release();
-  writers_.pop_front();
-  if (!writers_.empty()) writers_.front()->cv.Signal();
   if (error_handler_.ok()) RemoveObsoleteFiles();  // abandoned outputs free space
   bg_cv_.SignalAll();                              // the flushes and compactions retry
   return error_handler_.bg_error();
