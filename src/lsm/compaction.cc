@@ -102,8 +102,25 @@ bool Compaction::IsFullCompaction() const {
 }
 
 bool Compaction::IsTrivialMove(const Options& options) const {
-  return !manual_ && inputs_[0].size() == 1 && inputs_[1].empty() &&
-         TotalBytes(grandparents_) <= kMaxGrandparentOverlapFiles * options.target_file_size;
+  if (manual_ || inputs_[0].empty() || !inputs_[1].empty() ||
+      TotalBytes(grandparents_) > kMaxGrandparentOverlapFiles * options.target_file_size) {
+    return false;
+  }
+  // Several inputs (level 0's) can sit side by side in the output level as
+  // they are only if no two share a user key: the case of keys written in
+  // order, where each flush holds a range of its own.
+  FileList files = inputs_[0];
+  const InternalKeyComparator& comparator = input_version_->comparator();
+  std::sort(files.begin(), files.end(), [&](const auto& a, const auto& b) {
+    return comparator.Compare(a->smallest, b->smallest) < 0;
+  });
+  for (size_t i = 1; i < files.size(); i++) {
+    if (comparator.CompareUserKeys(ExtractUserKey(files[i - 1]->largest),
+                                   ExtractUserKey(files[i]->smallest)) >= 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool Compaction::IsBottommostForKey(std::string_view user_key) {

@@ -15,8 +15,8 @@
 // ReadBudget used up: LevelDB's seek compaction) is compacted down. In a level
 // below 0 it takes the free file whose overlap with the next level is
 // smallest relative to its size: the most data moved down per byte
-// rewritten. A file that
-// overlaps nothing below moves down without being rewritten.
+// rewritten. Files that overlap nothing below, nor each other, move down
+// without being rewritten.
 //
 // Thread-safety: a Compaction is owned by the thread that runs it; picking
 // requires the DB mutex (it reads the set of files being compacted).
@@ -67,8 +67,10 @@ class Compaction {
   const FileList& grandparents() const { return grandparents_; }
   uint64_t InputBytes() const;
 
-  // A single file with nothing to merge below: move it, do not rewrite it.
-  // Never for a manual compaction, which must rewrite to drop tombstones.
+  // Inputs with nothing to merge below, no two sharing a user key (a single
+  // file, or level-0 files written in key order): move them, do not rewrite
+  // them. Never for a manual compaction, which must rewrite to drop
+  // tombstones.
   bool IsTrivialMove(const Options& options) const;
 
   // True if no level below output_level() holds user_key, so a tombstone for

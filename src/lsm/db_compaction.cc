@@ -54,8 +54,8 @@ Status DBImpl::RunCompaction(std::unique_ptr<Compaction> compaction) {
   Status s;
   const bool trivial_move = c->IsTrivialMove(options_);
   if (trivial_move) {
-    // Nothing below to merge with: the file changes level, not bytes.
-    outputs.push_back(*c->inputs(0).front());
+    // Nothing below to merge with: the files change level, not bytes.
+    for (const auto& f : c->inputs(0)) outputs.push_back(*f);
   } else {
     std::vector<SequenceNumber> snapshots = snapshots_.Sequences();
     mutex_.Unlock();
