@@ -92,4 +92,14 @@ void XorByteOrDie(const std::string& path, uint64_t offset, unsigned char mask) 
   WriteFileOrDie(path, contents);
 }
 
+uint64_t ResidentFileKiB() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("RssFile:", 0) == 0) return std::stoull(line.substr(8));
+  }
+  ADD_FAILURE() << "no RssFile in /proc/self/status";
+  return 0;
+}
+
 }  // namespace strata::test

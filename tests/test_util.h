@@ -51,6 +51,9 @@ std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& contents);
 // Damages the byte at offset of the file at path by XORing it with mask.
 void XorByteOrDie(const std::string& path, uint64_t offset, unsigned char mask);
+// This process's resident pages of mapped files, in KiB (RssFile in
+// /proc/self/status).
+uint64_t ResidentFileKiB();
 
 }  // namespace strata::test
 

@@ -48,6 +48,14 @@ class STRATA_EXPORT RandomAccessFile {
   // True if Read never writes scratch (a memory-mapped file): the caller may
   // pass nullptr for it and skip allocating a buffer.
   virtual bool ReadsInPlace() const { return false; }
+  // A hint that [offset, offset + n) will not be read through this object
+  // soon (a table's metadata, which its reader keeps copies of): a mapped
+  // file lets those pages go from the process's resident memory (the
+  // kernel's page cache keeps them). A later Read of them is still correct.
+  virtual void ReleaseResidentRange(uint64_t offset, uint64_t n) const {
+    (void)offset;
+    (void)n;
+  }
 };
 
 // A file written from start to end. Appends are buffered in the process until

@@ -2,6 +2,7 @@
 
 #include "sstable/table_reader.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "buffer/lru_cache.h"
@@ -84,6 +85,11 @@ Status TableReader::Open(const Options& options, std::unique_ptr<RandomAccessFil
   if (s.ok() && options.paranoid_checks) s = reader->CheckIndex();
   if (!s.ok()) return s;
   if (reader->CachesMetaBlocks()) reader->MoveMetaBlocksIntoCache();
+  // The metadata (everything after the data blocks) now lives in the reader
+  // or the block cache: a mapped file's pages of it, touched by the reads
+  // above, need not count in the process's memory as well.
+  const uint64_t data_end = std::min(reader->properties_.data_size, file_size);
+  reader->file_->ReleaseResidentRange(data_end, file_size - data_end);
   *table = std::move(reader);
   return s;
 }

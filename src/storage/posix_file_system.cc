@@ -118,6 +118,18 @@ class PosixMappedFile final : public RandomAccessFile {
 
   bool ReadsInPlace() const override { return true; }
 
+  void ReleaseResidentRange(uint64_t offset, uint64_t n) const override {
+    if (offset >= size_ || n == 0) return;
+    n = std::min<uint64_t>(n, size_ - offset);
+    // From the page holding offset (the mapping starts on a page boundary):
+    // a page shared with bytes before the range only faults in again if
+    // they are read. Dropping a shared file mapping's pages loses nothing.
+    static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(base_ + offset) & ~(page - 1);
+    const uintptr_t end = reinterpret_cast<uintptr_t>(base_ + offset + n);
+    (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+
  private:
   const char* const base_;
   const size_t size_;

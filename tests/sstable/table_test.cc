@@ -446,6 +446,51 @@ TEST_F(TableTest, BloomFilterCountsAndSkips) {
   EXPECT_EQ(fp_before + 1, stats.bloom_false_positive.load());
 }
 
+// A table read through a mapping keeps its metadata (index, filter,
+// properties) as copies: opening it leaves none of the mapping's pages of
+// them resident, so they do not count twice in the process's memory.
+TEST_F(TableTest, MappedTableKeepsNoMetadataPagesResident) {
+  Model model;
+  for (int i = 0; i < 200000; i++) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%09d", i);
+    model[MakeInternalKey(key, 10, kTypeValue)] = "v";
+  }
+  TableBuilderOptions options;
+  options.bloom_bits_per_key = 10;
+  TableProperties props;
+  ASSERT_TRUE(BuildTable(Path("mapped"), options, model, &props).ok());
+  ASSERT_GT(props.filter_size + props.index_size, 200u << 10);
+
+  uint64_t size = 0;
+  ASSERT_TRUE(DefaultFileSystem()->GetFileSize(Path("mapped"), &size).ok());
+  std::unique_ptr<TableReader> table;
+  // Twice: the first open also faults in the code it runs.
+  uint64_t before = 0;
+  for (int round = 0; round < 2; round++) {
+    table.reset();
+    std::unique_ptr<RandomAccessFile> file;
+    ASSERT_TRUE(DefaultFileSystem()->NewMappedRandomAccessFile(Path("mapped"), &file).ok());
+    before = test::ResidentFileKiB();
+    ASSERT_TRUE(TableReader::Open({}, std::move(file), size, &table).ok());
+  }
+  // What the kernel maps around a fault (64 KiB) where the data ends and
+  // the metadata begins, at most.
+  EXPECT_LE(test::ResidentFileKiB(), before + 68)
+      << "metadata of " << (props.filter_size + props.index_size) / 1024 << " KiB";
+
+  std::string value;
+  TableReader::GetResult result;
+  for (int i = 0; i < 200000; i += 997) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%09d", i);
+    ASSERT_TRUE(table->Get(ReadOptions(), LookupKey(key, 20), &value, &result).ok());
+    ASSERT_EQ(TableReader::GetResult::kFound, result) << key;
+  }
+  ASSERT_TRUE(table->Get(ReadOptions(), LookupKey("k-absent", 20), &value, &result).ok());
+  EXPECT_EQ(TableReader::GetResult::kNotFound, result);
+}
+
 TEST_F(TableTest, DataBlocksReadCountsUserReadsOnly) {
   Model model;
   for (int i = 0; i < 2000; i++) {

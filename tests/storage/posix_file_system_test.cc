@@ -2,7 +2,8 @@
 // memory-mapped one (NewMappedRandomAccessFile) return the same bytes for
 // every offset and length, short reads at the end of the file, nothing past
 // it, and an empty file; a mapped file reads in place and keeps reading
-// after its name is removed (tables are deleted while still open). And its
+// after its name is removed (tables are deleted while still open), and lets
+// pages it was asked to go from the process's memory. And its
 // mapped writable file (NewMappedWritableFile, the WAL's): what is appended
 // is in the file at once, even if the process is killed right after, with
 // zeros after it until Close cuts the file to its length; a file that may not
@@ -88,6 +89,35 @@ TEST_F(PosixFileSystemTest, MappedFileReadsAfterItsNameIsRemoved) {
   ASSERT_TRUE(fs_->NewMappedRandomAccessFile(path, &mapped).ok());
   ASSERT_TRUE(fs_->RemoveFile(path).ok());
   EXPECT_EQ(Read(*mapped, 5000, 100), contents.substr(5000, 100));
+}
+
+// ReleaseResidentRange lets a mapped file's read pages go from the
+// process's memory (a table's metadata, which its reader copied), and the
+// file still reads the same afterwards.
+TEST_F(PosixFileSystemTest, MappedFileReleasesResidentPagesAndStillReads) {
+  const std::string path = dir_.path() + "/f";
+  const std::string contents = Pattern(8 << 20);
+  WriteFileOrDie(path, contents);
+  std::unique_ptr<RandomAccessFile> mapped, pread;
+  ASSERT_TRUE(fs_->NewMappedRandomAccessFile(path, &mapped).ok());
+  ASSERT_TRUE(fs_->NewRandomAccessFile(path, &pread).ok());
+  const uint64_t before = test::ResidentFileKiB();
+  ASSERT_EQ(Read(*mapped, 0, contents.size()), contents);  // every page touched
+  const uint64_t read = test::ResidentFileKiB();
+  EXPECT_GE(read, before + 6 * 1024) << "reading 8 MiB through the mapping";
+
+  // The second half only, from the middle of a page.
+  mapped->ReleaseResidentRange(4 * 1024 * 1024 + 100, contents.size());
+  const uint64_t half = test::ResidentFileKiB();
+  EXPECT_LE(half, read - 3 * 1024);
+  EXPECT_GE(half, before + 3 * 1024) << "the first half stays resident";
+  mapped->ReleaseResidentRange(0, contents.size());
+  EXPECT_LE(test::ResidentFileKiB(), read - 6 * 1024);
+
+  EXPECT_EQ(Read(*mapped, 0, contents.size()), contents);
+  mapped->ReleaseResidentRange(contents.size(), 100);  // past the end: nothing
+  pread->ReleaseResidentRange(0, contents.size());     // a pread file: nothing to do
+  EXPECT_EQ(Read(*pread, 12345, 100), contents.substr(12345, 100));
 }
 
 TEST_F(PosixFileSystemTest, MissingFileIsNotFound) {
