@@ -154,8 +154,11 @@ Status TableReader::ReadMetadata(const Footer& footer) {
     s = Status::Corruption("SSTable with two filter blocks");
   }
   if (s.ok() && has_bloom) {
-    s = ReadMetaBlock(filter_handle, &contents);
-    if (s.ok()) s = BloomFilterReader::Parse(std::move(contents), &filter_);
+    filter_handle_ = filter_handle;
+    // Checked now, so a damaged filter fails the open; kept only for the
+    // cache (MoveMetaBlocksIntoCache), else loaded again when first needed.
+    s = ReadFilter(&filter_);
+    if (!CachesMetaBlocks()) filter_.reset();
   }
   if (s.ok() && has_policy_filter) {
     // Kept in the reader even with cache_index_and_filter: the cache holds
@@ -168,6 +171,18 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   filter_handle_ = filter_handle;
   has_filter_ = has_bloom;
   return s;
+}
+
+Status TableReader::ReadFilter(std::unique_ptr<BloomFilterReader>* filter) const {
+  std::string contents;
+  Status s = ReadMetaBlock(filter_handle_, &contents);
+  if (s.ok()) s = BloomFilterReader::Parse(std::move(contents), filter);
+  return s;
+}
+
+Status TableReader::LoadFilter() const {
+  std::call_once(filter_once_, [this] { filter_status_ = ReadFilter(&filter_); });
+  return filter_status_;
 }
 
 Status TableReader::ReadRangeDelBlock(const BlockHandle& handle) {
@@ -248,7 +263,10 @@ Status TableReader::GetIndexBlock(MetaBlockRef<Block>* ref) const {
 }
 
 Status TableReader::GetFilter(MetaBlockRef<BloomFilterReader>* ref) const {
-  if (!CachesMetaBlocks() || !has_filter_) {
+  if (!has_filter_) return Status::OK();  // ref->block stays null
+  if (!CachesMetaBlocks()) {
+    Status s = LoadFilter();
+    if (!s.ok()) return s;
     ref->block = filter_.get();
     return Status::OK();
   }

@@ -1,7 +1,10 @@
 // TableReader: reads an SSTable written by TableBuilder. Open loads and
 // checks the footer, metaindex, index, properties and filter blocks and keeps
-// the index, filter and properties in memory for the reader's lifetime; data
-// blocks are read on demand, through the block cache when one is given.
+// the index and properties in memory for the reader's lifetime; the built-in
+// bloom filter, checked at open, is read again into memory by the first
+// lookup that needs it (a table only scanned or compacted, like every new
+// flush's until it is read, holds none). Data blocks are read on demand,
+// through the block cache when one is given.
 //
 // With Options::cache_index_and_filter, the index and filter blocks live in
 // the block cache instead (charged, of Kind::kIndexAndFilter, under the same
@@ -26,7 +29,8 @@
 //
 // Thread-safety: after Open, every const method may be called from any
 // number of threads at once (the file's Read and the LRUCache are thread-safe;
-// the rest is immutable). Each iterator is used by one thread at a time.
+// the filter is loaded once, under std::call_once; the rest is immutable).
+// Each iterator is used by one thread at a time.
 
 #ifndef STRATA_SSTABLE_TABLE_READER_H_
 #define STRATA_SSTABLE_TABLE_READER_H_
@@ -34,6 +38,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -197,6 +202,10 @@ class TableReader {
   Status LoadMetaBlockIntoCache(const BlockHandle& handle, bool is_filter,
                                 LRUCache::Handle** cache_handle) const;
   bool CachesMetaBlocks() const;
+  // Reads the built-in bloom filter block (checksum verified) and parses it.
+  Status ReadFilter(std::unique_ptr<BloomFilterReader>* filter) const;
+  // filter_, loaded on the first call (without cache_index_and_filter).
+  Status LoadFilter() const;
   // Open's last step with cache_index_and_filter: hands the blocks just read
   // to the cache, unpinned.
   void MoveMetaBlocksIntoCache();
@@ -210,9 +219,12 @@ class TableReader {
   const std::unique_ptr<RandomAccessFile> file_;
   const uint64_t file_size_;
   // Without cache_index_and_filter: the blocks themselves (filter_ null if
-  // the table has none). With it: both null, and the handles locate them.
+  // the table has none, and until the first lookup loads it, once: see
+  // LoadFilter). With it: both null, and the handles locate them.
   std::unique_ptr<Block> index_block_;
-  std::unique_ptr<BloomFilterReader> filter_;
+  mutable std::once_flag filter_once_;
+  mutable std::unique_ptr<BloomFilterReader> filter_;
+  mutable Status filter_status_;  // of the load: an error fails every lookup
   BlockHandle index_handle_;
   BlockHandle filter_handle_;
   bool has_filter_ = false;  // the built-in bloom filter, cached or not

@@ -1,8 +1,8 @@
 // Tests for TableBuilder and TableReader (sstable/table_builder.h,
 // sstable/table_reader.h) on real files: round trips against a std::map for
 // every compression type and several block sizes, point lookups at older
-// sequence numbers, the 12.5% compression rule, the bloom filter counters,
-// the block cache, and damaged files.
+// sequence numbers, the 12.5% compression rule, the bloom filter counters
+// and its loading on first use, the block cache, and damaged files.
 
 #include <gtest/gtest.h>
 
@@ -489,6 +489,50 @@ TEST_F(TableTest, MappedTableKeepsNoMetadataPagesResident) {
   }
   ASSERT_TRUE(table->Get(ReadOptions(), LookupKey("k-absent", 20), &value, &result).ok());
   EXPECT_EQ(TableReader::GetResult::kNotFound, result);
+}
+
+// The bloom filter, checked at open, is read into memory again by the first
+// lookup that needs it, and checked again then: a filter damaged after the
+// open fails lookups (never a wrong answer), while a reader that loaded it
+// before the damage, and scans, which use no filter, go on.
+TEST_F(TableTest, FilterIsLoadedAndCheckedByTheFirstLookup) {
+  Model model;
+  for (int i = 0; i < 2000; i++) {
+    model[MakeInternalKey("key" + std::to_string(i), 10, kTypeValue)] = "v";
+  }
+  TableBuilderOptions options;
+  options.bloom_bits_per_key = 10;
+  TableProperties props;
+  ASSERT_TRUE(BuildTable(Path("lazy"), options, model, &props).ok());
+  ASSERT_GT(props.filter_size, 0u);
+
+  std::unique_ptr<TableReader> loaded, unloaded;
+  ASSERT_TRUE(OpenTable(Path("lazy"), {}, &loaded).ok());
+  ASSERT_TRUE(OpenTable(Path("lazy"), {}, &unloaded).ok());
+  std::string value;
+  TableReader::GetResult result;
+  ASSERT_TRUE(loaded->Get(ReadOptions(), LookupKey("key7", 20), &value, &result).ok());
+  ASSERT_EQ(TableReader::GetResult::kFound, result);
+
+  // The filter is the first block after the data blocks.
+  test::XorByteOrDie(Path("lazy"), props.data_size + 3, 0x20);
+  Status s = unloaded->Get(ReadOptions(), LookupKey("key7", 20), &value, &result);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  s = unloaded->Get(ReadOptions(), LookupKey("absent", 20), &value, &result);
+  EXPECT_TRUE(s.IsCorruption()) << "the failed load is not retried into a wrong answer";
+  std::unique_ptr<Iterator> it = unloaded->NewIterator(ReadOptions());
+  size_t entries = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) entries++;
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  EXPECT_EQ(entries, model.size());
+
+  ASSERT_TRUE(loaded->Get(ReadOptions(), LookupKey("key1999", 20), &value, &result).ok());
+  EXPECT_EQ(TableReader::GetResult::kFound, result);
+  ASSERT_TRUE(loaded->Get(ReadOptions(), LookupKey("absent", 20), &value, &result).ok());
+  EXPECT_EQ(TableReader::GetResult::kNotFound, result);
+  // A new open checks the filter as before.
+  std::unique_ptr<TableReader> reopened;
+  EXPECT_TRUE(OpenTable(Path("lazy"), {}, &reopened).IsCorruption());
 }
 
 TEST_F(TableTest, DataBlocksReadCountsUserReadsOnly) {
