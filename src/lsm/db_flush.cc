@@ -208,6 +208,13 @@ Status DBImpl::FlushOldestMemTable() {
   stats_.flush_bytes.fetch_add(meta.file_size, std::memory_order_relaxed);
   stats_.flush_micros.fetch_add(micros, std::memory_order_relaxed);
   level_stats_[0].bytes_written += meta.file_size;
+  // The flushed memtable goes now (unless a reader still holds it), not
+  // after its WAL's unlink below, which can take milliseconds; and without
+  // the mutex: unmapping its arena takes a while too, and writers need the
+  // mutex meanwhile.
+  mutex_.Unlock();
+  mem.reset();
+  mutex_.Lock();
   RemoveObsoleteFiles();
   return Status::OK();
 }
