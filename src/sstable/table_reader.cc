@@ -88,7 +88,8 @@ Status TableReader::Open(const Options& options, std::unique_ptr<RandomAccessFil
   // The metadata (everything after the data blocks) now lives in the reader
   // or the block cache: a mapped file's pages of it, touched by the reads
   // above, need not count in the process's memory as well.
-  const uint64_t data_end = std::min(reader->properties_.data_size, file_size);
+  // (ReadMetadata has checked that data_size is within the file.)
+  const uint64_t data_end = reader->properties_.data_size;
   reader->file_->ReleaseResidentRange(data_end, file_size - data_end);
   *table = std::move(reader);
   return s;
@@ -153,8 +154,8 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   if (s.ok() && has_bloom && has_policy_filter) {
     s = Status::Corruption("SSTable with two filter blocks");
   }
+  filter_handle_ = filter_handle;  // ReadFilter reads it; used only if has_filter_
   if (s.ok() && has_bloom) {
-    filter_handle_ = filter_handle;
     // Checked now, so a damaged filter fails the open; kept only for the
     // cache (MoveMetaBlocksIntoCache), else loaded again when first needed.
     s = ReadFilter(&filter_);
@@ -168,7 +169,6 @@ Status TableReader::ReadMetadata(const Footer& footer) {
   }
   if (!s.ok()) return s;
   index_handle_ = footer.index_handle;
-  filter_handle_ = filter_handle;
   has_filter_ = has_bloom;
   return s;
 }
