@@ -1,7 +1,8 @@
 // Custom key orders shared by the tests of Options::comparator (kept out of
 // test_util.h, which tests linking only libstrata-leveldb include too).
 //
-// Thread-safety: the comparators are stateless.
+// Thread-safety: the comparators are stateless, except CountingBytewise,
+// whose count is for one thread.
 
 #ifndef STRATA_TESTS_TEST_COMPARATORS_H_
 #define STRATA_TESTS_TEST_COMPARATORS_H_
@@ -32,6 +33,21 @@ class ReverseBytewiseComparator final : public Comparator {
   void FindShortSuccessor(std::string* key) const override {
     if (key->size() > 1) key->resize(1);
   }
+};
+
+// Bytewise, counting its comparisons. Not BytewiseComparator(), which the
+// engine compares inline (and a memtable over it gets a hash index), so
+// every comparison goes through here and is counted.
+class CountingBytewise final : public Comparator {
+ public:
+  int Compare(std::string_view a, std::string_view b) const override {
+    count++;
+    return a.compare(b);
+  }
+  const char* Name() const override { return "test.CountingBytewise"; }
+  void FindShortestSeparator(std::string*, std::string_view) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+  mutable int count = 0;
 };
 
 }  // namespace strata::test

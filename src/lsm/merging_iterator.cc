@@ -169,6 +169,7 @@ class MergingIterator final : public Iterator {
 
   void Rebuild(Direction direction) {
     direction_ = direction;
+    runner_up_ = 0;
     heap_.clear();
     for (auto& child : children_) {
       child.Update();
@@ -186,9 +187,16 @@ class MergingIterator final : public Iterator {
   }
 
   // The top child moved: sift it down to its place, or drop it if exhausted.
+  //
+  // Most moves leave the top child on top: a scan takes runs of entries from
+  // one source (a level's next block, a table written in key order). Of the
+  // root's two children, the one a sift would pick is cached in runner_up_:
+  // it changes only when one of them does, which the top staying on top
+  // never does. So such a move costs one comparison, not two.
   void FixTop() {
     Child* top = heap_.front();
     top->Update();
+    size_t i = 0;
     if (!top->valid) {
       if (!top->iter->status().ok()) {
         heap_.clear();  // stop at the error, as in Rebuild
@@ -196,9 +204,18 @@ class MergingIterator final : public Iterator {
       }
       std::swap(heap_.front(), heap_.back());
       heap_.pop_back();
+      runner_up_ = 0;
+    } else if (heap_.size() > 1) {
+      if (runner_up_ == 0) {
+        runner_up_ = heap_.size() > 2 && HeapBefore(heap_[1], heap_[2]) ? 2 : 1;
+      }
+      // The same choice the sift below makes at the root, ties included.
+      if (!HeapBefore(top, heap_[runner_up_])) return;
+      std::swap(heap_[0], heap_[runner_up_]);
+      i = runner_up_;
+      runner_up_ = 0;
     }
     size_t n = heap_.size();
-    size_t i = 0;
     while (true) {
       size_t best = i;
       size_t left = 2 * i + 1;
@@ -215,6 +232,10 @@ class MergingIterator final : public Iterator {
   std::vector<Child> children_;  // never resized after construction: heap_ points into it
   std::vector<Child*> heap_;     // the valid children, heap-ordered by direction_
   Direction direction_ = Direction::kForward;
+  // Index (1 or 2) of the root's child that a sift would swap with the root,
+  // or 0 when not known: set by FixTop, cleared whenever heap_[1] or heap_[2]
+  // may have changed.
+  size_t runner_up_ = 0;
   std::string previous_key_;  // used only by the STRATA_INVARIANTS checks
 };
 

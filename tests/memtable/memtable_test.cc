@@ -765,20 +765,6 @@ TEST(MemTableBoundedIteratorTest, SeesEveryPendingEntryInsideItsBoundsWhateverTh
   EXPECT_LT(seq, MemTable::kMaxBatch);  // every link above was a reader's
 }
 
-// Bytewise, counting its comparisons. Not BytewiseComparator(): a memtable
-// over it has no hash index, so every Add searches or uses its splice.
-class CountingBytewise final : public Comparator {
- public:
-  int Compare(std::string_view a, std::string_view b) const override {
-    count++;
-    return a.compare(b);
-  }
-  const char* Name() const override { return "test.CountingBytewise"; }
-  void FindShortestSeparator(std::string*, std::string_view) const override {}
-  void FindShortSuccessor(std::string*) const override {}
-  mutable int count = 0;
-};
-
 TEST(MemTableHotKeyTest, AKeyThatKeepsComingBackKeepsItsSlot) {
   // A list's metadata record and its new elements: each element a new key,
   // every one in the record's hot-key slot (the same XXH3 hash modulo 16,
@@ -786,7 +772,7 @@ TEST(MemTableHotKeyTest, AKeyThatKeepsComingBackKeepsItsSlot) {
   // splice, with a few comparisons; a search of this list takes 20 and
   // more. (Now and then the splice fails anyway: an element's tower reached
   // a level of the record's new node.)
-  CountingBytewise cmp;
+  test::CountingBytewise cmp;
   MemTable mem{InternalKeyComparator(&cmp)};
   SequenceNumber seq = 1;
   for (int i = 0; i < 5000; i++) {
