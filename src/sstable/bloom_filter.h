@@ -26,10 +26,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "strata/status.h"
 
@@ -53,7 +53,11 @@ class BloomFilterBuilder {
  private:
   const int bits_per_key_;
   const int num_probes_;
-  std::vector<uint64_t> hashes_;
+  // One hash per key until Finish. A deque, not a vector: a 32 MiB table has
+  // some 300k keys, and a vector grown by doubling would hold up to twice
+  // that, plus the old array while it copies (6 MiB at the end of a flush,
+  // when the process holds the most memtable memory).
+  std::deque<uint64_t> hashes_;
 };
 
 class BloomFilterReader {
