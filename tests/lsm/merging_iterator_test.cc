@@ -16,6 +16,7 @@
 
 #include "lsm/iterator_test_util.h"
 #include "test_comparators.h"
+#include "util/invariants.h"
 #include "util/random.h"
 
 namespace strata {
@@ -330,6 +331,9 @@ TEST(MergingIteratorTest, ARunFromOneChildCostsOneComparisonPerMove) {
   iters.push_back(NewVectorIterator("b.9=b y.9=y"));
   iters.push_back(NewVectorIterator("c.9=c x.9=x"));
   auto it = NewMergingIterator(InternalKeyComparator(&cmp), std::move(iters));
+  // Builds with STRATA_INVARIANTS check each move's order: one more
+  // comparison per move, there and in a plain sift alike.
+  const int checks = kInvariantChecks ? 1 : 0;
   it->Seek(MakeInternalKey("m000", kMaxSequenceNumber, kValueTypeForSeek));
   ASSERT_TRUE(it->Valid());
   cmp.count = 0;
@@ -339,8 +343,8 @@ TEST(MergingIteratorTest, ARunFromOneChildCostsOneComparisonPerMove) {
   // The choice of runner-up after the seek, then 99 Nexts within the run at
   // one comparison each; the last Next exhausts the run, whose child is
   // dropped and the heap sifted (a plain sift: two comparisons at most).
-  EXPECT_LE(cmp.count, 100 + 4);
-  EXPECT_GE(cmp.count, 100);
+  EXPECT_LE(cmp.count, 100 * (1 + checks) + 4);
+  EXPECT_GE(cmp.count, 100 * (1 + checks));
 
   it->Seek(MakeInternalKey("m099", kMaxSequenceNumber, kValueTypeForSeek));
   it->Prev();  // turns around: every other child seeks
@@ -350,7 +354,7 @@ TEST(MergingIteratorTest, ARunFromOneChildCostsOneComparisonPerMove) {
   moves = 0;
   for (; it->Valid() && ExtractUserKey(it->key()) > "c"; it->Prev()) moves++;
   EXPECT_EQ(moves, 99);
-  EXPECT_LE(cmp.count, 99 + 4);
+  EXPECT_LE(cmp.count, 99 * (1 + checks) + 4);
   EXPECT_TRUE(it->status().ok());
 }
 
