@@ -91,7 +91,12 @@ struct STRATA_EXPORT Options {
 
   // Bytes of writes buffered in the active memtable before it becomes
   // immutable and a new one (with a new WAL file) takes over. Larger values
-  // mean fewer, larger flushes and longer recovery. Default: 64 MiB.
+  // mean fewer, larger flushes and longer recovery. Without a
+  // memory_budget, all memtables together (the active one and those waiting
+  // for their flush) hold at most one and a half times this: when writes
+  // outpace the flushes, the active memtable is switched early, once it
+  // holds a quarter of this or more, and otherwise writes wait for a flush
+  // (a stall, counted in "strata.stats"). Default: 64 MiB.
   size_t write_buffer_size = 64 << 20;
 
   // At most this many immutable memtables wait for their flush; a write that

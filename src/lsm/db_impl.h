@@ -287,6 +287,12 @@ class DBImpl final : public DB {
   // With a memory budget: true while the memtables together hold half of it
   // and an immutable one is there to flush, so writes must wait.
   bool MemTableBudgetFull() REQUIRES(mutex_);
+  // Without a memory budget: true while the memtables together hold one and
+  // a half times WriteBufferLimit() and one of them waits for its flush. A
+  // writer faster than the flushes then switches the active memtable early
+  // (at a quarter of the limit or more) or waits, so the memtables never
+  // hold two full buffers at once, where LevelDB's may.
+  bool MemTablesOverCap() REQUIRES(mutex_);
   Status SwitchMemTable() REQUIRES(mutex_, leader_);
   // Merges the queued writers' batches from the front; *need_sync and
   // *need_flush say whether any of them asked for a sync, or for its record

@@ -283,6 +283,15 @@ Status DBImpl::MakeRoomForWrite(bool force) {
       stop = WriteController::kMemTableStop;
     }
     if (!stop && MemTableBudgetFull()) stop = WriteController::kMemTableStop;
+    bool switch_early = false;
+    if (!stop && !force && MemTablesOverCap()) {
+      // The flushes are behind the writes. A memtable big enough to be
+      // worth a table of its own is switched now, so that the flush thread
+      // goes on to it the moment it finishes; a smaller one waits.
+      switch_early = mem_->ApproximateMemoryUsage() >= WriteBufferLimit() / 4 &&
+                     imm_.size() < static_cast<size_t>(options_.max_write_buffer_number);
+      if (!switch_early) stop = WriteController::kMemTableStop;
+    }
     if (stop) {
       uint64_t start = NowMicros();
       bg_cv_.Wait();
@@ -291,7 +300,8 @@ Status DBImpl::MakeRoomForWrite(bool force) {
     }
     // An empty memtable is never switched: its arena's first block alone
     // may reach a small write_buffer_size.
-    if (mem_->Empty() || (!force && mem_->ApproximateMemoryUsage() < WriteBufferLimit())) {
+    if (mem_->Empty() ||
+        (!force && !switch_early && mem_->ApproximateMemoryUsage() < WriteBufferLimit())) {
       return Status::OK();
     }
     Status s = SwitchMemTable();
@@ -362,6 +372,15 @@ bool DBImpl::MemTableBudgetFull() {
   // budget instead, so this takes a single batch larger than the budget.
   return options_.memory_budget != 0 && !imm_.empty() &&
          MemTableUsage() >= options_.memory_budget / 2;
+}
+
+bool DBImpl::MemTablesOverCap() {
+  mutex_.AssertHeld();
+  // Only a flush frees memtable memory: with none pending, the active
+  // memtable is bounded by WriteBufferLimit() alone.
+  if (options_.memory_budget != 0 || imm_.empty()) return false;
+  const size_t limit = WriteBufferLimit();
+  return MemTableUsage() >= limit + limit / 2;
 }
 
 namespace {

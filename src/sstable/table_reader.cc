@@ -2,7 +2,6 @@
 
 #include "sstable/table_reader.h"
 
-#include <algorithm>
 #include <cassert>
 
 #include "buffer/lru_cache.h"
