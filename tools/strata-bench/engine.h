@@ -51,6 +51,8 @@ struct EngineOptions {
   bool strata_mmap_reads = true;
   // StrataDB only: Options::compaction_nice.
   int strata_compaction_nice = 10;
+  // StrataDB only: Options::read_triggered_compaction.
+  bool strata_read_triggered_compaction = true;
   Compression compression = Compression::kSnappy;
 };
 

@@ -135,6 +135,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
                  "(Options::compaction_nice; 0: same priority)")
       ->check(CLI::Range(0, 19))
       ->capture_default_str();
+  app.add_flag("--strata_read_triggered_compaction,!--no-strata_read_triggered_compaction",
+               flags->engine.strata_read_triggered_compaction,
+               "StrataDB compacts tables that reads keep finding in their way "
+               "(Options::read_triggered_compaction; default: on)");
   app.add_flag("--sync,!--no-sync", flags->sync, "Sync every write (fdatasync of the WAL)");
   app.add_option("--db", flags->db, "Directory of the databases: one subdirectory per engine")
       ->capture_default_str();
