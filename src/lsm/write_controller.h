@@ -68,6 +68,7 @@ class WriteController {
   double unthrottled_write_rate_ = 16.0 * (1 << 20);
   uint64_t rate_window_start_micros_ = 0;
   uint64_t rate_window_bytes_ = 0;
+  uint64_t rate_window_groups_ = 0;  // since the window opened
   // Delay owed by the write leader but not yet slept (microseconds).
   double delay_debt_micros_ = 0;
 };
