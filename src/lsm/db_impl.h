@@ -284,15 +284,13 @@ class DBImpl final : public DB {
   // With a memory budget: brings the memtables' reservation in the block
   // cache up to date with MemTableUsage(). Called whenever it may change.
   void ChargeMemTables() REQUIRES(mutex_);
-  // With a memory budget: true while the memtables together hold half of it
-  // and an immutable one is there to flush, so writes must wait.
-  bool MemTableBudgetFull() REQUIRES(mutex_);
-  // Without a memory budget: true while the memtables together hold one and
-  // a half times WriteBufferLimit() and one of them waits for its flush. A
-  // writer faster than the flushes then switches the active memtable early
-  // (at a quarter of the limit or more) or waits, so the memtables never
-  // hold two full buffers at once, where LevelDB's may.
-  bool MemTablesOverCap() REQUIRES(mutex_);
+  // True while the memtables together hold their cap and one of them waits
+  // for its flush. The cap: half the memory budget, or without one, one and
+  // a half times WriteBufferLimit(). At the cap, writes under a budget wait;
+  // without one, a writer faster than the flushes switches the active
+  // memtable early (at a quarter of the limit or more) or waits, so the
+  // memtables never hold two full buffers at once, where LevelDB's may.
+  bool MemTablesAtCap() REQUIRES(mutex_);
   Status SwitchMemTable() REQUIRES(mutex_, leader_);
   // Merges the queued writers' batches from the front; *need_sync and
   // *need_flush say whether any of them asked for a sync, or for its record

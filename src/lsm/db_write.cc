@@ -282,15 +282,19 @@ Status DBImpl::MakeRoomForWrite(bool force) {
       // Every buffer is waiting for its flush.
       stop = WriteController::kMemTableStop;
     }
-    if (!stop && MemTableBudgetFull()) stop = WriteController::kMemTableStop;
     bool switch_early = false;
-    if (!stop && !force && MemTablesOverCap()) {
-      // The flushes are behind the writes. A memtable big enough to be
-      // worth a table of its own is switched now, so that the flush thread
-      // goes on to it the moment it finishes; a smaller one waits.
-      switch_early = mem_->ApproximateMemoryUsage() >= WriteBufferLimit() / 4 &&
-                     imm_.size() < static_cast<size_t>(options_.max_write_buffer_number);
-      if (!switch_early) stop = WriteController::kMemTableStop;
+    if (!stop && MemTablesAtCap()) {
+      if (options_.memory_budget != 0) {
+        // The budget's memtables switch at a quarter of it: writes wait.
+        stop = WriteController::kMemTableStop;
+      } else if (!force) {
+        // The flushes are behind the writes. A memtable big enough to be
+        // worth a table of its own is switched now, so that the flush
+        // thread goes on to it the moment it finishes; a smaller one waits.
+        switch_early = mem_->ApproximateMemoryUsage() >= WriteBufferLimit() / 4 &&
+                       imm_.size() < static_cast<size_t>(options_.max_write_buffer_number);
+        if (!switch_early) stop = WriteController::kMemTableStop;
+      }
     }
     if (stop) {
       uint64_t start = NowMicros();
@@ -365,22 +369,16 @@ void DBImpl::ChargeMemTables() {
   if (options_.memory_budget != 0) memtable_charge_.Update(MemTableUsage());
 }
 
-bool DBImpl::MemTableBudgetFull() {
+bool DBImpl::MemTablesAtCap() {
   mutex_.AssertHeld();
   // Without an immutable memtable no flush is coming to free memory, so a
-  // wait would never end; the active one is switched at a quarter of the
-  // budget instead, so this takes a single batch larger than the budget.
-  return options_.memory_budget != 0 && !imm_.empty() &&
-         MemTableUsage() >= options_.memory_budget / 2;
-}
-
-bool DBImpl::MemTablesOverCap() {
-  mutex_.AssertHeld();
-  // Only a flush frees memtable memory: with none pending, the active
-  // memtable is bounded by WriteBufferLimit() alone.
-  if (options_.memory_budget != 0 || imm_.empty()) return false;
+  // wait would never end; the active one is bounded by WriteBufferLimit()
+  // alone (under a budget, a quarter of it), so this takes a single batch
+  // larger than the cap.
+  if (imm_.empty()) return false;
   const size_t limit = WriteBufferLimit();
-  return MemTableUsage() >= limit + limit / 2;
+  const size_t cap = options_.memory_budget != 0 ? options_.memory_budget / 2 : limit + limit / 2;
+  return MemTableUsage() >= cap;
 }
 
 namespace {

@@ -4,7 +4,8 @@
 // value, by Gets, by iterators in both directions and through snapshots,
 // while memtables switch, tables appear and obsolete files go. Also Flush()
 // called over and over while writers write, and (held there by sync
-// points) a write while a flush writes its table.
+// points) a write while a flush writes its table, and a writer held at the
+// memtables' cap while a flush lags.
 //
 // Run under ThreadSanitizer in CI (label "concurrency"); every thread stops
 // at a deadline, so the tests stay short however slow the build.
