@@ -117,6 +117,18 @@ struct STRATA_EXPORT Options {
   // 0 disables it. Default: 1000.
   uint32_t idle_flush_ms = 1000;
 
+  // When no write has come for this many milliseconds, compaction moves the
+  // data still above the bottom level down, one compaction at a time (level
+  // 0 into the base level, then a file of each middle level into the next),
+  // until a write comes or only the bottom level holds data. A database that
+  // stopped changing then serves scans and seeks from one sorted run, with
+  // no stale versions left to skip or to hold in memory. Each of these
+  // compactions runs only if its input is within what this process may still
+  // spend on them: ten times the table bytes its flushes have written, less
+  // what such compactions read so far. So a writer that pauses pays at most
+  // about one level's fan-out per byte it wrote. 0 disables it. Default: 1000.
+  uint32_t idle_compaction_ms = 1000;
+
   // Keep a hash index beside each memtable's skip list, so a point lookup
   // (Get, MultiGet) finds a key's newest version in a memtable with a hash
   // and a short chain walk instead of a skip-list search, and learns that a

@@ -280,6 +280,27 @@ std::unique_ptr<Compaction> CompactionPicker::Pick(std::shared_ptr<const Version
   return nullptr;
 }
 
+std::unique_ptr<Compaction> CompactionPicker::PickIdle(std::shared_ptr<const Version> version,
+                                                       const CompactionsInProgress& busy,
+                                                       uint64_t max_input_bytes) const {
+  for (int level = 0; level < kNumLevels - 1; level++) {
+    if (version->NumFiles(level) == 0) continue;
+    // The shallowest level with data goes first: moving a deeper one first
+    // would only have the shallower one rewrite it again.
+    std::unique_ptr<Compaction> c =
+        level == 0
+            ? PickLevel0(version, Level0Output(*version, ComputeLevelTargets(*version, options_)),
+                         busy)
+            : PickLevel(version, level, busy);
+    // A move rewrites nothing: it costs none of the budget.
+    if (c == nullptr || (!c->IsTrivialMove(options_) && c->InputBytes() > max_input_bytes)) {
+      return nullptr;
+    }
+    return c;
+  }
+  return nullptr;
+}
+
 int CompactionPicker::Level0Output(const Version& version, const LevelTargets& targets) {
   // Into the base level, or a level above it that still holds data (left
   // when the database shrank): a non-empty level is never skipped, or

@@ -164,6 +164,16 @@ class CompactionPicker {
                                            const ReadCompactionTarget& target,
                                            const CompactionsInProgress& busy, bool* stale) const;
 
+  // A compaction that moves data down toward the bottom level, for a
+  // database no write is changing (Options::idle_compaction_ms): level 0
+  // into the level it compacts into, else the file of the shallowest middle
+  // level with data that Pick would choose there. Only one whose input is at
+  // most max_input_bytes, or that moves files without rewriting them;
+  // nullptr if there is none, or if only the bottom level holds data.
+  std::unique_ptr<Compaction> PickIdle(std::shared_ptr<const Version> version,
+                                       const CompactionsInProgress& busy,
+                                       uint64_t max_input_bytes) const;
+
   // A compaction of level's files overlapping [*begin, *end] (user keys;
   // nullptr: unbounded) into output_level, or nullptr if level has none
   // there. Sets *conflict if some of the files it needs are busy.

@@ -63,6 +63,7 @@ void DBImpl::BackgroundThread(BackgroundRole role) {
     SetCurrentThreadName(role == BackgroundRole::kFlush ? "strata:flush" : "strata:bg");
   }
   IdleWatch idle;
+  IdleWatch compact_idle;
   MutexLock lock(&mutex_);
   while (!shutting_down_) {
     if (error_handler_.IsRecoverable() && !error_handler_.retry_scheduled() && !closing_) {
@@ -88,6 +89,10 @@ void DBImpl::BackgroundThread(BackgroundRole role) {
         compactions_.size() < MaxConcurrentCompactions()) {
       c = PickCompaction(/*consume=*/true);
     }
+    uint64_t idle_compaction_wait = 0;  // none: sleep until signalled
+    if (c == nullptr && compactions && error_handler_.ok() && !closing_) {
+      c = PickIdleCompaction(&compact_idle, &idle_compaction_wait);
+    }
     if (c != nullptr) {
       TEST_SYNC_POINT("DBImpl::BackgroundThread:Compaction");
       Status s = RunCompaction(std::move(c));
@@ -107,6 +112,9 @@ void DBImpl::BackgroundThread(BackgroundRole role) {
     }
     uint64_t idle_wait = 0;  // none: sleep until signalled
     if (flushes && MaybeSwitchIdleMemTable(&idle, &idle_wait)) continue;  // flush it
+    if (idle_compaction_wait != 0 && (idle_wait == 0 || idle_compaction_wait < idle_wait)) {
+      idle_wait = idle_compaction_wait;
+    }
     TEST_SYNC_POINT_CALLBACK("DBImpl::BackgroundThread:Idle",
                              const_cast<Version*>(versions_->current().get()));  // read-only
     if (idle_wait == 0) {
@@ -122,6 +130,31 @@ std::unique_ptr<Compaction> DBImpl::PickCompaction(bool consume) {
   std::unique_ptr<Compaction> c = picker_.Pick(current, compactions_);
   if (c != nullptr || read_compactions_.empty()) return c;
   return read_compactions_.Pick(picker_, current, compactions_, consume);
+}
+
+std::unique_ptr<Compaction> DBImpl::PickIdleCompaction(IdleWatch* watch, uint64_t* wait_micros) {
+  mutex_.AssertHeld();
+  *wait_micros = 0;
+  if (options_.idle_compaction_ms == 0 || compactions_.size() != 0 || !imm_.empty() ||
+      idle_compaction_budget_ == 0) {
+    watch->armed = false;
+    return nullptr;
+  }
+  std::shared_ptr<const Version> current = versions_->current();
+  std::unique_ptr<Compaction> c = picker_.PickIdle(current, compactions_, idle_compaction_budget_);
+  if (c == nullptr) {  // tidy already, or what is left costs more than the budget
+    watch->armed = false;
+    return nullptr;
+  }
+  // The watch stays armed: the next one follows at once unless a write
+  // comes.
+  if (!WritesIdleFor(watch, uint64_t{options_.idle_compaction_ms} * 1000, wait_micros)) {
+    return nullptr;
+  }
+  const uint64_t cost = c->IsTrivialMove(options_) ? 0 : c->InputBytes();
+  idle_compaction_budget_ -= cost;
+  stats_.idle_compactions.fetch_add(1, std::memory_order_relaxed);
+  return c;
 }
 
 void DBImpl::ScheduleReadCompaction(const ReadCompactionTarget& target) {
@@ -208,6 +241,7 @@ Status DBImpl::FlushOldestMemTable() {
   stats_.flush_bytes.fetch_add(meta.file_size, std::memory_order_relaxed);
   stats_.flush_micros.fetch_add(micros, std::memory_order_relaxed);
   level_stats_[0].bytes_written += meta.file_size;
+  idle_compaction_budget_ += kIdleCompactionFanout * meta.file_size;
   // The flushed memtable goes now (unless a reader still holds it), not
   // after its WAL's unlink below, which can take milliseconds; and without
   // the mutex: unmapping its arena takes a while too, and writers need the

@@ -165,7 +165,8 @@ class DBImpl final : public DB {
     std::atomic<uint64_t> wal_syncs{0};     // fdatasync calls on WALs
     std::atomic<uint64_t> user_bytes{0};    // key + value bytes written
     std::atomic<uint64_t> memtable_switches{0};
-    std::atomic<uint64_t> idle_switches{0};  // of those, for Options::idle_flush_ms
+    std::atomic<uint64_t> idle_switches{0};     // of those, for Options::idle_flush_ms
+    std::atomic<uint64_t> idle_compactions{0};  // for Options::idle_compaction_ms
     std::atomic<uint64_t> flushes{0};
     std::atomic<uint64_t> flush_bytes{0};  // table bytes written by flushes
     std::atomic<uint64_t> flush_micros{0};
@@ -219,8 +220,8 @@ class DBImpl final : public DB {
   // Busy: the compaction filter (at flush) changed a version a snapshot
   // taken meanwhile sees; nothing was installed and the flush is to be redone.
   Status FlushOldestMemTable() REQUIRES(mutex_);
-  // Options::idle_flush_ms, for a thread that runs flushes: what it saw of
-  // the writes when it last looked.
+  // Options::idle_flush_ms and idle_compaction_ms, for a background thread:
+  // what it saw of the writes when it last looked.
   struct IdleWatch {
     bool armed = false;           // the memtable was a candidate then
     SequenceNumber sequence = 0;  // the last sequence number then
@@ -233,10 +234,22 @@ class DBImpl final : public DB {
   // need wake it (not a candidate). Never waits: it acts only when no writer
   // is queued.
   bool MaybeSwitchIdleMemTable(IdleWatch* watch, uint64_t* wait_micros) REQUIRES(mutex_);
+  // True once no write has come (none acknowledged, none queued) for
+  // interval_micros since watch was armed; else arms it if no longer valid
+  // and sets *wait_micros to when to look again.
+  bool WritesIdleFor(IdleWatch* watch, uint64_t interval_micros, uint64_t* wait_micros)
+      REQUIRES(mutex_);
   // The active memtable is one an idle flush would take (enabled, no error,
   // nothing waiting for a flush, big enough).
   bool IdleFlushCandidate() REQUIRES(mutex_);
   int MaxConcurrentCompactions() const;
+  // Options::idle_compaction_ms, for a thread that runs compactions: once
+  // no write has come for the interval and no other compaction runs, the
+  // picker's PickIdle within idle_compaction_budget_ (charged here), or
+  // nullptr. Sets *wait_micros as MaybeSwitchIdleMemTable does; watch is
+  // the thread's own.
+  std::unique_ptr<Compaction> PickIdleCompaction(IdleWatch* watch, uint64_t* wait_micros)
+      REQUIRES(mutex_);
   // The compaction a background thread should run next: the picker's most
   // urgent, or else one for a target in read_compactions_. With consume, a
   // target handed out (or found gone) leaves the queue; without, nothing
@@ -382,6 +395,11 @@ class DBImpl final : public DB {
   // Files reads keep finding in their way, due for compaction when no
   // level is over its target (Options::read_triggered_compaction).
   ReadCompactionQueue read_compactions_ GUARDED_BY(mutex_);
+  // What idle compactions (Options::idle_compaction_ms) may still read:
+  // kIdleCompactionFanout times the bytes flushes wrote, less the input
+  // bytes of the idle compactions picked so far.
+  uint64_t idle_compaction_budget_ GUARDED_BY(mutex_) = 0;
+  static constexpr uint64_t kIdleCompactionFanout = 10;
   std::unique_ptr<VersionSet> versions_ GUARDED_BY(mutex_);
   std::shared_ptr<MemTable> mem_ GUARDED_BY(mutex_);
   std::deque<ImmutableMemTable> imm_ GUARDED_BY(mutex_);  // oldest first

@@ -58,6 +58,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
     *value = std::to_string(snapshots_.size());
   } else if (name == "wal-corrupted-records") {
     *value = std::to_string(wal_corrupted_records_.load());
+  } else if (name == "idle-compactions") {
+    *value = std::to_string(stats_.idle_compactions.load());
   } else if (name == "data-blocks-read") {
     *value = std::to_string(table_stats_.data_blocks_read.load());
   } else if (name == "stall-count" || name == "stall-micros") {
@@ -151,6 +153,8 @@ std::string DBImpl::StatsString() {
                   "\n"
                   "idle switches   %10" PRIu64
                   "\n"
+                  "idle compactions%10" PRIu64
+                  "\n"
                   "** Write-ahead log **\n"
                   "writes          %10" PRIu64
                   "  (%.2f MiB of keys and values)\n"
@@ -168,7 +172,7 @@ std::string DBImpl::StatsString() {
                   "** Levels **\n",
                   MiB(static_cast<double>(mem_->ApproximateMemoryUsage())), mem_->NumEntries(),
                   MiB(static_cast<double>(imm_bytes)), imm_.size(), stats_.memtable_switches.load(),
-                  stats_.idle_switches.load(), writes,
+                  stats_.idle_switches.load(), stats_.idle_compactions.load(), writes,
                   MiB(static_cast<double>(stats_.user_bytes.load())), groups,
                   groups == 0 ? 0.0 : static_cast<double>(writes) / static_cast<double>(groups),
                   MiB(static_cast<double>(stats_.wal_bytes.load())), stats_.wal_syncs.load(),

@@ -396,6 +396,24 @@ bool DBImpl::IdleFlushCandidate() {
          !mem_->Empty() && usage >= kIdleFlushMinBytes && usage >= WriteBufferLimit() / 4;
 }
 
+bool DBImpl::WritesIdleFor(IdleWatch* watch, uint64_t interval_micros, uint64_t* wait_micros) {
+  mutex_.AssertHeld();
+  // The sequence number tells whether a write came since the last look.
+  // Writes queued or in flight are not idle either.
+  const SequenceNumber sequence = versions_->LastSequence();
+  const uint64_t now = NowMicros();
+  if (!watch->armed || watch->sequence != sequence || !writers_.empty()) {
+    *watch = IdleWatch{true, sequence, now};
+    *wait_micros = interval_micros;
+    return false;
+  }
+  if (now - watch->since_micros < interval_micros) {
+    *wait_micros = watch->since_micros + interval_micros - now;
+    return false;
+  }
+  return true;
+}
+
 bool DBImpl::MaybeSwitchIdleMemTable(IdleWatch* watch, uint64_t* wait_micros) {
   mutex_.AssertHeld();
   *wait_micros = 0;
@@ -403,22 +421,10 @@ bool DBImpl::MaybeSwitchIdleMemTable(IdleWatch* watch, uint64_t* wait_micros) {
     watch->armed = false;
     return false;
   }
-  const uint64_t interval = uint64_t{options_.idle_flush_ms} * 1000;
   // Writes do not signal this thread (but the one that makes the memtable
-  // a candidate): the sequence number tells whether any came since the
-  // last look. So the switch comes between one and two intervals after the
-  // last write. Writes queued or in flight are not idle either.
-  const SequenceNumber sequence = versions_->LastSequence();
-  const uint64_t now = NowMicros();
-  if (!watch->armed || watch->sequence != sequence || !writers_.empty()) {
-    *watch = IdleWatch{true, sequence, now};
-    *wait_micros = interval;
-    return false;
-  }
-  if (now - watch->since_micros < interval) {
-    *wait_micros = watch->since_micros + interval - now;
-    return false;
-  }
+  // a candidate), so the switch comes between one and two intervals after
+  // the last write.
+  if (!WritesIdleFor(watch, uint64_t{options_.idle_flush_ms} * 1000, wait_micros)) return false;
   watch->armed = false;
   // Lead the write queue (empty, as seen above, so this does not wait) for
   // the switch: a write arriving meanwhile queues behind it.

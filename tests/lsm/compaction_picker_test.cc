@@ -37,6 +37,8 @@
 //       CompactionPicker::PickForReads of that file (with "compacting" lines
 //       as for pick): the compaction, or "nothing" and whether the target is
 //       stale.
+//   pick-idle max=N    CompactionPicker::PickIdle with max_input_bytes N
+//       (with "compacting" lines as for pick).
 //   queue-add L<level> #<number> ...
 //       ReadCompactionQueue::Add of each target, in order; prints the queue.
 //       The queue outlives define, so a tree may change under its targets.
@@ -78,6 +80,7 @@ class PickerRunner {
     }
     if (c.command == "pick") return Pick(c);
     if (c.command == "pick-range") return PickRangeCommand(c);
+    if (c.command == "pick-idle") return PickIdle(c);
     if (c.command == "bottommost") return Bottommost(c);
     if (c.command == "should-stop-before") return ShouldStopBefore(c);
     if (c.command == "input-deletions") return InputDeletions(c);
@@ -233,6 +236,20 @@ class PickerRunner {
     std::unique_ptr<Compaction> picked = picker.Pick(version_, in_progress_);
     ClearRunning();
     return picked == nullptr ? "nothing\n" : Describe(*picked, true);
+  }
+
+  std::string PickIdle(const test::DataCase& c) {
+    if (c.args.count("max") == 0) return "error: pick-idle max=N\n";
+    std::string error;
+    if (!AddRunning(c, &error)) {
+      ClearRunning();
+      return error;
+    }
+    CompactionPicker picker(options_);
+    std::unique_ptr<Compaction> picked =
+        picker.PickIdle(version_, in_progress_, Number(c.args, "max", 0));
+    ClearRunning();
+    return picked == nullptr ? "nothing\n" : Describe(*picked, false);
   }
 
   std::string PickRangeCommand(const test::DataCase& c) {
