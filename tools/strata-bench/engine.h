@@ -53,6 +53,8 @@ struct EngineOptions {
   int strata_compaction_nice = 10;
   // StrataDB only: Options::read_triggered_compaction.
   bool strata_read_triggered_compaction = true;
+  // StrataDB only: Options::idle_compaction_ms left at its default, or 0.
+  bool strata_idle_compaction = true;
   Compression compression = Compression::kSnappy;
 };
 

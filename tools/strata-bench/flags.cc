@@ -139,6 +139,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
                flags->engine.strata_read_triggered_compaction,
                "StrataDB compacts tables that reads keep finding in their way "
                "(Options::read_triggered_compaction; default: on)");
+  app.add_flag("--strata_idle_compaction,!--no-strata_idle_compaction",
+               flags->engine.strata_idle_compaction,
+               "StrataDB moves data to the bottom level once writes stop "
+               "(Options::idle_compaction_ms; default: on, after 1 s)");
   app.add_flag("--sync,!--no-sync", flags->sync, "Sync every write (fdatasync of the WAL)");
   app.add_option("--db", flags->db, "Directory of the databases: one subdirectory per engine")
       ->capture_default_str();

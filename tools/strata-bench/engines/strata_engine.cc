@@ -29,6 +29,7 @@ class StrataEngine final : public Engine {
     strata_options.allow_mmap_reads = options.strata_mmap_reads;
     strata_options.compaction_nice = options.strata_compaction_nice;
     strata_options.read_triggered_compaction = options.strata_read_triggered_compaction;
+    if (!options.strata_idle_compaction) strata_options.idle_compaction_ms = 0;
     options_ = strata_options;
     return DB::Open(strata_options, path, &db_);
   }
