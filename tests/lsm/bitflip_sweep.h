@@ -305,6 +305,7 @@ inline Options TableOptions(CompressionType compression) {
   options.block_size = 512;
   options.l0_compaction_trigger = 1 << 20;
   options.read_triggered_compaction = false;
+  options.idle_compaction_ms = 0;  // nor when writes stop
   options.l0_slowdown_writes_trigger = 1 << 20;
   options.l0_stop_writes_trigger = 1 << 20;
   return options;
@@ -688,6 +689,7 @@ inline Figures SweepManifest(const std::string& name, uint64_t max_flips) {
   Options options;
   options.l0_compaction_trigger = 1 << 20;  // only the CompactRange compacts
   options.read_triggered_compaction = false;
+  options.idle_compaction_ms = 0;  // nor when writes stop
   options.l0_slowdown_writes_trigger = 1 << 20;
   options.l0_stop_writes_trigger = 1 << 20;
   const ManifestDb built = BuildManifestDb(dbname, options);

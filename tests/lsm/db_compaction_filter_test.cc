@@ -293,6 +293,7 @@ TEST(DBCompactionFilterTest, FilterAtFlush) {
   options.compaction_filter_at_flush = true;
   options.l0_compaction_trigger = 8;  // keep the flushed table at level 0
   options.read_triggered_compaction = false;
+  options.idle_compaction_ms = 0;  // nor when writes stop
   std::unique_ptr<DB> db = OpenOrDie(options, dir.path());
 
   // An older live version already in a table, then an expired one over it.

@@ -746,6 +746,7 @@ TEST(DBCompactionTest, BoundedCompactRangeLeavesOtherTablesAlone) {
   // No background compaction of level 0: only CompactRange moves it.
   options.l0_compaction_trigger = 20;
   options.read_triggered_compaction = false;
+  options.idle_compaction_ms = 0;  // nor when writes stop
   options.l0_slowdown_writes_trigger = 20;
   options.l0_stop_writes_trigger = 24;
   std::unique_ptr<DB> db = OpenOrDie(options, dir.path());

@@ -164,6 +164,7 @@ class DBFlushTest : public ::testing::Test {
     options_.write_buffer_size = test::kMinWriteBuffer;
     options_.l0_compaction_trigger = kNever;
     options_.read_triggered_compaction = false;
+    options_.idle_compaction_ms = 0;
     options_.l0_slowdown_writes_trigger = kNever;
     options_.l0_stop_writes_trigger = kNever;
   }

@@ -292,6 +292,7 @@ class DBIOErrorTest : public ::testing::Test {
     options_.max_background_jobs = 2;
     options_.l0_compaction_trigger = 10;  // no compaction unless asked for
     options_.read_triggered_compaction = false;
+    options_.idle_compaction_ms = 0;  // nor when writes stop
   }
 
   void Open() {

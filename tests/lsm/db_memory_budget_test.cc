@@ -142,6 +142,7 @@ TEST(DBMemoryBudgetTest, IndexAndFilterBlocksAreEvictedAndReadAgain) {
   // compact them into one (read-triggered compaction), halving the index
   // and filter bytes read again.
   options.read_triggered_compaction = false;
+  options.idle_compaction_ms = 0;  // nor when writes stop
   std::unique_ptr<DB> db = test::OpenOrDie(options, dir.path());
   ASSERT_NO_FATAL_FAILURE(WriteRange(db.get(), 0, 5000, ""));
   ASSERT_TRUE(db->Flush().ok());

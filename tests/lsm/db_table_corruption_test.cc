@@ -126,6 +126,7 @@ class DBTableCorruptionTest : public ::testing::TestWithParam<bool> {
     options_.block_size = 4096;
     options_.l0_compaction_trigger = 1 << 20;
     options_.read_triggered_compaction = false;
+    options_.idle_compaction_ms = 0;  // nor when writes stop
     options_.l0_slowdown_writes_trigger = 1 << 20;
     options_.l0_stop_writes_trigger = 1 << 20;
   }
