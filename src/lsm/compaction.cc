@@ -282,7 +282,9 @@ std::unique_ptr<Compaction> CompactionPicker::Pick(std::shared_ptr<const Version
 
 std::unique_ptr<Compaction> CompactionPicker::PickIdle(std::shared_ptr<const Version> version,
                                                        const CompactionsInProgress& busy,
-                                                       uint64_t max_input_bytes) const {
+                                                       uint64_t max_input_bytes,
+                                                       uint64_t* cost) const {
+  *cost = 0;
   for (int level = 0; level < kNumLevels - 1; level++) {
     if (version->NumFiles(level) == 0) continue;
     // The shallowest level with data goes first: moving a deeper one first
@@ -292,10 +294,11 @@ std::unique_ptr<Compaction> CompactionPicker::PickIdle(std::shared_ptr<const Ver
             ? PickLevel0(version, Level0Output(*version, ComputeLevelTargets(*version, options_)),
                          busy)
             : PickLevel(version, level, busy);
+    if (c == nullptr) return nullptr;
     // A move rewrites nothing: it costs none of the budget.
-    if (c == nullptr || (!c->IsTrivialMove(options_) && c->InputBytes() > max_input_bytes)) {
-      return nullptr;
-    }
+    const uint64_t input = c->IsTrivialMove(options_) ? 0 : c->InputBytes();
+    if (input > max_input_bytes) return nullptr;
+    *cost = input;
     return c;
   }
   return nullptr;

@@ -170,9 +170,11 @@ class CompactionPicker {
   // level with data that Pick would choose there. Only one whose input is at
   // most max_input_bytes, or that moves files without rewriting them;
   // nullptr if there is none, or if only the bottom level holds data.
+  // *cost is what the pick takes from the budget: its input bytes, 0 for a
+  // move.
   std::unique_ptr<Compaction> PickIdle(std::shared_ptr<const Version> version,
-                                       const CompactionsInProgress& busy,
-                                       uint64_t max_input_bytes) const;
+                                       const CompactionsInProgress& busy, uint64_t max_input_bytes,
+                                       uint64_t* cost) const;
 
   // A compaction of level's files overlapping [*begin, *end] (user keys;
   // nullptr: unbounded) into output_level, or nullptr if level has none

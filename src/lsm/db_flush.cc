@@ -135,23 +135,30 @@ std::unique_ptr<Compaction> DBImpl::PickCompaction(bool consume) {
 std::unique_ptr<Compaction> DBImpl::PickIdleCompaction(IdleWatch* watch, uint64_t* wait_micros) {
   mutex_.AssertHeld();
   *wait_micros = 0;
+  std::shared_ptr<const Version> current = versions_->current();
+  bool above_bottom = false;
+  for (int level = 0; level < kNumLevels - 1 && !above_bottom; level++) {
+    above_bottom = current->NumFiles(level) != 0;
+  }
   if (options_.idle_compaction_ms == 0 || compactions_.size() != 0 || !imm_.empty() ||
-      idle_compaction_budget_ == 0) {
+      idle_compaction_budget_ == 0 || !above_bottom) {
     watch->armed = false;
     return nullptr;
   }
-  std::shared_ptr<const Version> current = versions_->current();
-  std::unique_ptr<Compaction> c = picker_.PickIdle(current, compactions_, idle_compaction_budget_);
-  if (c == nullptr) {  // tidy already, or what is left costs more than the budget
+  // Idle first, then the pick: while writes come, this runs after every
+  // flush and compaction, and a pick there would be thrown away.
+  if (!WritesIdleFor(watch, uint64_t{options_.idle_compaction_ms} * 1000, wait_micros)) {
+    return nullptr;
+  }
+  uint64_t cost = 0;
+  std::unique_ptr<Compaction> c =
+      picker_.PickIdle(current, compactions_, idle_compaction_budget_, &cost);
+  if (c == nullptr) {  // what is left costs more than the budget, or is busy
     watch->armed = false;
     return nullptr;
   }
   // The watch stays armed: the next one follows at once unless a write
   // comes.
-  if (!WritesIdleFor(watch, uint64_t{options_.idle_compaction_ms} * 1000, wait_micros)) {
-    return nullptr;
-  }
-  const uint64_t cost = c->IsTrivialMove(options_) ? 0 : c->InputBytes();
   idle_compaction_budget_ -= cost;
   stats_.idle_compactions.fetch_add(1, std::memory_order_relaxed);
   return c;

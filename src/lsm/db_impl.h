@@ -223,7 +223,7 @@ class DBImpl final : public DB {
   // Options::idle_flush_ms and idle_compaction_ms, for a background thread:
   // what it saw of the writes when it last looked.
   struct IdleWatch {
-    bool armed = false;           // the memtable was a candidate then
+    bool armed = false;           // there was something to do then
     SequenceNumber sequence = 0;  // the last sequence number then
     uint64_t since_micros = 0;    // since when it has not moved
   };

@@ -246,10 +246,12 @@ class PickerRunner {
       return error;
     }
     CompactionPicker picker(options_);
+    uint64_t cost = 0;
     std::unique_ptr<Compaction> picked =
-        picker.PickIdle(version_, in_progress_, Number(c.args, "max", 0));
+        picker.PickIdle(version_, in_progress_, Number(c.args, "max", 0), &cost);
     ClearRunning();
-    return picked == nullptr ? "nothing\n" : Describe(*picked, false);
+    if (picked == nullptr) return "nothing\n";
+    return Describe(*picked, false) + "budget used: " + std::to_string(cost) + "\n";
   }
 
   std::string PickRangeCommand(const test::DataCase& c) {

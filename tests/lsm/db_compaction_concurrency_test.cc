@@ -48,6 +48,7 @@
 namespace strata {
 namespace {
 
+using test::FilesAtLevel;
 using test::TempDir;
 
 constexpr int kBottomLevel = 6;
@@ -81,11 +82,6 @@ std::string FillerKey(int writer, int i) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "fill%d-%05d", writer, i);
   return buf;
-}
-
-int FilesAtLevel(DB* db, int level) {
-  return static_cast<int>(
-      test::IntProperty(db, "strata.num-files-at-level" + std::to_string(level)));
 }
 
 // Files of a level >= 1 must be sorted and must not share a user key.

@@ -37,6 +37,7 @@
 namespace strata {
 namespace {
 
+using test::FilesAtLevel;
 using test::GetValue;
 using test::IntProperty;
 using test::OpenOrDie;
@@ -113,10 +114,6 @@ uint64_t TotalTableBytes(DB* db) {
   uint64_t sum = 0;
   for (const Table& t : Tables(db)) sum += t.size;
   return sum;
-}
-
-int FilesAtLevel(DB* db, int level) {
-  return static_cast<int>(IntProperty(db, "strata.num-files-at-level" + std::to_string(level)));
 }
 
 // "files at level 0,1,...,6", for failure messages.

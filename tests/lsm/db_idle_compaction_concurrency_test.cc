@@ -51,10 +51,7 @@ class DBIdleCompactionTest : public ::testing::Test {
     ASSERT_NE(db_, nullptr);
   }
 
-  int FilesAtLevel(int level) {
-    return static_cast<int>(
-        IntProperty(db_.get(), "strata.num-files-at-level" + std::to_string(level)));
-  }
+  int FilesAtLevel(int level) { return test::FilesAtLevel(db_.get(), level); }
   int FilesAboveBottom() {
     int n = 0;
     for (int level = 0; level < kBottom; level++) n += FilesAtLevel(level);

@@ -20,6 +20,7 @@
 namespace strata {
 namespace {
 
+using test::FilesAtLevel;
 using test::IntProperty;
 using test::OpenOrDie;
 using test::TempDir;
@@ -31,10 +32,6 @@ std::string Key(int i) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "key%06d", i);
   return buf;
-}
-
-int FilesAtLevel(DB* db, int level) {
-  return static_cast<int>(IntProperty(db, "strata.num-files-at-level" + std::to_string(level)));
 }
 
 class DBReadCompactionTest : public ::testing::Test {

@@ -111,6 +111,11 @@ inline uint64_t IntProperty(DB* db, std::string_view name) {
   return value.empty() ? 0 : std::stoull(value);
 }
 
+// Files in `level`, from property "strata.num-files-at-level<N>".
+inline int FilesAtLevel(DB* db, int level) {
+  return static_cast<int>(IntProperty(db, "strata.num-files-at-level" + std::to_string(level)));
+}
+
 // The counter on the line of property "strata.stats" that starts with
 // `label` (e.g. "switches", "writes", "group commits"); fails the test if
 // there is no such line.
