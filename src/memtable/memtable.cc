@@ -2,6 +2,8 @@
 
 #include "memtable/memtable.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -165,19 +167,42 @@ const char** MemTable::PrepareIndex(uint64_t hash, SequenceNumber seq, SequenceN
 
 void MemTable::Publish(const char* entry, const char** bucket, SequenceNumber seq, ValueType type) {
   if (bucket != nullptr) {
-    const char* head = std::atomic_ref<const char*>(*bucket).load(std::memory_order_relaxed);
+    // Until PopulateIndex has run, the bucket's page may never have been
+    // touched: read it with a write (adding 0), which maps a page of its own
+    // at once rather than the shared zero page the store below would fault
+    // again to replace (see kPopulateIndexAt).
+    std::atomic_ref<const char*> slot(*bucket);
+    const char* head = num_entries_.load(std::memory_order_relaxed) < kPopulateIndexAt
+                           ? slot.fetch_add(0, std::memory_order_relaxed)
+                           : slot.load(std::memory_order_relaxed);
     std::memcpy(const_cast<char*>(entry) - sizeof(head), &head, sizeof(head));
     // The entry is in the skip list already, or pending (deferred links):
     // a reader that finds it through the index and then falls back to the
     // skip list links what is pending first, and finds it there too.
-    std::atomic_ref<const char*>(*bucket).store(entry, std::memory_order_release);
+    slot.store(entry, std::memory_order_release);
   }
   // One writer at a time: a plain read-compare-store is enough.
   if (seq > max_point_seq_.load(std::memory_order_relaxed)) {
     max_point_seq_.store(seq, std::memory_order_release);
   }
   if (type == kTypeDeletion) num_deletes_.fetch_add(1, std::memory_order_release);
-  num_entries_.fetch_add(1, std::memory_order_release);
+  if (num_entries_.fetch_add(1, std::memory_order_release) + 1 == kPopulateIndexAt) {
+    PopulateIndex();
+  }
+}
+
+void MemTable::PopulateIndex() const {
+#ifdef MADV_POPULATE_WRITE
+  if (buckets_ == nullptr) return;
+  // Only the pages wholly inside the array: the rest belong to others.
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(buckets_) + page - 1) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(buckets_ + index_mask_ + 1) & ~(page - 1);
+  // A hint: a kernel without it (before 5.14) says EINVAL, and the pages
+  // fault in one by one as before.
+  if (begin < end)
+    (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+#endif
 }
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,

@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <xxhash.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iterator>
 #include <map>
 #include <set>
@@ -21,6 +23,7 @@
 #include "util/internal_key.h"
 #include "util/iterate_bounds.h"
 #include "util/random.h"
+#include "util/sanitizers.h"
 
 namespace strata {
 namespace {
@@ -883,6 +886,67 @@ TEST(MemTableHashIndexTest, OnlyWithBuckets) {
   EXPECT_FALSE(MemTable(InternalKeyComparator(BytewiseComparator()), 0).HasHashIndex());
   EXPECT_TRUE(MemTable(InternalKeyComparator(BytewiseComparator()), 1).HasHashIndex());
   EXPECT_TRUE(MemTable(InternalKeyComparator(BytewiseComparator()), 1000).HasHashIndex());
+}
+
+// Page faults this thread has taken so far.
+uint64_t ThreadMinorFaults() {
+  struct rusage usage;
+  EXPECT_EQ(::getrusage(RUSAGE_THREAD, &usage), 0);
+  return static_cast<uint64_t>(usage.ru_minflt);
+}
+
+TEST(MemTableHashIndexTest, BucketPagesFaultOnceThenAllAtOnce) {
+  // The sanitizers' shadow memory faults too, beside the array.
+  if (kAnySanitizer) GTEST_SKIP() << "counts page faults";
+  // With transparent huge pages always on, one fault maps 2 MiB of it.
+  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string thp_mode((std::istreambuf_iterator<char>(thp)), std::istreambuf_iterator<char>());
+  if (thp_mode.find("[always]") != std::string::npos) GTEST_SKIP() << "counts 4 KiB pages";
+  // 2^23 buckets: a 64 MiB array, larger than malloc ever serves from its
+  // heap, so its pages are the kernel's untouched ones.
+  constexpr size_t kBuckets = size_t{1} << 23;
+  constexpr size_t kBucketsPerPage = 4096 / sizeof(const char*);
+  MemTable mem(InternalKeyComparator(BytewiseComparator()), kBuckets);
+  ASSERT_TRUE(mem.HasHashIndex());
+  const std::string value(16, 'v');
+  auto key = [](int i) { return "key" + std::to_string(i); };
+  auto page_of = [&](int i) {
+    const std::string k = key(i);
+    return (XXH3_64bits(k.data(), k.size()) & (kBuckets - 1)) / kBucketsPerPage;
+  };
+  // Before kPopulateIndexAt entries: one fault per bucket page first
+  // touched, not two (a read mapping the zero page, then the write). The
+  // slack is for the arena's own small blocks.
+  constexpr int kFirst = 1000;
+  static_assert(kFirst < MemTable::kPopulateIndexAt);
+  std::set<uint64_t> pages;
+  for (int i = 0; i < kFirst; i++) pages.insert(page_of(i));
+  uint64_t before = ThreadMinorFaults();
+  for (int i = 0; i < kFirst; i++) mem.Add(i + 1, kTypeValue, key(i), value);
+  const uint64_t first_faults = ThreadMinorFaults() - before;
+  EXPECT_GE(first_faults, pages.size());
+  EXPECT_LE(first_faults, pages.size() + 64);
+  // At kPopulateIndexAt the whole array is faulted in: later keys, on pages
+  // no key touched before, fault no more.
+  int next = kFirst;
+  for (; next < static_cast<int>(MemTable::kPopulateIndexAt); next++) {
+    mem.Add(next + 1, kTypeValue, key(next), value);
+  }
+  std::set<uint64_t> new_pages;
+  before = ThreadMinorFaults();
+  for (int i = next; i < next + 1000; i++) {
+    if (pages.count(page_of(i)) == 0) new_pages.insert(page_of(i));
+    mem.Add(i + 1, kTypeValue, key(i), value);
+  }
+  EXPECT_GE(new_pages.size(), 500u);
+  EXPECT_LE(ThreadMinorFaults() - before, 64u);
+  // And the index still finds every key.
+  for (int i = 0; i < next + 1000; i++) {
+    std::string got;
+    Status s;
+    ASSERT_TRUE(mem.Get(LookupKey(key(i), kMaxSequenceNumber), &got, &s)) << i;
+    EXPECT_EQ(got, value);
+  }
 }
 
 TEST(MemTableHashIndexTest, OnlyWithTheBytewiseComparator) {
