@@ -129,6 +129,21 @@ struct STRATA_EXPORT Options {
   // about one level's fan-out per byte it wrote. 0 disables it. Default: 1000.
   uint32_t idle_compaction_ms = 1000;
 
+  // A scan (an iterator walking forward or backward, with
+  // ReadOptions::fill_cache) that has walked across two data blocks of a
+  // table in a row has the next ones read into the block cache by a helper
+  // thread (file read, checksum, decompression) while it walks the blocks
+  // before them: 4 blocks at first, twice as many at each later request, up
+  // to this many. On a machine with a core to spare, a long scan then costs
+  // its own thread little more than walking blocks already cached. Point
+  // lookups and seeks followed by a few steps start none. Blocks read ahead
+  // are cached like those the scan reads (a scan's blocks cannot evict the
+  // hot set), and one the helper has not reached yet the scan reads
+  // itself, so results never depend on it. The thread starts at the first
+  // read-ahead, one per DB. Needs a block cache. 0 disables it; at most
+  // 1024. Default: 32.
+  uint32_t scan_readahead_blocks = 32;
+
   // Keep a hash index beside each memtable's skip list, so a point lookup
   // (Get, MultiGet) finds a key's newest version in a memtable with a hash
   // and a short chain walk instead of a skip-list search, and learns that a

@@ -10,7 +10,9 @@
 // right after the struct, because the caller's key need not outlive Insert.
 //
 // Policy (segmented LRU). Insert puts an entry in probation. A Lookup hit on a
-// probationary entry promotes it to protected. The protected list holds at
+// probationary entry promotes it to protected, except the first hit on an
+// entry InsertAhead put in (awaiting_use): that is its first use, so it
+// only clears the mark. The protected list holds at
 // most 4/5 of the shard's capacity; its overflow is demoted, least recently
 // used first, to the most recently used end of probation. Eviction takes
 // probation's least recently used entry first and protected's only when
@@ -103,6 +105,7 @@ struct LRUCache::Handle {
   // Guarded by the owning shard's mu_.
   uint32_t refs = 0;  // handles held by callers
   bool in_cache = false;
+  bool awaiting_use = false;  // from InsertAhead, not yet hit by a Lookup
   Segment segment = Segment::kProbation;
   Handle* next_hash = nullptr;  // chain in the shard's HandleTable
   Handle* prev = nullptr;       // LRU list links; `next` also chains entries to free
@@ -323,11 +326,46 @@ class alignas(64) LRUCache::Shard {
       if (e != nullptr) {
         Pin(e);
         // Promotion takes effect when the entry returns to a list on Release.
-        e->segment = Segment::kProtected;
+        if (e->awaiting_use) {
+          e->awaiting_use = false;
+        } else {
+          e->segment = Segment::kProtected;
+        }
       }
     }
     (e != nullptr ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
     return e;
+  }
+
+  bool Contains(std::string_view key, uint32_t hash) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return table_.Lookup(key, hash) != nullptr;
+  }
+
+  bool InsertAhead(std::string_view key, uint32_t hash, void* value, size_t charge, Deleter deleter)
+      EXCLUDES(mu_) {
+    Handle* e = NewHandle(key, hash, value, charge, deleter, Kind::kData);
+    RetiredList retired;
+    bool inserted = false;
+    {
+      MutexLock lock(&mu_);
+      if (table_.Lookup(key, hash) == nullptr) {
+        inserted = true;
+        e->in_cache = true;
+        e->awaiting_use = true;
+        usage_ += charge;
+        table_.Insert(e);
+        AddToList(e);
+        EvictToFit(&retired);
+      }
+    }
+    if (inserted) {
+      inserts_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      retired.Add(e);
+    }
+    retired.FreeAll();
+    return inserted;
   }
 
   void Release(Handle* e) EXCLUDES(mu_) {
@@ -516,6 +554,18 @@ LRUCache::Handle* LRUCache::Lookup(std::string_view key) {
   uint32_t hash;
   Shard* shard = ShardFor(key, &hash);
   return shard->Lookup(key, hash);
+}
+
+bool LRUCache::Contains(std::string_view key) {
+  uint32_t hash;
+  Shard* shard = ShardFor(key, &hash);
+  return shard->Contains(key, hash);
+}
+
+bool LRUCache::InsertAhead(std::string_view key, void* value, size_t charge, Deleter deleter) {
+  uint32_t hash;
+  Shard* shard = ShardFor(key, &hash);
+  return shard->InsertAhead(key, hash, value, charge, deleter);
 }
 
 void LRUCache::Release(Handle* handle) {

@@ -19,6 +19,11 @@
 // promotes it to the protected segment, so one long scan of blocks used once
 // can evict only probationary entries, never the hot set.
 //
+// Read-ahead: InsertAhead puts in an entry that nobody has used yet (a block
+// read ahead of a scan). Its first Lookup hit is its first use, not its
+// second, so it stays in probation: blocks read ahead for a scan are as
+// evictable as those the scan reads itself.
+//
 // Reservations: Reserve charges bytes that are no entry at all (the
 // memtables' arenas, when a DB has a memory budget), so that the entries make
 // room for them. A reservation is split evenly over the shards rather than
@@ -86,6 +91,14 @@ class LRUCache {
                  Kind kind = Kind::kData);
   // The pinned entry for key, or nullptr. Counts a hit or a miss.
   Handle* Lookup(std::string_view key);
+  // Whether key has an entry. Counts no hit or miss and leaves the entry's
+  // place in the LRU order as it was.
+  bool Contains(std::string_view key);
+  // Inserts key -> value unpinned, as not yet used (see Read-ahead above),
+  // unless key already has an entry: then nothing changes and value is
+  // deleted at once. Either way the cache owns value. Returns whether it was
+  // inserted.
+  bool InsertAhead(std::string_view key, void* value, size_t charge, Deleter deleter);
   // Unpins. REQUIRES: handle came from this cache and is released once.
   void Release(Handle* handle);
   // REQUIRES: handle not yet released.

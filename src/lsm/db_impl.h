@@ -138,6 +138,8 @@ class DBImpl final : public DB {
   // Waits (at most 10 s) while the background error is recoverable, for an
   // automatic retry to clear it; returns the error as it then stands.
   Status TEST_WaitForAutomaticResume() EXCLUDES(mutex_);
+  // Returns once the scan read-ahead thread has nothing queued or running.
+  void TEST_WaitForReadAhead();
 
  private:
   friend class DB;

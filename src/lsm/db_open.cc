@@ -70,6 +70,9 @@ Status ValidateOptions(const Options& options) {
   if (options.compaction_nice < 0 || options.compaction_nice > 19) {
     return Status::InvalidArgument("compaction_nice must be between 0 and 19");
   }
+  if (options.scan_readahead_blocks > 1024) {
+    return Status::InvalidArgument("scan_readahead_blocks must be at most 1024");
+  }
   if (static_cast<unsigned>(options.wal_recovery_mode) >
       static_cast<unsigned>(WALRecoveryMode::kSkipAnyCorruptedRecords)) {
     return Status::InvalidArgument("unknown wal_recovery_mode");

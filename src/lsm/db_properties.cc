@@ -62,6 +62,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
     *value = std::to_string(stats_.idle_compactions.load());
   } else if (name == "data-blocks-read") {
     *value = std::to_string(table_stats_.data_blocks_read.load());
+  } else if (name == "blocks-read-ahead") {
+    *value = std::to_string(table_stats_.blocks_read_ahead.load());
   } else if (name == "stall-count" || name == "stall-micros") {
     uint64_t total = 0;
     for (int i = 0; i < WriteController::kNumStallCauses; i++) {
@@ -217,6 +219,8 @@ std::string DBImpl::StatsString() {
       "** Table reads **\n"
       "data blocks     %10" PRIu64
       "  (opened by Gets and iterators, cached or not)\n"
+      "read ahead      %10" PRIu64
+      "  (read into the cache ahead of scans)\n"
       "** Flushes **\n"
       "flushes         %10" PRIu64 "  (%.2f MiB written, %.1f ms each on average)\n",
       MiB(static_cast<double>(cache.capacity)), MiB(static_cast<double>(cache.usage)),
@@ -226,7 +230,7 @@ std::string DBImpl::StatsString() {
       useful + false_positive == 0 ? 0.0
                                    : 100.0 * static_cast<double>(false_positive) /
                                          static_cast<double>(useful + false_positive),
-      table_stats_.data_blocks_read.load(), flushes,
+      table_stats_.data_blocks_read.load(), table_stats_.blocks_read_ahead.load(), flushes,
       MiB(static_cast<double>(stats_.flush_bytes.load())),
       flushes == 0 ? 0.0 : stats_.flush_micros.load() / 1000.0 / static_cast<double>(flushes));
   result += buf;

@@ -52,4 +52,6 @@ Status DBImpl::TEST_WaitForAutomaticResume() {
   return error_handler_.bg_error();
 }
 
+void DBImpl::TEST_WaitForReadAhead() { table_cache_->TEST_WaitForReadAhead(); }
+
 }  // namespace strata

@@ -24,6 +24,9 @@ TableCache::TableCache(const std::string& dbname, const Options& options, FileSy
       block_cache_(block_cache),
       block_cache_id_(block_cache != nullptr ? block_cache->NewId() : 0),
       stats_(stats),
+      read_ahead_(options.scan_readahead_blocks > 0 && block_cache != nullptr
+                      ? std::make_unique<ReadAheadThread>()
+                      : nullptr),
       cache_(static_cast<size_t>(options.max_open_files - kReservedFiles), 0) {}
 
 Status TableCache::FindTable(const FileMetaData& file, LRUCache::Handle** handle) {
@@ -57,6 +60,8 @@ Status TableCache::OpenTable(const FileMetaData& file, bool mapped,
   topts.cache_id = block_cache_id_;
   topts.file_number = file.number;
   topts.stats = stats_;
+  topts.read_ahead = read_ahead_.get();
+  topts.read_ahead_max_blocks = static_cast<int>(options_.scan_readahead_blocks);
   // With a memory budget, index and filter blocks count against it.
   topts.cache_index_and_filter = options_.memory_budget != 0;
   topts.comparator = options_.comparator;

@@ -13,6 +13,9 @@
 // it gets a reader of its own that reads with pread, so the table's pages do
 // not all join the process's resident set through the mapping.
 //
+// Its readers share one ReadAheadThread, which reads data blocks ahead of
+// scans into the block cache (Options::scan_readahead_blocks).
+//
 // The block cache may be shared with other TableCaches (other DBs): each
 // takes its own id from it at construction and names its tables' blocks with
 // it, so equal file numbers in different DBs never share a block.
@@ -78,6 +81,12 @@ class TableCache {
 
   LRUCache::Stats GetStats() const { return cache_.GetStats(); }
 
+  // Returns once the read-ahead thread, if any, has nothing queued or
+  // running (tests).
+  void TEST_WaitForReadAhead() {
+    if (read_ahead_ != nullptr) read_ahead_->WaitIdleForTesting();
+  }
+
  private:
   Status FindTable(const FileMetaData& file, LRUCache::Handle** handle);
   // Opens file's table, reading it through a mapping if `mapped`.
@@ -91,6 +100,9 @@ class TableCache {
   LRUCache* const block_cache_;
   const uint64_t block_cache_id_;  // prefixes this cache's keys in block_cache_
   TableReadStats* const stats_;
+  // Reads blocks ahead of scans (Options::scan_readahead_blocks); null when
+  // that is 0 or there is no block cache. Destroyed after the readers.
+  const std::unique_ptr<ReadAheadThread> read_ahead_;
   LRUCache cache_;
 };
 

@@ -397,6 +397,43 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options, TableR
   return s;
 }
 
+// A user iterator's read-ahead: the policy, and the Stream it opens on the
+// first request. The Stream goes first when this is destroyed (last member),
+// waiting for a job that is using the table and the copies below.
+class TableReader::ScanReadAhead final : public TwoLevelIterator::ReadAhead {
+ public:
+  ScanReadAhead(const TableReader* table, const ReadOptions& read_options,
+                TwoLevelIterator::SkipFunction past_end,
+                TwoLevelIterator::SkipFunction before_start)
+      : table_(table),
+        read_options_(read_options),
+        past_end_(std::move(past_end)),
+        before_start_(std::move(before_start)),
+        policy_(table->options_.read_ahead_max_blocks) {}
+
+  void Entered(std::string_view index_key, bool forward) override {
+    const int blocks = policy_.Entered(forward);
+    if (blocks == 0) return;
+    if (!stream_.has_value()) {
+      stream_.emplace(table_->options_.read_ahead, [this](std::string_view key, bool fwd, int n,
+                                                          const std::atomic<bool>& cancelled) {
+        table_->ReadAheadBlocks(read_options_, past_end_, before_start_, key, fwd, n, cancelled);
+      });
+    }
+    stream_->Request(index_key, forward, blocks);
+  }
+
+  void Reset() override { policy_.Reset(); }
+
+ private:
+  const TableReader* const table_;
+  const ReadOptions read_options_;
+  const TwoLevelIterator::SkipFunction past_end_;
+  const TwoLevelIterator::SkipFunction before_start_;
+  ReadAheadPolicy policy_;
+  std::optional<ReadAheadThread::Stream> stream_;
+};
+
 std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_options,
                                                    TableReadCaller caller) const {
   MetaBlockRef<Block> index;
@@ -424,6 +461,14 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
       return bounds.BelowLower(ExtractUserKey(index_key));
     };
   }
+  // Read ahead only for a user's scan that fills the cache: the blocks read
+  // ahead go there, and the scan finds them there.
+  std::unique_ptr<TwoLevelIterator::ReadAhead> read_ahead;
+  if (options_.read_ahead != nullptr && options_.block_cache != nullptr &&
+      options_.read_ahead_max_blocks > 0 && read_options.fill_cache &&
+      caller == TableReadCaller::kUser) {
+    read_ahead = std::make_unique<ScanReadAhead>(this, read_options, past_end, before_start);
+  }
   return std::make_unique<TwoLevelIterator>(
       std::move(index_iter),
       [this, read_options, caller](std::string_view index_value, std::unique_ptr<Iterator>* iter) {
@@ -432,7 +477,50 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
       std::move(past_end), std::move(before_start),
       bounds.upper != nullptr
           ? MakeInternalKey(*bounds.upper, kMaxSequenceNumber, kValueTypeForSeek)
-          : std::string());
+          : std::string(),
+      std::move(read_ahead));
+}
+
+void TableReader::ReadAheadBlocks(const ReadOptions& read_options,
+                                  const TwoLevelIterator::SkipFunction& past_end,
+                                  const TwoLevelIterator::SkipFunction& before_start,
+                                  std::string_view index_key, bool forward, int blocks,
+                                  const std::atomic<bool>& cancelled) const {
+  LRUCache* cache = options_.block_cache;
+  MetaBlockRef<Block> index;
+  if (!GetIndexBlock(&index).ok()) return;
+  BlockIter it = index.block->Iter(comparator_);
+  // Index keys are distinct (each separates its block from the next), so
+  // this lands on the block the scan entered.
+  it.Seek(index_key);
+  if (!it.Valid() || it.key() != index_key) return;
+  char key_buf[kCacheKeySize];
+  for (int i = 0; i < blocks && !cancelled.load(std::memory_order_relaxed); i++) {
+    // Like the scan's walk (TwoLevelIterator): forward, nothing past a block
+    // whose index key is past the end; backward, nothing before one whose
+    // index key is before the start.
+    if (forward) {
+      if (past_end && past_end(it.key())) return;
+      it.Next();
+    } else {
+      it.Prev();
+      if (it.Valid() && before_start && before_start(it.key())) return;
+    }
+    if (!it.Valid()) return;
+    std::string_view value = it.value();
+    BlockHandle handle;
+    if (!handle.DecodeFrom(&value).ok() || !IsDataBlockHandle(handle)) return;
+    EncodeCacheKey(handle.offset(), key_buf);
+    const std::string_view key(key_buf, sizeof(key_buf));
+    if (cache->Contains(key)) continue;
+    std::unique_ptr<Block> block;
+    if (!ReadBlockFromFile(handle, read_options.verify_checksums, &block).ok()) return;
+    const size_t charge = block->size();
+    if (cache->InsertAhead(key, block.release(), charge, &DeleteCachedBlock) &&
+        options_.stats != nullptr) {
+      Count(&options_.stats->blocks_read_ahead);
+    }
+  }
 }
 
 Status TableReader::Get(const ReadOptions& read_options, const LookupKey& key, std::string* value,

@@ -21,6 +21,10 @@
 // block they are in and release it when they move to another block or are
 // destroyed.
 //
+// Read-ahead: with Options::read_ahead, a user's iterator that reads its
+// blocks into the cache (fill_cache) and walks several blocks in a row has
+// the next ones read into the cache by that thread (sstable/read_ahead.h).
+//
 // Damage: every block read is checked (trailer, decompression, restart
 // array, entry bounds); a damaged table yields Corruption, never a wrong
 // value or an out-of-bounds read, as long as checksums are verified (with
@@ -48,7 +52,9 @@
 #include "sstable/block.h"
 #include "sstable/bloom_filter.h"
 #include "sstable/format.h"
+#include "sstable/read_ahead.h"
 #include "sstable/table_properties.h"
+#include "sstable/two_level_iterator.h"
 #include "strata/comparator.h"
 #include "strata/file_system.h"
 #include "strata/filter_policy.h"
@@ -73,6 +79,8 @@ struct TableReadStats {
   // Data blocks a user's Get or iterator opened, from the block cache or
   // the file alike: what a read cost, in blocks. Compactions not counted.
   std::atomic<uint64_t> data_blocks_read{0};
+  // Data blocks the read-ahead thread read into the cache for scans.
+  std::atomic<uint64_t> blocks_read_ahead{0};
 };
 
 class TableReader {
@@ -96,6 +104,11 @@ class TableReader {
     uint64_t file_number = 0;
     // Counters to update; nullptr counts nothing. Not owned.
     TableReadStats* stats = nullptr;
+    // The thread that reads data blocks ahead of scans into block_cache, at
+    // most read_ahead_max_blocks (> 0) per request; nullptr: none. Not
+    // owned; must outlive the reader.
+    ReadAheadThread* read_ahead = nullptr;
+    int read_ahead_max_blocks = 0;
     // Keep the index and filter blocks in block_cache (evictable) rather
     // than in the reader. Ignored without a block_cache.
     bool cache_index_and_filter = false;
@@ -153,6 +166,8 @@ class TableReader {
   uint64_t ApproximateOffsetOf(std::string_view internal_key) const;
 
  private:
+  class ScanReadAhead;
+
   TableReader(const Options& options, std::unique_ptr<RandomAccessFile> file, uint64_t file_size);
 
   // False if the table's filter (bloom or the policy's) rules user_key out.
@@ -182,6 +197,16 @@ class TableReader {
   // Opens an iterator over that block.
   Status NewDataBlockIterator(const ReadOptions& read_options, TableReadCaller caller,
                               std::string_view index_value, std::unique_ptr<Iterator>* iter) const;
+  // Read-ahead's job (ReadAheadThread::Job) for an iterator with these
+  // options and bounds: reads up to `blocks` data blocks past the one whose
+  // index key is index_key into the block cache, skipping those already
+  // there, stopping at the bounds, at the first error (the scan will meet
+  // and report it itself) or once cancelled.
+  void ReadAheadBlocks(const ReadOptions& read_options,
+                       const TwoLevelIterator::SkipFunction& past_end,
+                       const TwoLevelIterator::SkipFunction& before_start,
+                       std::string_view index_key, bool forward, int blocks,
+                       const std::atomic<bool>& cancelled) const;
   // True if [handle.offset, + size + trailer) lies within the data blocks.
   bool IsDataBlockHandle(const BlockHandle& handle) const;
 

@@ -8,12 +8,14 @@ namespace strata {
 
 TwoLevelIterator::TwoLevelIterator(std::unique_ptr<Iterator> index_iter,
                                    BlockFunction block_function, SkipFunction past_end,
-                                   SkipFunction before_start, std::string last_before)
+                                   SkipFunction before_start, std::string last_before,
+                                   std::unique_ptr<ReadAhead> read_ahead)
     : block_function_(std::move(block_function)),
       past_end_(std::move(past_end)),
       before_start_(std::move(before_start)),
       last_before_(std::move(last_before)),
-      index_iter_(std::move(index_iter)) {}
+      index_iter_(std::move(index_iter)),
+      read_ahead_(std::move(read_ahead)) {}
 
 bool TwoLevelIterator::Valid() const { return data_iter_ != nullptr && data_iter_->Valid(); }
 
@@ -36,6 +38,7 @@ Status TwoLevelIterator::status() const {
 
 void TwoLevelIterator::Seek(std::string_view target) {
   if (!status_.ok()) return;
+  if (read_ahead_ != nullptr) read_ahead_->Reset();
   index_iter_->Seek(target);
   InitDataBlock();
   if (data_iter_ != nullptr) data_iter_->Seek(target);
@@ -44,6 +47,7 @@ void TwoLevelIterator::Seek(std::string_view target) {
 
 void TwoLevelIterator::SeekToFirst() {
   if (!status_.ok()) return;
+  if (read_ahead_ != nullptr) read_ahead_->Reset();
   index_iter_->SeekToFirst();
   InitDataBlock();
   if (data_iter_ != nullptr) data_iter_->SeekToFirst();
@@ -52,6 +56,7 @@ void TwoLevelIterator::SeekToFirst() {
 
 void TwoLevelIterator::SeekToLast() {
   if (!status_.ok()) return;
+  if (read_ahead_ != nullptr) read_ahead_->Reset();
   if (!last_before_.empty()) {
     // The block that may hold last_before_ (the first whose index key is
     // >= it), then the entry before last_before_ in it or in an earlier one.
@@ -113,6 +118,8 @@ void TwoLevelIterator::SkipEmptyDataBlocksForward() {
       return;
     }
     index_iter_->Next();
+    if (read_ahead_ != nullptr && index_iter_->Valid())
+      read_ahead_->Entered(index_iter_->key(), true);
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToFirst();
   }
@@ -129,6 +136,8 @@ void TwoLevelIterator::SkipEmptyDataBlocksBackward() {
       data_iter_.reset();
       return;
     }
+    if (read_ahead_ != nullptr && index_iter_->Valid())
+      read_ahead_->Entered(index_iter_->key(), false);
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToLast();
   }

@@ -36,15 +36,26 @@ class TwoLevelIterator final : public Iterator {
   // would open next (true: neither it nor any earlier block holds one).
   using SkipFunction = std::function<bool(std::string_view index_key)>;
 
+  // Told how the iterator moves across blocks, to read blocks ahead of a
+  // walk (sstable/read_ahead.h): Entered for each block a walk enters from
+  // its neighbour (before the block is opened), Reset for each seek.
+  class ReadAhead {
+   public:
+    virtual ~ReadAhead() = default;
+    virtual void Entered(std::string_view index_key, bool forward) = 0;
+    virtual void Reset() = 0;
+  };
+
   // Both levels are ordered alike; Seek targets go to both. past_end and
   // before_start may be empty (no bound). last_before, if not empty, makes
   // SeekToLast go to the last entry ordered before it, not the last of all:
   // with past_end cutting walks short, an iterator that a Seek left invalid
   // may still hold later entries, and a merging iterator turning backward
   // relies on SeekToLast landing before the key it turns at.
+  // read_ahead may be null (no read-ahead).
   TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockFunction block_function,
                    SkipFunction past_end = {}, SkipFunction before_start = {},
-                   std::string last_before = {});
+                   std::string last_before = {}, std::unique_ptr<ReadAhead> read_ahead = nullptr);
 
   bool Valid() const override;
   void SeekToFirst() override;
@@ -75,6 +86,8 @@ class TwoLevelIterator final : public Iterator {
   std::unique_ptr<Iterator> data_iter_;  // null when no block is open
   std::string data_block_index_value_;   // index value data_iter_ was opened from
   Status status_;                        // first error met; sticky
+  // Last, so destroyed first: it may wait for work on this iterator's table.
+  const std::unique_ptr<ReadAhead> read_ahead_;
 };
 
 }  // namespace strata

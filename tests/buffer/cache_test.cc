@@ -1,7 +1,8 @@
 // Tests for LRUCache (buffer/lru_cache.h), single-threaded: hit and miss counting,
 // eviction order by charge, the probationary and protected segments, pinning,
-// replacement and erasure of pinned entries, Prune, scan resistance, that
-// every deleter runs exactly once, and that NewId never repeats.
+// replacement and erasure of pinned entries, Prune, scan resistance (with
+// and without read-ahead's InsertAhead), Contains, that every deleter runs
+// exactly once, and that NewId never repeats.
 //
 // Values are small integers stored in the value pointer; the deleter records
 // (key, value) in the order entries are freed, so a test can check what was
@@ -363,6 +364,78 @@ TEST_F(CacheTest, ScanEvictsHotSetThatWasNeverHit) {
   for (int i = 0; i < 50; i++) Insert(Key(i), i, 10);
   for (int i = 1000; i < 11000; i++) Insert(Key(i), i, 10);
   for (int i = 0; i < 50; i++) EXPECT_EQ(-1, Lookup(Key(i))) << "key " << i;
+}
+
+TEST_F(CacheTest, ContainsCountsNothingAndPromotesNothing) {
+  NewCache(100);
+  for (int i = 0; i < 10; i++) Insert(Key(i), i, 10);
+  EXPECT_TRUE(cache_->Contains(Key(0)));
+  EXPECT_FALSE(cache_->Contains("absent"));
+  EXPECT_EQ(0u, cache_->GetStats().hits);
+  EXPECT_EQ(0u, cache_->GetStats().misses);
+  // key0 is still the least recently used: the next insert evicts it.
+  Insert(Key(10), 10, 10);
+  EXPECT_EQ(Freed({{"key0", 0}}), freed_);
+}
+
+TEST_F(CacheTest, InsertAheadLeavesAnExistingEntryAndFreesTheNewValue) {
+  NewCache(100);
+  Insert("a", 1);
+  EXPECT_FALSE(cache_->InsertAhead("a", EncodeValue(2), 1, &RecordingDeleter));
+  EXPECT_EQ(Freed({{"a", 2}}), freed_);
+  EXPECT_EQ(1, Lookup("a"));
+  EXPECT_TRUE(cache_->InsertAhead("b", EncodeValue(3), 1, &RecordingDeleter));
+  EXPECT_EQ(2u, cache_->GetStats().inserts);
+  EXPECT_EQ(0u, cache_->GetStats().pinned_usage);  // inserted unpinned
+  EXPECT_EQ(3, Lookup("b"));
+}
+
+TEST_F(CacheTest, InsertAheadEvictsToFit) {
+  NewCache(100);
+  for (int i = 0; i < 10; i++) Insert(Key(i), i, 10);
+  EXPECT_TRUE(cache_->InsertAhead("x", EncodeValue(100), 20, &RecordingDeleter));
+  EXPECT_EQ(Freed({{"key0", 0}, {"key1", 1}}), freed_);
+  EXPECT_EQ(100u, cache_->GetStats().usage);
+}
+
+// An entry read ahead and then used once by the scan it was read for is an
+// entry used once: it stays in probation, so such a scan cannot evict a hot
+// set either. Its second hit promotes it, as for any entry.
+TEST_F(CacheTest, ReadAheadScanDoesNotEvictHitHotSet) {
+  NewCache(1000);
+  for (int i = 0; i < 50; i++) Insert(Key(i), i, 10);  // 500 bytes
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < 50; i++) ASSERT_EQ(i, Lookup(Key(i)));
+  }
+  for (int i = 1000; i < 11000; i++) {
+    ASSERT_TRUE(cache_->InsertAhead(Key(i), EncodeValue(i), 10, &RecordingDeleter));
+    ASSERT_EQ(i, Lookup(Key(i)));  // the scan reaches the block
+  }
+  for (int i = 0; i < 50; i++) EXPECT_EQ(i, Lookup(Key(i))) << "hot key " << i;
+  EXPECT_LE(cache_->GetStats().usage, 1000u);
+}
+
+TEST_F(CacheTest, SecondHitPromotesAnEntryReadAhead) {
+  NewCache(100);
+  ASSERT_TRUE(cache_->InsertAhead("ahead", EncodeValue(7), 10, &RecordingDeleter));
+  EXPECT_EQ(7, Lookup("ahead"));  // first use: stays in probation
+  EXPECT_EQ(7, Lookup("ahead"));  // second: protected
+  for (int i = 0; i < 9; i++) Insert(Key(i), i, 10);
+  // Probation now holds key0..key8; the next insert evicts key0, not "ahead".
+  Insert(Key(9), 9, 10);
+  EXPECT_EQ(Freed({{"key0", 0}}), freed_);
+  EXPECT_EQ(7, Lookup("ahead"));
+}
+
+// The control: without the second hit, the entry read ahead is the oldest
+// in probation and goes first.
+TEST_F(CacheTest, EntryReadAheadAndUsedOnceIsEvictedFirst) {
+  NewCache(100);
+  ASSERT_TRUE(cache_->InsertAhead("ahead", EncodeValue(7), 10, &RecordingDeleter));
+  EXPECT_EQ(7, Lookup("ahead"));
+  for (int i = 0; i < 9; i++) Insert(Key(i), i, 10);
+  Insert(Key(9), 9, 10);
+  EXPECT_EQ(Freed({{"ahead", 7}}), freed_);
 }
 
 TEST_F(CacheTest, DeleterRunsExactlyOnceForEveryEntryByDestruction) {

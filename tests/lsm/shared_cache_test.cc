@@ -87,6 +87,9 @@ TEST(SharedCacheTest, TableCachesSharingABlockCacheReadTheirOwnTables) {
 
   LRUCache block_cache(8 << 20);
   Options options;
+  // Hits below must be hits on another cache's blocks, not on blocks a
+  // scan's own read-ahead put there.
+  options.scan_readahead_blocks = 0;
   TableReadStats stats_a;
   TableReadStats stats_b;
   TableCache cache_a(dir_a.path(), options, DefaultFileSystem(), &block_cache, &stats_a);

@@ -55,6 +55,8 @@ struct EngineOptions {
   bool strata_read_triggered_compaction = true;
   // StrataDB only: Options::idle_compaction_ms left at its default, or 0.
   bool strata_idle_compaction = true;
+  // StrataDB only: Options::scan_readahead_blocks.
+  uint32_t strata_scan_readahead_blocks = strata::Options().scan_readahead_blocks;
   Compression compression = Compression::kSnappy;
 };
 

@@ -143,6 +143,11 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
                flags->engine.strata_idle_compaction,
                "StrataDB moves data to the bottom level once writes stop "
                "(Options::idle_compaction_ms; default: on, after 1 s)");
+  app.add_option("--strata_scan_readahead_blocks", flags->engine.strata_scan_readahead_blocks,
+                 "Most blocks StrataDB's helper thread reads ahead of a scan "
+                 "(Options::scan_readahead_blocks; 0: no read-ahead)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
   app.add_flag("--sync,!--no-sync", flags->sync, "Sync every write (fdatasync of the WAL)");
   app.add_option("--db", flags->db, "Directory of the databases: one subdirectory per engine")
       ->capture_default_str();

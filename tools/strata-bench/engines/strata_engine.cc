@@ -30,6 +30,7 @@ class StrataEngine final : public Engine {
     strata_options.compaction_nice = options.strata_compaction_nice;
     strata_options.read_triggered_compaction = options.strata_read_triggered_compaction;
     if (!options.strata_idle_compaction) strata_options.idle_compaction_ms = 0;
+    strata_options.scan_readahead_blocks = options.strata_scan_readahead_blocks;
     options_ = strata_options;
     return DB::Open(strata_options, path, &db_);
   }
