@@ -130,7 +130,7 @@ struct STRATA_EXPORT Options {
   uint32_t idle_compaction_ms = 1000;
 
   // A scan (an iterator walking forward or backward, with
-  // ReadOptions::fill_cache) that has walked across two data blocks of a
+  // ReadOptions::fill_cache) that has walked across three data blocks of a
   // table in a row has the next ones read into the block cache by a helper
   // thread (file read, checksum, decompression) while it walks the blocks
   // before them: 4 blocks at first, twice as many at each later request, up
