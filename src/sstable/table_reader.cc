@@ -330,6 +330,14 @@ bool TableReader::IsDataBlockHandle(const BlockHandle& handle) const {
   return HandleWithin(handle, properties_.data_size);
 }
 
+Status TableReader::DecodeDataBlockHandle(std::string_view index_value, BlockHandle* handle) const {
+  Status s = handle->DecodeFrom(&index_value);
+  if (s.ok() && !IsDataBlockHandle(*handle)) {
+    s = Status::Corruption("SSTable data block handle out of range");
+  }
+  return s;
+}
+
 Status TableReader::ReadBlockFromFile(const BlockHandle& handle, bool verify_checksum,
                                       std::unique_ptr<Block>* block) const {
   std::string contents = Block::TakeBuffer();
@@ -341,10 +349,8 @@ Status TableReader::ReadBlockFromFile(const BlockHandle& handle, bool verify_che
 Status TableReader::GetDataBlock(const ReadOptions& read_options, TableReadCaller caller,
                                  std::string_view index_value, DataBlockRef* ref) const {
   BlockHandle handle;
-  Status s = handle.DecodeFrom(&index_value);
+  Status s = DecodeDataBlockHandle(index_value, &handle);
   if (!s.ok()) return s;
-  if (!IsDataBlockHandle(handle))
-    return Status::Corruption("SSTable data block handle out of range");
   if (options_.stats != nullptr && caller == TableReadCaller::kUser) {
     Count(&options_.stats->data_blocks_read);
   }
@@ -399,25 +405,25 @@ Status TableReader::NewDataBlockIterator(const ReadOptions& read_options, TableR
 
 // A user iterator's read-ahead: the policy, and the Stream it opens on the
 // first request. The Stream goes first when this is destroyed (last member),
-// waiting for a job that is using the table and the copies below.
+// waiting for a job that is using the table and the iterator's bounds (which
+// the TwoLevelIterator passes in and outlives this).
 class TableReader::ScanReadAhead final : public TwoLevelIterator::ReadAhead {
  public:
-  ScanReadAhead(const TableReader* table, const ReadOptions& read_options,
-                TwoLevelIterator::SkipFunction past_end,
-                TwoLevelIterator::SkipFunction before_start)
+  ScanReadAhead(const TableReader* table, bool verify_checksums)
       : table_(table),
-        read_options_(read_options),
-        past_end_(std::move(past_end)),
-        before_start_(std::move(before_start)),
+        verify_checksums_(verify_checksums),
         policy_(table->options_.read_ahead_max_blocks) {}
 
-  void Entered(std::string_view index_key, bool forward) override {
+  void Entered(std::string_view index_key, bool forward,
+               const TwoLevelIterator::SkipFunction& past_end,
+               const TwoLevelIterator::SkipFunction& before_start) override {
     const int blocks = policy_.Entered(forward);
     if (blocks == 0) return;
     if (!stream_.has_value()) {
-      stream_.emplace(table_->options_.read_ahead, [this](std::string_view key, bool fwd, int n,
-                                                          const std::atomic<bool>& cancelled) {
-        table_->ReadAheadBlocks(read_options_, past_end_, before_start_, key, fwd, n, cancelled);
+      stream_.emplace(table_->options_.read_ahead, [this, &past_end, &before_start](
+                                                       std::string_view key, bool fwd, int n,
+                                                       const std::atomic<bool>& cancelled) {
+        table_->ReadAheadBlocks(verify_checksums_, past_end, before_start, key, fwd, n, cancelled);
       });
     }
     stream_->Request(index_key, forward, blocks);
@@ -427,9 +433,7 @@ class TableReader::ScanReadAhead final : public TwoLevelIterator::ReadAhead {
 
  private:
   const TableReader* const table_;
-  const ReadOptions read_options_;
-  const TwoLevelIterator::SkipFunction past_end_;
-  const TwoLevelIterator::SkipFunction before_start_;
+  const bool verify_checksums_;
   ReadAheadPolicy policy_;
   std::optional<ReadAheadThread::Stream> stream_;
 };
@@ -467,7 +471,7 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
   if (options_.read_ahead != nullptr && options_.block_cache != nullptr &&
       options_.read_ahead_max_blocks > 0 && read_options.fill_cache &&
       caller == TableReadCaller::kUser) {
-    read_ahead = std::make_unique<ScanReadAhead>(this, read_options, past_end, before_start);
+    read_ahead = std::make_unique<ScanReadAhead>(this, read_options.verify_checksums);
   }
   return std::make_unique<TwoLevelIterator>(
       std::move(index_iter),
@@ -481,7 +485,7 @@ std::unique_ptr<Iterator> TableReader::NewIterator(const ReadOptions& read_optio
       std::move(read_ahead));
 }
 
-void TableReader::ReadAheadBlocks(const ReadOptions& read_options,
+void TableReader::ReadAheadBlocks(bool verify_checksums,
                                   const TwoLevelIterator::SkipFunction& past_end,
                                   const TwoLevelIterator::SkipFunction& before_start,
                                   std::string_view index_key, bool forward, int blocks,
@@ -507,14 +511,13 @@ void TableReader::ReadAheadBlocks(const ReadOptions& read_options,
       if (it.Valid() && before_start && before_start(it.key())) return;
     }
     if (!it.Valid()) return;
-    std::string_view value = it.value();
     BlockHandle handle;
-    if (!handle.DecodeFrom(&value).ok() || !IsDataBlockHandle(handle)) return;
+    if (!DecodeDataBlockHandle(it.value(), &handle).ok()) return;
     EncodeCacheKey(handle.offset(), key_buf);
     const std::string_view key(key_buf, sizeof(key_buf));
     if (cache->Contains(key)) continue;
     std::unique_ptr<Block> block;
-    if (!ReadBlockFromFile(handle, read_options.verify_checksums, &block).ok()) return;
+    if (!ReadBlockFromFile(handle, verify_checksums, &block).ok()) return;
     const size_t charge = block->size();
     if (cache->InsertAhead(key, block.release(), charge, &DeleteCachedBlock) &&
         options_.stats != nullptr) {

@@ -198,17 +198,19 @@ class TableReader {
   Status NewDataBlockIterator(const ReadOptions& read_options, TableReadCaller caller,
                               std::string_view index_value, std::unique_ptr<Iterator>* iter) const;
   // Read-ahead's job (ReadAheadThread::Job) for an iterator with these
-  // options and bounds: reads up to `blocks` data blocks past the one whose
+  // bounds: reads up to `blocks` data blocks past the one whose
   // index key is index_key into the block cache, skipping those already
   // there, stopping at the bounds, at the first error (the scan will meet
   // and report it itself) or once cancelled.
-  void ReadAheadBlocks(const ReadOptions& read_options,
-                       const TwoLevelIterator::SkipFunction& past_end,
+  void ReadAheadBlocks(bool verify_checksums, const TwoLevelIterator::SkipFunction& past_end,
                        const TwoLevelIterator::SkipFunction& before_start,
                        std::string_view index_key, bool forward, int blocks,
                        const std::atomic<bool>& cancelled) const;
   // True if [handle.offset, + size + trailer) lies within the data blocks.
   bool IsDataBlockHandle(const BlockHandle& handle) const;
+  // Decodes the data block handle of an index entry's value; Corruption if
+  // it does not decode or does not lie within the data blocks.
+  Status DecodeDataBlockHandle(std::string_view index_value, BlockHandle* handle) const;
 
   // A metadata block in use: the reader's own (no pin), or an entry pinned in
   // the block cache for as long as this lives.

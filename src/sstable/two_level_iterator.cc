@@ -119,7 +119,7 @@ void TwoLevelIterator::SkipEmptyDataBlocksForward() {
     }
     index_iter_->Next();
     if (read_ahead_ != nullptr && index_iter_->Valid())
-      read_ahead_->Entered(index_iter_->key(), true);
+      read_ahead_->Entered(index_iter_->key(), true, past_end_, before_start_);
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToFirst();
   }
@@ -137,7 +137,7 @@ void TwoLevelIterator::SkipEmptyDataBlocksBackward() {
       return;
     }
     if (read_ahead_ != nullptr && index_iter_->Valid())
-      read_ahead_->Entered(index_iter_->key(), false);
+      read_ahead_->Entered(index_iter_->key(), false, past_end_, before_start_);
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToLast();
   }

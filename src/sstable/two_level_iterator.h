@@ -38,11 +38,14 @@ class TwoLevelIterator final : public Iterator {
 
   // Told how the iterator moves across blocks, to read blocks ahead of a
   // walk (sstable/read_ahead.h): Entered for each block a walk enters from
-  // its neighbour (before the block is opened), Reset for each seek.
+  // its neighbour (before the block is opened), with the iterator's own
+  // bounds, which live at least as long as the ReadAhead (it is destroyed
+  // first); Reset for each seek.
   class ReadAhead {
    public:
     virtual ~ReadAhead() = default;
-    virtual void Entered(std::string_view index_key, bool forward) = 0;
+    virtual void Entered(std::string_view index_key, bool forward, const SkipFunction& past_end,
+                         const SkipFunction& before_start) = 0;
     virtual void Reset() = 0;
   };
 

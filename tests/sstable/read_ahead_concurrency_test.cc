@@ -300,32 +300,30 @@ TEST_F(TableReadAheadTest, NoneWithoutFillCacheOrForShortWalks) {
   EXPECT_EQ(0u, thread_.jobs_run());
 }
 
-TEST_F(TableReadAheadTest, NothingPastTheUpperBoundIsReadAhead) {
-  Open(/*max_blocks=*/32);
-  const std::string upper = UserKey(kEntries / 3);
-  const std::string_view upper_view(upper);
-  ReadOptions bounded;
-  bounded.iterate_upper_bound = &upper_view;
-  std::unique_ptr<Iterator> it = table_->NewIterator(bounded);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) thread_.WaitIdleForTesting();
-  ASSERT_TRUE(it->status().ok());
-  EXPECT_GT(stats_.blocks_read_ahead.load(), 0u);
-  // Every block in the cache is one the scan itself opened.
-  EXPECT_EQ(stats_.data_blocks_read.load(), cache_->GetStats().inserts);
-  EXPECT_LT(cache_->GetStats().inserts, NumBlocks() / 2);
-}
-
-TEST_F(TableReadAheadTest, LowerBoundStopsABackwardReadAhead) {
-  Open(/*max_blocks=*/32);
-  const std::string lower = UserKey(2 * kEntries / 3);
-  const std::string_view lower_view(lower);
-  ReadOptions bounded;
-  bounded.iterate_lower_bound = &lower_view;
-  std::unique_ptr<Iterator> it = table_->NewIterator(bounded);
-  for (it->SeekToLast(); it->Valid(); it->Prev()) thread_.WaitIdleForTesting();
-  ASSERT_TRUE(it->status().ok());
-  EXPECT_GT(stats_.blocks_read_ahead.load(), 0u);
-  EXPECT_EQ(stats_.data_blocks_read.load(), cache_->GetStats().inserts);
+TEST_F(TableReadAheadTest, NothingBeyondTheBoundIsReadAhead) {
+  // A forward scan up to an upper bound a third of the way in, then a
+  // backward one down to a lower bound two thirds of the way in: each is
+  // read ahead, yet every block cached is one the scan itself opened.
+  for (const bool forward : {true, false}) {
+    SCOPED_TRACE(forward ? "forward" : "backward");
+    Open(/*max_blocks=*/32);
+    const uint64_t read_ahead_before = stats_.blocks_read_ahead.load();
+    const uint64_t read_before = stats_.data_blocks_read.load();
+    const std::string bound = UserKey(forward ? kEntries / 3 : 2 * kEntries / 3);
+    const std::string_view bound_view(bound);
+    ReadOptions bounded;
+    (forward ? bounded.iterate_upper_bound : bounded.iterate_lower_bound) = &bound_view;
+    std::unique_ptr<Iterator> it = table_->NewIterator(bounded);
+    if (forward) {
+      for (it->SeekToFirst(); it->Valid(); it->Next()) thread_.WaitIdleForTesting();
+    } else {
+      for (it->SeekToLast(); it->Valid(); it->Prev()) thread_.WaitIdleForTesting();
+    }
+    ASSERT_TRUE(it->status().ok());
+    EXPECT_GT(stats_.blocks_read_ahead.load(), read_ahead_before);
+    EXPECT_EQ(stats_.data_blocks_read.load() - read_before, cache_->GetStats().inserts);
+    EXPECT_LT(cache_->GetStats().inserts, NumBlocks() / 2);
+  }
 }
 
 TEST_F(TableReadAheadTest, DamagedBlockAheadIsReportedByTheScan) {
