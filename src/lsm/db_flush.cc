@@ -136,12 +136,8 @@ std::unique_ptr<Compaction> DBImpl::PickIdleCompaction(IdleWatch* watch, uint64_
   mutex_.AssertHeld();
   *wait_micros = 0;
   std::shared_ptr<const Version> current = versions_->current();
-  bool above_bottom = false;
-  for (int level = 0; level < kNumLevels - 1 && !above_bottom; level++) {
-    above_bottom = current->NumFiles(level) != 0;
-  }
   if (options_.idle_compaction_ms == 0 || compactions_.size() != 0 || !imm_.empty() ||
-      idle_compaction_budget_ == 0 || !above_bottom) {
+      idle_compaction_budget_ == 0 || !current->HasFilesAboveBottom()) {
     watch->armed = false;
     return nullptr;
   }

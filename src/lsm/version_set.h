@@ -65,6 +65,13 @@ class Version {
     return files_[level];
   }
   int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
+  // Whether a level above the bottom one holds a file.
+  bool HasFilesAboveBottom() const {
+    for (int level = 0; level < kNumLevels - 1; level++) {
+      if (!files_[level].empty()) return true;
+    }
+    return false;
+  }
   uint64_t LevelBytes(int level) const;
   // Files of `level` whose user-key range overlaps [*smallest, *largest]
   // (nullptr: unbounded on that side).
